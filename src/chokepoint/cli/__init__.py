@@ -1,0 +1,62 @@
+"""The `chokepoint` command: a thin typer layer over `Workbench`.
+
+Each module in this package that defines `register(app)` adds its commands; exit codes are
+0 ok, 2 bad input (the message names file, line and field), 1 internal error.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+
+import click
+import typer
+
+from chokepoint.cli.common import err_console
+from chokepoint.errors import BadInput, ChokepointError
+
+app = typer.Typer(name="chokepoint", no_args_is_help=True, add_completion=False,
+                  help="Critical-mineral exposure, stress tests, decisions and news signals.",
+                  pretty_exceptions_enable=False)
+
+
+def _register_all() -> None:
+    import chokepoint.cli as pkg
+
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if info.name == "common":
+            continue
+        module = importlib.import_module(f"chokepoint.cli.{info.name}")
+        if hasattr(module, "register"):
+            module.register(app)
+
+
+_register_all()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: runs the app and maps errors to exit codes and readable messages."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except BadInput as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        return 2
+    except ChokepointError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        err_console.print("aborted")
+        return 1
+    except Exception as exc:  # a bug, not bad input: say so and exit 1
+        err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", highlight=False)
+        return 1
+    return 0
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""Shared CLI pieces: the workbench to use, output formats, and option types."""
+from __future__ import annotations
+
+import enum
+import json
+import sys
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+import chokepoint
+from chokepoint.workbench import Workbench
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class Format(str, enum.Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+FormatOption = typer.Option(Format.table, "--format", "-f", help="Output format.")
+DbOption = typer.Option(None, "--db", help="Store file (default: $CHOKEPOINT_DB or ./chokepoint.duckdb).",
+                        envvar="CHOKEPOINT_DB")
+
+
+def workbench(db: str | None = None, read_only: bool = False, build: bool = True) -> Workbench:
+    """Open the store, building the bundled reference data the first time."""
+    wb = chokepoint.open(db, read_only=read_only)
+    if build and not read_only:
+        wb.ensure_built()
+    return wb
+
+
+def _cell(v) -> str:
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return ""
+    if isinstance(v, float):
+        return f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
+    return str(v)
+
+
+def emit(df: pd.DataFrame, fmt: Format = Format.table, title: str | None = None) -> None:
+    """Print a frame as a rich table, CSV or JSON records."""
+    if fmt == Format.csv:
+        df.to_csv(sys.stdout, index=False)
+    elif fmt == Format.json:
+        sys.stdout.write(df.to_json(orient="records", date_format="iso", indent=1) + "\n")
+    else:
+        table = Table(title=title, show_lines=False, title_justify="left")
+        for col in df.columns:
+            numeric = pd.api.types.is_numeric_dtype(df[col])
+            table.add_column(str(col), justify="right" if numeric else "left")
+        for row in df.itertuples(index=False):
+            table.add_row(*(_cell(v) for v in row))
+        console.print(table)
+
+
+def emit_json(obj) -> None:
+    sys.stdout.write(json.dumps(obj, indent=1, default=str) + "\n")

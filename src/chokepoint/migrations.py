@@ -1,0 +1,56 @@
+"""Numbered schema migrations, applied in order and recorded in `schema_migrations`."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+
+from chokepoint.schema import ALL_TABLES
+
+Migration = Callable[[duckdb.DuckDBPyConnection], None]
+MIGRATIONS: dict[int, tuple[str, Migration]] = {}
+
+
+def migration(number: int, name: str):
+    """Register a migration under a unique number."""
+    def wrap(fn: Migration) -> Migration:
+        if number in MIGRATIONS:
+            raise ValueError(f"migration {number} registered twice")
+        MIGRATIONS[number] = (name, fn)
+        return fn
+    return wrap
+
+
+def _create_declared(number: int) -> Migration:
+    def create(con: duckdb.DuckDBPyConnection) -> None:
+        for table in ALL_TABLES.values():
+            if table.migration == number:
+                con.execute(table.ddl())
+    return create
+
+
+migration(1, "declared tables: reference data, runs, news")(_create_declared(1))
+
+
+def pending(con: duckdb.DuckDBPyConnection) -> list[int]:
+    con.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)")
+    done = {r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    return sorted(n for n in MIGRATIONS if n not in done)
+
+
+def apply(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply every pending migration, each in its own transaction; returns the applied numbers."""
+    applied = []
+    for number in pending(con):
+        name, fn = MIGRATIONS[number]
+        con.execute("BEGIN TRANSACTION")
+        try:
+            fn(con)
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [number, name])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        applied.append(number)
+    return applied

@@ -1,0 +1,50 @@
+"""Bundled reference data (curated facts with citations) and the build that loads it."""
+from __future__ import annotations
+
+import pandas as pd
+
+from chokepoint import countries
+from chokepoint.errors import BadInput
+from chokepoint.reference.loader import TableFile, bundled_files, user_file, validate
+from chokepoint.schema import TABLES, Table
+from chokepoint.store import Store
+
+COUNTRY_SOURCE = "COUNTRY_CONVERTER"
+AGGREGATE_SOURCE = "CHOKEPOINT_CODES"
+
+
+def insert(store: Store, table: Table, df: pd.DataFrame) -> None:
+    """Append a validated frame to a table, casting each column to its declared type."""
+    if df.empty:
+        return
+    from chokepoint.schema import SQL_TYPES
+
+    casts = ", ".join(f'CAST("{c.name}" AS {SQL_TYPES[c.type]})' for c in table.columns)
+    store.con.register("_incoming", df)
+    try:
+        store.con.execute(f'INSERT INTO "{table.name}" SELECT {casts} FROM _incoming')
+    finally:
+        store.con.unregister("_incoming")
+
+
+def build(store: Store, user_specs: list[str] = ()) -> dict[str, int]:
+    """Rebuild every reference table from the bundled CSVs plus user files (PATH or TABLE=PATH).
+
+    All files are validated before the store is touched; the reload is one transaction.
+    Returns the row count per table.
+    """
+    files: list[TableFile] = bundled_files() + [user_file(s) for s in user_specs]
+    frames = validate(files)
+    keys = set(frames["source"]["key"]) if "source" in frames else set()
+    missing = {COUNTRY_SOURCE, AGGREGATE_SOURCE} - keys
+    if missing:
+        raise BadInput(f"source table lacks the key(s) {sorted(missing)} the country table cites",
+                       file="source.csv")
+    frames["country"] = pd.DataFrame(countries.country_rows(COUNTRY_SOURCE, AGGREGATE_SOURCE),
+                                     columns=TABLES["country"].names)
+    with store.transaction():
+        for name, table in TABLES.items():
+            store.con.execute(f'DELETE FROM "{name}"')
+            if name in frames:
+                insert(store, table, frames[name])
+    return {name: len(frames.get(name, ())) for name in TABLES}

@@ -1,0 +1,85 @@
+"""The DuckDB store: one file, migrations on open, one transaction per import, read-only readers."""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from chokepoint import migrations, settings
+from chokepoint.errors import ChokepointError, NotFound, list_as_string
+from chokepoint.schema import ALL_TABLES
+
+
+def default_path() -> Path:
+    return Path(settings.get("db"))
+
+
+class Store:
+    """A connection to the store file. Writers migrate on open; readers open read-only."""
+
+    def __init__(self, path: str | Path | None = None, read_only: bool = False):
+        self.path = Path(path) if path is not None else default_path()
+        self.read_only = read_only
+        if read_only and not self.path.exists():
+            raise NotFound(f"no store at {self.path}", hint="run 'chokepoint data build' first")
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            raise ChokepointError(f"cannot open store {self.path}: {exc}") from exc
+        if not read_only:
+            migrations.apply(self.con)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Everything inside commits together or not at all."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def tables(self) -> list[str]:
+        rows = self.con.execute("SELECT table_name FROM information_schema.tables "
+                                "WHERE table_schema = 'main' ORDER BY table_name").fetchall()
+        return [r[0] for r in rows]
+
+    def df(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        return self.con.execute(sql, params or []).df()
+
+    def table(self, name: str, where: str | None = None, params: list | None = None) -> pd.DataFrame:
+        """A whole table (optionally filtered), rows in the table's key order."""
+        if name not in self.tables():
+            raise NotFound(f"no table '{name}'", hint=f"tables are {list_as_string(self.tables())}")
+        spec = ALL_TABLES.get(name)
+        order = ", ".join(f'"{k}"' for k in spec.sort_keys()) if spec else "1"
+        clause = f" WHERE {where}" if where else ""
+        return self.df(f'SELECT * FROM "{name}"{clause} ORDER BY {order}', params)
+
+    def count(self, name: str) -> int:
+        return self.con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+
+    def checksum(self, name: str) -> str:
+        """Order-independent digest of a table's contents (for 'identical store' checks)."""
+        rows = self.con.execute(f'SELECT * FROM "{name}"').fetchall()
+        digests = sorted(hashlib.sha256(repr(r).encode()).hexdigest() for r in rows)
+        return hashlib.sha256("".join(digests).encode()).hexdigest()
+
+    def checksums(self) -> dict[str, str]:
+        return {t: self.checksum(t) for t in self.tables() if t != "schema_migrations"}

@@ -1,0 +1,82 @@
+"""`Workbench`: the handle every surface uses — the store plus one accessor per domain."""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pandas as pd
+
+from chokepoint import reference
+from chokepoint.store import Store
+
+
+class Workbench:
+    """The library's front door: `chokepoint.open()` returns one.
+
+    Domains hang off it as accessors (`wb.exposure`, `wb.chain`, `wb.news`), each a small
+    object holding this workbench; the CLI and web call their methods and nothing else.
+    """
+
+    def __init__(self, db_path: str | Path | None = None, read_only: bool = False):
+        self.store = Store(db_path, read_only=read_only)
+
+    @property
+    def path(self) -> Path:
+        return self.store.path
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Workbench:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- data -------------------------------------------------------------------------
+    def build(self, user_files: list[str] = ()) -> dict[str, int]:
+        """Rebuild the reference tables from bundled data and user files (one transaction)."""
+        return reference.build(self.store, list(user_files))
+
+    def is_built(self) -> bool:
+        return "source" in self.store.tables() and self.store.count("source") > 0
+
+    def ensure_built(self) -> None:
+        if not self.is_built():
+            self.build()
+
+    def table(self, name: str, **filters) -> pd.DataFrame:
+        """A store table, filtered by equality on any columns given as keywords."""
+        where = " AND ".join(f'"{k}" = ?' for k in filters) or None
+        return self.store.table(name, where, list(filters.values()))
+
+    def sources(self, used_by: str | None = None) -> pd.DataFrame:
+        """The source table; with `used_by`, only the sources that table cites."""
+        if used_by is None:
+            return self.store.table("source")
+        return self.store.df(f'SELECT * FROM source WHERE key IN (SELECT DISTINCT source FROM "{used_by}") '
+                             "ORDER BY key")
+
+    # -- domains ----------------------------------------------------------------------
+    @functools.cached_property
+    def exposure(self):
+        from chokepoint.trade.api import Exposure
+
+        return Exposure(self)
+
+    @functools.cached_property
+    def chain(self):
+        from chokepoint.chain.api import Chain
+
+        return Chain(self)
+
+    @functools.cached_property
+    def news(self):
+        from chokepoint.news.api import News
+
+        return News(self)
+
+
+def open(db_path: str | Path | None = None, read_only: bool = False) -> Workbench:  # noqa: A001
+    """Open the store (default `./chokepoint.duckdb`, or `CHOKEPOINT_DB`)."""
+    return Workbench(db_path, read_only=read_only)

@@ -1,0 +1,31 @@
+"""Shared fixtures: a store built once per test session from the bundled data, copied per test."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+import chokepoint
+
+
+@pytest.fixture(scope="session")
+def built_db(tmp_path_factory):
+    """Path of a store built from the bundled reference data (built once, never modified)."""
+    path = tmp_path_factory.mktemp("store") / "built.duckdb"
+    with chokepoint.open(path) as wb:
+        wb.build()
+    return path
+
+
+@pytest.fixture
+def db_path(built_db, tmp_path):
+    """A private, writable copy of the built store for one test."""
+    path = tmp_path / "chokepoint.duckdb"
+    shutil.copy(built_db, path)
+    return path
+
+
+@pytest.fixture
+def wb(db_path):
+    with chokepoint.open(db_path) as handle:
+        yield handle
