@@ -30,6 +30,10 @@ def _create_declared(number: int) -> Migration:
 
 
 migration(1, "declared tables: reference data, runs, news")(_create_declared(1))
+migration(2, "claim table")(_create_declared(2))
+migration(10, "trade_flow and trade_import: imported bilateral trade")(_create_declared(10))
+migration(11, "governance: WGI indicators for supply-risk scores")(_create_declared(11))
+migration(12, "sector_map: trade codes to downstream sectors")(_create_declared(12))
 
 
 def pending(con: duckdb.DuckDBPyConnection) -> list[int]:

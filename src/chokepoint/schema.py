@@ -178,6 +178,15 @@ TABLES: dict[str, Table] = {t.name: t for t in [
         C("per_usd", "float", kind="quantity", help="Units of the currency per 1 USD, yearly average."),
         SRC,
     ), key=("year", "currency"), help="Yearly average exchange rates to USD."),
+    Table("claim", (
+        C("claim_id"), C("material"), C("stage"), C("iso3", kind="iso3"),
+        C("year", "int", required=False, help="Year the claim describes, if it says."),
+        C("low", "float", kind="quantity", unit="fraction"),
+        C("high", "float", required=False, kind="quantity", unit="fraction"),
+        C("bound", required=False, help="'' (range/point), 'min' (over X%) or 'max' (under X%)."),
+        C("quote", help="The claim as published, short."), SRC,
+    ), key=("claim_id",), help="Published share claims to check against computed shares.",
+        migration=2),
     Table("project", (
         C("name"), C("host", kind="iso3"), C("sponsor"), C("material"), C("stage"),
         C("capacity_t", "float", required=False, kind="quantity", unit="t"),
@@ -185,6 +194,21 @@ TABLES: dict[str, Table] = {t.name: t for t in [
         C("capex_usd", "float", required=False, kind="quantity", unit="USD"),
         C("status"), NOTE, SRC,
     ), key=("name", "material", "stage"), help="Overseas and domestic supply projects."),
+    Table("governance", (
+        C("iso3", kind="iso3"), C("indicator", help="WGI dimension, e.g. GE (government effectiveness)."),
+        C("year", "int"),
+        C("value", "float", help="Published estimate, about -2.5 (weak) to +2.5 (strong)."),
+        NOTE, SRC,
+    ), key=("iso3", "indicator", "year", "source"), migration=11,
+        help="Governance indicators (World Bank WGI) used by supply-risk scores."),
+    Table("sector_map", (
+        C("code", help="Trade code (HS6 or national), digits only."),
+        C("sector", help="Downstream sector: ev-motors, wind, electronics, defence, ..."),
+        C("weight", "float", kind="quantity", unit="fraction",
+          help="Share of the code's trade attributed to the sector (weights of a code sum to <= 1)."),
+        NOTE, SRC,
+    ), key=("code", "sector"), migration=12,
+        help="Trade codes mapped to the downstream sectors that use them, with weights."),
 ]}
 
 
@@ -214,6 +238,21 @@ RESULT_TABLES: dict[str, Table] = {t.name: t for t in [
         C("amount_usd", "float", required=False), C("date", "date", required=False),
         C("tilt", "int"), C("evidence"), C("start", "int"), C("end", "int"),
     ), key=("event_id",), help="Events extracted from documents (DESIGN section 6).",
+        reference=False),
+    Table("trade_flow", (
+        C("year", "int"), C("exporter"), C("importer"), C("code", help="HS6 code, 6 digits."),
+        C("value_usd", "float", required=False, unit="USD"),
+        C("quantity_t", "float", required=False, unit="t"),
+        C("basis", help="reconciled | importer-reported | exporter-reported"),
+        C("dataset", help="Import key, e.g. BACI_HS22_V202501 or COMTRADE; one per import."),
+    ), key=("year", "exporter", "importer", "code", "basis", "dataset"), migration=10,
+        help="Bilateral trade imported from BACI / UN Comtrade files (chokepoint exposure import).",
+        reference=False),
+    Table("trade_import", (
+        C("import_id", "int"), C("dataset"), C("format", help="baci | comtrade"), C("path"),
+        C("rows", "int"), C("skipped", "int", help="Rows left out by filters (codes, years, ...)."),
+        C("years", "json"), C("imported", "timestamp"),
+    ), key=("import_id",), migration=10, help="One row per trade-file import (provenance).",
         reference=False),
 ]}
 

@@ -1,0 +1,65 @@
+"""Check published share claims ("China holds 60-70% of mining") against computed shares."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from chokepoint.store import Store
+from chokepoint.trade.concentration import stage_shares
+
+# A claim written as a point ("~60%") is read as that value give or take this much (shares are
+# rounded to whole percent in prose, and "about" usually spans a few points).
+POINT_TOLERANCE = 0.03
+
+
+def verdict(value: float, low: float, high: float | None, bound: str | None) -> str:
+    """'consistent', 'overstated' or 'understated' for a computed share against a claim."""
+    if value is None or math.isnan(value):
+        return "no data"
+    if bound == "min":
+        return "consistent" if value >= low else "overstated"
+    if bound == "max":
+        return "consistent" if value <= low else "understated"
+    lo, hi = (low, high) if high is not None and not math.isnan(high) else (low - POINT_TOLERANCE,
+                                                                             low + POINT_TOLERANCE)
+    if value < lo:
+        return "overstated"
+    return "understated" if value > hi else "consistent"
+
+
+def check_claims(store: Store, claims: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each claim beside the share computed from the store for the same material, stage,
+    country and (when the claim names one and data exists) year, with both sources."""
+    claims = store.table("claim") if claims is None else claims
+    rows = []
+    for c in claims.itertuples():
+        st = _stage(store, c.material, c.stage, int(c.year)) if pd.notna(c.year) else None
+        if st is None or st.empty or (st["year"] != c.year).all():
+            st = _stage(store, c.material, c.stage, None)
+        hit = st[st["iso3"] == c.iso3]
+        value = float(hit["share"].sum()) if len(hit) else float("nan")
+        high = None if pd.isna(c.high) else float(c.high)
+        rows.append({
+            "claim_id": c.claim_id, "stage": c.stage, "iso3": c.iso3, "quote": c.quote,
+            "claimed": _claimed(c.low, high, c.bound), "computed": value,
+            "computed_year": int(st["year"].max()) if len(st) else None,
+            "basis": st["basis"].iloc[0] if len(st) else None,
+            "verdict": verdict(value, float(c.low), high, c.bound),
+            "claim_source": c.source,
+            "data_source": ", ".join(sorted(st["source"].unique())) if len(st) else None,
+        })
+    return pd.DataFrame(rows)
+
+
+def _stage(store: Store, material: str, stage: str, year: int | None) -> pd.DataFrame:
+    shares = stage_shares(store, material, year)
+    return shares[shares["stage"] == stage]
+
+
+def _claimed(low: float, high: float | None, bound: str | None) -> str:
+    if bound == "min":
+        return f">{low:.0%}"
+    if bound == "max":
+        return f"<{low:.0%}"
+    return f"{low:.0%}-{high:.0%}" if high is not None else f"~{low:.0%}"

@@ -1,0 +1,1 @@
+"""Trade data: importers, exposure and concentration metrics, criticality screens."""

@@ -1,0 +1,146 @@
+"""The JSON API: every page's data under /api, described by the OpenAPI schema."""
+from __future__ import annotations
+
+from typing import Literal
+
+import pydantic
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from chokepoint.errors import BadInput
+from chokepoint.web import panels
+from chokepoint.web.panels import Unavailable
+
+router = APIRouter(prefix="/api", tags=["api"])
+Country = Query("KOR", pattern="^[A-Za-z]{3}$", description="ISO3 code of the focal country.")
+Name = Query(None, max_length=80)
+
+
+def reader(request: Request):
+    return request.app.state.db.reader()
+
+
+@router.get("/overview")
+def overview(request: Request, country: str = Country) -> dict:
+    """A country's dependencies, the chokepoint stage of each chain, latest news signals."""
+    country = country.upper()
+    with reader(request) as wb:
+        return {"country": country, "dependencies": panels.dependencies(wb, country),
+                "exposure": panels.exposure(wb, country), "chokepoints": panels.chokepoints(wb),
+                "signals": panels.signals(wb)}
+
+
+@router.get("/materials")
+def materials(request: Request) -> dict:
+    """Materials and families the store knows."""
+    with reader(request) as wb:
+        return panels.table(wb.store.df("SELECT material, name, family FROM material ORDER BY family, material"))
+
+
+@router.get("/material/{material}")
+def material(request: Request, material: str, country: str = Country) -> dict:
+    """Stage shares by country, flows into the country (Sankey) and the sources used."""
+    with reader(request) as wb:
+        return panels.material(wb, material, country.upper())
+
+
+@router.get("/scenarios")
+def scenarios(request: Request) -> dict:
+    """Named scenarios and stored runs."""
+    with reader(request) as wb:
+        return panels.scenarios(wb)
+
+
+@router.get("/scenarios/{name}")
+def scenario(request: Request, name: str) -> dict:
+    """One scenario's specification."""
+    with reader(request) as wb:
+        return panels.scenario_spec(wb, name)
+
+
+class RunRequest(BaseModel):
+    """Run a named scenario, optionally with an edited specification."""
+
+    scenario: str = Field(..., max_length=80)
+    spec: dict | None = Field(None, description="Edited scenario (the scenario's fields); replaces it.")
+    country: str = Field("KOR", pattern="^[A-Za-z]{3}$")
+    engine: Literal["lp", "fast"] = "lp"
+
+
+@router.post("/runs", status_code=202)
+def start_run(request: Request, body: RunRequest) -> dict:
+    """Queue a run on the single writer; poll /api/jobs/{job_id} for progress."""
+    if request.app.state.db.read_only:
+        raise HTTPException(409, "runs are disabled: the server opened the store read-only")
+    with reader(request) as wb:
+        try:
+            load = panels.api(wb, "chain.load_scenario")
+            panels.api(wb, "chain.run")
+        except Unavailable as exc:
+            raise HTTPException(409, f"{exc.api} is not available yet") from exc
+        sc = load(body.scenario)
+        if body.spec is not None:
+            try:
+                sc = type(sc).model_validate(body.spec)
+            except pydantic.ValidationError as exc:
+                first = exc.errors()[0]
+                raise BadInput(first["msg"], field=".".join(map(str, first["loc"]))) from exc
+    country, engine = body.country.upper(), body.engine
+
+    def work(wb, progress) -> str:
+        return wb.chain.run(sc, country=country, engine=engine, progress=progress).run_id
+
+    return request.app.state.jobs.submit(f"{body.scenario} ({engine}, {country})", work).as_dict()
+
+
+@router.get("/jobs/{job_id}")
+def job(request: Request, job_id: str) -> dict:
+    """A background job's state and progress; `run_id` once done."""
+    found = request.app.state.jobs.jobs.get(job_id)
+    if found is None:
+        raise HTTPException(404, f"no job '{job_id}'")
+    return found.as_dict()
+
+
+@router.get("/runs/{run_id}")
+def run(request: Request, run_id: str) -> dict:
+    """A stored run: spec, summary and its charts as Plotly JSON."""
+    with reader(request) as wb:
+        return panels.run_result(wb, run_id)
+
+
+@router.get("/news/events")
+def events(request: Request, type: str | None = Name, actor: str | None = Name,
+           target: str | None = Name, commodity: str | None = Name, doc: str | None = Name) -> dict:
+    """Events from ingested news, filtered by type, actor, target, commodity or document."""
+    with reader(request) as wb:
+        return panels.events(wb, type=type, actor=actor, target=target, commodity=commodity, doc=doc)
+
+
+@router.get("/news/tilt")
+def tilt(request: Request, country: str = Country,
+         by: Literal["month", "quarter", "year"] = "month") -> dict:
+    """The alignment index of a country by period."""
+    with reader(request) as wb:
+        return panels.tilt(wb, country.upper(), by)
+
+
+@router.get("/news/duplicates")
+def duplicates(request: Request) -> dict:
+    """Duplicate groups (copied wire text and retold stories)."""
+    with reader(request) as wb:
+        return panels.duplicates(wb)
+
+
+@router.get("/news/claims")
+def claims(request: Request) -> dict:
+    """Claims and contradictory framings."""
+    with reader(request) as wb:
+        return panels.claims(wb)
+
+
+@router.get("/news/signals")
+def signals(request: Request) -> dict:
+    """Scenario hints raised by news events."""
+    with reader(request) as wb:
+        return panels.signals(wb)

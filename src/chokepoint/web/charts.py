@@ -1,0 +1,115 @@
+"""Plotly figures built from library frames; the web sends them as JSON, reports inline them."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+
+# Variables of a run drawn as charts, in page order, with their titles.
+RUN_VARIABLES = {
+    "supply": "Supply", "stock": "Stock", "shortfall": "Shortfall", "served": "Served demand",
+    "demand": "Demand", "price_index": "Price index",
+}
+KEY_COLUMNS = ("country", "stage", "sector")
+PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf"]
+
+
+def to_json(fig: go.Figure) -> dict:
+    """A figure as a JSON-safe dict for `Plotly.newPlot(el, fig.data, fig.layout)`."""
+    return json.loads(pio.to_json(fig, validate=False))
+
+
+def _layout(fig: go.Figure, title: str, ytitle: str = "", xtitle: str = "") -> go.Figure:
+    fig.update_layout(title=title, template="plotly_white", height=360,
+                      margin=dict(l=60, r=20, t=50, b=45), legend=dict(orientation="h", y=-0.2))
+    fig.update_yaxes(title=ytitle)
+    fig.update_xaxes(title=xtitle)
+    return fig
+
+
+def _label(row: pd.Series) -> str:
+    parts = [str(row[c]) for c in KEY_COLUMNS if c in row and pd.notna(row[c]) and row[c] != ""]
+    return " / ".join(parts) or "total"
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _band_traces(part: pd.DataFrame, label: str, colour: str) -> list[go.Scatter]:
+    """p-low/p-high as a shaded band and the quantile nearest 0.5 as the line."""
+    qs = sorted(part["quantile"].dropna().unique())
+    mid = min(qs, key=lambda q: abs(q - 0.5))
+    by_q = {q: part[part["quantile"] == q].sort_values("week") for q in (qs[0], qs[-1], mid)}
+    lo, hi, med = by_q[qs[0]], by_q[qs[-1]], by_q[mid]
+    return [
+        go.Scatter(x=hi["week"], y=hi["value"], mode="lines", line=dict(width=0), showlegend=False,
+                   hoverinfo="skip", legendgroup=label),
+        go.Scatter(x=lo["week"], y=lo["value"], mode="lines", line=dict(width=0), fill="tonexty",
+                   fillcolor=_rgba(colour, 0.2), name=f"{label} p{qs[0] * 100:g}–p{qs[-1] * 100:g}",
+                   legendgroup=label),
+        go.Scatter(x=med["week"], y=med["value"], mode="lines", line=dict(color=colour),
+                   name=f"{label} p{mid * 100:g}", legendgroup=label),
+    ]
+
+
+def run_figures(series: pd.DataFrame) -> dict[str, go.Figure]:
+    """One time-series figure per run variable, one line (or p-band) per country/stage/sector."""
+    figures: dict[str, go.Figure] = {}
+    if series.empty:
+        return figures
+    df = series.copy()
+    df["label"] = df.apply(_label, axis=1) if len(df) else []
+    for variable, title in RUN_VARIABLES.items():
+        part = df[df["variable"] == variable]
+        if part.empty:
+            continue
+        fig = go.Figure()
+        for i, (label, g) in enumerate(part.groupby("label", sort=True)):
+            colour = PALETTE[i % len(PALETTE)]
+            if g["quantile"].notna().any() and g["quantile"].nunique() > 1:
+                fig.add_traces(_band_traces(g, label, colour))
+            else:
+                g = g.sort_values("week")
+                fig.add_trace(go.Scatter(x=g["week"], y=g["value"], mode="lines", name=label,
+                                         line=dict(color=colour)))
+        unit = ", ".join(sorted(part["unit"].dropna().astype(str).unique()))
+        figures[variable] = _layout(fig, title, unit, "week")
+    return figures
+
+
+def stage_share_figure(shares: pd.DataFrame, title: str) -> go.Figure:
+    """Stacked bars: each stage's world output split by country (columns stage, iso3, share)."""
+    fig = go.Figure()
+    stages = list(dict.fromkeys(shares["stage"]))
+    for iso3, g in shares.groupby("iso3", sort=False):
+        fig.add_trace(go.Bar(x=g["stage"], y=g["share"] * 100, name=str(iso3)))
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(categoryorder="array", categoryarray=stages)
+    return _layout(fig, title, "% of world output")
+
+
+def sankey_figure(flows: pd.DataFrame, title: str) -> go.Figure:
+    """Flows source → target with a value (columns source, target, value)."""
+    nodes = list(dict.fromkeys([*flows["source"], *flows["target"]]))
+    index = {n: i for i, n in enumerate(nodes)}
+    fig = go.Figure(go.Sankey(
+        node=dict(label=nodes, pad=12, thickness=14),
+        link=dict(source=[index[s] for s in flows["source"]],
+                  target=[index[t] for t in flows["target"]], value=list(flows["value"]))))
+    fig.update_layout(title=title, height=420, margin=dict(l=20, r=20, t=50, b=20))
+    return fig
+
+
+def tilt_figure(tilt: pd.DataFrame, value: str, period: str, title: str) -> go.Figure:
+    """The alignment index over time, one line per country when several are given."""
+    fig = go.Figure()
+    groups = tilt.groupby("country", sort=True) if "country" in tilt else [("", tilt)]
+    for name, g in groups:
+        g = g.sort_values(period)
+        fig.add_trace(go.Bar(x=g[period].astype(str), y=g[value], name=str(name) or value))
+    return _layout(fig, title, value)
