@@ -72,10 +72,10 @@ def test_concentration_and_chokepoint(tiny):
 
 
 @pytest.mark.parametrize("value,low,high,bound,expected", [
-    (0.69, 0.60, 0.70, None, "consistent"), (0.91, 0.85, 0.90, None, "understated"),
-    (0.50, 0.60, 0.70, None, "overstated"), (0.92, 0.80, None, "min", "consistent"),
-    (0.70, 0.80, None, "min", "overstated"), (0.62, 0.60, None, None, "consistent"),
-    (0.66, 0.60, None, None, "understated"), (0.2, 0.3, None, "max", "consistent"),
+    (0.69, 0.60, 0.70, None, "consistent"), (0.91, 0.85, 0.90, None, "claim too low"),
+    (0.50, 0.60, 0.70, None, "claim too high"), (0.92, 0.80, None, "min", "consistent"),
+    (0.70, 0.80, None, "min", "claim too high"), (0.62, 0.60, None, None, "consistent"),
+    (0.66, 0.60, None, None, "claim too low"), (0.2, 0.3, None, "max", "consistent"),
 ])
 def test_claim_verdicts(value, low, high, bound, expected):
     assert verdict(value, low, high, bound) == expected
@@ -83,9 +83,11 @@ def test_claim_verdicts(value, low, high, bound, expected):
 
 def test_check_claims_uses_the_claimed_year_when_data_exists(tiny):
     claims = pd.DataFrame([{"claim_id": "c1", "material": "widgetium", "stage": "mine", "iso3": "AAA",
-                            "year": 2023, "low": 0.5, "high": None, "bound": None, "quote": "q", "source": "A"},
+                            "year": 2023, "low": 0.5, "high": None, "bound": None, "quote": "q", "source": "B"},
                            {"claim_id": "c2", "material": "widgetium", "stage": "mine", "iso3": "AAA",
-                            "year": 1999, "low": 0.5, "high": None, "bound": None, "quote": "q", "source": "A"}])
+                            "year": 1999, "low": 0.5, "high": None, "bound": None, "quote": "q", "source": "B"}])
     out = check_claims(tiny, claims).set_index("claim_id")
     assert out.loc["c1", "computed"] == pytest.approx(0.5) and out.loc["c1", "verdict"] == "consistent"
-    assert out.loc["c2", "computed_year"] == 2024 and out.loc["c2", "verdict"] == "understated"
+    assert out.loc["c2", "computed_year"] == 2024 and out.loc["c2", "verdict"] == "claim too low"
+    same = claims.assign(source="A")  # data from the claim's own source is never its evidence
+    assert check_claims(tiny, same)["computed"].isna().all()

@@ -42,13 +42,18 @@ def supply_sources(store: Store, country: str, family: str) -> dict[str, pd.Data
                       "WHERE importer = ? AND material IN (SELECT unnest(?::VARCHAR[])) "
                       "ORDER BY material, year DESC", [country, members])
     mirror = store.df(
-        "SELECT t.year, t.exporter, t.code, c.description, c.stage, t.value_usd, t.quantity_t, t.basis, t.source "
-        "FROM trade t JOIN trade_code c ON c.code = t.code AND c.family = ? "
-        "WHERE t.importer = ? AND t.year = (SELECT max(year) FROM trade WHERE importer = ?) "
-        "ORDER BY c.stage, t.value_usd DESC", [family, country, country]).drop_duplicates(
-        ["year", "exporter", "code"])
+        "SELECT t.year, t.exporter, t.code AS product, t.value_usd, t.quantity_t, t.basis, t.source "
+        "FROM trade t JOIN (SELECT DISTINCT code FROM trade_code WHERE family = ?) c ON c.code = t.code "
+        "WHERE t.importer = ?", [family, country])
+    groups = store.df(
+        "SELECT year(month) AS year, exporter, product, sum(value_usd) AS value_usd, "
+        "sum(quantity_t) AS quantity_t, 'exporter-reported' AS basis, source FROM trade_monthly "
+        "WHERE importer = ? AND lower(replace(product, ' ', '-')) = ? GROUP BY ALL", [country, family])
+    flows = pd.concat([mirror, groups], ignore_index=True)
+    flows = flows[flows["year"] >= flows["year"].max() - 2] if len(flows) else flows
+    flows = flows.sort_values(["product", "exporter", "year"], ascending=[True, True, False])
     return {"partner_shares": shares, "import_totals": totals.groupby("material").head(3),
-            "mirror_flows": mirror}
+            "mirror_flows": flows.reset_index(drop=True)}
 
 
 def brief(store: Store, material: str = "rare-earths", country: str = "KOR",

@@ -14,29 +14,31 @@ POINT_TOLERANCE = 0.03
 
 
 def verdict(value: float, low: float, high: float | None, bound: str | None) -> str:
-    """'consistent', 'overstated' or 'understated' for a computed share against a claim."""
+    """'consistent', 'claim too high' or 'claim too low' for a computed share against a claim."""
     if value is None or math.isnan(value):
         return "no data"
     if bound == "min":
-        return "consistent" if value >= low else "overstated"
+        return "consistent" if value >= low else "claim too high"
     if bound == "max":
-        return "consistent" if value <= low else "understated"
+        return "consistent" if value <= low else "claim too low"
     lo, hi = (low, high) if high is not None and not math.isnan(high) else (low - POINT_TOLERANCE,
                                                                              low + POINT_TOLERANCE)
     if value < lo:
-        return "overstated"
-    return "understated" if value > hi else "consistent"
+        return "claim too high"
+    return "claim too low" if value > hi else "consistent"
 
 
 def check_claims(store: Store, claims: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each claim beside the share computed from the store for the same material, stage,
-    country and (when the claim names one and data exists) year, with both sources."""
+    country and (when the claim names one and data exists) year, with both sources. Data
+    from the claim's own source is left out: a claim is checked against other evidence."""
     claims = store.table("claim") if claims is None else claims
     rows = []
     for c in claims.itertuples():
-        st = _stage(store, c.material, c.stage, int(c.year)) if pd.notna(c.year) else None
+        own = tuple(c.source.split(";"))
+        st = _stage(store, c.material, c.stage, int(c.year), own) if pd.notna(c.year) else None
         if st is None or st.empty or (st["year"] != c.year).all():
-            st = _stage(store, c.material, c.stage, None)
+            st = _stage(store, c.material, c.stage, None, own)
         hit = st[st["iso3"] == c.iso3]
         value = float(hit["share"].sum()) if len(hit) else float("nan")
         high = None if pd.isna(c.high) else float(c.high)
@@ -52,8 +54,9 @@ def check_claims(store: Store, claims: pd.DataFrame | None = None) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
-def _stage(store: Store, material: str, stage: str, year: int | None) -> pd.DataFrame:
-    shares = stage_shares(store, material, year)
+def _stage(store: Store, material: str, stage: str, year: int | None,
+           exclude: tuple[str, ...]) -> pd.DataFrame:
+    shares = stage_shares(store, material, year, exclude)
     return shares[shares["stage"] == stage]
 
 

@@ -11,6 +11,7 @@ import sys
 
 import click
 import typer
+from rich.text import Text
 
 from chokepoint.cli.common import err_console
 from chokepoint.errors import BadInput, ChokepointError
@@ -39,10 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         app(args=argv, standalone_mode=False)
     except BadInput as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        _error("error", exc)
         return 2
     except ChokepointError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        _error("error", exc)
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
@@ -53,9 +54,15 @@ def main(argv: list[str] | None = None) -> int:
         err_console.print("aborted")
         return 1
     except Exception as exc:  # a bug, not bad input: say so and exit 1
-        err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", highlight=False)
+        _error("internal error", f"{type(exc).__name__}: {exc}")
         return 1
     return 0
+
+
+def _error(label: str, message) -> None:
+    """One unwrapped, unstyled message line (so file:line stays greppable)."""
+    err_console.print(Text(f"{label}: ", style="bold red") + Text(str(message)), soft_wrap=True,
+                      highlight=False)
 
 
 def run() -> None:

@@ -13,8 +13,19 @@ from rich.table import Table
 import chokepoint
 from chokepoint.workbench import Workbench
 
-console = Console()
 err_console = Console(stderr=True)
+_tty = Console()
+_wide = Console(width=200)  # piped or captured output: don't squeeze tables to 80 columns
+
+
+class _Out:
+    """stdout console that is terminal-width on a TTY and wide otherwise."""
+
+    def __getattr__(self, name):
+        return getattr(_tty if _tty.is_terminal else _wide, name)
+
+
+console = _Out()
 
 
 class Format(str, enum.Enum):

@@ -34,13 +34,16 @@ class TableFile:
 
 
 def bundled_files() -> list[TableFile]:
-    """The CSVs shipped inside the package, one per reference table."""
+    """The CSVs shipped inside the package: `<table>.csv`, plus `<table>__<part>.csv` files
+    so each subsystem can ship its own rows (e.g. its sources) without sharing one file."""
     root = resources.files(BUNDLED) / "data"
+    names = sorted(r.name for r in root.iterdir() if r.name.endswith(".csv"))
     out = []
-    for name in LOAD_ORDER:
-        res = root / f"{name}.csv"
-        if res.is_file():
-            out.append(TableFile(TABLES[name], res.read_text(encoding="utf-8"), f"{name}.csv"))
+    for table in LOAD_ORDER:
+        for fname in names:
+            if fname == f"{table}.csv" or fname.startswith(f"{table}__"):
+                text = (root / fname).read_text(encoding="utf-8")
+                out.append(TableFile(TABLES[table], text, fname))
     return out
 
 

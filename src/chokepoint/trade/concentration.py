@@ -50,12 +50,14 @@ def _pick_source(rows: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     return rows.merge(best[["stage", "year", "source"]], on=["stage", "year", "source"])
 
 
-def stage_shares(store: Store, material: str, year: int | None = None) -> pd.DataFrame:
+def stage_shares(store: Store, material: str, year: int | None = None,
+                 exclude_sources: tuple[str, ...] = ()) -> pd.DataFrame:
     """World production shares by stage and country for a material's chain.
 
     Computed stages: share_j = q_j / sum_k q_k over one source's country rows (the 'Rest of
     world' row counts in the denominator). Stages with no country table fall back to
     published shares (stage_share table) and are marked basis='published'.
+    `exclude_sources` leaves out rows of those sources (so a claim is never checked against itself).
     Columns: stage, ord, material, year, iso3, value_t, share, bound, basis, source.
     """
     family = family_of(store, material)
@@ -65,6 +67,7 @@ def stage_shares(store: Store, material: str, year: int | None = None) -> pd.Dat
     prod = store.df("SELECT material, stage, iso3, year, value, source FROM production "
                     "WHERE measure = 'production' AND material IN (SELECT unnest(?::VARCHAR[]))",
                     [members])
+    prod = prod[~prod["source"].isin(exclude_sources)]
     prod = prod.assign(pref=(prod["material"] != material).astype(int))
     # Per stage, the asked material's own rows first; other family members only fill gaps.
     prod = prod[prod["pref"] == prod.groupby("stage")["pref"].transform("min")].drop(columns="pref")
@@ -75,7 +78,7 @@ def stage_shares(store: Store, material: str, year: int | None = None) -> pd.Dat
     total = prod.groupby("stage")["value"].transform("sum")
     computed = prod.assign(share=prod["value"] / total, bound=None, basis="computed").rename(
         columns={"value": "value_t"})
-    published = _published(store, members, material, year, set(computed["stage"]))
+    published = _published(store, members, material, year, set(computed["stage"]), exclude_sources)
     out = pd.concat([computed, published], ignore_index=True)
     out = out.merge(stages, on="stage", how="left")
     out = out.sort_values(["ord", "stage", "share"], ascending=[True, True, False], kind="mergesort")
@@ -85,11 +88,11 @@ def stage_shares(store: Store, material: str, year: int | None = None) -> pd.Dat
 
 
 def _published(store: Store, members: list[str], material: str, year: int | None,
-               covered: set[str]) -> pd.DataFrame:
+               covered: set[str], exclude_sources: tuple[str, ...]) -> pd.DataFrame:
     """Published shares for stages the production table does not cover (latest year, one source)."""
     pub = store.df("SELECT material, stage, iso3, year, share, bound, source FROM stage_share "
                    "WHERE material IN (SELECT unnest(?::VARCHAR[]))", [members])
-    pub = pub[~pub["stage"].isin(covered)]
+    pub = pub[~pub["stage"].isin(covered) & ~pub["source"].isin(exclude_sources)]
     if year is not None:
         pub = pub[pub["year"] <= year]
     if pub.empty:
