@@ -38,6 +38,8 @@ def _render(b: Briefing, available: set[str]) -> None:
                "basis", "source"]], Format.table, title=f"Stage concentration ({b.focus} share, top-3, HHI)")
     console.print(Panel(f"Chokepoint stage (highest HHI): [bold red]{b.chokepoint}[/]", expand=False))
     for label, df in b.supply.items():
+        if "share" in df:
+            df = df.assign(share=df["share"].map(_pct))
         if len(df):
             emit(df.head(15), Format.table, title=f"{name}: {label.replace('_', ' ')} (bundled data)")
         else:
