@@ -36,6 +36,12 @@ migration(11, "governance: WGI indicators for supply-risk scores")(_create_decla
 migration(12, "sector_map: trade codes to downstream sectors")(_create_declared(12))
 
 
+@migration(30, "news gazetteer tables; event.fx_note")
+def _news_tables(con: duckdb.DuckDBPyConnection) -> None:
+    _create_declared(30)(con)
+    con.execute('ALTER TABLE event ADD COLUMN IF NOT EXISTS fx_note VARCHAR')
+
+
 def pending(con: duckdb.DuckDBPyConnection) -> list[int]:
     con.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
                 "(version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)")

@@ -209,6 +209,18 @@ TABLES: dict[str, Table] = {t.name: t for t in [
         NOTE, SRC,
     ), key=("code", "sector"), migration=12,
         help="Trade codes mapped to the downstream sectors that use them, with weights."),
+    Table("news_entity", (
+        C("name", help="Canonical name events use as actor/target."),
+        C("aliases", required=False, help="Other spellings, '|'-separated."),
+        C("kind", help="company | agency | association | alliance | media | think_tank | "
+                       "government | person | place (the last three resolve to the country)."),
+        C("iso3", required=False, kind="iso3", help="Home country."), SRC,
+    ), key=("name",), migration=30, help="Gazetteer of organisations, people and places for news."),
+    Table("news_term", (
+        C("term", help="Surface form as written in articles."), C("canonical"),
+        C("kind", help="commodity | sector"),
+        C("material", required=False, help="Material slug the commodity maps to, if any."), SRC,
+    ), key=("term",), migration=30, help="Commodity and sector synonyms for news extraction."),
 ]}
 
 
@@ -237,6 +249,7 @@ RESULT_TABLES: dict[str, Table] = {t.name: t for t in [
         C("amount", "float", required=False), C("unit", required=False),
         C("amount_usd", "float", required=False), C("date", "date", required=False),
         C("tilt", "int"), C("evidence"), C("start", "int"), C("end", "int"),
+        C("fx_note", required=False, help="Set when the FX year used differs from the event's."),
     ), key=("event_id",), help="Events extracted from documents (DESIGN section 6).",
         reference=False),
     Table("trade_flow", (

@@ -9,11 +9,19 @@ from pydantic import BaseModel, Field
 
 from chokepoint.errors import BadInput
 from chokepoint.web import panels
+from chokepoint.web.pages import cached
 from chokepoint.web.panels import Unavailable
 
 router = APIRouter(prefix="/api", tags=["api"])
-Country = Query("KOR", pattern="^[A-Za-z]{3}$", description="ISO3 code of the focal country.")
-Name = Query(None, max_length=80)
+
+
+def country_query():
+    """A fresh Query per parameter: FastAPI must not share one object between parameters."""
+    return Query("KOR", pattern="^[A-Za-z]{3}$", description="ISO3 code of the focal country.")
+
+
+def name_query():
+    return Query(None, max_length=80)
 
 
 def reader(request: Request):
@@ -21,13 +29,13 @@ def reader(request: Request):
 
 
 @router.get("/overview")
-def overview(request: Request, country: str = Country) -> dict:
+def overview(request: Request, country: str = country_query()) -> dict:
     """A country's dependencies, the chokepoint stage of each chain, latest news signals."""
     country = country.upper()
     with reader(request) as wb:
-        return {"country": country, "dependencies": panels.dependencies(wb, country),
-                "exposure": panels.exposure(wb, country), "chokepoints": panels.chokepoints(wb),
-                "signals": panels.signals(wb)}
+        return {"country": country, "dependencies": cached(request, panels.dependencies, wb, country),
+                "exposure": cached(request, panels.exposure, wb, country),
+                "chokepoints": cached(request, panels.chokepoints, wb), "signals": panels.signals(wb)}
 
 
 @router.get("/materials")
@@ -38,10 +46,10 @@ def materials(request: Request) -> dict:
 
 
 @router.get("/material/{material}")
-def material(request: Request, material: str, country: str = Country) -> dict:
+def material(request: Request, material: str, country: str = country_query()) -> dict:
     """Stage shares by country, flows into the country (Sankey) and the sources used."""
     with reader(request) as wb:
-        return panels.material(wb, material, country.upper())
+        return cached(request, panels.material, wb, material, country.upper())
 
 
 @router.get("/scenarios")
@@ -74,11 +82,10 @@ def start_run(request: Request, body: RunRequest) -> dict:
         raise HTTPException(409, "runs are disabled: the server opened the store read-only")
     with reader(request) as wb:
         try:
-            load = panels.api(wb, "chain.load_scenario")
             panels.api(wb, "chain.run")
+            sc = panels.load_named(wb, body.scenario)
         except Unavailable as exc:
             raise HTTPException(409, f"{exc.api} is not available yet") from exc
-        sc = load(body.scenario)
         if body.spec is not None:
             try:
                 sc = type(sc).model_validate(body.spec)
@@ -110,15 +117,15 @@ def run(request: Request, run_id: str) -> dict:
 
 
 @router.get("/news/events")
-def events(request: Request, type: str | None = Name, actor: str | None = Name,
-           target: str | None = Name, commodity: str | None = Name, doc: str | None = Name) -> dict:
+def events(request: Request, type: str | None = name_query(), actor: str | None = name_query(),
+           target: str | None = name_query(), commodity: str | None = name_query(), doc: str | None = name_query()) -> dict:
     """Events from ingested news, filtered by type, actor, target, commodity or document."""
     with reader(request) as wb:
         return panels.events(wb, type=type, actor=actor, target=target, commodity=commodity, doc=doc)
 
 
 @router.get("/news/tilt")
-def tilt(request: Request, country: str = Country,
+def tilt(request: Request, country: str = country_query(),
          by: Literal["month", "quarter", "year"] = "month") -> dict:
     """The alignment index of a country by period."""
     with reader(request) as wb:
@@ -133,10 +140,10 @@ def duplicates(request: Request) -> dict:
 
 
 @router.get("/news/claims")
-def claims(request: Request) -> dict:
-    """Claims and contradictory framings."""
+def claims(request: Request, country: str | None = Query(None, pattern="^[A-Za-z]{3}$")) -> dict:
+    """Claims checked against the data, and contradictory framings (of one country, if given)."""
     with reader(request) as wb:
-        return panels.claims(wb)
+        return panels.claims(wb, country.upper() if country else None)
 
 
 @router.get("/news/signals")

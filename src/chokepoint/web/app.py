@@ -6,12 +6,13 @@ from pathlib import Path
 
 import plotly
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from chokepoint.errors import BadInput, ChokepointError, NotFound
 from chokepoint.web import api, pages
+from chokepoint.web.cache import ReferenceCache
 from chokepoint.web.database import Database
 from chokepoint.web.jobs import JobRunner
 
@@ -20,25 +21,35 @@ HERE = Path(__file__).parent
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
-def _error(status: int, exc: ChokepointError) -> JSONResponse:
+def _error(request: Request, status: int, exc: ChokepointError) -> Response:
+    """One JSON error shape for /api; the same message as an HTML page for browsers."""
     body = exc.as_dict() if isinstance(exc, BadInput) else {"error": "internal", "message": str(exc)}
-    return JSONResponse(body, status_code=status)
+    if request.url.path.startswith("/api"):
+        return JSONResponse(body, status_code=status)
+    return request.app.state.templates.TemplateResponse(
+        request, "error.html", {"page": "", "nav": pages.NAV, "country": "KOR", "error": body,
+                                "status": status}, status_code=status)
 
 
 def create_app(db_path: str | Path, read_only: bool = False) -> FastAPI:
-    """The web app over one store file; runs are refused when `read_only`."""
-    db = Database(db_path, read_only=read_only)
+    """The web app over one store file; runs are refused when `read_only`.
 
+    The store is opened when the server starts and closed when it stops (the lifespan), so
+    one app object can be started again, as test clients do.
+    """
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        yield
-        app.state.jobs.close()
-        db.close()
+        app.state.db = Database(db_path, read_only=read_only)
+        app.state.jobs = JobRunner(app.state.db)
+        app.state.cache = ReferenceCache()
+        try:
+            yield
+        finally:
+            app.state.jobs.close()
+            app.state.db.close()
 
     app = FastAPI(title="chokepoint", version="1", lifespan=lifespan,
                   description="Critical-mineral exposure, stress tests and news signals.")
-    app.state.db = db
-    app.state.jobs = JobRunner(db)
     templates = Jinja2Templates(directory=HERE / "templates")  # .html templates autoescape
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -49,15 +60,15 @@ def create_app(db_path: str | Path, read_only: bool = False) -> FastAPI:
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> JSONResponse:
-        return _error(404, exc)
+        return _error(request, 404, exc)
 
     @app.exception_handler(BadInput)
     async def bad_input(request: Request, exc: BadInput) -> JSONResponse:
-        return _error(400, exc)
+        return _error(request, 400, exc)
 
     @app.exception_handler(ChokepointError)
     async def failed(request: Request, exc: ChokepointError) -> JSONResponse:
-        return _error(500, exc)
+        return _error(request, 500, exc)
 
     app.include_router(api.router)
     app.include_router(pages.router)

@@ -6,13 +6,16 @@ import json
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
+from plotly import colors as px_colors
 
 # Variables of a run drawn as charts, in page order, with their titles.
 RUN_VARIABLES = {
-    "supply": "Supply", "stock": "Stock", "shortfall": "Shortfall", "served": "Served demand",
-    "demand": "Demand", "price_index": "Price index",
+    "shortfall": "Shortfall", "supply": "Supply", "imports": "Imports", "stock": "Stock",
+    "stock_industry": "Industry stock", "stock_strategic": "Strategic stock",
+    "served": "Served demand", "demand": "Demand", "price_index": "Price index",
 }
 KEY_COLUMNS = ("country", "stage", "sector")
+COUNTRY_PALETTE = px_colors.qualitative.Dark24 + px_colors.qualitative.Light24
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf"]
 
@@ -20,6 +23,10 @@ PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e
 def to_json(fig: go.Figure) -> dict:
     """A figure as a JSON-safe dict for `Plotly.newPlot(el, fig.data, fig.layout)`."""
     return json.loads(pio.to_json(fig, validate=False))
+
+
+def title_of(variable: str) -> str:
+    return RUN_VARIABLES.get(variable, variable.replace("_", " ").capitalize())
 
 
 def _layout(fig: go.Figure, title: str, ytitle: str = "", xtitle: str = "") -> go.Figure:
@@ -64,10 +71,9 @@ def run_figures(series: pd.DataFrame) -> dict[str, go.Figure]:
         return figures
     df = series.copy()
     df["label"] = df.apply(_label, axis=1) if len(df) else []
-    for variable, title in RUN_VARIABLES.items():
-        part = df[df["variable"] == variable]
-        if part.empty:
-            continue
+    known = [v for v in RUN_VARIABLES if v in set(df["variable"])]
+    for variable in known + sorted(set(df["variable"]) - set(known)):
+        part, title = df[df["variable"] == variable], title_of(variable)
         fig = go.Figure()
         for i, (label, g) in enumerate(part.groupby("label", sort=True)):
             colour = PALETTE[i % len(PALETTE)]
@@ -86,11 +92,26 @@ def stage_share_figure(shares: pd.DataFrame, title: str) -> go.Figure:
     """Stacked bars: each stage's world output split by country (columns stage, iso3, share)."""
     fig = go.Figure()
     stages = list(dict.fromkeys(shares["stage"]))
-    for iso3, g in shares.groupby("iso3", sort=False):
-        fig.add_trace(go.Bar(x=g["stage"], y=g["share"] * 100, name=str(iso3)))
-    fig.update_layout(barmode="stack")
+    order = shares.groupby("iso3")["share"].max().sort_values(ascending=False).index
+    for i, iso3 in enumerate(order):
+        g = shares[shares["iso3"] == iso3]
+        fig.add_trace(go.Bar(x=g["stage"], y=g["share"] * 100, name=str(iso3),
+                             marker_color=COUNTRY_PALETTE[i % len(COUNTRY_PALETTE)]))
+    fig.update_layout(barmode="stack", legend_traceorder="normal")
     fig.update_xaxes(categoryorder="array", categoryarray=stages)
     return _layout(fig, title, "% of world output")
+
+
+def chokepoint_figure(summary: pd.DataFrame, focus: str) -> go.Figure:
+    """Each family's chokepoint stage as a bar of its HHI, labelled with the stage and top producer."""
+    df = summary.sort_values("hhi")
+    labels = [f"{f} · {s}" for f, s in zip(df["family"], df["chokepoint"])]
+    fig = go.Figure(go.Bar(x=df["hhi"], y=labels, orientation="h", marker_color=PALETTE[1],
+                           text=[f"{p} {v:.0%}" for p, v in zip(df["top_producer"], df["top_share"])],
+                           textposition="auto", name="HHI"))
+    _layout(fig, "Chokepoint stage per chain: HHI of world output (label: top producer and share)", "", "HHI (0–1)")
+    fig.update_layout(height=max(300, 26 * len(df) + 90), showlegend=False)
+    return fig
 
 
 def sankey_figure(flows: pd.DataFrame, title: str) -> go.Figure:
@@ -105,11 +126,12 @@ def sankey_figure(flows: pd.DataFrame, title: str) -> go.Figure:
     return fig
 
 
-def tilt_figure(tilt: pd.DataFrame, value: str, period: str, title: str) -> go.Figure:
-    """The alignment index over time, one line per country when several are given."""
-    fig = go.Figure()
-    groups = tilt.groupby("country", sort=True) if "country" in tilt else [("", tilt)]
-    for name, g in groups:
-        g = g.sort_values(period)
-        fig.add_trace(go.Bar(x=g[period].astype(str), y=g[value], name=str(name) or value))
-    return _layout(fig, title, value)
+def tilt_figure(tilt: pd.DataFrame, title: str) -> go.Figure:
+    """The alignment index per period (columns period, index, n_events): blue toward the US, red China."""
+    colours = [PALETTE[0] if v > 0 else PALETTE[1] if v < 0 else "#7f7f7f" for v in tilt["index"]]
+    fig = go.Figure(go.Bar(x=tilt["period"].astype(str), y=tilt["index"], marker_color=colours,
+                           text=[f"n={n}" for n in tilt["n_events"]], textposition="outside",
+                           name="alignment index"))
+    _layout(fig, title, "mean tilt")
+    fig.update_yaxes(range=[-1.15, 1.15], zeroline=True)
+    return fig

@@ -4,14 +4,35 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from chokepoint.errors import ChokepointError
 from chokepoint.web import panels
 
 router = APIRouter(include_in_schema=False)
-Country = Query("KOR", pattern="^[A-Za-z]{3}$")
-Filter = Query(None, max_length=80)
+
+
+def country_query():
+    """A fresh Query per parameter: FastAPI must not share one object between parameters."""
+    return Query("KOR", pattern="^[A-Za-z]{3}$")
+
+
+def filter_query():
+    return Query(None, max_length=80)
 
 NAV = [("overview", "/", "Overview"), ("material", "/material", "Material"),
        ("scenario", "/scenario", "Scenario"), ("news", "/news", "News")]
+
+
+def shown(panel, *args, **kwargs) -> dict:
+    """One panel of a page; its error (a bad filter, data it lacks) is shown in place of it."""
+    try:
+        return panel(*args, **kwargs)
+    except ChokepointError as exc:
+        return {"available": True, "error": str(exc)}
+
+
+def cached(request: Request, panel, wb, *args) -> dict:
+    """A reference-only panel through the server's cache (see `chokepoint.web.cache`)."""
+    return request.app.state.cache.get((panel.__name__, *args), lambda: panel(wb, *args))
 
 
 def render(request: Request, name: str, page: str, country: str, **context) -> HTMLResponse:
@@ -21,28 +42,30 @@ def render(request: Request, name: str, page: str, country: str, **context) -> H
 
 
 @router.get("/", response_class=HTMLResponse)
-def overview(request: Request, country: str = Country) -> HTMLResponse:
+def overview(request: Request, country: str = country_query()) -> HTMLResponse:
     country = country.upper()
     with request.app.state.db.reader() as wb:
-        ctx = {"dependencies": panels.dependencies(wb, country), "exposure": panels.exposure(wb, country),
-               "chokepoints": panels.chokepoints(wb), "signals": panels.signals(wb)}
+        ctx = {"dependencies": shown(cached, request, panels.dependencies, wb, country),
+               "exposure": shown(cached, request, panels.exposure, wb, country),
+               "chokepoints": shown(cached, request, panels.chokepoints, wb), "signals": shown(panels.signals, wb)}
+    ctx["cited"] = panels.merge_sources(ctx["chokepoints"], ctx["dependencies"], ctx["exposure"])
     return render(request, "overview.html", "overview", country, **ctx)
 
 
 @router.get("/material", response_class=HTMLResponse)
-def material(request: Request, m: str = Query("rare-earths", max_length=80),
-             country: str = Country) -> HTMLResponse:
+def material(request: Request, m: str | None = filter_query(), country: str = country_query()) -> HTMLResponse:
     country = country.upper()
     with request.app.state.db.reader() as wb:
         names = wb.store.df("SELECT material, name, family FROM material ORDER BY family, material")
-        data = panels.material(wb, m, country)
+        m = m or next(iter(sorted(set(names["family"]))), None)
+        data = cached(request, panels.material, wb, m, country) if m else None
     return render(request, "material.html", "material", country, m=m, data=data,
                   materials=names.to_dict("records"))
 
 
 @router.get("/scenario", response_class=HTMLResponse)
-def scenario(request: Request, run: str | None = Filter, name: str | None = Filter,
-             country: str = Country) -> HTMLResponse:
+def scenario(request: Request, run: str | None = filter_query(), name: str | None = filter_query(),
+             country: str = country_query()) -> HTMLResponse:
     country = country.upper()
     with request.app.state.db.reader() as wb:
         listing = panels.scenarios(wb)
@@ -54,12 +77,12 @@ def scenario(request: Request, run: str | None = Filter, name: str | None = Filt
 
 
 @router.get("/news", response_class=HTMLResponse)
-def news(request: Request, country: str = Country, type: str | None = Filter,
-         actor: str | None = Filter, target: str | None = Filter,
-         commodity: str | None = Filter, doc: str | None = Filter) -> HTMLResponse:
+def news(request: Request, country: str = country_query(), type: str | None = filter_query(),
+         actor: str | None = filter_query(), target: str | None = filter_query(),
+         commodity: str | None = filter_query(), doc: str | None = filter_query()) -> HTMLResponse:
     country = country.upper()
     filters = {"type": type, "actor": actor, "target": target, "commodity": commodity, "doc": doc}
     with request.app.state.db.reader() as wb:
-        ctx = {"events": panels.events(wb, **filters), "tilt": panels.tilt(wb, country),
-               "duplicates": panels.duplicates(wb), "claims": panels.claims(wb)}
+        ctx = {"events": shown(panels.events, wb, **filters), "tilt": shown(panels.tilt, wb, country),
+               "duplicates": shown(panels.duplicates, wb), "claims": shown(panels.claims, wb, country)}
     return render(request, "news.html", "news", country, filters=filters, **ctx)

@@ -6,11 +6,14 @@ so the page can say "not available yet" instead of failing.
 from __future__ import annotations
 
 import json
+
+import numpy as np
 from collections.abc import Callable
 
 import pandas as pd
 
 from chokepoint import briefing
+from chokepoint.errors import NotFound, list_as_string
 from chokepoint.trade import concentration
 from chokepoint.web import charts
 from chokepoint.workbench import Workbench
@@ -38,6 +41,10 @@ def api(wb: Workbench, dotted: str) -> Callable:
 def table(df: pd.DataFrame, limit: int | None = None) -> dict:
     """A frame as {columns, rows} of JSON values (NaN → null, dates → ISO strings)."""
     df = df if limit is None else df.head(limit)
+    df = df.replace([np.inf, -np.inf], np.nan)
+    for col in df.columns[[pd.api.types.is_datetime64_any_dtype(t) for t in df.dtypes]]:
+        midnight = (df[col].dropna().dt.normalize() == df[col].dropna()).all()
+        df[col] = df[col].dt.strftime("%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M")
     records = json.loads(df.to_json(orient="split", date_format="iso", index=False, default_handler=str))
     return {"columns": records["columns"], "rows": records["data"], "total": int(len(df))}
 
@@ -58,6 +65,14 @@ def _families(wb: Workbench) -> list[str]:
     return [r[0] for r in rows]
 
 
+def merge_sources(*panels: dict) -> dict:
+    """One source list from several panels' `sources` tables (deduplicated by key)."""
+    tables = [p["sources"] for p in panels if p.get("available") and p.get("sources")]
+    rows = {r[0]: r for t in tables for r in t["rows"]}
+    columns = tables[0]["columns"] if tables else ["key", "publisher", "title", "year", "url"]
+    return {"columns": columns, "rows": [rows[k] for k in sorted(rows)], "total": len(rows)}
+
+
 def _sources(wb: Workbench, keys) -> dict:
     keys = sorted({k for k in keys if isinstance(k, str) and k})
     df = wb.store.df("SELECT key, publisher, title, year, url FROM source "
@@ -68,16 +83,25 @@ def _sources(wb: Workbench, keys) -> dict:
 # -- overview -------------------------------------------------------------------------
 @guarded
 def chokepoints(wb: Workbench, focus: str = "CHN") -> dict:
-    """Per material family: each stage's concentration and the chokepoint stage."""
-    out, keys = [], set()
+    """Per material family: the chokepoint stage (highest HHI) and each stage's concentration."""
+    rows, details, keys = [], [], set()
     for family in _families(wb):
         conc = concentration.stage_concentration(wb.store, family, focus=focus)
         if conc.empty:
             continue
         keys |= {s.strip() for v in conc["source"] for s in str(v).split(",")}
-        out.append({"family": family, "chokepoint": concentration.chokepoint_stage(conc),
-                    "stages": table(conc.drop(columns=["ord"]))})
-    return {"families": out, "sources": _sources(wb, keys)}
+        stage = concentration.chokepoint_stage(conc)
+        rows.append(conc[conc["stage"] == stage].iloc[0].to_dict() | {"family": family})
+        details.append({"family": family, "chokepoint": stage, "stages": table(conc.drop(columns=["ord"]))})
+    summary = pd.DataFrame(rows)
+    figure = None
+    if len(summary):
+        summary = summary.sort_values("hhi", ascending=False)
+        cols = ["family", "stage", "year", "top_producer", "top_share", f"{focus.lower()}_share", "top3_share",
+                "hhi", "hhi_is_lower_bound", "source"]
+        summary = summary[cols].rename(columns={"stage": "chokepoint"})
+        figure = charts.to_json(charts.chokepoint_figure(summary, focus))
+    return {"summary": table(summary), "figure": figure, "families": details, "sources": _sources(wb, keys)}
 
 
 @guarded
@@ -97,9 +121,14 @@ def dependencies(wb: Workbench, country: str) -> dict:
 
 @guarded
 def exposure(wb: Workbench, country: str) -> dict:
-    """The exposure screen for a country (issue 3's `wb.exposure.screen`)."""
-    df = api(wb, "exposure.screen")(country=country)
-    return {"screen": table(df, 50)}
+    """The country's imported products ranked by dependency (`wb.exposure.screen`), with names."""
+    df = api(wb, "exposure.screen")(country=country, top=25)
+    codes = wb.store.df("SELECT code, min(description) AS description, min(family) AS family, "
+                        "min(stage) AS stage FROM trade_code GROUP BY code")
+    df = df.merge(codes, on="code", how="left")
+    cols = ["code", "description", "family", "stage", "year", "value", "top_supplier", "top_share", "chn_share",
+            "hhi", "n_suppliers", "dependent"]
+    return {"screen": table(df[[c for c in cols if c in df.columns]])}
 
 
 @guarded
@@ -119,28 +148,34 @@ def material(wb: Workbench, material: str, country: str) -> dict:
     if not shares.empty:
         figures["stage_shares"] = charts.to_json(charts.stage_share_figure(
             shares, f"World output of {material} by stage and country"))
-    sankey = _sankey_frame(flows, country)
+    sankey = _sankey_frame(wb, flows, family, country)
     if not sankey.empty:
         figures["sankey"] = charts.to_json(charts.sankey_figure(
-            sankey, f"Imports into {country} by supplier and stage (USD)"))
+            sankey, f"Imports into {country} by supplier and stage, latest year per product (USD)"))
     keys = set(shares.get("source", [])) | set(flows.get("source", []))
     return {"material": material, "family": family, "figures": figures,
             "shares": table(shares), "flows": table(flows, 100), "sources": _sources(wb, keys)}
 
 
-def _sankey_frame(flows: pd.DataFrame, country: str) -> pd.DataFrame:
-    """Supplier → stage → country links from bilateral flows (value in USD)."""
+def _sankey_frame(wb: Workbench, flows: pd.DataFrame, family: str, country: str) -> pd.DataFrame:
+    """Supplier → stage → country links from each product's latest year of flows (value in USD).
+
+    A product that maps to a stage of the family (trade_code) is drawn under that stage;
+    a named group (e.g. 'Rare Earths') under its own name.
+    """
     if flows.empty:
         return pd.DataFrame(columns=["source", "target", "value"])
     f = flows.dropna(subset=["value_usd"])
     f = f[f["value_usd"] > 0]
-    first = f.groupby(["exporter", "stage"], as_index=False)["value_usd"].sum()
-    second = f.groupby("stage", as_index=False)["value_usd"].sum()
+    f = f[f["year"] == f.groupby("product")["year"].transform("max")]
+    codes = wb.store.df("SELECT code, min(stage) AS stage FROM trade_code WHERE family = ? GROUP BY code",
+                        [family]).set_index("code")["stage"]
+    f = f.assign(node=[f"stage: {codes[p]}" if p in codes.index else str(p) for p in f["product"]])
+    first = f.groupby(["exporter", "node"], as_index=False)["value_usd"].sum()
+    second = f.groupby("node", as_index=False)["value_usd"].sum()
     return pd.concat([
-        pd.DataFrame({"source": first["exporter"], "target": "stage: " + first["stage"],
-                      "value": first["value_usd"]}),
-        pd.DataFrame({"source": "stage: " + second["stage"], "target": country,
-                      "value": second["value_usd"]}),
+        pd.DataFrame({"source": first["exporter"], "target": first["node"], "value": first["value_usd"]}),
+        pd.DataFrame({"source": second["node"], "target": country, "value": second["value_usd"]}),
     ], ignore_index=True)
 
 
@@ -150,14 +185,24 @@ def scenarios(wb: Workbench) -> dict:
     """Named scenarios and the runs stored so far."""
     names = api(wb, "chain.scenarios")()
     runs = api(wb, "chain.runs")()
-    return {"scenarios": list(names), "runs": table(runs, 50)}
+    cols = [c for c in ("run_id", "created", "scenario", "kind", "engine", "seed") if c in runs.columns]
+    return {"scenarios": list(names), "runs": table(runs[cols], 50)}
 
 
 @guarded
 def scenario_spec(wb: Workbench, name: str) -> dict:
     """A named scenario's full specification (editable on the page)."""
-    sc = api(wb, "chain.load_scenario")(name)
+    sc = load_named(wb, name)
     return {"name": name, "spec": json.loads(sc.model_dump_json())}
+
+
+def load_named(wb: Workbench, name: str):
+    """A named scenario; only listed names, so a web request can never make it read a file path."""
+    names = list(api(wb, "chain.scenarios")())
+    if name not in names:
+        raise NotFound(f"unknown scenario '{name}'", field="scenario",
+                       hint=f"scenarios are {list_as_string(names)}")
+    return api(wb, "chain.load_scenario")(name)
 
 
 @guarded
@@ -180,32 +225,43 @@ def _json_safe(obj):
 
 # -- news -----------------------------------------------------------------------------
 EVENT_FILTERS = ("type", "actor", "target", "commodity", "doc")
+EVENT_COLUMNS = ["published", "type", "actor", "target", "commodities", "evidence", "amount", "unit", "date",
+                 "tilt", "doc"]
 
 
 @guarded
 def events(wb: Workbench, **filters) -> dict:
-    """Events matching the filters (type, actor, target, commodity, doc)."""
+    """Events matching the filters (type, actor, target, commodity, doc), newest articles first."""
     given = {k: v for k, v in filters.items() if k in EVENT_FILTERS and v}
-    return {"filters": given, "events": table(api(wb, "news.events")(**given), 500)}
+    df = api(wb, "news.events")(**given)
+    cols = [c for c in EVENT_COLUMNS if c in df.columns]
+    return {"filters": given, "events": table(df[cols], 500)}
 
 
 @guarded
 def tilt(wb: Workbench, country: str, by: str = "month") -> dict:
-    """The alignment index of a country per period, with its chart."""
+    """The alignment index of a country per period (mean tilt, −1 China … +1 US), with its chart."""
     df = api(wb, "news.tilt")(country, by=by)
-    period = next((c for c in ("period", by, "month") if c in df.columns), df.columns[0])
-    value = next((c for c in ("index", "tilt", "alignment", "score") if c in df.columns), df.columns[-1])
-    fig = charts.tilt_figure(df, value, period, f"Alignment index of {country} by {by}") if len(df) else None
+    fig = charts.tilt_figure(df, f"Alignment index of {country} by {by} (−1 toward China, +1 toward the US)") \
+        if len(df) else None
     return {"tilt": table(df), "figure": charts.to_json(fig) if fig is not None else None}
 
 
 @guarded
 def duplicates(wb: Workbench) -> dict:
-    """Groups of copied or retold articles."""
-    return {"duplicates": table(api(wb, "news.duplicates")(), 200)}
+    """Groups of copied or retold articles, with their titles."""
+    dups = api(wb, "news.duplicates")()
+    docs = api(wb, "news.documents")().set_index("doc_id")
+    rows = [{"group": g.group, "method": g.method, "doc": d, "outlet": docs.at[d, "outlet"] if d in docs.index else None,
+             "title": docs.at[d, "title"] if d in docs.index else None}
+            for g in dups.itertuples() for d in g.docs]
+    return {"duplicates": table(pd.DataFrame(rows, columns=["group", "method", "doc", "outlet", "title"]), 200),
+            "groups": int(len(dups))}
 
 
 @guarded
-def claims(wb: Workbench) -> dict:
-    """Claims and contradictory framings found in the news."""
-    return {"claims": table(api(wb, "news.claims")(), 200)}
+def claims(wb: Workbench, country: str | None = None) -> dict:
+    """Numeric claims checked against the reference data, and contradictory framings."""
+    found = api(wb, "news.claims")()
+    conflicts = api(wb, "news.conflicts")(country)
+    return {"claims": table(found, 200), "conflicts": table(conflicts, 200)}

@@ -1,0 +1,111 @@
+"""`wb.chain`: build networks, load scenarios, run either engine and keep runs in the store."""
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata as md
+import json
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from chokepoint.chain import fast, lp, network, problem, scenario
+from chokepoint.chain.results import SERIES_COLUMNS, RunResult, Trajectory, series, summary
+from chokepoint.chain.scenario import Scenario
+from chokepoint.errors import BadInput, NotFound, list_as_string
+
+Engine = Callable[[problem.Problem, Callable | None], Trajectory]
+ENGINES: dict[str, Engine] = {
+    "lp": lp.simulate,
+    "fast": lambda p, progress=None: fast.simulate([p], progress)[0],
+}
+
+
+def engine(name: str) -> Engine:
+    if name not in ENGINES:
+        raise BadInput(f"unknown engine '{name}'", field="engine", hint=f"engines are {list_as_string(ENGINES)}")
+    return ENGINES[name]
+
+
+def _versions() -> dict[str, str]:
+    return {p: md.version(p) for p in ("chokepoint", "numpy", "linopy", "highspy")}
+
+
+class Chain:
+    """Stress tests on a material family's chain (DESIGN section 4)."""
+
+    def __init__(self, workbench):
+        self.wb = workbench
+
+    @property
+    def store(self):
+        return self.wb.store
+
+    def scenarios(self) -> list[str]:
+        """Names of the shipped scenarios (a YAML path works wherever a name does)."""
+        return scenario.shipped()
+
+    def load_scenario(self, name_or_path: str | Path) -> Scenario:
+        return scenario.load(str(name_or_path))
+
+    def network(self, family: str = "rare-earths", country: str = "KOR", year: int | None = None) -> network.Network:
+        """The baseline network of a family, focused on a country."""
+        self.wb.ensure_built()
+        return network.build(self.store, family, country, year)
+
+    def blocs(self) -> dict[str, set[str]]:
+        df = self.store.df("SELECT bloc, iso3 FROM bloc")
+        return {b: set(g["iso3"]) for b, g in df.groupby("bloc")}
+
+    def problem(self, spec: Scenario, country: str = "KOR") -> tuple[network.Network, problem.Problem]:
+        net = self.network(spec.family, country, spec.year)
+        return net, problem.compile(spec, net, self.blocs())
+
+    def run(self, spec: Scenario | str, country: str = "KOR", engine: str = "lp",
+            progress: Callable[[int, int], None] | None = None) -> RunResult:
+        """Run a scenario for a focal country with an engine and store the result (one transaction)."""
+        spec = spec if isinstance(spec, Scenario) else self.load_scenario(spec)
+        solve = globals()["engine"](engine)
+        net, prob = self.problem(spec, country)
+        tr = solve(prob, progress)
+        result = RunResult(uuid.uuid4().hex[:12], {**spec.model_dump(), "country": country, "engine": engine},
+                           summary(tr, prob, net, country), series(tr, net, country))
+        self._save(result, spec.name, engine)
+        return result
+
+    def _save(self, r: RunResult, name: str, engine_name: str) -> None:
+        row = pd.DataFrame([{"run_id": r.run_id, "created": dt.datetime.now(), "kind": "stress",
+                             "scenario": name, "engine": engine_name, "seed": None,
+                             "spec": json.dumps(r.spec), "versions": json.dumps(_versions()),
+                             "summary": json.dumps(r.summary, default=_json)}])
+        s = r.series.assign(run_id=r.run_id)[["run_id"] + SERIES_COLUMNS]
+        with self.store.transaction() as con:
+            con.register("_run", row)
+            con.register("_series", s)
+            con.execute("INSERT INTO run SELECT run_id, created, kind, scenario, engine, CAST(seed AS INTEGER), "
+                        "spec::JSON, versions::JSON, summary::JSON FROM _run")
+            con.execute("INSERT INTO run_series SELECT * FROM _series")
+            con.unregister("_run")
+            con.unregister("_series")
+
+    def runs(self) -> pd.DataFrame:
+        """The run table, newest first."""
+        return self.store.df("SELECT * FROM run ORDER BY created DESC")
+
+    def result(self, run_id: str) -> RunResult:
+        """A stored run by id."""
+        row = self.store.df("SELECT * FROM run WHERE run_id = ?", [run_id])
+        if row.empty:
+            raise NotFound(f"no run '{run_id}'", field="run_id", hint="list runs with wb.chain.runs()")
+        s = self.store.df(f"SELECT {', '.join(SERIES_COLUMNS)} FROM run_series WHERE run_id = ? "
+                          "ORDER BY variable, week, stage, sector", [run_id])
+        r = row.iloc[0]
+        return RunResult(run_id, json.loads(r["spec"]), json.loads(r["summary"]), s)
+
+
+def _json(v):
+    if isinstance(v, np.generic):
+        return v.item()
+    raise TypeError(type(v))

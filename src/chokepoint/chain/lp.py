@@ -1,0 +1,216 @@
+"""The LP engine: linopy + HiGHS over a rolling horizon, the reference for correctness.
+
+Each window of `window` weeks maximises served demand (earlier weeks weigh a little more,
+higher-priority sectors a little more) minus a fairness penalty on each buyer's receipts
+straying from its baseline share of what the stage ships (the fast engine's pro-rata
+rule, which makes the allocation among buyers unique), small penalties for output above
+baseline and shipments above baseline routes, plus a small value on stocks left at the
+window's end; the first `commit` weeks are kept and their end stocks start the next
+window. The price feedback on demand uses the previous block's price, as in `fast`.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import highspy
+import linopy
+import pandas as pd
+import numpy as np
+import xarray as xr
+
+from chokepoint.chain.problem import Problem, demand_multiplier, price_index
+from chokepoint.chain.results import Trajectory
+from chokepoint.errors import ChokepointError
+
+EXTRA_OUTPUT_COST = 1e-3    # per t above baseline output: no needless production
+REROUTE_COST = 1e-3         # per t above a baseline route: no needless rerouting
+INDUSTRY_DRAW_COST = 5e-4  # per t drawn from industry stock: stocks drawn only when needed
+STRATEGIC_VALUE = 8e-4      # per t of strategic stock left (it cannot be refilled): drawn after industry
+EARLY_BONUS = 1e-3          # served earlier weighs up to 0.1% more (greedy in time, like `fast`)
+# Served weighs 1 + PRIORITY_BONUS·(w_k − 1): priorities order a country's sectors (its
+# receipts are pinned by the fairness term), small enough not to pull supply across countries.
+PRIORITY_BONUS = 1e-3
+# Fairness: − FAIR_COST · v_s · Σ_c (recv_c − share_c·Σ recv)² / need_c per stage and week, v_s the
+# final-product value of a stage-s tonne. Weighted least squares around the pro-rata point is
+# strictly convex in each buyer's receipts, so who goes short is unique and in proportion
+# to baseline shares (the fast engine's rule). Its marginal, 2·FAIR_COST·v_s·dev/need, stays
+# below the value of serving a tonne (1) unless a buyer gets over five times its share, so
+# volume is not given up for fairness.
+FAIR_COST = 0.1
+NEED_FLOOR = 1e-3           # buyers with no baseline need weigh as if they had 0.1% of the stage
+CACHE_SIZE = 8              # built windows kept per process (a batch of scenarios on one network)
+
+
+def _da(arr: np.ndarray, dims: tuple[str, ...]) -> xr.DataArray:
+    return xr.DataArray(arr, coords={d: np.arange(n) for d, n in zip(dims, arr.shape)}, dims=dims)
+
+
+class Window:
+    """The LP of one window length, built once; each window only updates bounds and right-hand sides.
+
+    Building a linopy model costs far more than solving it here, so rolling the horizon by
+    re-using one model (and `io_api='direct'`) keeps `chokepoint stress` under a minute.
+    """
+
+    def __init__(self, p: Problem, H: int):
+        S, C = p.q.shape
+        K = p.demand0.shape[1]
+        self.H, self.shape = H, (H, S, C)
+        m = self.m = linopy.Model()
+        tsc = ("t", "s", "c")
+        coords = [np.arange(H), np.arange(S), np.arange(C)]
+        zeros = _da(np.zeros((H, S, C)), tsc)
+        prod = m.add_variables(lower=0, upper=zeros, name="prod")
+        ship = m.add_variables(lower=0, coords=coords + [np.arange(C)], dims=tsc + ("d",), name="ship")
+        ind = m.add_variables(lower=0, coords=coords, dims=tsc, name="ind")
+        strat = m.add_variables(lower=0, coords=coords, dims=tsc, name="strat")
+        served = m.add_variables(lower=0, upper=_da(np.zeros((H, C, K)), ("t", "c", "k")), name="served")
+        extra = m.add_variables(lower=0, coords=coords, dims=tsc, name="extra")
+        reroute = m.add_variables(lower=0, coords=coords + [np.arange(C)], dims=tsc + ("d",), name="reroute")
+        draw = m.add_variables(lower=0, coords=coords, dims=tsc, name="draw")
+        ind_prev, str_prev = ind.shift(t=1).fillna(0), strat.shift(t=1).fillna(0)
+        inv_eta = np.zeros((S, C))
+        inv_eta[:-1] = 1.0 / p.eta[1:]
+        last = np.zeros(S)
+        last[-1] = 1.0
+        use = prod.shift(s=-1).fillna(0) * _da(inv_eta, ("s", "c")) + served.sum("k") * _da(last, ("s",))
+        m.add_constraints(prod - ship.sum("d") == zeros, name="producer")
+        m.add_constraints(ship.sum("c").rename(d="c") + ind_prev - ind + str_prev - strat - use == zeros,
+                          name="buyer")
+        mask = _da(np.broadcast_to(p.mask, (H, S, C, C)).astype(float), tsc + ("d",))
+        m.add_constraints((ship * mask).sum("d") <= zeros, name="restriction")
+        m.add_constraints(draw + ind - ind_prev >= zeros, name="draw_def")
+        m.add_constraints(str_prev - strat <= zeros, name="release")
+        m.add_constraints(strat - str_prev <= zeros, name="no_refill")
+        m.add_constraints(extra - prod >= zeros, name="extra_def")
+        m.add_constraints(reroute - ship >= _da(np.zeros((H, S, C, C)), tsc + ("d",)), name="reroute_def")
+        dev = m.add_variables(coords=coords, dims=tsc, name="dev")
+        recv = ship.sum("c").rename(d="c")
+        m.add_constraints(dev - recv + recv.sum("c") * _da(fair_shares(p), ("s", "c")) == zeros, name="fair")
+        end = _da(np.eye(H)[:, -1:].repeat(S * C, 1).reshape(H, S, C), tsc)
+        weight = (1 + PRIORITY_BONUS * (p.priority[None, None, :] - 1)) * \
+            (1 + EARLY_BONUS * (H - np.arange(H)) / H)[:, None, None]
+        m.add_objective((served * _da(np.broadcast_to(weight, (H, C, K)).copy(), ("t", "c", "k"))).sum()
+                        - (dev * dev * _da(fair_weights(p), ("s", "c"))).sum()
+                        - EXTRA_OUTPUT_COST * extra.sum() - REROUTE_COST * reroute.sum()
+                        - INDUSTRY_DRAW_COST * draw.sum() + STRATEGIC_VALUE * (strat * end).sum(),
+                        sense="max")
+
+        self.h = m.to_highspy()
+        self.h.setOptionValue("output_flag", False)
+        mat = m.matrices
+        self.vpos = pd.Series(np.arange(len(mat.vlabels)), index=mat.vlabels)
+        self.cpos = pd.Series(np.arange(len(mat.clabels)), index=mat.clabels)
+
+    def _cols(self, name: str, upper: np.ndarray) -> None:
+        idx = self.vpos[self.m.variables[name].labels.values.ravel()].to_numpy()
+        self.h.changeColsBounds(len(idx), idx, np.zeros(len(idx)), upper.ravel().astype(float))
+
+    def _rows(self, name: str, rhs: np.ndarray) -> None:
+        con = self.m.constraints[name]
+        idx = self.cpos[con.labels.values.ravel()].to_numpy()
+        sign = con.sign.values.ravel()[0]
+        inf = np.full(len(idx), highspy.kHighsInf)
+        r = rhs.ravel().astype(float)
+        lo, up = {"=": (r, r), "<=": (-inf, r), ">=": (r, inf)}[sign]
+        self.h.changeRowsBounds(len(idx), idx, lo, up)
+
+    def solve(self, p: Problem, t0: int, demand: np.ndarray, ind0: np.ndarray, str0: np.ndarray) -> dict:
+        """Solve weeks t0..t0+H-1 from the given stocks (HiGHS model updated in place)."""
+        w = slice(t0, t0 + self.H)
+        first_i, first_s = np.zeros(self.shape), np.zeros(self.shape)
+        first_i[0], first_s[0] = ind0, str0
+        self._cols("prod", p.cap[w])
+        self._cols("served", demand)
+        self._rows("producer", -p.recycled[w])
+        self._rows("buyer", -first_i - first_s)
+        self._rows("restriction", p.allow[w])
+        self._rows("draw_def", first_i)
+        self._rows("release", p.release[w] - first_s)
+        self._rows("no_refill", first_s)
+        self._rows("extra_def", -np.broadcast_to(p.q, self.shape))
+        self._rows("reroute_def", -np.broadcast_to(p.flows, (self.H,) + p.flows.shape))
+        self.h.run()
+        status = self.h.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise ChokepointError(f"LP window at week {t0} not solved: {self.h.modelStatusToString(status)}")
+        x = np.asarray(self.h.getSolution().col_value)
+        out = {}
+        for n in ("prod", "ship", "ind", "strat", "served"):
+            lab = self.m.variables[n].labels.values
+            out[n] = np.clip(x[self.vpos[lab.ravel()].to_numpy()].reshape(lab.shape), 0, None)
+        return out
+
+
+def fair_shares(p: Problem) -> np.ndarray:
+    """Each buyer's baseline share of a stage's receipts (S, C): the pro-rata rationing key."""
+    need = p.need
+    tot = need.sum(axis=1, keepdims=True)
+    return np.divide(need, tot, out=np.zeros_like(need), where=tot > 0)
+
+
+def fair_weights(p: Problem) -> np.ndarray:
+    """Quadratic fairness weights FAIR_COST · v_s / need_c (S, C), per t² of deviation."""
+    need = p.need
+    floor = NEED_FLOOR * need.sum(axis=1, keepdims=True)
+    return FAIR_COST * final_value(p)[:, None] / np.maximum(need, np.maximum(floor, 1e-12))
+
+
+def final_value(p: Problem) -> np.ndarray:
+    """Final-product t per t of stage-s product at world yields (S,), to price penalties alike."""
+    world = p.need.sum(axis=1)
+    made = p.q.sum(axis=1)
+    eta = np.divide(made[1:], world[:-1], out=np.ones(len(world) - 1), where=world[:-1] > 0)
+    return np.append(np.cumprod(eta[::-1])[::-1], 1.0)
+
+
+_windows: dict[tuple, Window] = {}
+
+
+def window(p: Problem) -> Window:
+    """A built window for the problem's coefficients, re-used across runs on the same network.
+
+    Only yields, restricted routes, priorities and baseline shares enter the matrix; bounds
+    and right-hand sides are set per solve, so Monte Carlo batches and property tests on one
+    network pay the (slow) linopy build once per process.
+    """
+    key = (p.window, p.q.shape, p.demand0.shape, p.eta.tobytes(), p.mask.tobytes(), p.priority.tobytes(),
+           fair_shares(p).tobytes(), fair_weights(p).tobytes())
+    if key not in _windows:
+        if len(_windows) >= CACHE_SIZE:
+            _windows.pop(next(iter(_windows)))
+        _windows[key] = Window(p, p.window)
+    return _windows[key]
+
+
+def _pad(a: np.ndarray, extra: int) -> np.ndarray:
+    """Extend an array over weeks by repeating its last week (windows past the horizon)."""
+    return np.concatenate([a, np.repeat(a[-1:], extra, axis=0)]) if extra else a
+
+
+def simulate(p: Problem, progress: Callable[[int, int], None] | None = None) -> Trajectory:
+    """Solve the problem window by window; returns the committed trajectory."""
+    S, C = p.q.shape
+    T, K = p.T, p.demand0.shape[1]
+    tr = Trajectory(np.zeros((T, S, C)), np.zeros((T, S, C, C)), np.zeros((T + 1, S, C)),
+                    np.zeros((T + 1, S, C)), np.zeros((T, C, K)), np.zeros((T, C, K)), np.ones(T))
+    tr.industry[0], tr.strategic[0] = p.industry0, p.strategic0
+    win = window(p)
+    win.h.clearSolver()  # no warm start from an earlier run: a run's result must not depend on history
+    p = dataclasses.replace(p, **{n: _pad(getattr(p, n), p.window) for n in
+                                  ("cap", "allow", "release", "recycled", "substitution")})
+    for t0 in range(0, T, p.commit):
+        mult = demand_multiplier(tr.price[t0 - 1], p.demand_elasticity) if t0 > 0 else 1.0
+        H = p.window
+        base = p.demand0[None] * p.substitution[t0:t0 + H, None, None]
+        sol = win.solve(p, t0, base * mult, tr.industry[t0], tr.strategic[t0])
+        n = min(p.commit, T - t0)
+        w = slice(t0, t0 + n)
+        tr.prod[w], tr.ship[w], tr.served[w] = sol["prod"][:n], sol["ship"][:n], sol["served"][:n]
+        tr.industry[t0 + 1:t0 + n + 1], tr.strategic[t0 + 1:t0 + n + 1] = sol["ind"][:n], sol["strat"][:n]
+        tr.demand[w] = (base * mult)[:n]
+        tr.price[w] = price_index(tr.served[w].sum(axis=(1, 2)), base[:n].sum(axis=(1, 2)), p.elasticity, p.price_cap)
+        if progress:
+            progress(t0 + n, T)
+    return tr

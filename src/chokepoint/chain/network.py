@@ -1,0 +1,387 @@
+"""The supply network of one material family, built from the store (DESIGN section 4).
+
+Buses are (stage, country): stage-s product available in a country. Processing at
+(s, c) turns stage s−1 product at bus (s−1, c) into stage s product with yield η; trade
+moves stage-s product between countries. Baseline weekly flows come from trade data
+where the store has it (exporter's partner shares) and from production shares where it
+does not; `basis` says which. Final-stage buses carry sector demand.
+All masses are tonnes of the family's contained material per week.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from chokepoint.errors import NotFound, list_as_string
+from chokepoint.store import Store
+from chokepoint.trade.concentration import stage_shares
+
+ROW = "ROW"
+WEEKS_PER_YEAR = 52.0
+HOME_SHARE = 0.5  # producers' home use of final-stage output where trade lacks it
+MIN_SHARE = 0.01  # producers below 1% of every stage are pooled into ROW
+MONTHS_IN_FULL_YEAR = 12
+# Named product groups of `trade_monthly` and their HS6 codes (QENNIS_CN_COMTRADE source note),
+# keyed by the group's slug; `trade_code` then gives each code's family and stage. Groups not
+# listed here are not used: 'Gallium/Germanium' is a broad basket (HS 811292, 811299, 285390,
+# 285000, 282590, 282560 — other base metals and compounds; China's 2024 exports of it were
+# ~245,000 t against world gallium output of under 1,000 t), so its partner split says
+# nothing about gallium or germanium flows.
+MONTHLY_GROUPS: dict[str, tuple[str, ...]] = {
+    "rare-earths": ("280530", "284690", "850511"),
+    "graphite": ("250410", "380110"),
+}
+
+
+@dataclass
+class Network:
+    """Baseline arrays of a family's chain; shapes (S, C) per node and (S, C, C) per edge."""
+
+    family: str
+    year: int
+    stages: list[str]
+    forms: list[str]
+    countries: list[str]
+    q: np.ndarray          # baseline output t/wk (S, C)
+    capacity: np.ndarray   # capacity t/wk where the store has it, else NaN (S, C)
+    eta: np.ndarray        # yield, t out per t in (S, C); stage 0 is 1
+    flows: np.ndarray      # baseline shipments of stage-s product c -> c' (S, C, C), diagonal = domestic
+    basis: np.ndarray      # 'trade' | 'estimated' (production shares) per (stage, exporter)
+    demand: pd.DataFrame   # country, sector, baseline (t/wk), source
+    industry_weeks: dict[str, float] = field(default_factory=dict)   # iso3 -> weeks of cover
+    strategic_days: dict[str, float] = field(default_factory=dict)   # iso3 -> days of use
+    sources: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    stock_stage: int | None = None  # stage (form) strategic stocks are held in; None = last stage
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.q.shape
+
+    def index(self, iso3: str) -> int:
+        return self.countries.index(iso3) if iso3 in self.countries else self.countries.index(ROW)
+
+    def need(self) -> np.ndarray:
+        """Baseline use at each bus (S, C): inputs for the next stage, or final consumption."""
+        return self.flows.sum(axis=1)
+
+    def edges(self) -> pd.DataFrame:
+        """Baseline edges with their basis, for the output and the docs."""
+        s, i, j = np.nonzero(self.flows)
+        return pd.DataFrame({"stage": [self.stages[k] for k in s],
+                             "exporter": [self.countries[k] for k in i],
+                             "importer": [self.countries[k] for k in j],
+                             "t_per_week": self.flows[s, i, j],
+                             "basis": ["domestic" if a == b else self.basis[k, a] for k, a, b in zip(s, i, j)]})
+
+    def check(self, tol: float = 1e-6) -> None:
+        """Baseline mass balance: rows ship the output, next-stage output equals inputs × yield."""
+        scale = max(float(self.q.max()), 1.0)
+        assert np.allclose(self.flows.sum(axis=2), self.q, atol=tol * scale)
+        made = self.need()[:-1] * self.eta[1:]
+        assert np.allclose(made, self.q[1:], atol=tol * scale)
+        assert abs(self.demand["baseline"].sum() - self.q[-1].sum()) <= tol * scale * len(self.countries)
+
+
+def ras(seed: np.ndarray, rows: np.ndarray, cols: np.ndarray, iters: int = 500) -> np.ndarray:
+    """Biproportional fitting (RAS) of a non-negative seed to row and column totals.
+
+    Hand-written: a dozen lines of NumPy, no library offers it without a heavy dependency.
+    Totals are reconciled first so the problem is feasible (columns scaled to the row total).
+    """
+    m = seed.astype(float).copy()
+    cols = cols * (rows.sum() / cols.sum()) if cols.sum() > 0 else cols
+    for _ in range(iters):
+        r = m.sum(axis=1)
+        m *= np.divide(rows, r, out=np.zeros_like(rows), where=r > 0)[:, None]
+        c = m.sum(axis=0)
+        m *= np.divide(cols, c, out=np.zeros_like(cols), where=c > 0)[None, :]
+        if np.allclose(m.sum(axis=1), rows, rtol=1e-10, atol=1e-12):
+            break
+    return m
+
+
+def _members(store: Store, family: str) -> list[str]:
+    rows = store.con.execute("SELECT material FROM material WHERE family = ?", [family]).fetchall()
+    if not rows:
+        fams = [r[0] for r in store.con.execute("SELECT DISTINCT family FROM material ORDER BY 1").fetchall()]
+        raise NotFound(f"unknown material family '{family}'", field="family",
+                       hint=f"families are {list_as_string(fams)}")
+    return [r[0] for r in rows]
+
+
+def _stage_output(store: Store, family: str, year: int | None) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Annual output by (stage, iso3) in t; published-share stages scaled to the stage before."""
+    shares = stage_shares(store, family, year)
+    notes: list[str] = []
+    if shares.empty:
+        raise NotFound(f"no production or stage-share data for family '{family}'", field="family")
+    stages = store.df("SELECT stage, form FROM stage WHERE family = ? ORDER BY ord", [family])
+    out, prev_total = [], None
+    for stage in stages["stage"]:
+        grp = shares[shares["stage"] == stage]
+        if grp.empty:
+            notes.append(f"stage '{stage}' has no production or share data: left out of the chain")
+            continue
+        grp = grp.groupby("iso3", as_index=False).agg(value_t=("value_t", "sum"), share=("share", "sum"),
+                                                      basis=("basis", "first"), source=("source", "first"),
+                                                      year=("year", "max"))
+        if grp["basis"].iloc[0] == "published":
+            if prev_total is None:
+                notes.append(f"stage '{stage}' has only published shares and no stage before it: left out")
+                continue
+            known = grp["share"].clip(upper=1).sum()
+            if known < 1:
+                grp = pd.concat([grp, pd.DataFrame([{"iso3": ROW, "share": 1 - known, "basis": "published",
+                                                     "source": grp["source"].iloc[0], "year": grp["year"].max()}])])
+            grp["value_t"] = grp["share"] / max(known, 1.0) * prev_total
+            notes.append(f"stage '{stage}': output = published shares × the previous stage's world output "
+                         "(yield 1 assumed)")
+        grp["stage"] = stage
+        out.append(grp)
+        prev_total = float(grp["value_t"].sum())
+    table = pd.concat(out, ignore_index=True)
+    kept = [s for s in stages["stage"] if s in set(table["stage"])]
+    forms = [stages.set_index("stage").loc[s, "form"] for s in kept]
+    return table, kept, forms + notes
+
+
+def _pick_countries(output: pd.DataFrame, focal: str, extra: list[str]) -> list[str]:
+    share = output["value_t"] / output.groupby("stage")["value_t"].transform("sum")
+    big = set(output.loc[share >= MIN_SHARE, "iso3"]) - {ROW, "WLD"}
+    return sorted(big | {focal} | (set(extra) - {ROW, "WLD"})) + [ROW]
+
+
+def _trade_seed(store: Store, family: str, stage: str, year: int, countries: list[str]) -> dict[str, np.ndarray]:
+    """Exporter -> partner weights (quantity, else value) for one stage's trade codes."""
+    df = store.df(
+        "SELECT t.year, t.exporter, t.importer, sum(t.quantity_t) q, sum(t.value_usd) v FROM trade t "
+        "JOIN trade_code k ON t.code = k.code WHERE k.family = ? AND k.stage = ? AND t.year <= ? "
+        "GROUP BY 1, 2, 3", [family, stage, year])
+    if df.empty:
+        return {}
+    df = df[df["year"] == df.groupby("exporter")["year"].transform("max")]
+    pos = {c: i for i, c in enumerate(countries)}
+    seeds = {}
+    for exp, grp in df.groupby("exporter"):
+        w = grp["q"].where(grp["q"].notna() & (grp["q"] > 0), grp["v"]).fillna(0).to_numpy()
+        vec = np.zeros(len(countries))
+        for imp, val in zip(grp["importer"], w):
+            vec[pos.get(imp, pos[ROW])] += val
+        if vec.sum() > 0:
+            seeds[exp] = vec / vec.sum()
+    return seeds
+
+
+def slug(name: str) -> str:
+    """'Rare Earths' -> 'rare-earths': how a named trade group is matched to a family or key."""
+    return "-".join(name.lower().replace("/", " ").split())
+
+
+def _monthly_codes(store: Store, family: str, stage: str) -> set[str]:
+    """trade_monthly products (HS6 codes or named groups) that carry a family's stage."""
+    codes = {r[0] for r in store.con.execute("SELECT DISTINCT code FROM trade_code WHERE family = ? AND stage = ?",
+                                             [family, stage]).fetchall()}
+    groups = {g for g, members in MONTHLY_GROUPS.items() if codes & set(members)}
+    products = [r[0] for r in store.con.execute("SELECT DISTINCT product FROM trade_monthly").fetchall()]
+    return {p for p in products if p in codes or slug(p) in groups}
+
+
+def _monthly_seed(store: Store, family: str, stage: str, year: int, countries: list[str]) -> dict[str, np.ndarray]:
+    """Exporter -> partner weights from monthly trade: the latest full year ≤ `year`.
+
+    Quantity where every partner row has it, else value. A 'WLD' partner row is the
+    exporter's total: the part no named partner takes goes to ROW.
+    """
+    products = _monthly_codes(store, family, stage)
+    if not products:
+        return {}
+    where = "product IN (SELECT unnest(?::VARCHAR[])) AND year(month) <= ?"
+    months = store.df(f"SELECT exporter, year(month) y, count(DISTINCT month) n FROM trade_monthly WHERE {where} "
+                      "GROUP BY 1, 2", [sorted(products), year])
+    latest = months[months["n"] == MONTHS_IN_FULL_YEAR].groupby("exporter")["y"].max()
+    df = store.df(f"SELECT exporter, importer, year(month) y, sum(quantity_t) q, count(quantity_t) nq, count(*) nr, "
+                  f"sum(value_usd) v FROM trade_monthly WHERE {where} GROUP BY 1, 2, 3", [sorted(products), year])
+    pos = {c: i for i, c in enumerate(countries)}
+    seeds = {}
+    for exp, y in latest.items():
+        grp = df[(df["exporter"] == exp) & (df["y"] == y)]
+        col = "q" if (grp["nq"] == grp["nr"]).all() and grp["q"].sum() > 0 else "v"
+        named = grp[grp["importer"] != "WLD"]
+        vec = np.zeros(len(countries))
+        for imp, val in zip(named["importer"], named[col].fillna(0)):
+            vec[pos.get(imp, pos[ROW])] += val
+        world = grp.loc[grp["importer"] == "WLD", col].sum()
+        vec[pos[ROW]] += max(world - vec.sum(), 0.0)
+        if vec.sum() > 0:
+            seeds[exp] = vec / vec.sum()
+    return seeds
+
+
+def _traders(store: Store, family: str, year: int) -> list[str]:
+    """Exporters and importers holding at least 1% of an exporter's trade (annual or monthly) in a family's codes."""
+    df = store.df("SELECT t.exporter, t.importer, sum(coalesce(t.quantity_t, t.value_usd)) w FROM trade t "
+                  "JOIN trade_code k ON t.code = k.code WHERE k.family = ? AND t.year <= ? GROUP BY 1, 2",
+                  [family, year])
+    stages = [r[0] for r in store.con.execute("SELECT stage FROM stage WHERE family = ?", [family]).fetchall()]
+    products = sorted(set().union(*[_monthly_codes(store, family, s) for s in stages])) if stages else []
+    monthly = store.df("SELECT exporter, importer, sum(coalesce(quantity_t, value_usd)) w FROM trade_monthly "
+                       "WHERE product IN (SELECT unnest(?::VARCHAR[])) AND year(month) <= ? AND importer <> 'WLD' "
+                       "GROUP BY 1, 2", [products, year])
+    df = pd.concat([df, monthly], ignore_index=True)
+    if df.empty:
+        return []
+    big = df[df["w"] >= MIN_SHARE * df.groupby("exporter")["w"].transform("sum")]
+    return sorted(set(big["exporter"]) | set(big["importer"]))
+
+
+def _consumption(store: Store, members: list[str], countries: list[str], year: int) -> dict[str, float]:
+    """Final consumption t/yr by country where the demand table gives it in tonnes."""
+    df = store.df("SELECT iso3, year, sum(value) v FROM demand WHERE material IN (SELECT unnest(?::VARCHAR[])) "
+                  "AND unit = 't' AND scenario = 'observed' AND year <= ? GROUP BY 1, 2", [members, year])
+    df = df[df["year"] == df.groupby("iso3")["year"].transform("max")]
+    out = {r.iso3: float(r.v) for r in df.itertuples() if r.iso3 in countries and r.iso3 != ROW}
+    # Fallback: a country's total imports in tonnes (e.g. Korea's customs totals) stand in for
+    # its final use where the demand table has no tonnes for it (assumption, docs/model.md).
+    imp = store.df("SELECT importer iso3, year, sum(quantity_t) v FROM import_total WHERE material IN "
+                   "(SELECT unnest(?::VARCHAR[])) AND quantity_t > 0 AND year <= ? GROUP BY 1, 2", [members, year])
+    imp = imp[imp["year"] == imp.groupby("iso3")["year"].transform("max")]
+    for r in imp.itertuples():
+        if r.iso3 in countries and r.iso3 != ROW and r.iso3 not in out:
+            out[r.iso3] = float(r.v)
+    return out
+
+
+def sector_split(store: Store, members: list[str], iso3: str) -> tuple[dict[str, float], str]:
+    """Sector shares of a country's final use (its own rows, else the world's), with the source."""
+    df = store.df("SELECT iso3, sector, year, value, source FROM demand WHERE material IN "
+                  "(SELECT unnest(?::VARCHAR[])) AND scenario = 'observed'", [members])
+    for who in (iso3, "WLD"):
+        rows = df[df["iso3"] == who]
+        if not rows.empty:
+            rows = rows[rows["year"] == rows["year"].max()].groupby("sector", as_index=False).agg(
+                value=("value", "sum"), source=("source", "first"))
+            total = rows["value"].sum()
+            if total > 0:
+                return dict(zip(rows["sector"], rows["value"] / total)), ",".join(sorted(set(rows["source"])))
+    return {"all": 1.0}, "CHOKEPOINT_ASSUMPTION"
+
+
+def _stocks(store: Store, members: list[str]) -> tuple[dict[str, float], dict[str, float]]:
+    """Held days of use per country: (industry weeks, strategic days)."""
+    df = store.df("SELECT iso3, holder, measure, value, unit, as_of FROM stock WHERE material IN "
+                  "(SELECT unnest(?::VARCHAR[])) AND measure = 'held_days'", [members])
+    df = df[df["as_of"] == df.groupby(["iso3", "holder"])["as_of"].transform("max")]
+    ind = {r.iso3: r.value / 7.0 for r in df[df["holder"] == "industry"].itertuples()}
+    gov = {r.iso3: float(r.value) for r in df[df["holder"] == "government"].itertuples()}
+    return ind, gov
+
+
+def _capacity(store: Store, members: list[str], stages: list[str], countries: list[str], year: int) -> np.ndarray:
+    cap = np.full((len(stages), len(countries)), np.nan)
+    df = store.df("SELECT stage, iso3, year, value FROM production WHERE measure = 'capacity' AND "
+                  "material IN (SELECT unnest(?::VARCHAR[])) AND year <= ?", [members, year])
+    if not df.empty:
+        df = df[df["year"] == df.groupby("stage")["year"].transform("max")]
+        for r in df.groupby(["stage", "iso3"], as_index=False)["value"].sum().itertuples():
+            if r.stage in stages:
+                cap[stages.index(r.stage), countries.index(r.iso3) if r.iso3 in countries else -1] = \
+                    r.value / WEEKS_PER_YEAR
+    return cap
+
+
+def build(store: Store, family: str, focal: str = "KOR", year: int | None = None) -> Network:
+    """Build the baseline network of a family for a focal country from the store."""
+    members = _members(store, family)
+    output, stages, rest = _stage_output(store, family, year)
+    forms, notes = rest[:len(stages)], rest[len(stages):]
+    year = int(year or output["year"].max())
+    countries = _pick_countries(output, focal, _traders(store, family, year))
+    S, C = len(stages), len(countries)
+    q = np.zeros((S, C))
+    for r in output.itertuples():
+        q[stages.index(r.stage), countries.index(r.iso3) if r.iso3 in countries else C - 1] += r.value_t
+    q /= WEEKS_PER_YEAR
+    totals = q.sum(axis=1)
+    eta = np.ones((S, C))
+    eta[1:] = (totals[1:] / np.where(totals[:-1] > 0, totals[:-1], 1))[:, None]
+    cons = _consumption(store, members, countries, year)
+    flows, basis = np.zeros((S, C, C)), np.full((S, C), "estimated", dtype=object)
+    for s, stage in enumerate(stages):
+        trade = {**_monthly_seed(store, family, stage, year, countries),
+                 **_trade_seed(store, family, stage, year, countries)}
+        if s + 1 < S:
+            col = q[s + 1] / eta[s + 1]
+        else:
+            col = _final_margin(q[s], trade, cons, countries, focal)
+        seed = np.outer(q[s], col / col.sum() if col.sum() > 0 else col)
+        for exp, vec in trade.items():
+            if exp in countries and q[s, countries.index(exp)] > 0:
+                i = countries.index(exp)
+                own = col[i] / col.sum() if col.sum() > 0 else 0.0
+                seed[i] = q[s, i] * (own * np.eye(C)[i] + (1 - own) * vec)
+                basis[s, i] = "trade"
+        flows[s] = ras(seed, q[s], col)
+    # RAS may stop a hair short of the margins: take output as shipped and set each node's
+    # yield from its own inputs, so the baseline balances exactly.
+    q = flows.sum(axis=2)
+    need = flows[:-1].sum(axis=1)
+    eta[1:] = np.divide(q[1:], need, out=eta[1:].copy(), where=need > 0)
+    demand, sources = _demand(store, members, countries, flows[-1].sum(axis=0), focal)
+    ind, gov = _stocks(store, members)
+    net = Network(family, year, stages, list(forms), countries, q, _capacity(store, members, stages, countries, year),
+                  eta, flows, basis, demand, ind, gov,
+                  sorted(set(output["source"].dropna()) | sources), notes, _stock_stage(store, family, stages, forms))
+    if focal not in countries or demand.loc[demand["country"] == focal, "baseline"].sum() <= 0:
+        net.notes.append(f"no final use found for {focal}: its demand is zero in this network")
+    return net
+
+
+def _stock_stage(store: Store, family: str, kept: list[str], forms: list[str]) -> int:
+    """The stage strategic stocks of a family's materials are held in (DESIGN section 4).
+
+    Stockpiled elements are held refined (oxide or metal), never as finished product: the
+    'metal' stage if modelled; if the family has a metal stage the data lack, the last
+    modelled stage before it (the holder must convert the stock onward with its own
+    capacity); with no metal stage at all, the last stage.
+    """
+    if "metal" in forms:
+        return forms.index("metal")
+    table = store.df("SELECT stage, ord, form FROM stage WHERE family = ? ORDER BY ord", [family])
+    metal = table.loc[table["form"] == "metal", "ord"]
+    if metal.empty:
+        return len(kept) - 1
+    before = table.loc[table["stage"].isin(kept) & (table["ord"] < metal.iloc[0]), "stage"]
+    return kept.index(before.iloc[-1]) if len(before) else len(kept) - 1
+
+
+def _final_margin(q_last: np.ndarray, trade: dict[str, np.ndarray], cons: dict[str, float],
+                  countries: list[str], focal: str) -> np.ndarray:
+    """Final consumption by country: demand-table tonnes, else trade-derived partner weights."""
+    C = len(countries)
+    col = np.zeros(C)
+    for exp, vec in trade.items():
+        if exp in countries:
+            col += q_last[countries.index(exp)] * vec
+    # Assumption (docs/model.md): where trade data gives partner shares but no domestic
+    # share, producers are taken to use half their final-stage output at home.
+    col = HOME_SHARE * q_last + (1 - HOME_SHARE) * col if col.sum() > 0 else q_last.astype(float)
+    for iso3, t_year in cons.items():
+        col[countries.index(iso3)] = t_year / WEEKS_PER_YEAR
+    if col.sum() > q_last.sum():
+        col *= q_last.sum() / col.sum()
+    col[-1] += max(q_last.sum() - col.sum(), 0.0)
+    return col
+
+
+def _demand(store: Store, members: list[str], countries: list[str], use: np.ndarray,
+            focal: str) -> tuple[pd.DataFrame, set[str]]:
+    rows, sources = [], set()
+    world, wsrc = sector_split(store, members, "WLD")
+    for c, total in zip(countries, use):
+        split, src = sector_split(store, members, c) if c == focal else (world, wsrc)
+        sources |= set(src.split(","))
+        rows += [{"country": c, "sector": k, "baseline": total * v, "source": src} for k, v in split.items()]
+    return pd.DataFrame(rows), sources

@@ -1,0 +1,125 @@
+"""Run outputs: the engines' weekly arrays, the long series and the summary an analyst reads."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from chokepoint.chain.network import Network
+from chokepoint.chain.problem import Problem
+
+SERIES_COLUMNS = ["week", "variable", "country", "stage", "sector", "quantile", "value", "unit"]
+RECOVERED = 0.99  # recovery = first week after the peak with served ≥ 99% of demand
+
+
+@dataclass
+class Trajectory:
+    """One scenario's solution, arrays over weeks (T), stages (S), countries (C), sectors (K)."""
+
+    prod: np.ndarray       # (T, S, C) output
+    ship: np.ndarray       # (T, S, C, C) shipments, diagonal = domestic
+    industry: np.ndarray   # (T+1, S, C) industry stock at the start of each week
+    strategic: np.ndarray  # (T+1, S, C)
+    served: np.ndarray     # (T, C, K)
+    demand: np.ndarray     # (T, C, K)
+    price: np.ndarray      # (T,) price index, baseline = 1
+
+    def shortfall(self) -> np.ndarray:
+        return np.clip(self.demand - self.served, 0, None)
+
+    def balance_residual(self, p: Problem) -> float:
+        """Largest mass-balance error over every bus and week (producer and buyer sides)."""
+        out = self.prod + p.recycled
+        r1 = out - self.ship.sum(axis=3)
+        use = np.zeros_like(self.prod)
+        use[:, :-1] = self.prod[:, 1:] / p.eta[None, 1:]
+        use[:, -1] = self.served.sum(axis=2)
+        r2 = (self.ship.sum(axis=2) + self.industry[:-1] - self.industry[1:]
+              + self.strategic[:-1] - self.strategic[1:] - use)
+        return float(max(np.abs(r1).max(), np.abs(r2).max()))
+
+
+@dataclass
+class RunResult:
+    """A stored run: its id, spec, summary and long time series."""
+
+    run_id: str
+    spec: dict
+    summary: dict
+    series: pd.DataFrame = field(repr=False)
+
+
+def _rows(var: str, unit: str, arr: np.ndarray, country: list | None = None, stage: list | None = None,
+          sector: list | None = None) -> pd.DataFrame:
+    """Long rows from an array whose first axis is the week and the rest match the labels."""
+    axes = [np.arange(arr.shape[0])] + [np.asarray(a, dtype=object) for a in (country, stage, sector) if a is not None]
+    grid = np.meshgrid(*axes, indexing="ij")
+    df = pd.DataFrame({"week": grid[0].ravel(), "variable": var, "value": arr.ravel(), "unit": unit})
+    names = [n for n, a in (("country", country), ("stage", stage), ("sector", sector)) if a is not None]
+    for n, g in zip(names, grid[1:]):
+        df[n] = g.ravel()
+    return df
+
+
+def series(tr: Trajectory, net: Network, focal: str) -> pd.DataFrame:
+    """The focal country's weekly series (plus the world price) in the long format of run_series."""
+    c = net.index(focal)
+    K = list(_sectors(net))
+    st = net.stages
+    imports = tr.ship[:, :, :, c].sum(axis=2) - tr.ship[:, :, c, c]
+    parts = [
+        _rows("demand", "t", tr.demand[:, c, :], sector=K),
+        _rows("served", "t", tr.served[:, c, :], sector=K),
+        _rows("shortfall", "t", tr.shortfall()[:, c, :], sector=K),
+        _rows("supply", "t", tr.prod[:, :, c], stage=st),
+        _rows("imports", "t", imports, stage=st),
+        _rows("stock_industry", "t", tr.industry[1:, :, c], stage=st),
+        _rows("stock_strategic", "t", tr.strategic[1:, :, c], stage=st),
+        _rows("price_index", "index", tr.price),
+    ]
+    df = pd.concat(parts, ignore_index=True)
+    df["country"] = df["country"].fillna(focal) if "country" in df else focal
+    df["quantile"] = np.nan
+    return df.reindex(columns=SERIES_COLUMNS)
+
+
+def _sectors(net: Network) -> list[str]:
+    return sorted(net.demand["sector"].unique())
+
+
+def days_of_cover(tr: Trajectory, p: Problem, c: int) -> dict[str, float]:
+    """Days of the focal country's baseline use its stocks cover at the start, by stage (form)."""
+    use = p.need[:, c]
+    stock = tr.industry[0, :, c] + tr.strategic[0, :, c]
+    return {str(i): float(7 * stock[i] / use[i]) if use[i] > 0 else None for i in range(len(use))}
+
+
+def summary(tr: Trajectory, p: Problem, net: Network, focal: str) -> dict:
+    """Headline figures: peak shortfall by sector, first shortfall, recovery, cover, price."""
+    c = net.index(focal)
+    K = _sectors(net)
+    short, dem = tr.shortfall()[:, c, :], tr.demand[:, c, :]
+    total = short.sum(axis=1)
+    tol = 1e-6 * max(float(dem.sum(axis=1).max()), 1e-9)
+    hit = np.nonzero(total > tol)[0]
+    first = int(hit[0]) if len(hit) else None
+    peak = int(np.argmax(total)) if len(hit) else None
+    recovery = None
+    if peak is not None:
+        after = np.nonzero(tr.served[peak:, c].sum(axis=1) >= RECOVERED * dem[peak:].sum(axis=1))[0]
+        recovery = int(peak + after[0]) if len(after) else None
+    pct = np.divide(short, dem, out=np.zeros_like(short), where=dem > 0)
+    cover = days_of_cover(tr, p, c)
+    return {
+        "country": focal, "family": net.family, "year": net.year, "weeks": p.T,
+        "sectors": {k: {"peak_shortfall_t": float(short[:, i].max()), "peak_shortfall_pct": float(pct[:, i].max()),
+                        "total_shortfall_t": float(short[:, i].sum())} for i, k in enumerate(K)},
+        "total_shortfall_t": float(short.sum()), "total_demand_t": float(dem.sum()),
+        "world_shortfall_t": float(tr.shortfall().sum()), "world_demand_t": float(tr.demand.sum()),
+        "first_shortfall_week": first, "peak_week": peak, "recovery_week": recovery,
+        "days_of_cover": {net.stages[int(i)]: v for i, v in cover.items()},
+        "price_multiple": float(tr.price.max()),
+        "edges": net.edges().groupby("basis").size().to_dict(),
+        "sources": net.sources, "notes": net.notes,
+    }

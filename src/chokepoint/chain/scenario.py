@@ -1,0 +1,181 @@
+"""Scenario specs: pydantic models loaded from YAML, with `extends` and documented defaults.
+
+Every parameter carries its default and the source of that default in its description
+(`Field(description=...)`); `docs/model.md` lists them. Shipped scenarios live in
+`chokepoint/scenarios/*.yaml`; a user YAML path works wherever a name does.
+"""
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from chokepoint.errors import BadInput, NotFound, list_as_string
+
+SHIPPED = "chokepoint.scenarios"
+SPRECHER = "SPRECHER_2017_EST"
+ASSUMPTION = "CHOKEPOINT_ASSUMPTION"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Restriction(Strict):
+    """An export restriction by one or more countries on some stages, with a profile f(t)."""
+
+    by: list[str] = Field(["CHN"], description="ISO3 codes of the restricting countries.")
+    stages: list[str] | None = Field(None, description="Stages restricted; None = every stage.")
+    scope: Literal["all", "non_allied", "named"] = Field(
+        "non_allied", description="Who is restricted: everyone, countries outside `allies`, or `targets`.")
+    allies: list[str] = Field([], description="Bloc names (bloc table) or ISO3 codes exempt under non_allied.")
+    targets: list[str] = Field([], description="ISO3 codes restricted under scope 'named'.")
+    start_week: int = Field(4, ge=0, description="First week of the restriction.")
+    duration_weeks: int = Field(26, ge=0, description="Weeks the restriction lasts (0 = no shock).")
+    depth: float = Field(1.0, ge=0, le=1, description="Share of baseline exports to targets withheld.")
+    profile: Literal["ban", "licensing"] = Field(
+        "ban", description="'ban': f = depth while active; 'licensing': f = depth for "
+                           "`licence_delay_weeks`, then depth × (1 − approval_share).")
+    licence_delay_weeks: int = Field(6, ge=0, description="Weeks before licences are granted "
+                                     "(April 2025: first approvals ~6-8 weeks after 4 April; assumption).")
+    approval_share: float = Field(0.5, ge=0, le=1, description="Share of requests approved once licences flow (assumption).")
+
+
+class Project(Strict):
+    """A new project adding capacity from a start week (e.g. an MSP member's new plant)."""
+
+    country: str
+    stage: str
+    capacity_t_per_year: float = Field(ge=0)
+    start_week: int = Field(ge=0)
+
+
+class Scenario(Strict):
+    """A stress-test scenario: the shock, the responses and the model settings."""
+
+    name: str = Field("unnamed", description="Short name.")
+    description: str = Field("", description="What the scenario represents.")
+    extends: str | None = Field(None, description="Name or path of a scenario this one overrides.")
+    family: str = Field("rare-earths", description="Material family (material.family in the store).")
+    year: int | None = Field(None, description="Data year for the baseline; None = latest in the store.")
+    weeks: int = Field(78, ge=1, le=520, description="Horizon in weeks.")
+    restrictions: list[Restriction] = Field([], description="Export restrictions (the shock).")
+    # responses
+    ramp_share_per_year: float = Field(
+        0.04, ge=0, description="Non-restricting producers' combined ramp-up, share of world output "
+                                "per year (Sprecher et al. 2017: 4%/yr) [SPRECHER_2017_EST].")
+    spare_capacity: float = Field(0.15, ge=0, description="Spare capacity as a share of output where "
+                                  "the store has no capacity figure (assumption).")
+    substitution_per_year: float = Field(
+        0.10, ge=0, le=1, description="Demand substituted away per year of shock, at most "
+                                      "(Sprecher et al. 2017: up to 10%/yr) [SPRECHER_2017_EST].")
+    elasticity: float = Field(0.2, gt=0, description="Price flexibility: price index = "
+                              "(served/baseline)^(−1/ε) (assumption; short-run metal demand elasticity).")
+    demand_elasticity: float = Field(0.0, ge=0, description="Demand destroyed by price: demand × "
+                                     "price(previous block)^(−ε_d); 0 = off (assumption).")
+    price_cap: float = Field(9.0, ge=1, description="Cap on the price index (2010-11: prices rose up "
+                             "to ninefold, NEWS_CHOSUNBIZ_2025_12_10).")
+    recycling_share: float = Field(0.0, ge=0, le=1, description="End-of-life scrap re-entering, share of "
+                                   "baseline demand (Sprecher 2017: no appreciable increase in 2010-11).")
+    recycling_lag_weeks: int = Field(26, ge=0, description="Weeks from shock to recycled supply (assumption).")
+    recycling_stage: str | None = Field(None, description="Stage recycled material re-enters; None = second stage.")
+    industry_cover_weeks: float = Field(4.0, ge=0, description="Industry inventory at every node, weeks "
+                                        "of baseline throughput, where the store has none (assumption).")
+    strategic_stage: str | None = Field(None, description="Stage (form) strategic stocks are held in; "
+                                        "None = the stage whose form is 'metal', else the last.")
+    strategic_days: dict[str, float] = Field({}, description="Override strategic stock, days of the "
+                                             "holder's baseline use, by ISO3 (default: stock table).")
+    release_start_week: int | None = Field(None, description="Week strategic release may begin; None = "
+                                           "shock start.")
+    release_weeks: float = Field(8.0, gt=0, description="Minimum weeks to release a full strategic stock "
+                                 "(rate limit; assumption).")
+    projects: list[Project] = Field([], description="New capacity with start weeks.")
+    priorities: dict[str, float] = Field({"defence": 3.0}, description="Sector weights in rationing "
+                                         "(default 1; higher is served first).")
+    # engine settings
+    window_weeks: int = Field(12, ge=1, description="LP rolling-horizon look-ahead.")
+    commit_weeks: int = Field(4, ge=1, description="Weeks committed per LP window; also the lag of the "
+                              "price feedback on demand, in both engines.")
+
+    @model_validator(mode="after")
+    def _window(self) -> Scenario:
+        if self.commit_weeks > self.window_weeks:
+            raise ValueError("commit_weeks must not exceed window_weeks")
+        return self
+
+    def shock_start(self) -> int | None:
+        """First week any restriction bites, or None for a zero shock."""
+        starts = [r.start_week for r in self.restrictions if r.duration_weeks > 0 and r.depth > 0]
+        return min(starts) if starts else None
+
+
+def shipped() -> list[str]:
+    """Names of the shipped scenarios."""
+    root = resources.files(SHIPPED)
+    return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".yaml"))
+
+
+def _read(name_or_path: str) -> tuple[dict, str]:
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.exists():
+            raise NotFound(f"no scenario file {path}")
+        text, label = path.read_text(encoding="utf-8"), str(path)
+    else:
+        res = resources.files(SHIPPED) / f"{name_or_path}.yaml"
+        if not res.is_file():
+            raise NotFound(f"unknown scenario '{name_or_path}'",
+                           hint=f"shipped scenarios are {list_as_string(shipped())}, or give a YAML path")
+        text, label = res.read_text(encoding="utf-8"), f"{name_or_path}.yaml"
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        raise BadInput(f"not valid YAML: {exc}", file=label, line=None if line is None else line + 1) from exc
+    if not isinstance(data, dict):
+        raise BadInput("a scenario must be a mapping of parameters", file=label)
+    return data, label
+
+
+def _merge(base: dict, over: dict) -> dict:
+    """Deep-merge `over` onto `base` (mappings merge, everything else replaces)."""
+    out = dict(base)
+    for key, val in over.items():
+        out[key] = _merge(out[key], val) if isinstance(val, dict) and isinstance(out.get(key), dict) else val
+    return out
+
+
+def raw(name_or_path: str, _seen: tuple[str, ...] = ()) -> tuple[dict, str]:
+    """A scenario's parameters with its `extends` chain resolved (before validation)."""
+    data, label = _read(name_or_path)
+    parent = data.get("extends")
+    if parent:
+        if parent in _seen:
+            raise BadInput(f"scenario extends itself via {' -> '.join(_seen)}", file=label, field="extends")
+        base, _ = raw(parent, _seen + (name_or_path,))
+        base.pop("name", None)
+        base.pop("description", None)
+        data = _merge(base, data)
+    return data, label
+
+
+def load(name_or_path: str) -> Scenario:
+    """Load and validate a scenario by shipped name or YAML path (errors name file and field)."""
+    data, label = raw(name_or_path)
+    data.setdefault("name", Path(name_or_path).stem if label.endswith(("yaml", "yml")) else name_or_path)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise BadInput(first["msg"], file=label, field=field,
+                       hint=f"{len(exc.errors())} problem(s); see docs/model.md for parameters") from exc
+
+
+def parameters() -> list[dict]:
+    """Every scenario parameter with its default and description (for docs and `--help`)."""
+    return [{"parameter": n, "default": f.default, "description": f.description or ""}
+            for n, f in Scenario.model_fields.items()]

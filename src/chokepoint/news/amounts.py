@@ -1,0 +1,96 @@
+"""Amounts in article text ("USD 85 million", "250 billion won", "$12 billion", "70%", "1,200
+tonnes") as value + unit, and money converted to USD with the bundled yearly FX table."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+SCALE = r"(?:\s*(?P<scale>thousand|million|billion|trillion|bn|mn|tn|m|b|k)\b)?"
+SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "billion": 1e9,
+          "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12}
+# currency as written -> ISO code
+CURRENCY_PREFIX = {"USD": "USD", "US$": "USD", "$": "USD", "€": "EUR", "EUR": "EUR", "£": "GBP",
+                   "GBP": "GBP", "¥": "JPY", "JPY": "JPY", "CNY": "CNY", "RMB": "CNY", "KRW": "KRW",
+                   "₩": "KRW", "AUD": "AUD", "A$": "AUD", "AU$": "AUD", "C$": "CAD", "CAD": "CAD"}
+CURRENCY_SUFFIX = {"won": "KRW", "yuan": "CNY", "renminbi": "CNY", "yen": "JPY", "euro": "EUR",
+                   "euros": "EUR", "dollars": "USD", "us dollars": "USD", "pounds": "GBP",
+                   "australian dollars": "AUD", "rupees": "INR"}
+MASS = {"tonnes": ("t", 1.0), "tons": ("t", 1.0), "metric tons": ("t", 1.0), "tonne": ("t", 1.0),
+        "t": ("t", 1.0), "kt": ("t", 1e3), "kilotonnes": ("t", 1e3), "kg": ("t", 1e-3)}
+
+
+def _alt(keys) -> str:
+    return "|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True))
+
+
+_PREFIX = re.compile(rf"(?<![\w$])(?P<cur>{_alt(CURRENCY_PREFIX)})\s?{NUM}{SCALE}")
+_SUFFIX = re.compile(rf"(?<![\w.,]){NUM}{SCALE}\s+(?P<cur>{_alt(CURRENCY_SUFFIX)})\b", re.I)
+_PERCENT = re.compile(rf"(?<![\w.,-]){NUM}\s?(?:%|percent\b|per cent\b)")
+_MASS = re.compile(rf"(?<![\w.,]){NUM}{SCALE}\s+(?P<mu>{_alt(MASS)})\b")
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A parsed amount: `kind` is money, percent or mass; `unit` an ISO currency, 'percent' or 't'."""
+
+    value: float
+    unit: str
+    kind: str
+    start: int
+    end: int
+
+
+def _number(m: re.Match) -> float:
+    value = float(m.group("num").replace(",", ""))
+    scale = (m.groupdict().get("scale") or "").lower()
+    return value * SCALES.get(scale, 1.0)
+
+
+def find(text: str) -> list[Amount]:
+    """Every amount in the text, in order of position (overlaps resolved: money first)."""
+    found: list[Amount] = []
+    for m in _PREFIX.finditer(text):
+        found.append(Amount(_number(m), CURRENCY_PREFIX[m.group("cur")], "money", m.start(), m.end()))
+    for m in _SUFFIX.finditer(text):
+        found.append(Amount(_number(m), CURRENCY_SUFFIX[m.group("cur").lower()], "money",
+                            m.start(), m.end()))
+    for m in _MASS.finditer(text):
+        unit, factor = MASS[m.group("mu")]
+        found.append(Amount(_number(m) * factor, unit, "mass", m.start(), m.end()))
+    for m in _PERCENT.finditer(text):
+        found.append(Amount(float(m.group("num").replace(",", "")), "percent", "percent",
+                            m.start(), m.end()))
+    found.sort(key=lambda a: (a.start, a.kind != "money"))
+    out: list[Amount] = []
+    for a in found:
+        if not out or a.start >= out[-1].end:
+            out.append(a)
+    return out
+
+
+class FxTable:
+    """Yearly average rates (units per USD); a missing year falls back to the nearest one, flagged."""
+
+    def __init__(self, rows: list[tuple[int, str, float]]):
+        self.rates: dict[str, dict[int, float]] = {}
+        for year, currency, per_usd in rows:
+            self.rates.setdefault(str(currency).upper(), {})[int(year)] = float(per_usd)
+
+    def to_usd(self, value: float, currency: str, year: int | None) -> tuple[float | None, str | None]:
+        """(USD value, note); note says when a nearest year was used or no rate exists."""
+        if currency == "USD":
+            return value, None
+        table = self.rates.get(currency)
+        if not table:
+            return None, f"no FX rate for {currency}"
+        if year is None:
+            year = max(table)
+            note = f"no event year; used {currency} rate of {year}"
+        elif year in table:
+            note = None
+        else:
+            used = min(table, key=lambda y: (abs(y - year), -y))
+            note = f"FX {currency} {year} missing; used nearest year {used}"
+            year = used
+        return value / table[year], note

@@ -1,0 +1,91 @@
+"""Numeric share claims found in articles ("China accounts for 60-70% of global rare earth
+production") and contradictory framings of one country across sources in the same period."""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from chokepoint.news import sentences
+from chokepoint.news.entities import COUNTRY_KINDS, Gazetteer
+
+# words naming a chain stage -> stage names tried in order (the first the data has is used)
+STAGE_WORDS: list[tuple[re.Pattern, tuple[str, ...]]] = [
+    (re.compile(r"magnet", re.I), ("magnet",)),
+    (re.compile(r"smelt|separat|refin|process", re.I), ("separation", "refining")),
+    (re.compile(r"production|produc|mine|mining|mined|output|supply|supplies", re.I), ("mine", "refining")),
+]
+SHARE = re.compile(r"(?P<bound>over|more than|above|at least|nearly|almost|under|less than|about|"
+                   r"approximately|around|some)?\s*(?P<low>\d{1,3}(?:\.\d+)?)\s*(?:%|percent)?\s*"
+                   r"(?:-|–|to)\s*(?P<high>\d{1,3}(?:\.\d+)?)\s*(?:%|percent)|"
+                   r"(?P<bound2>over|more than|above|at least|under|less than|about|approximately|around)?"
+                   r"\s*(?P<point>\d{1,3}(?:\.\d+)?)\s*(?:%|percent)", re.I)
+BOUNDS = {"over": "min", "more than": "min", "above": "min", "at least": "min", "under": "max",
+          "less than": "max"}
+
+
+def find_claims(doc_id: str, text: str, gaz: Gazetteer) -> list[dict]:
+    """Share claims: a country, then shares each followed by a commodity or stage phrase."""
+    out = []
+    for a, b in sentences.split(text):
+        s = text[a:b]
+        ents = [e for e in gaz.entities(s) if e.kind in COUNTRY_KINDS]
+        commodities, _ = gaz.terms_in(s)
+        materials = [gaz.materials[c] for c in commodities if c in gaz.materials]
+        if not ents or not materials:
+            continue
+        matches = [m for m in SHARE.finditer(s) if m.start() > ents[0].start]
+        for i, m in enumerate(matches):
+            tail = s[m.end():matches[i + 1].start() if i + 1 < len(matches) else len(s)]
+            stages = next((st for rx, st in STAGE_WORDS if rx.search(tail)), None)
+            if stages is None:
+                continue
+            low = float(m.group("low") or m.group("point")) / 100
+            high = float(m.group("high")) / 100 if m.group("high") else None
+            word = (m.group("bound") or m.group("bound2") or "").lower()
+            out.append({"doc": doc_id, "iso3": ents[0].iso3, "material": materials[0],
+                        "stages": stages, "low": low, "high": high, "bound": BOUNDS.get(word),
+                        "quote": s[max(0, m.start() - 5):m.end() + 60].strip(), "start": a, "end": b})
+    return out
+
+
+def check(store, claims: list[dict]) -> pd.DataFrame:
+    """Each article claim beside the share computed from the reference data (same checker as
+    the bundled `claim` table: chokepoint.claims)."""
+    from chokepoint import claims as checker
+    from chokepoint.trade.concentration import stage_shares
+
+    rows = []
+    for n, c in enumerate(claims):
+        have = set(stage_shares(store, c["material"], None, ())["stage"])
+        stage = next((st for st in c["stages"] if st in have), c["stages"][0])
+        rows.append({"claim_id": f"{c['doc']}:{n}", "material": c["material"], "stage": stage,
+                     "iso3": c["iso3"], "year": None, "low": c["low"], "high": c["high"],
+                     "bound": c["bound"], "quote": c["quote"], "source": c["doc"]})
+    frame = pd.DataFrame(rows, columns=["claim_id", "material", "stage", "iso3", "year", "low",
+                                        "high", "bound", "quote", "source"])
+    if frame.empty:
+        return pd.DataFrame(columns=["doc", "material", "stage", "iso3", "quote", "claimed",
+                                     "computed", "computed_year", "verdict", "data_source"])
+    result = checker.check_claims(store, frame)
+    result.insert(0, "doc", [c["doc"] for c in claims])
+    result.insert(1, "material", frame["material"].values)
+    return result.drop(columns=["claim_id", "claim_source"], errors="ignore")
+
+
+def conflicts(doc_tilts: pd.DataFrame, window_days: int = 62) -> pd.DataFrame:
+    """Pairs of articles about one country whose net tilt has opposite signs, published within
+    `window_days` of each other: the framings side by side with their outlets and titles."""
+    rows = []
+    d = doc_tilts.dropna(subset=["published"]).sort_values("published").to_dict("records")
+    for i, x in enumerate(d):
+        for y in d[i + 1:]:
+            if x["country"] != y["country"] or x["net_tilt"] * y["net_tilt"] >= 0:
+                continue
+            if abs((pd.Timestamp(y["published"]) - pd.Timestamp(x["published"])).days) > window_days:
+                continue
+            rows.append({"country": x["country"], "doc_a": x["doc"], "outlet_a": x["outlet"],
+                         "title_a": x["title"], "tilt_a": x["net_tilt"], "published_a": x["published"],
+                         "doc_b": y["doc"], "outlet_b": y["outlet"], "title_b": y["title"],
+                         "tilt_b": y["net_tilt"], "published_b": y["published"]})
+    return pd.DataFrame(rows)

@@ -1,0 +1,131 @@
+"""Entity linking: countries (country_converter names plus gazetteer aliases), organisations and
+people from the `news_entity` gazetteer, commodities and sectors from `news_term`."""
+from __future__ import annotations
+
+import functools
+import io
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+import pandas as pd
+
+from chokepoint import countries
+
+# kinds whose mentions stand for their country (the actor is then an ISO3 code)
+COUNTRY_KINDS = {"government", "person", "place", "country"}
+# kinds never taken as actor or target (they report or comment, they do not act)
+PASSIVE_KINDS = {"media", "think_tank"}
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A linked mention: `value` is what events carry (ISO3 or canonical name)."""
+
+    value: str
+    kind: str
+    iso3: str | None
+    start: int
+    end: int
+
+    @property
+    def country(self) -> str | None:
+        return self.iso3
+
+
+def _bundled(name: str) -> pd.DataFrame:
+    text = (resources.files("chokepoint.reference") / "data" / f"{name}.csv").read_text("utf-8")
+    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+
+
+class Gazetteer:
+    """Surface forms -> entities, matched with one compiled alternation (longest form first)."""
+
+    def __init__(self, entities: pd.DataFrame, terms: pd.DataFrame):
+        self.forms: dict[str, tuple[str, str, str | None]] = {}
+        for name, iso3 in _country_names():
+            self.forms.setdefault(name, (iso3, "country", iso3))
+        for row in entities.fillna("").itertuples(index=False):
+            iso3 = countries.to_iso3(row.iso3) if row.iso3 else None
+            value = iso3 if row.kind in COUNTRY_KINDS and iso3 else row.name
+            for form in [row.name, *[a for a in str(row.aliases).split("|") if a]]:
+                self.forms[form.strip()] = (value, row.kind, iso3)
+        self._entity_re = _alternation(self.forms, flags=0)
+        self.terms: dict[str, tuple[str, str]] = {}
+        for row in terms.fillna("").itertuples(index=False):
+            self.terms[row.term if row.term != row.term.lower() else row.term.lower()] = (row.canonical, row.kind)
+        lower = {t for t in self.terms if t == t.lower()}
+        self._term_re = _alternation(lower, flags=re.I)
+        self._acronym_re = _alternation(set(self.terms) - lower, flags=0)
+        self.materials = {r.canonical: r.material for r in terms.fillna("").itertuples(index=False)
+                          if r.kind == "commodity" and r.material}
+
+    @classmethod
+    def bundled(cls) -> Gazetteer:
+        return _bundled_gazetteer()
+
+    def entities(self, text: str) -> list[Entity]:
+        """Every linked mention in order (media and think tanks included, flagged by kind)."""
+        out = []
+        for m in self._entity_re.finditer(text):
+            value, kind, iso3 = self.forms[m.group(1)]
+            out.append(Entity(value, kind, iso3, m.start(1), m.end(1)))
+        return out
+
+    def terms_in(self, text: str) -> tuple[list[str], list[str]]:
+        """(commodities, sectors) named in the text, canonical, in order of first mention."""
+        found: dict[str, str] = {}
+        for rx in (self._term_re, self._acronym_re):
+            if rx is None:
+                continue
+            for m in rx.finditer(text):
+                key = m.group(1) if m.group(1) in self.terms else m.group(1).lower()
+                canon, kind = self.terms[key]
+                found.setdefault(canon, kind)
+        return ([c for c, k in found.items() if k == "commodity"],
+                [c for c, k in found.items() if k == "sector"])
+
+
+def _trie_regex(forms) -> str:
+    """A regex equivalent to the alternation of `forms` (longest match first), factored as a trie:
+    Python's `re` tries alternatives one by one, so shared prefixes make scanning many times faster."""
+    trie: dict = {}
+    for form in forms:
+        node = trie
+        for ch in form:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        end = "" in node
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 and not end else "(?:" + "|".join(branches) + ")"
+        return body + "?" if end and len(branches) == 1 and len(branches[0]) == 1 else \
+            (f"(?:{body})?" if end else body)
+
+    return emit(trie)
+
+
+def _alternation(forms, flags: int) -> re.Pattern | None:
+    if not forms:
+        return None
+    return re.compile(rf"(?<![\w.])({_trie_regex(forms)})(?![\w])", flags)
+
+
+@functools.lru_cache(maxsize=1)
+def _country_names() -> tuple[tuple[str, str], ...]:
+    """Short and official English names of every country country_converter knows."""
+    data = countries._coco().data
+    pairs = []
+    for rec in data[["ISO3", "name_short", "name_official"]].dropna(subset=["ISO3"]).itertuples():
+        for name in (rec.name_short, rec.name_official):
+            if isinstance(name, str) and name and rec.ISO3 in countries.iso3_codes():
+                pairs.append((name, rec.ISO3))
+    return tuple(pairs)
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled_gazetteer() -> Gazetteer:
+    return Gazetteer(_bundled("news_entity"), _bundled("news_term"))

@@ -1,0 +1,96 @@
+"""The news pipeline as public steps: read -> clean -> extract -> deduplicate (no store involved)."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chokepoint.errors import BadInput
+from chokepoint.news import dedup, reader
+from chokepoint.news.clean import clean
+from chokepoint.news.entities import Gazetteer
+from chokepoint.news.events import Event
+from chokepoint.news.extract import extract
+
+
+@dataclass
+class Article:
+    """A cleaned article and its events."""
+
+    doc_id: str
+    path: str
+    text: str
+    raw_chars: int
+    title: str | None
+    outlet: str | None
+    published: dt.date | None
+    events: list[Event] = field(default_factory=list)
+    dup_group: str | None = None
+
+
+@dataclass
+class Batch:
+    """What one run of the pipeline produced: articles, per-file errors, duplicate groups."""
+
+    articles: list[Article]
+    errors: list[tuple[str, str]]
+    duplicates: list[dict]
+    removed: Counter = field(default_factory=Counter)
+    files: int = 0
+
+
+def process_text(doc: reader.RawDoc, gaz: Gazetteer, published: dt.date | None = None,
+                 removed: Counter | None = None) -> Article:
+    """Clean one raw document and extract its events (its own date wins over `published`)."""
+    result = clean(doc.text)
+    if removed is not None:
+        removed.update(result.removed)
+    pub = doc.published or published
+    art = Article(doc.doc_id, doc.path, result.text, doc.raw_chars, doc.title, doc.outlet, pub)
+    art.events = extract(doc.doc_id, result.text, pub, gaz)
+    return art
+
+
+def run(paths: Iterable[str | Path], gaz: Gazetteer, published: dt.date | None = None,
+        dates: dict[str, dt.date] | None = None,
+        progress: Callable[[int, int, str], None] | None = None) -> Batch:
+    """Read every file (bad ones reported by name, the rest kept), clean, extract, group duplicates."""
+    files, errors = reader.expand(paths)
+    arts: list[Article] = []
+    removed: Counter = Counter()
+    for n, path in enumerate(files, start=1):
+        if progress:
+            progress(n, len(files), path.name)
+        try:
+            docs = reader.read(path)
+        except BadInput as exc:
+            errors.append((path.name, exc.describe()))
+            continue
+        except (OSError, ValueError, RecursionError) as exc:
+            errors.append((path.name, f"{type(exc).__name__}: {exc}"))
+            continue
+        for doc in docs:
+            if isinstance(doc, BadInput):
+                errors.append((path.name, doc.describe()))
+                continue
+            fallback = (dates or {}).get(doc.doc_id) or (dates or {}).get(path.name) or published
+            arts.append(process_text(doc, gaz, fallback, removed))
+    dups = find_duplicates(arts)
+    return Batch(arts, errors, dups, removed, len(files))
+
+
+def find_duplicates(arts: list[Article]) -> list[dict]:
+    """Duplicate groups; each article in a group gets its `dup_group` id."""
+    wire = dedup.minhash_pairs([a.text for a in arts])
+    story = dedup.event_pairs([a.events for a in arts], [a.published for a in arts]) - wire
+    out = []
+    for members in dedup.groups(len(arts), wire | story):
+        gid = f"dup-{arts[members[0]].doc_id}"
+        methods = sorted({("minhash" if (i, j) in wire else "events")
+                          for i in members for j in members if (i, j) in wire | story})
+        for i in members:
+            arts[i].dup_group = gid
+        out.append({"group": gid, "docs": [arts[i].doc_id for i in members], "method": "+".join(methods)})
+    return out

@@ -1,0 +1,68 @@
+"""One run as one self-contained HTML file: charts (plotly.js inlined), tables, spec, sources."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
+
+from chokepoint.web import charts
+from chokepoint.workbench import Workbench
+
+ENV = jinja2.Environment(loader=jinja2.PackageLoader("chokepoint.report", "templates"),
+                         autoescape=jinja2.select_autoescape(default=True))
+
+
+def final_values(series: pd.DataFrame) -> pd.DataFrame:
+    """Each series' value in the last week (the median where percentiles exist), for the table."""
+    if series.empty:
+        return series
+    last = series[series["week"] == series["week"].max()]
+    if last["quantile"].notna().any():
+        qs = last["quantile"].dropna().unique()
+        mid = min(qs, key=lambda q: abs(q - 0.5))
+        last = last[last["quantile"].isna() | (last["quantile"] == mid)]
+    cols = [c for c in ("variable", "country", "stage", "sector", "quantile", "value", "unit") if c in last]
+    return last[cols].sort_values(cols[:4]).reset_index(drop=True)
+
+
+def source_keys(result) -> list[str]:
+    """Source keys the run cites: its own list when it carries one, else keys named in its spec."""
+    keys = getattr(result, "sources", None)
+    if keys is None:
+        keys = (result.summary or {}).get("sources") or (result.spec or {}).get("sources")
+    if isinstance(keys, pd.DataFrame):
+        keys = keys["key"].tolist() if "key" in keys else []
+    return sorted({str(k) for k in (keys or [])})
+
+
+def render(wb: Workbench, run_id: str) -> str:
+    """The report of a stored run as an HTML string."""
+    result = wb.chain.result(run_id)
+    figures = charts.run_figures(result.series)
+    keys = source_keys(result)
+    sources = (wb.store.df("SELECT key, publisher, title, year, url FROM source WHERE key IN "
+                           "(SELECT unnest(?::VARCHAR[])) ORDER BY key", [keys]) if keys
+               else wb.sources())
+    return ENV.get_template("report.html").render(
+        run_id=result.run_id, spec=json.dumps(result.spec, indent=2, default=str),
+        summary=result.summary or {}, plotly_js=get_plotlyjs(),
+        charts=[(charts.title_of(k), pio.to_html(f, full_html=False, include_plotlyjs=False,
+                                                      div_id=f"chart-{k}", config={"displaylogo": False}))
+                for k, f in figures.items()],
+        final=final_values(result.series), sources=sources, sources_cited=bool(keys),
+        generated=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+
+
+def write(wb: Workbench, run_id: str, path: str | Path) -> Path:
+    """Write the report; the file is complete or not written at all."""
+    path = Path(path)
+    html = render(wb, run_id)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(path)
+    return path

@@ -1,0 +1,208 @@
+"""Import CEPII BACI yearly files (inside or outside the release zip) into `trade_flow`.
+
+BACI's yearly CSV has columns t (year), i (exporter), j (importer), k (HS6 product), v (value,
+thousand USD) and q (quantity, metric tons, 'NA' when missing); countries are ISO numeric
+codes resolved through the release's `country_codes_V*.csv`, and products may be checked
+against `product_codes_HS*_V*.csv`. Values are stored in USD (v x 1000), quantities in t.
+BACI reconciles exporter and importer reports, so rows are stored with basis 'reconciled'.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+from chokepoint import countries
+from chokepoint.errors import BadInput, list_as_string
+from chokepoint.store import Store
+from chokepoint.trade.importer import (MAX_BAD, Filters, ImportReport, Progress, Staging,
+                                       check_path, filter_sql, load)
+
+YEAR_FILE = re.compile(r"BACI_(HS\d\d)_Y(\d{4})_(V\w+)\.csv$", re.IGNORECASE)
+# Dictionary columns across BACI releases (V202301+ first, older names after).
+CODE_COLUMNS = ("country_code",)
+ISO3_COLUMNS = ("country_iso3", "iso_3digit_alpha")
+# BACI codes that are countries under another name: 'S19' (490, "Other Asia, nes") is how
+# UN Comtrade, and so BACI, reports Taiwan.
+ISO3_ALIASES = {"S19": "TWN"}
+COUNTRIES_TABLE, PRODUCTS_TABLE = "_baci_countries", "_baci_products"
+
+
+def dataset_name(path: Path) -> str:
+    """BACI_HS22_V202501 from BACI_HS22_Y2022_V202501.csv (the file stem otherwise)."""
+    m = YEAR_FILE.search(path.name)
+    return f"BACI_{m.group(1).upper()}_{m.group(3)}" if m else path.stem
+
+
+def _load_countries(store: Store, path: Path) -> dict[str, list[int]]:
+    """The country dictionary as (num, iso3) in a temp table (unknown ISO3 become NULL);
+    returns the codes of each ISO3."""
+    df = store.con.execute("SELECT * FROM read_csv(?, all_varchar=true, header=true)", [str(path)]).df()
+    code = next((c for c in CODE_COLUMNS if c in df.columns), None)
+    iso = next((c for c in ISO3_COLUMNS if c in df.columns), None)
+    if code is None or iso is None:
+        raise BadInput("not a BACI country dictionary", file=str(path), line=1,
+                       field=code and "country_iso3" or "country_code",
+                       hint=f"expected columns {list_as_string(CODE_COLUMNS + ISO3_COLUMNS)}")
+    known = countries.iso3_codes()
+    rows = []
+    for n, (num, raw) in enumerate(zip(df[code], df[iso]), start=2):
+        if not str(num).strip().isdigit():
+            raise BadInput(f"country code '{num}' is not a number", file=str(path), line=n, field=code)
+        iso3 = ISO3_ALIASES.get(str(raw).strip(), str(raw).strip())
+        rows.append((int(num), iso3 if iso3 in known else None))
+    store.con.execute(f"CREATE OR REPLACE TEMP TABLE {COUNTRIES_TABLE} (num INTEGER, iso3 VARCHAR)")
+    store.con.executemany(f"INSERT INTO {COUNTRIES_TABLE} VALUES (?, ?)", rows)
+    nums: dict[str, list[int]] = {}
+    for num, iso3 in rows:
+        nums.setdefault(iso3, []).append(num)
+    return nums
+
+
+def _load_products(store: Store, path: Path | None) -> bool:
+    if path is None:
+        return False
+    store.con.execute(f"CREATE OR REPLACE TEMP TABLE {PRODUCTS_TABLE} AS SELECT DISTINCT "
+                      "lpad(trim(code), 6, '0') AS code FROM read_csv(?, all_varchar=true, header=true)",
+                      [str(path)])
+    return True
+
+
+def _reader(path: Path, text: bool) -> str:
+    quoted = "'" + str(path).replace("'", "''") + "'"
+    if text:
+        return f"read_csv({quoted}, all_varchar=true, header=true)"
+    return (f"read_csv({quoted}, header=true, store_rejects=true, columns={{'t': 'INTEGER', "
+            "'i': 'INTEGER', 'j': 'INTEGER', 'k': 'VARCHAR', 'v': 'DOUBLE', 'q': 'VARCHAR'})")
+
+
+def _checks(t: str, i: str, j: str, v: str, products: bool) -> list[tuple[str, str, str]]:
+    """(condition, field, message) of each row check; the first that holds is reported."""
+    q = "TRY_CAST(nullif(trim(r.q), 'NA') AS DOUBLE)"
+    code = "lpad(trim(r.k), 6, '0')"
+    known = f"(SELECT num FROM {COUNTRIES_TABLE} WHERE iso3 IS NOT NULL)"
+    checks = [
+        (f"{t} IS NULL", "t", "'year ''' || coalesce(r.t::VARCHAR, '') || ''' is not a number'"),
+        (f"{i} IS NULL OR {i} NOT IN {known}", "i",
+         "'unknown exporter code ''' || coalesce(r.i::VARCHAR, '') || ''' (not a country in the dictionary)'"),
+        (f"{j} IS NULL OR {j} NOT IN {known}", "j",
+         "'unknown importer code ''' || coalesce(r.j::VARCHAR, '') || ''' (not a country in the dictionary)'"),
+        ("length(trim(r.k)) NOT BETWEEN 4 AND 6 OR TRY_CAST(trim(r.k) AS UINTEGER) IS NULL", "k",
+         "'bad HS6 code ''' || coalesce(r.k, '') || ''''"),
+    ]
+    if products:
+        checks.append((f"{code} NOT IN (SELECT code FROM {PRODUCTS_TABLE})", "k",
+                       f"'code ''' || {code} || ''' is not in the product dictionary'"))
+    checks += [
+        (f"{v} IS NULL OR {v} < 0", "v",
+         "'value ''' || coalesce(r.v::VARCHAR, '') || ''' is not a non-negative number'"),
+        (f"{q} < 0 OR ({q} IS NULL AND coalesce(trim(r.q), '') NOT IN ('NA', ''))", "q",
+         "'quantity ''' || r.q || ''' is not a non-negative number or NA'"),
+    ]
+    return checks
+
+
+def _keep(filters: Filters, t: str, j: str, code: str, nums: dict[str, list[int]]) -> str:
+    """Filters on the raw columns; reporters become the importer's BACI country codes."""
+    keep = filter_sql(Filters(filters.codes, filters.years), t, code, "")
+    if filters.reporters:
+        codes = [n for r in filters.reporters for n in nums.get(r, [])] or [-1]
+        keep += f" AND coalesce({j} IN ({', '.join(map(str, codes))}), true)"
+    return keep
+
+
+def _staging(path: Path, products: bool, filters: Filters, nums: dict[str, list[int]]) -> Staging:
+    """The fast typed pass (raw columns), its checks and load query, and the slow text pass."""
+    code = "lpad(trim(r.k), 6, '0')"
+    key = "(((r.t::BIGINT * 1000 + r.i) * 1000 + r.j) * 1000000 + TRY_CAST(trim(r.k) AS BIGINT))"
+    typed = (f"SELECT r.*, {key} AS key, {_keep(filters, 'r.t', 'r.j', code, nums)} AS keep "
+             f"FROM {_reader(path, False)} r")
+    # Countries and codes are checked on their distinct values (a few hundred and a few
+    # thousand), not row by row; the per-row checks are plain comparisons.
+    known = f"(SELECT num FROM {COUNTRIES_TABLE} WHERE iso3 IS NOT NULL)"
+    bad_code = "length(trim(k)) NOT BETWEEN 4 AND 6 OR TRY_CAST(trim(k) AS UINTEGER) IS NULL"
+    if products:
+        bad_code += f" OR lpad(trim(k), 6, '0') NOT IN (SELECT code FROM {PRODUCTS_TABLE})"
+    check = f"""SELECT
+        (SELECT count(*) FROM {{stage}} WHERE keep AND (t IS NULL OR v IS NULL OR v < 0
+            OR (q IS NOT NULL AND q NOT LIKE '%NA' AND (TRY_CAST(q AS DOUBLE) IS NULL OR TRY_CAST(q AS DOUBLE) < 0))))
+      + (SELECT count(*) FROM (SELECT DISTINCT i AS c FROM {{stage}} WHERE keep
+                               UNION SELECT DISTINCT j FROM {{stage}} WHERE keep)
+         WHERE c IS NULL OR c NOT IN {known})
+      + (SELECT count(*) FROM (SELECT DISTINCT k FROM {{stage}} WHERE keep) WHERE k IS NULL OR {bad_code})"""
+    quantity = "TRY_CAST(nullif(trim(r.q), 'NA') AS DOUBLE)"
+    select = (f"SELECT r.t AS year, ce.iso3 AS exporter, ci.iso3 AS importer, {code} AS code, "
+              f"r.v * 1000 AS value_usd, {quantity} AS quantity_t, 'reconciled' AS basis "
+              f"FROM {{stage}} r JOIN {COUNTRIES_TABLE} ce ON ce.num = r.i "
+              f"JOIN {COUNTRIES_TABLE} ci ON ci.num = r.j WHERE r.keep")
+    t, i, j, v = (f"TRY_CAST(trim(r.{c}) AS {typ})" for c, typ in
+                  (("t", "INTEGER"), ("i", "INTEGER"), ("j", "INTEGER"), ("v", "DOUBLE")))
+    slow = _checks(t, i, j, v, products)
+    problem = "CASE " + " ".join(f"WHEN {c} THEN {m}" for c, _, m in slow) + " END"
+    fld = "CASE " + " ".join(f"WHEN {c} THEN '{f}'" for c, f, _ in slow) + " END"
+    text = f"""SELECT row_number() OVER () + 1 AS line, {t} AS year, ce.iso3 AS exporter,
+        ci.iso3 AS importer, {code} AS code, {v} * 1000 AS value_usd, {quantity} AS quantity_t,
+        'reconciled' AS basis,
+        ((({t})::BIGINT * 1000 + {i}) * 1000 + {j}) * 1000000 + TRY_CAST(trim(r.k) AS BIGINT) AS key,
+        {_keep(filters, t, j, code, nums)} AS keep, {problem} AS problem, {fld} AS field
+      FROM {_reader(path, True)} r
+      LEFT JOIN {COUNTRIES_TABLE} ce ON ce.num = {i}
+      LEFT JOIN {COUNTRIES_TABLE} ci ON ci.num = {j}"""
+    return Staging(label=str(path), typed_sql=typed, check_sql=check, select_sql=select, text_sql=text)
+
+
+def _find(folder: Path, pattern: str, what: str, given: Path | None) -> Path:
+    if given is not None:
+        return check_path(given)
+    found = sorted(folder.glob(pattern))
+    if not found:
+        raise BadInput(f"no BACI {what} ({pattern}) next to the data", file=str(folder),
+                       hint=f"pass --{what.split()[0]} PATH")
+    return found[-1]
+
+
+def _year_files(path: Path, filters: Filters) -> list[Path]:
+    files = sorted(path.glob("BACI_*_Y*_V*.csv")) if path.is_dir() else [path]
+    if filters.years:
+        files = [f for f in files if not (m := YEAR_FILE.search(f.name)) or int(m.group(2)) in filters.years]
+    if not files:
+        raise BadInput("no BACI yearly files (BACI_HSxx_Yyyyy_Vxxxx.csv) to import", file=str(path))
+    return files
+
+
+def _unzip(path: Path, into: Path, filters: Filters) -> Path:
+    """Extract the zip's dictionaries and the wanted yearly files (streamed, not in memory)."""
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            name = Path(info.filename).name
+            m = YEAR_FILE.search(name)
+            wanted = name.startswith(("country_codes", "product_codes")) or (
+                m and (not filters.years or int(m.group(2)) in filters.years))
+            if wanted and name.endswith(".csv"):
+                with zf.open(info) as src, open(into / name, "wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+    return into
+
+
+def import_baci(store: Store, path: str | Path, *, countries_file: str | Path | None = None,
+                products_file: str | Path | None = None, filters: Filters = Filters(),
+                dataset: str | None = None, max_bad: float = MAX_BAD, replace: bool = False,
+                progress: Progress = lambda step: None) -> ImportReport:
+    """Import a BACI release zip, a folder of yearly CSVs, or one yearly CSV (one transaction)."""
+    src = check_path(path)
+    with tempfile.TemporaryDirectory(prefix="chokepoint-baci-") as tmp:
+        if src.suffix.lower() == ".zip":
+            progress(f"extracting {src.name}")
+            src = _unzip(src, Path(tmp), filters)
+        folder = src if src.is_dir() else src.parent
+        files = _year_files(src, filters)
+        cfile = _find(folder, "country_codes_*.csv", "countries dictionary",
+                      Path(countries_file) if countries_file else None)
+        pfile = Path(products_file) if products_file else next(iter(sorted(folder.glob("product_codes_*.csv"))), None)
+        nums = _load_countries(store, cfile)
+        has_products = _load_products(store, pfile)
+        stagings = [_staging(f, has_products, filters, nums) for f in files]
+        return load(store, stagings, dataset or dataset_name(files[0]), "baci", str(path),
+                    max_bad=max_bad, replace=replace, progress=progress)

@@ -1,0 +1,212 @@
+"""The dashboard in a real browser: Playwright driving Debian's chromium against a live server.
+
+One server and one browser per session. Without a chromium binary every test here skips
+with a message saying so (install it with `apt-get install -y chromium`).
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import shutil
+import socket
+import threading
+import time
+
+import pytest
+
+from test_web_app import HOSTILE, add_news, make_store
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+PAGES = ["/", "/material", "/material?m=neodymium", "/scenario", "/news"]
+
+
+def need(module: str, api: str) -> None:
+    if importlib.util.find_spec(module) is None:
+        pytest.skip(f"{api} has not landed yet ({module} missing); this test exercises it once it does")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if CHROMIUM is None:
+        pytest.skip("no chromium binary on PATH: browser tests need Debian's chromium "
+                    "(apt-get install -y chromium); never run 'playwright install'")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def live_server(path):
+    """A uvicorn server on the store at `path`, in a thread of this process; yields its base URL."""
+    import uvicorn
+
+    from chokepoint.web import create_app
+
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(create_app(path), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not srv.started:
+        assert time.time() < deadline and thread.is_alive(), "server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("browser")
+    path = workdir / "web.duckdb"
+    make_store(path)
+    add_news(path, workdir)  # ingested before the server takes the file, when wb.news exists
+    with live_server(path) as base:
+        yield base
+
+
+class Watched:
+    """A page that records console errors, page errors, dialogs and any off-host request."""
+
+    def __init__(self, context, base: str):
+        self.page = context.new_page()
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.offhost: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+
+        def route(r):
+            if r.request.url.startswith(base) or r.request.url.startswith("data:"):
+                r.continue_()
+            else:
+                self.offhost.append(r.request.url)
+                r.abort()
+        self.page.route("**/*", route)
+
+    def close(self) -> None:
+        self.page.close()
+
+
+@pytest.fixture(scope="session")
+def context(browser):
+    """One browser context for the session, so plotly.js is parsed from cache after the first page."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def watched(context, server):
+    w = Watched(context, server)
+    yield w
+    w.close()
+
+
+def test_every_page_loads_without_console_errors(watched, server):
+    for url in PAGES:
+        resp = watched.page.goto(server + url, wait_until="load")
+        assert resp is not None and resp.status == 200, (url, resp and resp.status, resp and resp.text()[:500])
+        assert (watched.errors, watched.dialogs, watched.offhost) == ([], [], []), url
+
+
+def test_material_charts_are_drawn_and_hostile_source_text_stays_text(watched, server):
+    page = watched.page
+    page.goto(server + "/material?m=rare-earths&country=KOR", wait_until="load")
+    page.wait_for_selector("#chart-sankey .main-svg")
+    page.wait_for_selector("#chart-stage-shares .main-svg")
+    assert page.locator("#chart-sankey .sankey-node").count() == 6  # CHN, VNM, JPN → two stages → KOR
+    assert HOSTILE in page.locator("section.sources").inner_text()
+    assert page.locator("section.sources img").count() == 0
+    assert watched.errors == [] and watched.dialogs == [] and watched.offhost == []
+
+
+def _rows(page, selector: str) -> list[list[str]]:
+    return page.eval_on_selector_all(f"{selector} tbody tr",
+                                     "rows => rows.map(r => [...r.cells].map(c => c.textContent))")
+
+
+def test_events_filters_change_the_table(watched, server):
+    need("chokepoint.news.api", "wb.news.events")
+    page = watched.page
+    page.goto(server + "/news", wait_until="load")
+    header = page.eval_on_selector_all("#events-table thead th", "hs => hs.map(h => h.textContent)")
+    every = _rows(page, "#events-table")
+    page.fill("#event-filters input[name=type]", "EXPORT_CONTROL")
+    with page.expect_navigation():
+        page.click("#event-filters button[type=submit]")
+    filtered = _rows(page, "#events-table")
+    assert "type=EXPORT_CONTROL" in page.url
+    assert 0 < len(filtered) < len(every)
+    assert {r[header.index("type")] for r in filtered} == {"EXPORT_CONTROL"}
+    assert watched.errors == []
+
+
+def test_hostile_article_is_shown_as_text(watched, server):
+    need("chokepoint.news.api", "wb.news.events")
+    page = watched.page
+    page.goto(server + "/news?doc=hostile.txt", wait_until="load")
+    text = page.locator("#events-table").inner_text()
+    assert HOSTILE in text
+    assert page.locator("#events-table img").count() == 0
+    assert page.locator("#events-table script").count() == 0
+    assert watched.dialogs == [] and watched.errors == []
+
+
+def test_scenario_run_from_the_page_draws_its_chart(watched, server):
+    need("chokepoint.chain.api", "wb.chain.run")
+    page = watched.page
+    page.goto(server + "/scenario?name=cn-ree-6m&country=KOR", wait_until="load")
+    page.select_option("#engine", "fast")
+    page.click("#run-button")
+    page.wait_for_url("**/scenario?run=*", timeout=120_000)
+    page.wait_for_selector("#chart-shortfall .main-svg", timeout=20_000)
+    assert page.locator("#result .chart .main-svg").count() >= 3
+    assert page.locator("#runs-table a").count() >= 1
+    assert watched.errors == [] and watched.dialogs == [] and watched.offhost == []
+
+
+def test_report_opens_offline_and_shows_its_charts(browser, tmp_path):
+    need("chokepoint.chain.api", "wb.chain.run")
+    import chokepoint
+    from chokepoint.cli import main
+
+    path = tmp_path / "report.duckdb"
+    make_store(path)
+    with chokepoint.open(path) as wb:
+        run_id = wb.chain.run("cn-ree-6m", country="KOR", engine="fast").run_id
+    out = tmp_path / "report.html"
+    assert main(["report", run_id, "-o", str(out), "--db", str(path)]) == 0
+    context = browser.new_context(offline=True)
+    requests: list[str] = []
+    context.on("request", lambda r: requests.append(r.url))
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(out.as_uri(), wait_until="load")
+        page.wait_for_selector("#chart-shortfall .main-svg")
+        assert page.locator(".js-plotly-plot .main-svg").count() >= 3
+        assert "cn-ree-6m" in page.locator("#spec").inner_text()
+        assert page.locator("#sources li").count() >= 1
+    finally:
+        context.close()
+    assert errors == []
+    assert all(u.startswith("file:") or u.startswith("data:") for u in requests), requests
