@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash, MinHashLSH  # noqa: F401 (baseline uses MinHash)
 
 from chokepoint.news import dedup
 from chokepoint.news.clean import clean
@@ -54,13 +54,14 @@ def article(rng: random.Random, words: int = 800) -> str:
 def bench_extract(n: int, gaz: Gazetteer) -> float:
     rng = random.Random(7)
     docs = [article(rng) for _ in range(n)]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     events = 0
     for i, text in enumerate(docs):
         events += len(extract(f"d{i}", clean(text).text, None, gaz))
-    dt = time.perf_counter() - t0
-    print(f"clean+extract: {n} articles of ~800 words in {dt:.2f} s = {n / dt:.0f} articles/s "
-          f"on one core ({events} events)  target >= 200/s: {'PASS' if n / dt >= 200 else 'FAIL'}")
+    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(f"clean+extract: {n} articles of ~800 words: wall {dt:.2f} s = {n / dt:.0f} articles/s, "
+          f"CPU {cpu:.2f} s = {n / cpu:.0f} articles/s on one core ({events} events)  "
+          f"target >= 200/s: {'PASS' if n / dt >= 200 else 'FAIL'} (wall)")
     return n / dt
 
 
@@ -81,29 +82,35 @@ def _corpus(n: int, seed: int) -> list[str]:
     return out
 
 
-def _signatures(args: tuple[int, int]) -> np.ndarray:
+def _signatures(args: tuple[int, int]) -> tuple[np.ndarray, float]:
     n, seed = args
+    c0 = time.process_time()
     perms = dedup.permutations()
-    vocab: dict[str, int] = {}
-    return np.stack([dedup.signature(dedup.shingle_hashes(t, vocab=vocab), perms) for t in _corpus(n, seed)])
+    sigs = np.stack([dedup.signature(dedup.shingle_hashes(t), perms) for t in _corpus(n, seed)])
+    return sigs, time.process_time() - c0
 
 
 def bench_dedup(n: int, workers: int) -> float:
     chunks = [(n // workers + (1 if i < n % workers else 0), 100 + i) for i in range(workers)]
     t0 = time.perf_counter()
     with ProcessPoolExecutor(workers) as pool:
-        sigs = np.concatenate(list(pool.map(_signatures, chunks)))
+        parts = list(pool.map(_signatures, chunks))
+    sigs = np.concatenate([p[0] for p in parts])
+    worker_cpu = max(p[1] for p in parts)
     t_sig = time.perf_counter() - t0
     lsh = MinHashLSH(threshold=dedup.THRESHOLD, num_perm=dedup.NUM_PERM)
-    hashes = [MinHash(seed=dedup.SEED, scheme=dedup.SCHEME, hashvalues=s) for s in sigs]
+    hashes = [dedup.lean(s) for s in sigs]
     with lsh.insertion_session() as session:
         for i, m in enumerate(hashes):
             session.insert(i, m, check_duplication=False)
+    c1 = time.process_time()
     pairs = sum(1 for i, m in enumerate(hashes) for j in lsh.query(m) if j > i)
     total = time.perf_counter() - t0
+    lsh_cpu = time.process_time() - c1
     print(f"dedup: {n} generated articles of 800 words (generation included) on {workers} cores: "
           f"{total:.1f} s (signatures {t_sig:.1f} s, LSH {total - t_sig:.1f} s), {pairs} candidate "
-          f"pairs  target < 60 s: {'PASS' if total < 60 else 'FAIL'}")
+          f"pairs; CPU: busiest worker {worker_cpu:.1f} s + LSH query {lsh_cpu:.1f} s  "
+          f"target < 60 s: {'PASS' if total < 60 else 'FAIL'} (wall)")
     return total
 
 
@@ -116,9 +123,9 @@ def bench_baseline(n: int = 2000) -> None:
         m.update_batch([" ".join(w[i:i + dedup.SHINGLE]).encode() for i in range(len(w) - 4)])
     slow = time.perf_counter() - t0
     t0 = time.perf_counter()
-    perms, vocab = dedup.permutations(), {}
+    perms = dedup.permutations()
     for t in texts:
-        dedup.signature(dedup.shingle_hashes(t, vocab=vocab), perms)
+        dedup.signature(dedup.shingle_hashes(t), perms)
     fast = time.perf_counter() - t0
     print(f"baseline: datasketch update_batch signatures {n / slow:.0f} articles/s vs vectorised "
           f"{n / fast:.0f} articles/s on one core ({slow / fast:.1f}x)")

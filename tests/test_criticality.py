@@ -29,6 +29,7 @@ def test_jrc_and_usgs_formulas():
 
 def test_assess_uses_stage_shares_and_governance(wb):
     con = wb.store.con
+    con.execute("DELETE FROM governance")  # the test controls every governance input
     con.execute("INSERT INTO source VALUES ('TEST_WGI', 'test', 'test values', 2024, NULL, NULL, NULL)")
     con.execute("INSERT INTO governance VALUES ('CHN', 'GE', 2020, -0.5, NULL, 'TEST_WGI'), "
                 "('CHN', 'RL', 2020, -0.3, NULL, 'TEST_WGI'), ('AUS', 'GE', 2020, 1.5, NULL, 'TEST_WGI')")
@@ -45,3 +46,10 @@ def test_assess_uses_stage_shares_and_governance(wb):
     assert mine["jrc_supply_risk"] == pytest.approx(
         cr.jrc_supply_risk(mine["hhi_wgi_global"], mine["hhi_wgi_sourcing"], mine["import_reliance"]))
     assert out.attrs["unit"]["jrc_supply_risk"] == "index"
+
+
+def test_bundled_governance_gives_scores_with_sources(wb):
+    out = wb.exposure.criticality("KOR", "rare-earths")
+    scored = out[out["governance_coverage"] > 0]
+    assert len(scored) and scored["jrc_supply_risk"].notna().all()
+    assert scored["sources"].str.contains("OHI_WGI_V2022").all()

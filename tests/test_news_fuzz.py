@@ -64,9 +64,10 @@ def test_ten_megabyte_files(tmp_path):
     big = ("Korea Zinc shipped antimony to the US yesterday. " * 210_000).encode()[:10_500_000]
     batch = _check(tmp_path, "big.txt", big)
     assert "big.txt" in {n for n, _ in batch.errors}  # over the article size limit: reported
-    lines = "\n".join(json.dumps({"id": i, "text": "Japan signed a deal with Korea. " * 300})
+    pad = "x" * 9_990  # one long token per line: 10 MB of JSON lines, little text to extract
+    lines = "\n".join(json.dumps({"id": i, "text": f"Japan signed a deal with Korea. {pad}"})
                       for i in range(1000)).encode()
-    assert len(lines) > 9_000_000
+    assert len(lines) > 10_000_000
     batch = _check(tmp_path, "big.jsonl", lines)
     assert sum(a.doc_id.startswith("big.jsonl#") for a in batch.articles) == 1000
 

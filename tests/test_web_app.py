@@ -148,10 +148,15 @@ def test_unknown_material_is_a_404_with_the_valid_names(client):
     assert page.status_code == 404 and "unobtainium" in page.text and "text/html" in page.headers["content-type"]
 
 
-@pytest.mark.skipif(has_module("chokepoint.news.api"), reason="wb.news has landed; its pages are tested for real")
-def test_missing_news_api_is_announced(client):
-    assert "Not available yet" in client.get("/news").text
-    assert client.get("/api/news/events").json() == {"available": False, "missing": "wb.news"}
+def test_a_missing_api_is_announced_not_failed(store):
+    from chokepoint.web import panels
+
+    @panels.guarded
+    def panel(wb):
+        return {"rows": panels.api(wb, "news.not_landed_yet")()}
+
+    with chokepoint.open(store, read_only=True) as wb:
+        assert panel(wb) == {"available": False, "missing": "wb.news.not_landed_yet"}
 
 
 def test_page_views_cannot_write(store):
@@ -188,7 +193,6 @@ def test_readers_do_not_block_on_a_running_job(store):
             assert wb.store.count("run") == 0
         assert job.state == "running" and (job.done, job.total) == (1, 2)
         release.set()
-        runner._thread.join(0.01)
         for _ in range(200):
             if job.state != "running":
                 break
@@ -290,3 +294,19 @@ def test_runs_take_only_listed_scenarios_and_valid_specs(client):
     assert client.get("/api/scenarios/..%2F..%2Fetc%2Fpasswd").status_code == 404
     bad = client.post("/api/runs", json={"scenario": "cn-ree-6m", "spec": {"weeks": -1}})
     assert bad.status_code == 400 and bad.json()["field"] == "weeks"
+
+
+def test_run_charts_draw_percentile_bands_when_quantiles_exist():
+    from chokepoint.web import charts
+
+    weeks = range(5)
+    rows = [dict(week=w, variable="shortfall", country="KOR", stage=None, sector="ev", quantile=q,
+                 value=10 * q + w, unit="t") for w in weeks for q in (0.05, 0.5, 0.95)]
+    rows += [dict(week=w, variable="price_index", country=None, stage=None, sector=None, quantile=None,
+                  value=1.0 + w, unit="index") for w in weeks]
+    figs = charts.run_figures(pd.DataFrame(rows))
+    band = figs["shortfall"].data
+    assert [t.fill for t in band] == [None, "tonexty", None]
+    assert list(band[0].y) == [9.5 + w for w in weeks] and list(band[1].y) == [0.5 + w for w in weeks]
+    assert band[2].name == "KOR / ev p50" and list(band[2].y) == [5.0 + w for w in weeks]
+    assert len(figs["price_index"].data) == 1 and figs["price_index"].data[0].name == "total"

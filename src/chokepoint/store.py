@@ -32,6 +32,8 @@ class Store:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.IOException as exc:
             raise ChokepointError(f"cannot open store {self.path}: {exc}") from exc
+        # DuckDB's own progress bar writes to stdout and would corrupt CSV/JSON output.
+        self.con.execute("SET enable_progress_bar = false")
         if not read_only:
             migrations.apply(self.con)
 

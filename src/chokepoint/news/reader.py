@@ -153,13 +153,15 @@ def _read_html(path: Path) -> list[RawDoc]:
 def _read_jsonl(path: Path) -> list[RawDoc | BadInput]:
     """One article per line; a bad line is reported (file and line) and the others kept."""
     out: list[RawDoc | BadInput] = []
-    for n, line in enumerate(_decode(path).splitlines(), start=1):
+    for n, line in enumerate(_decode(path).split("\n"), start=1):
         if not line.strip():
             continue
         try:
             out.append(_checked(_json_doc(path, n, line)))
         except BadInput as exc:
             out.append(exc)
+    if not out:
+        raise BadInput("no JSON lines in file", file=str(path))
     return out
 
 

@@ -30,6 +30,17 @@ def final_values(series: pd.DataFrame) -> pd.DataFrame:
     return last[cols].sort_values(cols[:4]).reset_index(drop=True)
 
 
+def cell(value) -> str:
+    """A summary value as text: numbers to 4 significant figures, mappings and lists as JSON."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool) or isinstance(value, str):
+        return str(value)
+    if isinstance(value, (int, float)):
+        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return json.dumps(value, default=str)
+
+
 def source_keys(result) -> list[str]:
     """Source keys the run cites: its own list when it carries one, else keys named in its spec."""
     keys = getattr(result, "sources", None)
@@ -50,7 +61,8 @@ def render(wb: Workbench, run_id: str) -> str:
                else wb.sources())
     return ENV.get_template("report.html").render(
         run_id=result.run_id, spec=json.dumps(result.spec, indent=2, default=str),
-        summary=result.summary or {}, plotly_js=get_plotlyjs(),
+        scenario=result.spec.get("name", ""), summary={k: cell(v) for k, v in (result.summary or {}).items()},
+        plotly_js=get_plotlyjs(),
         charts=[(charts.title_of(k), pio.to_html(f, full_html=False, include_plotlyjs=False,
                                                       div_id=f"chart-{k}", config={"displaylogo": False}))
                 for k, f in figures.items()],
