@@ -61,7 +61,7 @@ def test_network_balances_and_flags_edge_basis(tiny):
     assert net.stages == ["mine", "refine", "magnet"]
     assert {"KOR", "CHN", "ROW"} <= set(net.countries)
     edges = net.edges()
-    assert set(edges["basis"]) >= {"trade", "share", "domestic"}
+    assert set(edges["basis"]) >= {"trade", "estimated", "domestic"}
     assert (edges.query("stage == 'magnet' and basis == 'trade'")["exporter"] == "CHN").all()
     kor = net.demand[net.demand["country"] == "KOR"].set_index("sector")["baseline"]
     assert kor["ev"] / kor.sum() == pytest.approx(0.7)
@@ -93,9 +93,7 @@ def test_engines_agree_on_the_tiny_store(tiny):
     with chokepoint.open(tiny) as wb:
         a = wb.chain.run(spec(), engine="fast").summary
         b = wb.chain.run(spec(), engine="lp").summary
-    assert abs(a["world_shortfall_t"] - b["world_shortfall_t"]) <= 0.02 * b["world_demand_t"]
-    # Who bears a shortage among equal-priority buyers is not unique in the LP, so the focal
-    # country's share is not part of the stated tolerance (docs/model.md, "Engines").
+    _agree(a, b)
 
 
 def test_failed_run_leaves_no_rows(tiny, monkeypatch):
@@ -149,9 +147,33 @@ def test_cli_writes_csv_png_html(tiny, tmp_path):
     assert main(["stress", "nope", "--db", str(tiny)]) == 2
 
 
-def test_engines_agree_on_a_shipped_scenario_on_the_bundled_store(wb):
-    spec = wb.chain.load_scenario("cn-ree-6m").model_copy(update={"strategic_days": {"KOR": 0.0}})
-    a = wb.chain.run(spec, engine="fast").summary
-    b = wb.chain.run(spec, engine="lp").summary
-    assert b["world_demand_t"] > 0
-    assert abs(a["world_shortfall_t"] - b["world_shortfall_t"]) <= 0.02 * b["world_demand_t"]
+WORLD_TOL, FOCAL_TOL = 0.02, 0.10  # docs/model.md, "Engines"
+
+
+def _agree(a: dict, b: dict) -> None:
+    """The stated tolerances: world shortfall within 2% of world demand, focal within 10% of its own."""
+    assert abs(a["world_shortfall_t"] - b["world_shortfall_t"]) <= WORLD_TOL * b["world_demand_t"]
+    assert abs(a["total_shortfall_t"] - b["total_shortfall_t"]) <= FOCAL_TOL * b["total_demand_t"]
+
+
+@pytest.fixture(scope="session")
+def bundled(built_db):
+    """One read-only handle on the bundled store for the scenario runs (runs are not stored here)."""
+    with chokepoint.open(built_db, read_only=True) as wb:
+        yield wb
+
+
+@pytest.mark.parametrize("name", scenario.shipped())
+def test_every_shipped_scenario_runs_and_the_engines_agree(bundled, name):
+    """A broken shipped scenario (unknown family or stage, no data) fails here; both engines agree."""
+    from chokepoint.chain import fast, lp, results
+
+    # 40 weeks: the shock's onset, trough and first recovery; full 78-week figures are in docs/model.md.
+    spec = bundled.chain.load_scenario(name)
+    spec = spec.model_copy(update={"strategic_days": {"KOR": 0.0}, "weeks": min(spec.weeks, 40)})
+    net, prob = bundled.chain.problem(spec, "KOR")
+    assert prob.demand0.sum() > 0 and spec.restrictions
+    out = {e: results.summary(sim(prob), prob, net, "KOR") for e, sim in
+           (("fast", lambda p: fast.simulate([p])[0]), ("lp", lp.simulate))}
+    assert out["fast"]["world_shortfall_t"] > 0, "a shipped shock should bite somewhere"
+    _agree(out["fast"], out["lp"])

@@ -51,15 +51,25 @@ def run(engine: str, net: Network, sc: Scenario):
     return p, tr
 
 
+# The LP's linopy build costs seconds, its solves milliseconds: the LP cases share one tiny
+# network (built once per process, `lp.window` cache) and hypothesis varies only the shock;
+# the fast engine also gets a fresh random network per example.
+LP_NET = random_network(7, stages=2)
+SETTINGS = settings(max_examples=4, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def networks(engine: str):
+    return st.just(LP_NET) if engine == "lp" else st.integers(0, 10_000).map(random_network)
+
+
 ENGINES = ["fast", "lp"]
-FAST = settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-@FAST
-@given(seed=st.integers(0, 10_000), depth=st.floats(0, 1), duration=st.integers(0, 10))
-def test_mass_balance_and_no_negatives(engine, seed, depth, duration):
-    net = random_network(seed)
+@SETTINGS
+@given(data=st.data(), depth=st.floats(0, 1), duration=st.integers(0, 10))
+def test_mass_balance_and_no_negatives(engine, data, depth, duration):
+    net = data.draw(networks(engine))
     p, tr = run(engine, net, scenario(depth, duration=duration))
     scale = max(p.q.max(), 1.0)
     assert tr.balance_residual(p) <= TOL * scale
@@ -69,11 +79,11 @@ def test_mass_balance_and_no_negatives(engine, seed, depth, duration):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-@FAST
-@given(seed=st.integers(0, 10_000))
-def test_zero_shock_reproduces_the_baseline(engine, seed):
-    net = random_network(seed)
-    p, tr = run(engine, net, scenario(depth=0.0))
+@SETTINGS
+@given(data=st.data(), duration=st.integers(0, 10))
+def test_zero_shock_reproduces_the_baseline(engine, data, duration):
+    net = data.draw(networks(engine))
+    p, tr = run(engine, net, scenario(depth=0.0, duration=duration))
     scale = max(p.q.max(), 1.0)
     assert np.allclose(tr.prod, p.q[None], atol=TOL * scale)
     assert np.allclose(tr.ship, p.flows[None], atol=TOL * scale)
@@ -83,10 +93,10 @@ def test_zero_shock_reproduces_the_baseline(engine, seed):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-@FAST
-@given(seed=st.integers(0, 10_000), depth=st.floats(0.2, 1), days=st.floats(0, 60), more=st.floats(1, 60))
-def test_more_strategic_stock_never_increases_a_shortfall(engine, seed, depth, days, more):
-    net = random_network(seed)
+@SETTINGS
+@given(data=st.data(), depth=st.floats(0.2, 1), days=st.floats(0, 60), more=st.floats(1, 60))
+def test_more_strategic_stock_never_increases_a_shortfall(engine, data, depth, days, more):
+    net = data.draw(networks(engine))
     _, less = run(engine, net, scenario(depth, strategic=days))
     _, plus = run(engine, net, scenario(depth, strategic=days + more))
     tol = TOL * max(less.demand.sum(), 1.0)
@@ -94,23 +104,28 @@ def test_more_strategic_stock_never_increases_a_shortfall(engine, seed, depth, d
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-@FAST
-@given(seed=st.integers(0, 10_000), depth=st.floats(0, 0.8), deeper=st.floats(0, 0.2),
-       duration=st.integers(1, 10), longer=st.integers(0, 6))
-def test_longer_or_deeper_restriction_never_decreases_total_shortfall(engine, seed, depth, deeper, duration, longer):
-    net = random_network(seed)
+@SETTINGS
+@given(data=st.data(), depth=st.floats(0, 0.8), deeper=st.floats(0, 0.2), duration=st.integers(1, 10),
+       longer=st.integers(0, 6))
+def test_longer_or_deeper_restriction_never_decreases_total_shortfall(engine, data, depth, deeper, duration, longer):
+    net = data.draw(networks(engine))
     _, mild = run(engine, net, scenario(depth, duration=duration))
     _, harsh = run(engine, net, scenario(depth + deeper, duration=duration + longer))
     tol = TOL * max(mild.demand.sum(), 1.0)
     assert harsh.shortfall().sum() >= mild.shortfall().sum() - tol
 
 
-@FAST
-@given(seed=st.integers(0, 10_000), depth=st.floats(0.3, 1), scope=st.sampled_from(["named", "all"]))
-def test_engines_agree_on_random_cases(seed, depth, scope):
-    """Stated tolerance: world total shortfall within 2% of world total demand (docs/model.md)."""
-    net = random_network(seed)
-    sc = scenario(depth, scope=scope, strategic=0.0)
-    _, a = run("fast", net, sc)
-    _, b = run("lp", net, sc)
-    assert abs(a.shortfall().sum() - b.shortfall().sum()) <= 0.02 * b.demand.sum()
+WORLD_TOL = 0.02  # world total shortfall, share of world demand (docs/model.md, "Engines")
+FOCAL_TOL = 0.10  # the focal country's total shortfall, share of its own demand
+
+
+@SETTINGS
+@given(depth=st.floats(0.3, 1), duration=st.integers(1, 10), scope=st.sampled_from(["named", "all"]))
+def test_engines_agree_on_random_cases(depth, duration, scope):
+    """Stated tolerances (docs/model.md): world within 2% of world demand, focal within 10% of its own."""
+    sc = scenario(depth, duration=duration, scope=scope, strategic=0.0)
+    _, a = run("fast", LP_NET, sc)
+    _, b = run("lp", LP_NET, sc)
+    assert abs(a.shortfall().sum() - b.shortfall().sum()) <= WORLD_TOL * b.demand.sum()
+    k = LP_NET.countries.index("KOR")
+    assert abs(a.shortfall()[:, k].sum() - b.shortfall()[:, k].sum()) <= FOCAL_TOL * b.demand[:, k].sum()

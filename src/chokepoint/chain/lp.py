@@ -28,17 +28,14 @@ REROUTE_COST = 1e-3         # per t above a baseline route: no needless reroutin
 INDUSTRY_DRAW_COST = 5e-4  # per t drawn from industry stock: stocks drawn only when needed
 STRATEGIC_VALUE = 8e-4      # per t of strategic stock left (it cannot be refilled): drawn after industry
 EARLY_BONUS = 1e-3          # served earlier weighs up to 0.1% more (greedy in time, like `fast`)
-# Served weighs 1 + PRIORITY_BONUS·(w_k − 1): priorities order a country's sectors (its
-# receipts are pinned by the fairness term), small enough not to pull supply across countries.
-PRIORITY_BONUS = 1e-3
-# Fairness: − FAIR_COST · v_s · Σ_c (recv_c − share_c·Σ recv)² / need_c per stage and week, v_s the
-# final-product value of a stage-s tonne. Weighted least squares around the pro-rata point is
-# strictly convex in each buyer's receipts, so who goes short is unique and in proportion
-# to baseline shares (the fast engine's rule). Its marginal, 2·FAIR_COST·v_s·dev/need, stays
-# below the value of serving a tonne (1) unless a buyer gets over five times its share, so
-# volume is not given up for fairness.
+# Served weighs 1 + PRIORITY_BONUS·(w_k − 1): priorities order sectors, never trade volume away.
+PRIORITY_BONUS = 0.05
+# Fairness: − FAIR_COST · v_s · Σ_c |recv_c − share_c·Σ recv| per stage and week, v_s the
+# final-product value of a stage-s tonne: each buyer's receipts are pulled to its baseline
+# share of what the stage ships (the fast engine's pro-rata rule). 2·FAIR_COST < 1, so volume
+# is never given up for fairness; FAIR_COST > PRIORITY_BONUS·(3 − 1)/2, so one country's
+# defence demand does not pull supply from another's (priorities act within a country).
 FAIR_COST = 0.1
-NEED_FLOOR = 1e-3           # buyers with no baseline need weigh as if they had 0.1% of the stage
 CACHE_SIZE = 8              # built windows kept per process (a batch of scenarios on one network)
 
 
@@ -85,14 +82,16 @@ class Window:
         m.add_constraints(strat - str_prev <= zeros, name="no_refill")
         m.add_constraints(extra - prod >= zeros, name="extra_def")
         m.add_constraints(reroute - ship >= _da(np.zeros((H, S, C, C)), tsc + ("d",)), name="reroute_def")
-        dev = m.add_variables(coords=coords, dims=tsc, name="dev")
+        dev = m.add_variables(lower=0, coords=coords, dims=tsc, name="dev")
         recv = ship.sum("c").rename(d="c")
-        m.add_constraints(dev - recv + recv.sum("c") * _da(fair_shares(p), ("s", "c")) == zeros, name="fair")
+        stray = recv - recv.sum("c") * _da(fair_shares(p), ("s", "c"))
+        m.add_constraints(dev - stray >= zeros, name="fair_up")
+        m.add_constraints(dev + stray >= zeros, name="fair_down")
         end = _da(np.eye(H)[:, -1:].repeat(S * C, 1).reshape(H, S, C), tsc)
         weight = (1 + PRIORITY_BONUS * (p.priority[None, None, :] - 1)) * \
             (1 + EARLY_BONUS * (H - np.arange(H)) / H)[:, None, None]
         m.add_objective((served * _da(np.broadcast_to(weight, (H, C, K)).copy(), ("t", "c", "k"))).sum()
-                        - (dev * dev * _da(fair_weights(p), ("s", "c"))).sum()
+                        - (dev * _da(FAIR_COST * final_value(p), ("s",))).sum()
                         - EXTRA_OUTPUT_COST * extra.sum() - REROUTE_COST * reroute.sum()
                         - INDUSTRY_DRAW_COST * draw.sum() + STRATEGIC_VALUE * (strat * end).sum(),
                         sense="max")
@@ -150,13 +149,6 @@ def fair_shares(p: Problem) -> np.ndarray:
     return np.divide(need, tot, out=np.zeros_like(need), where=tot > 0)
 
 
-def fair_weights(p: Problem) -> np.ndarray:
-    """Quadratic fairness weights FAIR_COST · v_s / need_c (S, C), per t² of deviation."""
-    need = p.need
-    floor = NEED_FLOOR * need.sum(axis=1, keepdims=True)
-    return FAIR_COST * final_value(p)[:, None] / np.maximum(need, np.maximum(floor, 1e-12))
-
-
 def final_value(p: Problem) -> np.ndarray:
     """Final-product t per t of stage-s product at world yields (S,), to price penalties alike."""
     world = p.need.sum(axis=1)
@@ -176,7 +168,7 @@ def window(p: Problem) -> Window:
     network pay the (slow) linopy build once per process.
     """
     key = (p.window, p.q.shape, p.demand0.shape, p.eta.tobytes(), p.mask.tobytes(), p.priority.tobytes(),
-           fair_shares(p).tobytes(), fair_weights(p).tobytes())
+           fair_shares(p).tobytes(), final_value(p).tobytes())
     if key not in _windows:
         if len(_windows) >= CACHE_SIZE:
             _windows.pop(next(iter(_windows)))

@@ -85,7 +85,8 @@ class Scenario(Strict):
     industry_cover_weeks: float = Field(4.0, ge=0, description="Industry inventory at every node, weeks "
                                         "of baseline throughput, where the store has none (assumption).")
     strategic_stage: str | None = Field(None, description="Stage (form) strategic stocks are held in; "
-                                        "None = the stage whose form is 'metal', else the last.")
+                                        "None = `Network.stock_stage` (metal stage, else the last stage "
+                                        "before a missing metal stage, else the last).")
     strategic_days: dict[str, float] = Field({}, description="Override strategic stock, days of the "
                                              "holder's baseline use, by ISO3 (default: stock table).")
     release_start_week: int | None = Field(None, description="Week strategic release may begin; None = "

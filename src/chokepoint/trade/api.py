@@ -13,7 +13,7 @@ import pandas as pd
 
 from chokepoint import countries, settings
 from chokepoint.errors import BadInput, NotFound, list_as_string
-from chokepoint.trade import baci, comtrade, criticality, exposure, sectors
+from chokepoint.trade import baci, comtrade, criticality, exposure, screen, sectors
 from chokepoint.trade.concentration import stage_concentration
 from chokepoint.trade.importer import MAX_BAD, Filters, ImportReport
 
@@ -328,10 +328,14 @@ class Exposure:
         sel = exposure.Selection(country=self.country(country) if country else None, year=year,
                                  code=code, by=("year", "importer", "code"),
                                  partner=self.country(partner), bloc=members, bloc_name=name)
-        sql, params = exposure.screen_sql(src, sel, unique=unique)
-        if top:
-            sql += f" LIMIT {int(top)}"
-        out = self.store.df(sql, params)
+        if unique and sel.country is None:  # a whole BACI year: the array screen (trade/screen.py)
+            out = screen.screen_frame(self.store.con, src, sel)
+            out = out.head(int(top)) if top else out
+        else:
+            sql, params = exposure.screen_sql(src, sel, unique=unique)
+            if top:
+                sql += f" LIMIT {int(top)}"
+            out = self.store.df(sql, params)
         return exposure._tag(out, sel)
 
     def _screen_source(self, dataset: str | None, year: int | None) -> tuple[str, bool, int | None]:
