@@ -14,7 +14,7 @@ from chokepoint.news.pipeline import run
 
 GOOD = "Published: 2024-05-01\n\nChina on Monday announced export controls on gallium exports.\n"
 SUFFIXES = st.sampled_from([".txt", ".html", ".jsonl"])
-FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def _check(tmp_path, name: str, data: bytes):

@@ -88,11 +88,40 @@ def _sectors(net: Network) -> list[str]:
     return sorted(net.demand["sector"].unique())
 
 
-def days_of_cover(tr: Trajectory, p: Problem, c: int) -> dict[str, float]:
-    """Days of the focal country's baseline use its stocks cover at the start, by stage (form)."""
-    use = p.need[:, c]
-    stock = tr.industry[0, :, c] + tr.strategic[0, :, c]
-    return {str(i): float(7 * stock[i] / use[i]) if use[i] > 0 else None for i in range(len(use))}
+def world_yields(p: Problem) -> np.ndarray:
+    """World yield of each stage, W_s / W_{s-1} (stage 0 is 1), as in docs/model.md."""
+    out = p.q.sum(axis=1)
+    eta = np.ones(len(out))
+    eta[1:] = np.divide(out[1:], out[:-1], out=np.ones(len(out) - 1), where=out[:-1] > 0)
+    return eta
+
+
+def _days(tonnes: float, weekly_need: float) -> float | None:
+    return float(7 * tonnes / weekly_need) if weekly_need > 0 else None
+
+
+def stocks(tr: Trajectory, p: Problem, net: Network, c: int) -> list[dict]:
+    """The focal country's opening stocks by stage and form (DESIGN section 4), with days of cover.
+
+    Each stage's stock is measured against the focal country's baseline final demand
+    converted to that stage's form at world yields, so strategic oxide held at separation
+    counts even where the country uses none at that stage. A stock is `convertible` only if
+    the holder has capacity at every later stage (else it cannot reach its own final use).
+    """
+    final = p.demand0[c].sum()
+    eta = world_yields(p)
+    rows = []
+    for s, stage in enumerate(net.stages):
+        need = final / max(float(eta[s + 1:].prod()), 1e-12)
+        missing = [net.stages[k] for k in range(s + 1, len(net.stages)) if p.cap[:, k, c].max() <= 0]
+        ind, strat = float(tr.industry[0, s, c]), float(tr.strategic[0, s, c])
+        rows.append({"stage": stage, "form": net.forms[s], "industry_t": ind, "strategic_t": strat,
+                     "industry_days": _days(ind, need), "strategic_days": _days(strat, need),
+                     "days": _days(ind + strat, need),
+                     "convertible": not missing,
+                     "note": f"{net.countries[c]} has no {', '.join(missing)} capacity to convert it"
+                     if missing and ind + strat > 0 else ""})
+    return rows
 
 
 def summary(tr: Trajectory, p: Problem, net: Network, focal: str) -> dict:
@@ -110,7 +139,7 @@ def summary(tr: Trajectory, p: Problem, net: Network, focal: str) -> dict:
         after = np.nonzero(tr.served[peak:, c].sum(axis=1) >= RECOVERED * dem[peak:].sum(axis=1))[0]
         recovery = int(peak + after[0]) if len(after) else None
     pct = np.divide(short, dem, out=np.zeros_like(short), where=dem > 0)
-    cover = days_of_cover(tr, p, c)
+    held = stocks(tr, p, net, c)
     return {
         "country": focal, "family": net.family, "year": net.year, "weeks": p.T,
         "sectors": {k: {"peak_shortfall_t": float(short[:, i].max()), "peak_shortfall_pct": float(pct[:, i].max()),
@@ -118,7 +147,7 @@ def summary(tr: Trajectory, p: Problem, net: Network, focal: str) -> dict:
         "total_shortfall_t": float(short.sum()), "total_demand_t": float(dem.sum()),
         "world_shortfall_t": float(tr.shortfall().sum()), "world_demand_t": float(tr.demand.sum()),
         "first_shortfall_week": first, "peak_week": peak, "recovery_week": recovery,
-        "days_of_cover": {net.stages[int(i)]: v for i, v in cover.items()},
+        "days_of_cover": {r["stage"]: r["days"] for r in held}, "stocks": held,
         "price_multiple": float(tr.price.max()),
         "edges": net.edges().groupby("basis").size().to_dict(),
         "sources": net.sources, "notes": net.notes,

@@ -119,7 +119,9 @@ class News:
             if value is None:
                 continue
             if key == "commodity":
-                df = df[[str(value).lower() in c for c in df["commodities"]]]
+                # a boolean Series, not a list: an empty list would select columns, not rows
+                df = df[pd.Series([str(value).lower() in c for c in df["commodities"]],
+                                  index=df.index, dtype=bool)]
             else:
                 df = df[df[key].astype(str).str.upper() == str(value).upper()] if key == "type" \
                     else df[df[key] == value]

@@ -86,10 +86,13 @@ def find_duplicates(arts: list[Article]) -> list[dict]:
     wire = dedup.minhash_pairs([a.text for a in arts])
     story = dedup.event_pairs([a.events for a in arts], [a.published for a in arts]) - wire
     out = []
+    method_of: dict[int, set[str]] = {}
+    for pairs, name in ((wire, "minhash"), (story, "events")):
+        for i, _ in pairs:
+            method_of.setdefault(i, set()).add(name)
     for members in dedup.groups(len(arts), wire | story):
         gid = f"dup-{arts[members[0]].doc_id}"
-        methods = sorted({("minhash" if (i, j) in wire else "events")
-                          for i in members for j in members if (i, j) in wire | story})
+        methods = sorted(set().union(*(method_of.get(i, set()) for i in members)))
         for i in members:
             arts[i].dup_group = gid
         out.append({"group": gid, "docs": [arts[i].doc_id for i in members], "method": "+".join(methods)})

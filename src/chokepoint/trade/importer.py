@@ -103,7 +103,10 @@ def _duplicates(store: Store) -> int:
     key = store.con.execute(f"SELECT key FROM {STAGE} WHERE keep").fetchnumpy()["key"]
     if len(key) < 2:
         return 0
-    key = np.sort(np.asarray(key))
+    key = np.asarray(key)
+    if np.all(key[1:] > key[:-1]):  # BACI files come sorted by (t, i, j, k): no sort needed
+        return 0
+    key = np.sort(key)
     return int(np.count_nonzero(key[1:] == key[:-1]))
 
 

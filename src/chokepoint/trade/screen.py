@@ -72,7 +72,7 @@ def _metrics(a: dict, names: list[str], years: list[int], sel: Selection) -> pd.
     top_v = np.zeros(size)
     np.maximum.at(top_v, g, v)
     is_top = v == top_v[g]
-    top_e = np.full(size, n_c)
+    top_e = np.full(size, n_c, dtype=e.dtype)  # same dtype as e: ufunc.at's fast path
     np.minimum.at(top_e, g[is_top], e[is_top])  # ties: the first supplier in ISO3 order
     in_bloc = np.isin(np.array(names, dtype=object), list(sel.bloc))
     partner = names.index(sel.partner) if sel.partner in names else -1
@@ -83,7 +83,7 @@ def _metrics(a: dict, names: list[str], years: list[int], sel: Selection) -> pd.
     extra_ss = np.bincount(g, extra * extra, size)
     n_sup = np.bincount(g, minlength=size, weights=v > sel.threshold * total[g]).astype(np.int64)
     # The importer's own exports of the product: the same rows keyed by exporter instead.
-    own = (a["y"].astype(np.int64) * n_c + e) * n_codes + (g % n_codes)
+    own = g + (e.astype(np.int64) - i) * n_codes  # (year, e, code) in the layout of g
     exports = np.bincount(own, v, size)
     idx = np.flatnonzero(n_any)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -95,7 +95,9 @@ def _metrics(a: dict, names: list[str], years: list[int], sel: Selection) -> pd.
     substitution = (exports == 0) | (ratio > EU_EXPORT_RATIO)
     dependent = concentrated & import_share & substitution
     # Ranked here, on the arrays, so each column is gathered once: dependent, HHI, value.
-    idx = idx[np.lexsort((-total[idx], -hhi[idx], ~dependent[idx]))]
+    # Three stable argsorts, last key first (what np.lexsort does, in about half the time).
+    for key in (-total, -hhi, ~dependent):
+        idx = idx[np.argsort(key[idx], kind="stable")]
     tot, ev, ex = total[idx], extra_v[idx], exports[idx]
     names_arr = np.array(names + [None], dtype=object)
     labels = np.array([f"{c:06d}" for c in codes], dtype=object)
@@ -108,7 +110,7 @@ def _metrics(a: dict, names: list[str], years: list[int], sel: Selection) -> pd.
         "extra_hhi": extra_hhi[idx], "extra_share": ev / tot, "extra_value": ev, "exports": ex,
         "export_ratio": ratio[idx], "c_concentration": concentrated[idx],
         "c_import_share": import_share[idx], "c_substitution": substitution[idx],
-        "dependent": dependent[idx]})
+        "dependent": dependent[idx]}, copy=False)  # no block consolidation: one copy less
     return out
 
 
