@@ -36,8 +36,12 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
                   r"reject\w*|urg\w+|acknowledg\w+|stated|statement|asked \w+ to|den(?:y|ied|ies)|"
                   r"pledg\w+|vow\w*|willing to|did not accept)\b"),
 ]}
-# all triggers in one pattern: one scan per sentence instead of one per type
-ANY_TRIGGER = re.compile("|".join(f"(?P<{t}>{rx.pattern})" for t, rx in TRIGGERS.items()), _I)
+# all triggers in one pattern: one scan per sentence instead of one per type. Every trigger starts
+# with \b and a word character, so that check is hoisted in front of the alternation: `re` then
+# rejects most positions at once instead of trying each branch (same matches, ~3x faster)
+assert all(rx.pattern.startswith(r"\b") for rx in TRIGGERS.values())
+ANY_TRIGGER = re.compile(r"\b(?=\w)(?:" + "|".join(f"(?P<{t}>{rx.pattern[2:]})" for t, rx in TRIGGERS.items())
+                         + ")", _I)
 HOSTILE_WORDS = re.compile(r"oppos|condemn|rebuke|accus|critic|reject|den[yi]|not accept", _I)
 SPECULATION = re.compile(r"\b(?:could|may|might|likely|unlikely|reportedly|expected|expects?|"
                          r"projected|project (?:should|to)|forecast\w*|consider\w*|weigh\w*|mull\w*|"

@@ -151,6 +151,7 @@ UNITS = {"value": "USD", "hhi": "0-1", "top_share": "fraction", "partner_share":
 
 def _run(flows: pd.DataFrame, sql: str, params: list) -> pd.DataFrame:
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # keep stdout clean for CSV/JSON output
     try:
         con.register("flows", flows)
         return con.execute(sql, params).df()
