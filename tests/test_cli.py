@@ -85,3 +85,16 @@ def test_demo_prints_tables_and_next_commands(db_path, capsys):
     assert main(["demo", "--db", str(db_path)]) == 0
     out = capsys.readouterr().out
     assert "Chokepoint stage" in out and "Next, try" in out and "USGS" in out
+
+
+def test_machine_readable_output_is_clean_in_a_real_process(db_path, tmp_path):
+    """stdout of a real process carries only the JSON (no solver banners or progress bars)."""
+    import subprocess
+    import sys
+
+    env = {"CHOKEPOINT_DB": str(db_path), "PATH": "", "HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-m", "chokepoint", "stress", "cn-ree-6m", "--engine", "lp",
+                          "--format", "json", "--out", str(tmp_path / "out")],
+                         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["country"] == "KOR"

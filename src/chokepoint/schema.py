@@ -253,13 +253,17 @@ RESULT_TABLES: dict[str, Table] = {t.name: t for t in [
     ), key=("event_id",), help="Events extracted from documents (DESIGN section 6).",
         reference=False),
     Table("trade_flow", (
-        C("year", "int"), C("exporter"), C("importer"), C("code", help="HS6 code, 6 digits."),
+        C("year", "int"),
+        C("exporter", "int", help="ISO 3166-1 numeric code; decode through country.iso_numeric."),
+        C("importer", "int", help="ISO 3166-1 numeric code; decode through country.iso_numeric."),
+        C("code", "int", help="HS6 code as an integer (6 digits with leading zeros restored)."),
         C("value_usd", "float", required=False, unit="USD"),
         C("quantity_t", "float", required=False, unit="t"),
         C("basis", help="reconciled | importer-reported | exporter-reported"),
         C("dataset", help="Import key, e.g. BACI_HS22_V202501 or COMTRADE; one per import."),
     ), key=("year", "exporter", "importer", "code", "basis", "dataset"), migration=10,
-        help="Bilateral trade imported from BACI / UN Comtrade files (chokepoint exposure import).",
+        help="Bilateral trade imported from BACI / UN Comtrade files (chokepoint exposure import); "
+             "integer keys (migration 13), read through trade.importer.flows_sql.",
         reference=False),
     Table("trade_import", (
         C("import_id", "int"), C("dataset"), C("format", help="baci | comtrade"), C("path"),

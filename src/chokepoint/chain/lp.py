@@ -10,8 +10,11 @@ window. The price feedback on demand uses the previous block's price, as in `fas
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Callable
+import os
+import sys
+from collections.abc import Callable, Iterator
 
 import highspy
 import linopy
@@ -96,7 +99,8 @@ class Window:
                         - INDUSTRY_DRAW_COST * draw.sum() + STRATEGIC_VALUE * (strat * end).sum(),
                         sense="max")
 
-        self.h = m.to_highspy()
+        with _quiet_stdout():
+            self.h = m.to_highspy()
         self.h.setOptionValue("output_flag", False)
         mat = m.matrices
         self.vpos = pd.Series(np.arange(len(mat.vlabels)), index=mat.vlabels)
@@ -206,3 +210,23 @@ def simulate(p: Problem, progress: Callable[[int, int], None] | None = None) -> 
         if progress:
             progress(t0 + n, T)
     return tr
+
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Silence HiGHS's banner, which its C++ side prints to fd 1 when a model is created and
+    which would otherwise corrupt CSV/JSON written to stdout (Python-level redirects miss it)."""
+    sys.stdout.flush()
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # captured streams (pytest) have no fd
+        yield
+        return
+    saved = os.dup(fd)
+    with open(os.devnull, "w") as null:
+        os.dup2(null.fileno(), fd)
+        try:
+            yield
+        finally:
+            os.dup2(saved, fd)
+            os.close(saved)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,8 @@ EVENT_WINDOW_DAYS = 14  # retold stories: publication dates at most this far apa
 _WORD = re.compile(r"\w+")
 _MASK32 = np.uint64((1 << 32) - 1)
 SCHEME = "affine32"
+BATCH = 128  # texts hashed together: (~100k shingles x 64 permutations) x 4 bytes ~ 25 MB a batch
+PARALLEL_MIN = 5_000  # below this, starting worker processes costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -55,18 +58,33 @@ def _powers(base: np.uint64, n: int) -> np.ndarray:
     return out
 
 
+_TABLES: list[np.ndarray] = []  # [P^i, P^-i] for i < the longest input seen: reused, not recomputed
+
+
+def _power_tables(n: int) -> tuple[np.ndarray, np.ndarray]:
+    if not _TABLES or len(_TABLES[0]) < n:
+        size = max(n, 2 * len(_TABLES[0]) if _TABLES else 1 << 16)
+        _TABLES[:] = [_powers(_P, size), _powers(_P_INV, size)]
+    return _TABLES[0][:n], _TABLES[1][:n]
+
+
 def word_hashes(text: str) -> np.ndarray:
     """64-bit hash of every word (runs of letters/digits, lower-cased), computed without a Python
     loop: prefix sums of byte * P^i (mod 2^64) give each word's hash as a difference."""
-    b = np.frombuffer(text.lower().encode("utf-8", "replace"), dtype=np.uint8)
+    return _word_hashes_at(text.lower().encode("utf-8", "replace"))[0]
+
+
+def _word_hashes_at(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """(hash, start byte) of every word in UTF-8 bytes; a word's hash does not depend on its offset."""
+    b = np.frombuffer(data, dtype=np.uint8)
     if not len(b):
-        return np.zeros(0, dtype=np.uint64)
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
     word = (b >= 128) | ((b >= 48) & (b <= 57)) | ((b >= 97) & (b <= 122)) | (b == 95)
     edges = np.diff(np.concatenate(([False], word, [False])).astype(np.int8))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    pw, inv = _powers(_P, len(b) + 1), _powers(_P_INV, len(b) + 1)
+    pw, inv = _power_tables(len(b) + 1)
     prefix = np.concatenate((np.zeros(1, dtype=np.uint64), np.cumsum(b.astype(np.uint64) * pw[:-1])))
-    return (prefix[ends] - prefix[starts]) * inv[starts]
+    return (prefix[ends] - prefix[starts]) * inv[starts], starts
 
 
 def shingle_hashes(text: str, k: int = SHINGLE) -> np.ndarray:
@@ -95,21 +113,72 @@ def signature(hashes: np.ndarray, perms: Permutations) -> np.ndarray:
     return (np.multiply.outer(hv, perms.a) + perms.b).min(axis=0)
 
 
+def signatures(texts: Sequence[str], perms: Permutations) -> np.ndarray:
+    """MinHash signatures of many texts (one row each), equal to `signature(shingle_hashes(t))`
+    row by row but computed BATCH texts at a time, so NumPy's per-call cost is paid per batch."""
+    out = np.empty((len(texts), len(perms.a)), dtype=np.uint32)
+    for lo in range(0, len(texts), BATCH):
+        out[lo:lo + BATCH] = _batch_signatures(texts[lo:lo + BATCH], perms)
+    return out
+
+
+def _batch_signatures(texts: Sequence[str], perms: Permutations, k: int = SHINGLE) -> np.ndarray:
+    """Texts joined by a non-word byte, hashed in one pass; each text's distinct shingles found
+    with one np.unique over (text << 32 | hash) keys, and its minimum per permutation with reduceat.
+    Texts with fewer than k words use their word hashes, as `shingle_hashes` does."""
+    parts = [t.lower().encode("utf-8", "replace") for t in texts]
+    starts = np.cumsum([0] + [len(b) + 1 for b in parts[:-1]])
+    tok, tok_start = _word_hashes_at(b"\n".join(parts))  # word hashes do not depend on offset
+    doc = np.searchsorted(starts, tok_start, side="right") - 1
+    count = np.bincount(doc, minlength=len(texts))
+    m = len(tok) - k + 1
+    keys = [np.flatnonzero(count == 0).astype(np.uint64) << np.uint64(32)]
+    if m > 0:
+        acc = np.zeros(m, dtype=np.uint64)
+        for j in range(k):  # the same polynomial roll as shingle_hashes
+            acc = acc * np.uint64(1000003) + tok[j:m + j]
+        whole = (doc[:m] == doc[k - 1:]) & (count[doc[:m]] >= k)
+        keys.append((doc[:m][whole].astype(np.uint64) << np.uint64(32))
+                    | ((acc[whole] ^ (acc[whole] >> np.uint64(32))) & _MASK32))
+    short = count[doc] < k
+    keys.append((doc[short].astype(np.uint64) << np.uint64(32)) | (tok[short] & _MASK32))
+    key = np.sort(np.concatenate(keys))  # sort + mask: several times faster than np.unique here
+    key = key[np.concatenate(([True], key[1:] != key[:-1]))]
+    hv = _fmix32((key & _MASK32).astype(np.uint32))
+    first = np.flatnonzero(np.diff(key >> np.uint64(32), prepend=np.uint64(1 << 63)))
+    values = np.multiply.outer(perms.a, hv)  # permutations x shingles: each text's run is contiguous
+    values += perms.b[:, None]
+    return np.minimum.reduceat(values, first, axis=1).T
+
+
+def _signature_chunk(args: tuple[Sequence[str], int]) -> np.ndarray:
+    texts, num_perm = args
+    return signatures(texts, permutations(num_perm))
+
+
+def all_signatures(texts: Sequence[str], num_perm: int = NUM_PERM, workers: int = 1) -> np.ndarray:
+    """`signatures` of every text, fanned out over `workers` processes for large inputs."""
+    if workers <= 1 or len(texts) < PARALLEL_MIN:
+        return signatures(texts, permutations(num_perm))
+    size = max(BATCH, -(-len(texts) // (4 * workers)))  # a few chunks a worker: sending overlaps work
+    chunks = [(texts[i:i + size], num_perm) for i in range(0, len(texts), size)]
+    with ProcessPoolExecutor(workers) as pool:
+        return np.concatenate(list(pool.map(_signature_chunk, chunks)))
+
+
 def lean(hashvalues: np.ndarray) -> LeanMinHash:
     """A datasketch LeanMinHash from precomputed values (no permutation set-up per document)."""
     return LeanMinHash(seed=SEED, hashvalues=hashvalues, scheme=SCHEME)
 
 
-def minhash_pairs(texts: Sequence[str], threshold: float = THRESHOLD,
-                  num_perm: int = NUM_PERM) -> set[tuple[int, int]]:
-    """Index pairs (i < j) of texts whose estimated Jaccard similarity passes the LSH threshold."""
-    perms = permutations(num_perm)
+def minhash_pairs(texts: Sequence[str], threshold: float = THRESHOLD, num_perm: int = NUM_PERM,
+                  workers: int = 1) -> set[tuple[int, int]]:
+    """Index pairs (i < j) of texts whose estimated Jaccard similarity passes the LSH threshold;
+    signatures may be computed on `workers` processes, the LSH index is built here, in one place."""
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    sigs = []
+    sigs = [lean(row) for row in all_signatures(texts, num_perm, workers)]
     with lsh.insertion_session() as session:
-        for i, text in enumerate(texts):
-            m = lean(signature(shingle_hashes(text), perms))
-            sigs.append(m)
+        for i, m in enumerate(sigs):
             session.insert(i, m, check_duplication=False)
     pairs = set()
     for i, m in enumerate(sigs):

@@ -1,0 +1,4 @@
+"""`python -m chokepoint` runs the CLI."""
+from chokepoint.cli import run
+
+run()
