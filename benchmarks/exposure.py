@@ -30,7 +30,7 @@ import pandas as pd
 
 import chokepoint
 from chokepoint import countries
-from chokepoint.trade.importer import Filters
+from chokepoint.trade.importer import Filters, flows_sql
 
 BIG = ["CHN", "USA", "DEU", "JPN", "KOR", "FRA", "ITA", "GBR", "NLD", "IND", "CAN", "BEL",
        "MEX", "ESP", "SGP", "TWN", "CHE", "VNM", "MYS", "AUS", "BRA", "POL", "THA", "RUS"]
@@ -196,8 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"floor query: {len(floor):,} rows, median {floor_s:.2f} s "
           f"(runs {', '.join(f'{t:.2f}' for t in floor_runs)})", flush=True)
 
-    flows = wb.store.df("SELECT exporter, importer, code, value_usd FROM trade_flow WHERE value_usd > 0 "
-                        "AND exporter <> importer")
+    flows = wb.store.df(f"SELECT exporter, importer, code, value_usd FROM {flows_sql(wb.store.con)} "
+                        "WHERE value_usd > 0 AND exporter <> importer")
     members = {countries.to_iso3(c) for c in BLOC.split(",")}
     reset_peak()
     pandas_s, ref, pandas_runs = timed(lambda: pandas_screen(flows, "CHN", members), 1)

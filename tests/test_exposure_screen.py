@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from chokepoint.store import Store
 from chokepoint.trade.exposure import Selection, screen_sql
+from chokepoint.trade.importer import country_codes, flows_sql
 from chokepoint.trade.screen import COLUMNS, screen_frame
 
 PARTIES = ["CHN", "KOR", "JPN", "AUS", "TWN", "USA", "DEU"]
@@ -19,9 +20,16 @@ FLOWS = st.lists(
 KEYS = ["year", "importer", "code"]
 
 
+def insert(store: Store, rows: list[tuple]) -> None:
+    """Store (year, exporter, importer, code, value) rows with trade_flow's integer keys."""
+    num = country_codes(store.con)
+    store.con.executemany("INSERT INTO trade_flow VALUES (?, ?, ?, ?, ?, NULL, 'reconciled', 'D')",
+                          [(y, num[e], num[i], int(k), v) for y, e, i, k, v in rows])
+
+
 def _both(store: Store, sel: Selection) -> tuple[pd.DataFrame, pd.DataFrame]:
     fast = screen_frame(store.con, "trade_flow", sel)
-    sql, params = screen_sql("trade_flow", sel, unique=True)
+    sql, params = screen_sql(flows_sql(store.con), sel, unique=True)
     return fast, store.df(sql, params)
 
 
@@ -29,7 +37,7 @@ def _both(store: Store, sel: Selection) -> tuple[pd.DataFrame, pd.DataFrame]:
 @given(FLOWS, st.sets(st.sampled_from(PARTIES)), st.sampled_from(["CHN", "USA", "XXX"]))
 def test_array_screen_equals_sql_screen(tmp_path_factory, rows, bloc, partner):
     with Store(tmp_path_factory.mktemp("scr") / "s.duckdb") as store:
-        store.con.executemany("INSERT INTO trade_flow VALUES (?, ?, ?, ?, ?, NULL, 'reconciled', 'D')", rows)
+        insert(store, rows)
         for year in (None, 2023):
             sel = Selection(year=year, by=tuple(KEYS), partner=partner, bloc=frozenset(bloc))
             fast, ref = _both(store, sel)
@@ -52,7 +60,7 @@ def test_array_screen_hand_case_and_empty(tmp_path):
             (2022, "KOR", "KOR", "284690", 9.0)]
     with Store(tmp_path / "s.duckdb") as store:
         assert screen_frame(store.con, "trade_flow", Selection(by=tuple(KEYS))).empty
-        store.con.executemany("INSERT INTO trade_flow VALUES (?, ?, ?, ?, ?, NULL, 'reconciled', 'D')", rows)
+        insert(store, rows)
         out = screen_frame(store.con, "trade_flow", Selection(by=tuple(KEYS), bloc=frozenset({"JPN", "KOR"})))
         kor = out.set_index("importer").loc["KOR"]
         assert kor["value"] == 1000 and abs(kor["hhi"] - 0.46) < 1e-12 and kor["top_supplier"] == "CHN"

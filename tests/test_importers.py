@@ -10,7 +10,7 @@ from chokepoint.errors import BadInput, BadInputs
 from chokepoint.store import Store
 from chokepoint.trade.baci import import_baci
 from chokepoint.trade.comtrade import import_comtrade
-from chokepoint.trade.importer import Filters
+from chokepoint.trade.importer import Filters, flows_sql
 
 COUNTRIES = [(156, "China", "CN", "CHN"), (410, "Korea, Republic of", "KR", "KOR"),
              (392, "Japan", "JP", "JPN"), (36, "Australia", "AU", "AUS"),
@@ -43,6 +43,11 @@ GOOD = [(2022, "CHN", "KOR", "284690", 600, 10), (2022, "JPN", "KOR", "284690", 
         (2022, "CHN", "JPN", "280530", 80, 2), (2022, "KOR", "JPN", "10121", 5, 1)]
 
 
+def flows(store: Store) -> str:
+    """The stored flows decoded (ISO3 countries, 6-digit codes), as every reader sees them."""
+    return flows_sql(store.con)
+
+
 @pytest.fixture
 def store(tmp_path):
     with Store(tmp_path / "s.duckdb") as s:
@@ -62,7 +67,7 @@ def test_baci_import_maps_countries_codes_and_units(store, baci_dir):
     rep = import_baci(store, baci_dir / "BACI_HS22_Y2022_V202501.csv")
     assert (rep.rows, rep.skipped, rep.bad, rep.years) == (6, 0, [], [2022])
     assert rep.dataset == "BACI_HS22_V202501"
-    df = store.df("SELECT * FROM trade_flow ORDER BY exporter, importer, code")
+    df = store.df(f"SELECT * FROM {flows(store)} ORDER BY exporter, importer, code")
     assert set(df["basis"]) == {"reconciled"} and set(df["dataset"]) == {"BACI_HS22_V202501"}
     row = df[(df.exporter == "CHN") & (df.importer == "KOR")].iloc[0]
     assert row.value_usd == 600_000 and row.quantity_t == 10  # v is thousand USD
@@ -78,16 +83,16 @@ def test_baci_zip_gives_the_same_rows_as_the_folder(store, baci_dir, tmp_path):
         for f in baci_dir.iterdir():
             zf.write(f, f"BACI_HS22_V202501/{f.name}")
     import_baci(store, archive)
-    from_zip = store.df("SELECT * EXCLUDE (dataset) FROM trade_flow ORDER BY ALL")
+    from_zip = store.df(f"SELECT * EXCLUDE (dataset) FROM {flows(store)} ORDER BY ALL")
     with Store(tmp_path / "other.duckdb") as other:
         import_baci(other, baci_dir)
-        assert other.df("SELECT * EXCLUDE (dataset) FROM trade_flow ORDER BY ALL").equals(from_zip)
+        assert other.df(f"SELECT * EXCLUDE (dataset) FROM {flows(other)} ORDER BY ALL").equals(from_zip)
 
 
 def test_baci_filters_skip_rows(store, baci_dir):
     rep = import_baci(store, baci_dir, filters=Filters(codes=("2846", "2805"), reporters=("KOR",)))
     assert rep.rows == 3 and rep.skipped == 3
-    assert set(store.df("SELECT code FROM trade_flow")["code"]) == {"284690"}
+    assert set(store.df(f"SELECT code FROM {flows(store)}")["code"]) == {"284690"}
 
 
 MALFORMED = [
@@ -124,7 +129,7 @@ def test_bad_rows_under_the_threshold_are_left_out_and_listed(store, baci_dir):
     rep = import_baci(store, path, max_bad=0.5)
     assert rep.rows == 6 and [(e.line, e.field) for e in rep.bad] == [(8, "k"), (9, "key")]
     # the first row of a duplicated key stays
-    assert store.df("SELECT value_usd FROM trade_flow WHERE exporter = 'CHN' AND importer = 'KOR' "
+    assert store.df(f"SELECT value_usd FROM {flows(store)} WHERE exporter = 'CHN' AND importer = 'KOR' "
                     "AND code = '284690'")["value_usd"].tolist() == [600_000]
 
 
@@ -177,7 +182,7 @@ def test_comtrade_import_orients_flows_and_skips_aggregates(store, tmp_path):
     path.write_text(comtrade_rows(COMTRADE_GOOD))
     rep = import_comtrade(store, path)
     assert (rep.rows, rep.skipped, rep.bad) == (3, 4, [])
-    df = store.df("SELECT exporter, importer, value_usd, quantity_t, basis FROM trade_flow ORDER BY ALL")
+    df = store.df(f"SELECT exporter, importer, value_usd, quantity_t, basis FROM {flows(store)} ORDER BY ALL")
     assert df.values.tolist()[0][:2] == ["CHN", "KOR"] and df.values.tolist()[0][2:4] == [500.0, 1.0]
     assert set(zip(df.exporter, df.importer, df.basis)) == {
         ("CHN", "KOR", "importer-reported"), ("JPN", "KOR", "importer-reported"),
@@ -193,7 +198,7 @@ def test_comtrade_legacy_header_and_gzip(store, tmp_path):
         fh.write(text)
     rep = import_comtrade(store, path)
     assert rep.rows == 2
-    assert store.df("SELECT exporter, importer FROM trade_flow ORDER BY 1").values.tolist() == [
+    assert store.df(f"SELECT exporter, importer FROM {flows(store)} ORDER BY 1").values.tolist() == [
         ["CHN", "KOR"], ["KOR", "USA"]]
 
 

@@ -9,6 +9,7 @@ from test_importers import write_baci, write_dictionaries
 from chokepoint.store import Store
 from chokepoint.trade.baci import import_baci
 from chokepoint.trade.exposure import Selection, screen_sql
+from chokepoint.trade.importer import flows_sql
 
 PARTIES = ["CHN", "KOR", "JPN", "AUS", "S19", "USA"]
 ROWS = st.lists(
@@ -19,7 +20,7 @@ ROWS = st.lists(
 
 
 def _screen(store: Store) -> pd.DataFrame:
-    sql, params = screen_sql("trade_flow", Selection(year=2022, by=("year", "importer", "code")),
+    sql, params = screen_sql(flows_sql(store.con), Selection(year=2022, by=("year", "importer", "code")),
                              unique=True)
     return store.df(sql, params).sort_values(["importer", "code"]).reset_index(drop=True)
 

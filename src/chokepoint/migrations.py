@@ -36,6 +36,33 @@ migration(11, "governance: WGI indicators for supply-risk scores")(_create_decla
 migration(12, "sector_map: trade codes to downstream sectors")(_create_declared(12))
 
 
+@migration(13, "trade_flow: integer keys (ISO numeric countries, integer HS6 codes)")
+def _trade_flow_integer_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild a text-keyed trade_flow with integer keys, re-mapping its rows (a no-op on new stores).
+
+    Runs in the migration's transaction: a row whose country has no ISO numeric code fails
+    it and leaves the store as it was.
+    """
+    from chokepoint.trade.importer import codes_relation  # the trade package imports the store
+
+    kind = con.execute("SELECT data_type FROM information_schema.columns WHERE table_name = "
+                       "'trade_flow' AND column_name = 'exporter'").fetchone()
+    if kind is None or kind[0] != "VARCHAR":
+        return
+    codes = codes_relation(con)
+    unknown = con.execute(f"SELECT DISTINCT c FROM (SELECT exporter AS c FROM trade_flow UNION ALL "
+                          f"SELECT importer FROM trade_flow) WHERE c NOT IN (SELECT iso3 FROM {codes}) "
+                          "ORDER BY c LIMIT 5").fetchall()
+    if unknown:
+        raise ValueError(f"trade_flow names countries without an ISO numeric code: {[u[0] for u in unknown]}")
+    con.execute("ALTER TABLE trade_flow RENAME TO trade_flow_text")
+    con.execute(ALL_TABLES["trade_flow"].ddl())
+    con.execute(f"INSERT INTO trade_flow SELECT f.year, e.num, i.num, f.code::INTEGER, f.value_usd, "
+                f"f.quantity_t, f.basis, f.dataset FROM trade_flow_text f "
+                f"JOIN {codes} e ON e.iso3 = f.exporter JOIN {codes} i ON i.iso3 = f.importer")
+    con.execute("DROP TABLE trade_flow_text")
+
+
 @migration(30, "news gazetteer tables; event.fx_note")
 def _news_tables(con: duckdb.DuckDBPyConnection) -> None:
     _create_declared(30)(con)

@@ -15,7 +15,7 @@ from chokepoint import countries, settings
 from chokepoint.errors import BadInput, NotFound, list_as_string
 from chokepoint.trade import baci, comtrade, criticality, exposure, screen, sectors
 from chokepoint.trade.concentration import stage_concentration
-from chokepoint.trade.importer import MAX_BAD, Filters, ImportReport
+from chokepoint.trade.importer import MAX_BAD, Filters, ImportReport, flows_sql
 
 # Where a flow's figure comes from, best first: when bundled extracts and imported files
 # both hold the same (year, exporter, importer, code), the better-ranked row is used.
@@ -95,8 +95,8 @@ class Exposure:
             wanted = [code] if isinstance(code, str) else list(code)
             where.append("(" + " OR ".join("starts_with(code, ?)" for _ in wanted) + ")")
             params += wanted
-        imported = "SELECT year, exporter, importer, code, value_usd, quantity_t, basis, " \
-                   "dataset AS source, 'imported' AS origin FROM trade_flow"
+        imported = ("SELECT year, exporter, importer, code, value_usd, quantity_t, basis, "
+                    f"dataset AS source, 'imported' AS origin FROM {flows_sql(self.store.con)}")
         if dataset:
             imported += " WHERE dataset = ?"
         bundled = "SELECT year, exporter, importer, code, value_usd, quantity_t, basis, source, " \
@@ -323,13 +323,13 @@ class Exposure:
         plus the importer's exports, so it scales to a full BACI year. Uses one imported
         dataset (default: the only one, else name it), or the bundled extracts when none.
         """
-        src, unique, year = self._screen_source(dataset, year)
+        src, raw, unique, year = self._screen_source(dataset, year)
         name, members = self.bloc(bloc)
         sel = exposure.Selection(country=self.country(country) if country else None, year=year,
                                  code=code, by=("year", "importer", "code"),
                                  partner=self.country(partner), bloc=members, bloc_name=name)
         if unique and sel.country is None:  # a whole BACI year: the array screen (trade/screen.py)
-            out = screen.screen_frame(self.store.con, src, sel)
+            out = screen.screen_frame(self.store.con, raw, sel)
             out = out.head(int(top)) if top else out
         else:
             sql, params = exposure.screen_sql(src, sel, unique=unique)
@@ -338,13 +338,16 @@ class Exposure:
             out = self.store.df(sql, params)
         return exposure._tag(out, sel)
 
-    def _screen_source(self, dataset: str | None, year: int | None) -> tuple[str, bool, int | None]:
+    def _screen_source(self, dataset: str | None,
+                       year: int | None) -> tuple[str, str, bool, int | None]:
+        """(decoded flows, stored flows with integer keys, one row per key?, year) to screen."""
         ds = self.datasets()
         if dataset is None and len(ds) > 1:
             raise BadInput("several imported datasets; choose one", field="--dataset",
                            hint=f"datasets are {list_as_string(ds['dataset'])}")
         if dataset is None and ds.empty:
-            src, unique = "(SELECT * FROM trade)", False
+            src = raw = "(SELECT * FROM trade)"
+            unique = False
         else:
             name = dataset or ds["dataset"].iloc[0]
             if name not in set(ds["dataset"]):
@@ -353,13 +356,15 @@ class Exposure:
             fmt = ds.set_index("dataset").loc[name, "format"]
             quoted = name.replace("'", "''")
             # A BACI import has one row per key already; Comtrade's two reports are ranked.
-            src = (f"(SELECT * FROM trade_flow WHERE dataset = '{quoted}')" if fmt == "baci" else
-                   f"(SELECT * FROM trade_flow WHERE dataset = '{quoted}' QUALIFY row_number() OVER "
-                   "(PARTITION BY year, exporter, importer, code ORDER BY basis = 'exporter-reported') = 1)")
+            raw = f"(SELECT * FROM trade_flow f WHERE f.dataset = '{quoted}')"
+            src = flows_sql(self.store.con, f"f.dataset = '{quoted}'")
+            if fmt != "baci":
+                src = (f"(SELECT * FROM {src} QUALIFY row_number() OVER (PARTITION BY year, exporter, "
+                       "importer, code ORDER BY basis = 'exporter-reported') = 1)")
             unique = fmt == "baci"
         if year is None:
-            year = self.store.con.execute(f"SELECT max(year) FROM {src}").fetchone()[0]
-        return src, unique, year
+            year = self.store.con.execute(f"SELECT max(year) FROM {raw}").fetchone()[0]
+        return src, raw, unique, year
 
     # -- sectors and criticality ------------------------------------------------------------
     def sectors(self, country: str | None = None, year: int | None = None,

@@ -14,11 +14,10 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from chokepoint import countries
 from chokepoint.errors import BadInput, list_as_string
 from chokepoint.store import Store
 from chokepoint.trade.importer import (MAX_BAD, Filters, ImportReport, Progress, Staging,
-                                       check_path, filter_sql, load)
+                                       check_path, country_codes, filter_sql, load)
 
 YEAR_FILE = re.compile(r"BACI_(HS\d\d)_Y(\d{4})_(V\w+)\.csv$", re.IGNORECASE)
 # Dictionary columns across BACI releases (V202301+ first, older names after).
@@ -37,8 +36,8 @@ def dataset_name(path: Path) -> str:
 
 
 def _load_countries(store: Store, path: Path) -> dict[str, list[int]]:
-    """The country dictionary as (num, iso3) in a temp table (unknown ISO3 become NULL);
-    returns the codes of each ISO3."""
+    """The country dictionary as (num, iso3, iso) in a temp table, iso the ISO numeric code
+    stored in `trade_flow` (unknown ISO3 become NULL); returns the BACI codes of each ISO3."""
     df = store.con.execute("SELECT * FROM read_csv(?, all_varchar=true, header=true)", [str(path)]).df()
     code = next((c for c in CODE_COLUMNS if c in df.columns), None)
     iso = next((c for c in ISO3_COLUMNS if c in df.columns), None)
@@ -46,17 +45,17 @@ def _load_countries(store: Store, path: Path) -> dict[str, list[int]]:
         raise BadInput("not a BACI country dictionary", file=str(path), line=1,
                        field=code and "country_iso3" or "country_code",
                        hint=f"expected columns {list_as_string(CODE_COLUMNS + ISO3_COLUMNS)}")
-    known = countries.iso3_codes()
+    known = country_codes(store.con)
     rows = []
     for n, (num, raw) in enumerate(zip(df[code], df[iso]), start=2):
         if not str(num).strip().isdigit():
             raise BadInput(f"country code '{num}' is not a number", file=str(path), line=n, field=code)
         iso3 = ISO3_ALIASES.get(str(raw).strip(), str(raw).strip())
-        rows.append((int(num), iso3 if iso3 in known else None))
-    store.con.execute(f"CREATE OR REPLACE TEMP TABLE {COUNTRIES_TABLE} (num INTEGER, iso3 VARCHAR)")
-    store.con.executemany(f"INSERT INTO {COUNTRIES_TABLE} VALUES (?, ?)", rows)
+        rows.append((int(num), iso3 if iso3 in known else None, known.get(iso3)))
+    store.con.execute(f"CREATE OR REPLACE TEMP TABLE {COUNTRIES_TABLE} (num INTEGER, iso3 VARCHAR, iso INTEGER)")
+    store.con.executemany(f"INSERT INTO {COUNTRIES_TABLE} VALUES (?, ?, ?)", rows)
     nums: dict[str, list[int]] = {}
-    for num, iso3 in rows:
+    for num, iso3, _ in rows:
         nums.setdefault(iso3, []).append(num)
     return nums
 
@@ -75,7 +74,7 @@ def _reader(path: Path, text: bool) -> str:
     if text:
         return f"read_csv({quoted}, all_varchar=true, header=true)"
     return (f"read_csv({quoted}, header=true, store_rejects=true, columns={{'t': 'INTEGER', "
-            "'i': 'INTEGER', 'j': 'INTEGER', 'k': 'VARCHAR', 'v': 'DOUBLE', 'q': 'VARCHAR'})")
+            "'i': 'INTEGER', 'j': 'INTEGER', 'k': 'INTEGER', 'v': 'DOUBLE', 'q': 'VARCHAR'})")
 
 
 def _checks(t: str, i: str, j: str, v: str, products: bool) -> list[tuple[str, str, str]]:
@@ -114,17 +113,21 @@ def _keep(filters: Filters, t: str, j: str, code: str, nums: dict[str, list[int]
 
 
 def _staging(path: Path, products: bool, filters: Filters, nums: dict[str, list[int]]) -> Staging:
-    """The fast typed pass (raw columns), its checks and load query, and the slow text pass."""
-    code = "lpad(trim(r.k), 6, '0')"
-    key = "(((r.t::BIGINT * 1000 + r.i) * 1000 + r.j) * 1000000 + TRY_CAST(trim(r.k) AS BIGINT))"
-    typed = (f"SELECT r.*, {key} AS key, {_keep(filters, 'r.t', 'r.j', code, nums)} AS keep "
-             f"FROM {_reader(path, False)} r")
+    """The fast typed pass (raw columns), its checks and load query, and the slow text pass.
+
+    The typed pass reads k as an integer: a code that is not a number is rejected there and
+    reported by the text pass, whose checks are the definition; the fast checks flag a
+    superset of them (a false alarm only costs the text pass).
+    """
+    key = "(((r.t::BIGINT * 1000 + r.i) * 1000 + r.j) * 1000000 + r.k)"
+    keep = _keep(filters, "r.t", "r.j", "lpad(r.k::VARCHAR, 6, '0')", nums)
+    typed = f"SELECT r.*, {key} AS key, {keep} AS keep FROM {_reader(path, False)} r"
     # Countries and codes are checked on their distinct values (a few hundred and a few
     # thousand), not row by row; the per-row checks are plain comparisons.
     known = f"(SELECT num FROM {COUNTRIES_TABLE} WHERE iso3 IS NOT NULL)"
-    bad_code = "length(trim(k)) NOT BETWEEN 4 AND 6 OR TRY_CAST(trim(k) AS UINTEGER) IS NULL"
+    bad_code = "k NOT BETWEEN 1000 AND 999999"  # 4 to 6 digits, leading zeros dropped
     if products:
-        bad_code += f" OR lpad(trim(k), 6, '0') NOT IN (SELECT code FROM {PRODUCTS_TABLE})"
+        bad_code += f" OR lpad(k::VARCHAR, 6, '0') NOT IN (SELECT code FROM {PRODUCTS_TABLE})"
     check = f"""SELECT
         (SELECT count(*) FROM {{stage}} WHERE keep AND (t IS NULL OR v IS NULL OR v < 0
             OR (q IS NOT NULL AND q NOT LIKE '%NA' AND (TRY_CAST(q AS DOUBLE) IS NULL OR TRY_CAST(q AS DOUBLE) < 0))))
@@ -133,7 +136,7 @@ def _staging(path: Path, products: bool, filters: Filters, nums: dict[str, list[
          WHERE c IS NULL OR c NOT IN {known})
       + (SELECT count(*) FROM (SELECT DISTINCT k FROM {{stage}} WHERE keep) WHERE k IS NULL OR {bad_code})"""
     quantity = "TRY_CAST(nullif(trim(r.q), 'NA') AS DOUBLE)"
-    select = (f"SELECT r.t AS year, ce.iso3 AS exporter, ci.iso3 AS importer, {code} AS code, "
+    select = (f"SELECT r.t AS year, ce.iso AS exporter, ci.iso AS importer, r.k AS code, "
               f"r.v * 1000 AS value_usd, {quantity} AS quantity_t, 'reconciled' AS basis "
               f"FROM {{stage}} r JOIN {COUNTRIES_TABLE} ce ON ce.num = r.i "
               f"JOIN {COUNTRIES_TABLE} ci ON ci.num = r.j WHERE r.keep")
@@ -142,11 +145,13 @@ def _staging(path: Path, products: bool, filters: Filters, nums: dict[str, list[
     slow = _checks(t, i, j, v, products)
     problem = "CASE " + " ".join(f"WHEN {c} THEN {m}" for c, _, m in slow) + " END"
     fld = "CASE " + " ".join(f"WHEN {c} THEN '{f}'" for c, f, _ in slow) + " END"
-    text = f"""SELECT row_number() OVER () + 1 AS line, {t} AS year, ce.iso3 AS exporter,
-        ci.iso3 AS importer, {code} AS code, {v} * 1000 AS value_usd, {quantity} AS quantity_t,
+    text = f"""SELECT row_number() OVER () + 1 AS line, {t} AS year, ce.iso AS exporter,
+        ci.iso AS importer, TRY_CAST(trim(r.k) AS INTEGER) AS code, {v} * 1000 AS value_usd,
+        {quantity} AS quantity_t,
         'reconciled' AS basis,
         ((({t})::BIGINT * 1000 + {i}) * 1000 + {j}) * 1000000 + TRY_CAST(trim(r.k) AS BIGINT) AS key,
-        {_keep(filters, t, j, code, nums)} AS keep, {problem} AS problem, {fld} AS field
+        {_keep(filters, t, j, "lpad(trim(r.k), 6, '0')", nums)} AS keep, {problem} AS problem,
+        {fld} AS field
       FROM {_reader(path, True)} r
       LEFT JOIN {COUNTRIES_TABLE} ce ON ce.num = {i}
       LEFT JOIN {COUNTRIES_TABLE} ci ON ci.num = {j}"""

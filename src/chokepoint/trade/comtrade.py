@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chokepoint import countries
 from chokepoint.errors import BadInput, list_as_string
 from chokepoint.store import Store
 from chokepoint.trade.importer import (CANONICAL, MAX_BAD, Filters, ImportReport, Progress,
-                                       Staging, check_path, filter_sql, load)
+                                       Staging, check_path, country_codes, filter_sql, load)
 
 # canonical field -> accepted header names (Comtrade+ first, legacy bulk CSV after)
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -56,9 +55,10 @@ def _columns(store: Store, path: Path) -> tuple[dict[str, str], list[str]]:
 
 
 def _known_table(store: Store) -> None:
-    codes = sorted(countries.iso3_codes() - set(countries.AGGREGATES))
-    store.con.execute(f"CREATE OR REPLACE TEMP TABLE {KNOWN} AS SELECT unnest(?::VARCHAR[]) AS iso3",
-                      [codes])
+    """Countries a flow may name, with the ISO numeric code `trade_flow` stores."""
+    codes = country_codes(store.con)
+    store.con.execute(f"CREATE OR REPLACE TEMP TABLE {KNOWN} AS SELECT unnest(?::VARCHAR[]) AS iso3, "
+                      "unnest(?::INTEGER[]) AS num", [list(codes), list(codes.values())])
 
 
 def _select(path: Path, cols: dict[str, str], header: list[str], text: bool, filters: Filters) -> str:
@@ -114,16 +114,18 @@ def _select(path: Path, cols: dict[str, str], header: list[str], text: bool, fil
     type_sql = "{" + ", ".join(f"'{k}': '{v}'" for k, v in types.items()) + "}"
     reader = (f"read_csv({quoted}, all_varchar=true, header=true)" if text else
               f"read_csv({quoted}, header=true, store_rejects=true, columns={type_sql})")
-    line = "row_number() OVER () + 1 AS line, " if text else ""
+    if text:  # line numbers taken before the joins, which need not keep the file's order
+        reader = f"(SELECT row_number() OVER () + 1 AS line, * FROM {reader})"
+    line = "r.line AS line, " if text else ""
     return f"""SELECT {line}{year} AS year,
-        CASE WHEN {is_import} THEN {par} ELSE {rep} END AS exporter,
-        CASE WHEN {is_import} THEN {rep} ELSE {par} END AS importer,
-        {code} AS code, {value} AS value_usd, {netwgt} / 1000 AS quantity_t,
+        CASE WHEN {is_import} THEN kp.num ELSE kr.num END AS exporter,
+        CASE WHEN {is_import} THEN kr.num ELSE kp.num END AS importer,
+        TRY_CAST({code} AS INTEGER) AS code, {value} AS value_usd, {netwgt} / 1000 AS quantity_t,
         CASE WHEN {is_import} THEN 'importer-reported' ELSE 'exporter-reported' END AS basis,
         (((({year})::BIGINT * 1000 + {rep_code}) * 1000 + {par_code}) * 1000000
           + TRY_CAST({code} AS BIGINT)) * 2 + CASE WHEN {is_import} THEN 0 ELSE 1 END AS key,
         {keep} AS keep, {problem} AS problem, {fld} AS field
-      FROM {reader} r"""
+      FROM {reader} r LEFT JOIN {KNOWN} kr ON kr.iso3 = {rep} LEFT JOIN {KNOWN} kp ON kp.iso3 = {par}"""
 
 
 def import_comtrade(store: Store, paths: str | Path | list[str | Path], *,

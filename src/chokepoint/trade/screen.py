@@ -7,7 +7,7 @@ DuckDB's hash aggregate does that in 3-4x the time of a plain HHI query (list, w
 join-back for the count; measured in benchmarks/exposure.py). Countries (a few hundred) and
 HS6 codes (at most 10^6) give every group a dense integer id, so each metric is one
 `np.bincount` (a sequential O(n) scatter, no hashing) and the group totals are an array
-lookup. DuckDB still does the scan, the filter and the string-to-integer mapping.
+lookup. DuckDB does the scan and the filter; the store's keys are integers already.
 
 Only for flows with one row per (year, exporter, importer, code) (a BACI import); other
 sources go through `exposure.screen_sql`, which stays the reference definition (the tests
@@ -15,11 +15,15 @@ check both give the same frame).
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import duckdb
 import numpy as np
 import pandas as pd
 
+from chokepoint.errors import ChokepointError
 from chokepoint.trade.exposure import EU_EXPORT_RATIO, EU_HHI, EU_IMPORT_SHARE, Selection
+from chokepoint.trade.importer import country_codes
 
 COLUMNS = ["year", "importer", "code", "value", "hhi", "top_supplier", "top_share", "partner_share",
            "bloc_share", "n_suppliers", "n_any", "extra_hhi", "extra_share", "extra_value",
@@ -30,21 +34,29 @@ DIGITS = 1_000_000  # HS6 codes are 6-digit strings (both importers check it), s
 
 def _fetch(con: duckdb.DuckDBPyConnection, src: str, sel: Selection) -> tuple[dict, list[str], list[int]]:
     """The selected flows as integer arrays: year offset, exporter and importer (index into the
-    sorted country names), code, value; with the names and the years (min to max)."""
-    where, params = sel.where()
-    flows = f'SELECT year, exporter, importer, code, "{sel.measure}" AS v FROM {src} WHERE {where}'
-    names = [r[0] for r in con.execute(
-        f"SELECT DISTINCT c FROM (SELECT exporter AS c FROM ({flows}) UNION ALL SELECT importer "
-        f"FROM ({flows})) ORDER BY c", params + params).fetchall()]
-    con.execute("CREATE OR REPLACE TEMP TABLE _screen_country (c VARCHAR, idx SMALLINT)")
-    con.execute("INSERT INTO _screen_country SELECT unnest(?::VARCHAR[]), unnest(range(?))::SMALLINT",
-                [names, len(names)])
-    arrays = con.execute(
-        f"SELECT f.year AS y, e.idx AS e, i.idx AS i, f.code::INTEGER AS k, f.v FROM ({flows}) f "
-        "JOIN _screen_country e ON e.c = f.exporter JOIN _screen_country i ON i.c = f.importer",
-        params).fetchnumpy()
-    con.execute("DROP TABLE _screen_country")
+    sorted country names), code, value; with the names and the years (min to max).
+
+    `src` has `trade_flow`'s integer keys (ISO numeric countries, integer codes): they are
+    read as they are and turned into name indices by a 1000-entry lookup table.
+    """
+    codes = country_codes(con)
+    names = sorted(codes)
+    lut = np.full(1000, -1, dtype=np.int16)  # ISO 3166-1 numeric codes have 3 digits
+    lut[[codes[n] for n in names]] = np.arange(len(names))
+    where, params = replace(sel, code=None, country=None).where()
+    if sel.code is not None:
+        prefixes = [sel.code] if isinstance(sel.code, str) else list(sel.code)
+        where += " AND (" + " OR ".join("starts_with(lpad(code::VARCHAR, 6, '0'), ?)" for _ in prefixes) + ")"
+        params += prefixes
+    if sel.country is not None:
+        wanted = [sel.country] if isinstance(sel.country, str) else list(sel.country)
+        where += f" AND importer IN ({', '.join(str(codes.get(c, -1)) for c in wanted)})"
+    arrays = con.execute(f'SELECT year AS y, exporter AS e, importer AS i, code AS k, "{sel.measure}" AS v '
+                         f"FROM {src} WHERE {where}", params).fetchnumpy()
     a = {k: np.asarray(v) for k, v in arrays.items()}
+    a["e"], a["i"] = lut[a["e"]], lut[a["i"]]
+    if len(a["e"]) and min(a["e"].min(), a["i"].min()) < 0:
+        raise ChokepointError("trade_flow has a country code missing from the country table")
     lo = int(a["y"].min()) if len(a["y"]) else 0
     a["y"] = a["y"] - lo
     return a, names, list(range(lo, lo + int(a["y"].max()) + 1)) if len(a["y"]) else []
