@@ -21,9 +21,6 @@ class Setting:
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in [
     Setting("db", "chokepoint.duckdb", "Path of the DuckDB store file."),
-    Setting("solver", "highs", "LP solver used by linopy for the 'lp' engine."),
-    Setting("seed", "20250404", "Default random seed for Monte Carlo and generated data."),
-    Setting("backend", "local", "Where batches run: 'local' (process pool) or 'ray'."),
     Setting("country", "KOR", "Default focal country (ISO3) for commands that take --country."),
 ]}
 
