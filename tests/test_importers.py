@@ -4,6 +4,7 @@ from __future__ import annotations
 import gzip
 import zipfile
 
+import duckdb
 import pytest
 
 from chokepoint.errors import BadInput, BadInputs
@@ -232,3 +233,35 @@ def test_comtrade_missing_column_names_it(store, tmp_path):
         import_comtrade(store, path)
     assert info.value.line == 1 and info.value.field in ("reporterCode", "partnerISO", "flowCode",
                                                          "cmdCode", "primaryValue", "partnerCode")
+
+
+def _text_layout_store(path, rows) -> None:
+    """A store whose trade_flow has the text keys of the layout before migration 13."""
+    with Store(path) as s:
+        s.con.execute("DROP TABLE trade_flow")
+        s.con.execute("CREATE TABLE trade_flow (year INTEGER, exporter VARCHAR, importer VARCHAR, "
+                      "code VARCHAR, value_usd DOUBLE, quantity_t DOUBLE, basis VARCHAR, dataset VARCHAR)")
+        s.con.executemany("INSERT INTO trade_flow VALUES (?, ?, ?, ?, ?, NULL, 'reconciled', 'D')", rows)
+        s.con.execute("DELETE FROM schema_migrations WHERE version = 13")
+
+
+def test_migration_13_converts_text_keys_and_keeps_every_row(tmp_path):
+    rows = [(2022, "CHN", "KOR", "284690", 600.0), (2022, "TWN", "KOR", "010121", 5.0),
+            (2021, "KOR", "USA", "850511", 7.5)]
+    _text_layout_store(tmp_path / "old.duckdb", rows)
+    with Store(tmp_path / "old.duckdb") as s:
+        types = dict(s.con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                                   "WHERE table_name = 'trade_flow'").fetchall())
+        assert (types["exporter"], types["importer"], types["code"]) == ("INTEGER",) * 3
+        assert s.con.execute("SELECT exporter, code FROM trade_flow WHERE importer = 840").fetchall() == [(410, 850511)]
+        back = s.df(f"SELECT year, exporter, importer, code, value_usd FROM {flows(s)} ORDER BY ALL")
+    assert [tuple(r) for r in back.itertuples(index=False)] == sorted(rows)
+
+
+def test_migration_13_refuses_unknown_countries_and_leaves_the_store(tmp_path):
+    _text_layout_store(tmp_path / "old.duckdb", [(2022, "XXX", "KOR", "284690", 1.0)])
+    with pytest.raises(ValueError, match="XXX"):
+        Store(tmp_path / "old.duckdb")
+    con = duckdb.connect(str(tmp_path / "old.duckdb"), read_only=True)
+    assert con.execute("SELECT exporter FROM trade_flow").fetchall() == [("XXX",)]
+    con.close()
