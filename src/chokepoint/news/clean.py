@@ -55,6 +55,7 @@ class CleanResult:
 
     text: str
     removed: Counter = field(default_factory=Counter)
+    dateline: str | None = None  # the first dateline's place ("SEOUL"): the article's home
 
 
 def rule_hit(line: str) -> re.Match | None:
@@ -76,6 +77,7 @@ def clean(text: str) -> CleanResult:
     removed: Counter = Counter()
     kept: list[str] = []
     seen: set[str] = set()
+    place: str | None = None
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     for i, raw in enumerate(lines):
         line = raw.strip()
@@ -97,5 +99,6 @@ def clean(text: str) -> CleanResult:
         stripped = DATELINE.sub("", line)
         if stripped != line:
             removed["dateline"] += 1
+            place = place or line[:len(line) - len(stripped)].strip(" —–-&mdash;").split(",")[0].strip()
         kept.append(stripped)
-    return CleanResult("\n".join(kept).strip(), removed)
+    return CleanResult("\n".join(kept).strip(), removed, place)

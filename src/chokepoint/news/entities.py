@@ -11,6 +11,7 @@ from importlib import resources
 import pandas as pd
 
 from chokepoint import countries
+from chokepoint.news import offices
 
 # kinds whose mentions stand for their country (the actor is then an ISO3 code)
 COUNTRY_KINDS = {"government", "person", "place", "country"}
@@ -50,7 +51,10 @@ class Gazetteer:
             value = iso3 if row.kind in COUNTRY_KINDS and iso3 else row.name
             for form in [row.name, *[a for a in str(row.aliases).split("|") if a]]:
                 self.forms[form.strip()] = (value, row.kind, iso3)
-        self._entity_re = _alternation(self.forms, flags=0)
+        # offices' cue words ride on the same scan; a listed form of the same spelling wins
+        self.cues = {w: k for w, k in offices.CUES.items() if w not in self.forms}
+        self._entity_re = _alternation({**self.forms, **self.cues}, flags=0)
+        self.people = offices.surnames(self.forms)
         self.terms: dict[str, tuple[str, str]] = {}
         for row in terms.fillna("").itertuples(index=False):
             self.terms[row.term if row.term != row.term.lower() else row.term.lower()] = (row.canonical, row.kind)
@@ -64,12 +68,21 @@ class Gazetteer:
     def bundled(cls) -> Gazetteer:
         return _bundled_gazetteer()
 
-    def entities(self, text: str) -> list[Entity]:
-        """Every linked mention in order (media and think tanks included, flagged by kind)."""
-        out = []
+    def entities(self, text: str, home: str | None = None,
+                 short_forms: dict[str, str] | None = None) -> list[Entity]:
+        """Every linked mention in order (media and think tanks included, flagged by kind), plus
+        unlisted organisations and offices (`home`: the country an office without one belongs to)."""
+        out, cues = [], set()
         for m in self._entity_re.finditer(text):
-            value, kind, iso3 = self.forms[m.group(1)]
+            form = m.group(1)
+            if form in self.cues:
+                cues.add(self.cues[form])
+                continue
+            value, kind, iso3 = self.forms[form]
             out.append(Entity(value, kind, iso3, m.start(1), m.end(1)))
+        extra = offices.mentions(text, [(e.start, e.end) for e in out], cues, home, self.people, short_forms)
+        if extra:
+            out = sorted(out + [Entity(*x) for x in extra], key=lambda e: e.start)
         return out
 
     def terms_in(self, text: str) -> tuple[list[str], list[str]]:

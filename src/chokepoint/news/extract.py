@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from chokepoint.news import amounts, dates, sentences
+from chokepoint.news import amounts, dates, offices, sentences
 from chokepoint.news.entities import COUNTRY_KINDS, PASSIVE_KINDS, Entity, Gazetteer
 from chokepoint.news.events import Event, merge, tilt
 
@@ -16,7 +16,7 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
     ("EXPORT_EASING", r"\b(?:resum\w+ (?:[\w-]+ ){0,3}exports?|lift\w* (?:its |the )?(?:export )?"
                       r"(?:ban|restrictions|controls|curbs)|lifted export|suspend\w* (?:its |the )?"
                       r"(?:export )?ban|eas\w* (?:its |the )?(?:\w+ )?(?:ban|export controls|restrictions)|"
-                      r"waiver|exempt\w*|approv\w* export licen[cs]es)"),
+                      r"waiver|exempt\w*|(?:approv|grant|issu)\w* (?:[\w-]+ ){0,2}export licen[cs]es)"),
     ("EXPORT_CONTROL", r"\b(?:export controls?|export (?:ban|curbs|restrictions|licensing|quotas?)|"
                        r"ban\w* (?:all )?(?:the )?exports?|restrict\w* (?:the )?exports?|halt\w* exports|"
                        r"entity list)"),
@@ -25,16 +25,19 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
                  r"missile (?:test|launch)|test of (?:[\w-]+ ){0,3}missile|warships|troops)\b"),
     ("ALLIANCE", r"\b(?:join(?:s|ed|ing)? (?:the |a |an )?(?:[\w-]+ ){0,4}(?:alliance|partnership|bloc|"
                  r"pact|club|framework|coalition|initiative)|(?:launch|form)\w* (?:[\w-]+ ){0,4}dialogue)\b"),
-    ("TALKS", r"\b(?:talks|summit|met with|meeting|negotiations?|negotiat\w+)\b"),
+    ("TALKS", r"\b(?:talks|summit|met with|meet(?:s|ing)?|negotiations?|negotiat\w+)\b"),
     ("DEAL", r"\b(?:sign(?:s|ed|ing)?|agreement|deals?|memorandum of understanding|MoU|pact|"
              r"agreed to (?:buy|purchase|supply|sell))\b"),
-    ("INVEST", r"\b(?:invest(?:s|ed|ing)?|stake in|acquir\w+)\b"),
+    ("INVEST", r"\b(?:invest(?:s|ed|ing)?|stake in|acquir\w+|"
+               r"(?:contribut|commit)\w* (?:[\w$€¥£.,-]+ ){0,6}(?:in equity|equity stake|stake))\b"),
     ("SHIPMENT", r"\b(?:shipp\w+|shipments?|cargo(?:es)?|deliver\w*)\b"),
     ("POLICY", r"\b(?:strategy|stockpil\w*|reserve project|loan budget|subsid\w+|designat\w+|"
-               r"allocat\w+|public funds|(?:rais\w+|set) (?:its |the )?target|tax credits?)\b"),
+               r"allocat\w+|public funds|(?:rais\w+|set) (?:its |the )?target|tax credits?|"
+               r"select\w* (?:[\w-]+ ){0,3}strategic projects|(?:adopt|unveil|pass)\w* (?:[\w-]+ ){0,4}"
+               r"(?:act|plan|strategy|law|roadmap))\b"),
     ("STATEMENT", r"\b(?:oppos\w+|condemn\w*|rebuke|accus\w+|criticis\w+|criticiz\w+|welcom\w+|"
                   r"reject\w*|urg\w+|acknowledg\w+|stated|statement|asked \w+ to|den(?:y|ied|ies)|"
-                  r"pledg\w+|vow\w*|willing to|did not accept)\b"),
+                  r"pledg\w+|vow\w*|willing to|did not accept|protest(?:s|ed)?|demanded|demands that)\b"),
 ]}
 # all triggers in one pattern: one scan per sentence instead of one per type. Every trigger starts
 # with \b and a word character, so that check is hoisted in front of the alternation: `re` then
@@ -42,13 +45,18 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
 assert all(rx.pattern.startswith(r"\b") for rx in TRIGGERS.values())
 ANY_TRIGGER = re.compile(r"\b(?=\w)(?:" + "|".join(f"(?P<{t}>{rx.pattern[2:]})" for t, rx in TRIGGERS.items())
                          + ")", _I)
-HOSTILE_WORDS = re.compile(r"oppos|condemn|rebuke|accus|critic|reject|den[yi]|not accept", _I)
+HOSTILE_WORDS = re.compile(r"oppos|condemn|rebuke|accus|critic|reject|den[yi]|not accept|protest|demand", _I)
 SPECULATION = re.compile(r"\b(?:could|may|might|likely|unlikely|reportedly|expected|expects?|"
                          r"projected|project (?:should|to)|forecast\w*|consider\w*|weigh\w*|mull\w*|"
                          r"propos\w+|rumou?r\w*|claimed|if|whether|possibly|potential(?:ly)?|aims? to|"
                          r"hope[sd]?|analysts? (?:say|said|suggest|expect)|"
                          r"experts? (?:say|said|suggest|expect)|people familiar)\b", _I)
 WOULD = re.compile(r"\bwould\b", _I)
+# background, not news: a clause opened by "when"/"since"/"after", a relative clause ("most of
+# which is shipped"), or one dated to an earlier period ("since 2010", "after ... in 2019")
+BACKGROUND = re.compile(r"^\W*(?:when|since|after|once)\b|\bsince (?:early |late |mid-)?(?:19|20)\d\d\b|"
+                        r"\bafter\b[^,;]*\bin (?:19|20)\d\d\b", _I)
+RELATIVE_LEAD = re.compile(r"\b(?:which|who|whom|whose)\s*$", _I)
 # "X said it would ..." announces; "officials said the deal would help" predicts
 ANNOUNCED = re.compile(r"\b(?:said|says|stated|announced)\b[^,;]*?\b(?:it|they|he|she|we)\b[^,;]{0,60}?"
                        r"\bwould\b", _I)
@@ -103,7 +111,7 @@ def find_trigger(s: str) -> Trigger | None:
     for type_ in TRIGGERS:
         for m in (m for t, m in found if t == type_):
             a, b = _clause(s, m.start(), m.end())
-            if _speculative(s[:b]):
+            if _speculative(s[:b]) or BACKGROUND.search(s[a:b]) or RELATIVE_LEAD.search(s[:a]):
                 continue
             if type_ != "STATEMENT" and NEGATION.search(s[:b]):
                 continue
@@ -174,16 +182,23 @@ def _amount(type_: str, s: str) -> amounts.Amount | None:
     return None
 
 
-def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer) -> list[Event]:
+def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
+            dateline: str | None = None) -> list[Event]:
     """Events asserted in a cleaned article, merged within the document. Lines without
-    sentence punctuation (headlines, subheads) restate the body and are skipped."""
+    sentence punctuation (headlines, subheads) restate the body and are skipped; the dateline's
+    place (removed by cleaning) gives the country of offices named without one."""
     out: list[Event] = []
     prev: Entity | None = None
+    home = offices.home(dateline, gaz.forms)
+    short: dict[str, str] = {}  # "Arafura" -> "Arafura Rare Earths" once the full name was seen
     for a, b in sentences.split(text):
         s = text[a:b]
         if not SENTENCE_END.search(s):
             continue
-        heads = _heads(s, gaz.entities(s))
+        ents = gaz.entities(s, home, short)
+        short.update({e.value.split()[0]: e.value for e in ents
+                      if e.kind == "company" and e.iso3 is None and " " in e.value})
+        heads = _heads(s, ents)
         trig = find_trigger(s) if heads or (prev is not None and COREF.match(s)) else None
         ev = _event(doc_id, s, a, b, trig, heads, prev, published, gaz) if trig else None
         if ev is not None:

@@ -49,7 +49,7 @@ def process_text(doc: reader.RawDoc, gaz: Gazetteer, published: dt.date | None =
         removed.update(result.removed)
     pub = doc.published or published
     art = Article(doc.doc_id, doc.path, result.text, doc.raw_chars, doc.title, doc.outlet, pub)
-    art.events = extract(doc.doc_id, result.text, pub, gaz)
+    art.events = extract(doc.doc_id, result.text, pub, gaz, dateline=result.dateline)
     return art
 
 

@@ -1,0 +1,128 @@
+"""Mentions the gazetteer cannot list: organisations outside it (recognised by a company-like
+suffix or appositive), and governments named by an office, a seat or an administration.
+
+Written by hand: these are a few surface patterns over capitalised words; an NER model would
+add a large download and make extraction slower and non-deterministic across versions.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# seats and offices that stand for one country whatever the article's dateline (ISO3; EUN for
+# EU institutions). Capitals come from the gazetteer's aliases, not from here.
+SEATS: dict[str, str] = {
+    "White House": "USA", "Kremlin": "RUS", "Blue House": "KOR", "Zhongnanhai": "CHN",
+    "Downing Street": "GBR", "Élysée": "FRA", "Elysee": "FRA", "Chief Cabinet Secretary": "JPN",
+    "State Council": "CHN", "Commission": "EUN", "European Parliament": "EUN", "Council of the EU": "EUN",
+}
+# words that end an organisation's name ("Arafura Rare Earths", "Nordic Lithium Corp.")
+ORG_SUFFIX = (r"(?:Corp(?:oration)?\.?|Co\.|Inc\.?|Ltd\.?|Limited|plc|PLC|LLC|AG|SA|GmbH|Holdings|"
+              r"Resources|Mining|Metals|Minerals|Materials|Chemicals?|Industries|Group|Rare Earths|"
+              r"Lithium|Nickel|Graphite|Cobalt|Energy)")
+_CAP = r"[A-Z][\w&'’-]*"
+# not followed by another capitalised word: "Critical Raw Materials Act" is no company
+ORG = re.compile(rf"(?<![\w.])((?:{_CAP}\s+){{1,4}}{ORG_SUFFIX})(?![\w])(?!\s+[A-Z])")
+# an unlisted name opening a sentence as the subject of a company verb ("Kestrel said", "Kestrel
+# also signed"); plural-looking words ("Traders said") are common nouns, not names
+SUBJECT = re.compile(r"^((?:[A-Z][\w&'’-]*[^\Ws]|[A-Z]{2,})(?:\s+[A-Z][\w&'’-]*)*?)\s+(?:also\s+)?"
+                     r"(?:said|says|signed|agreed|announced|will|plans|bought|acquired|invested)\b")
+# "Kestrel, a Canadian miner," / "Kestrel, the trading house,": a name with a company appositive
+APPOSITIVE = re.compile(rf"(?<![\w.])({_CAP}(?:\s+{_CAP}){{0,2}}),\s+(?:a|an|the)\s+(?:[\w-]+\s+){{0,3}}"
+                        r"(?:company|firm|miner|producer|refiner|maker|trading house|conglomerate|"
+                        r"smelter|developer|supplier|group|startup)\b")
+# an office without a country of its own ("Industry Minister Kim") and "the X administration":
+# patterns anchored on their keyword (a leading optional group would be tried at every position);
+# the capitalised words before it are found by a look back: "Industry Minister Kim", "Biden administration"
+OFFICE = re.compile(r"\b(?:Minister|minister|Secretary|President|Premier|Chancellor)\b(?:\s+[A-Z][\w-]+){0,3}")
+ADMINISTRATION = re.compile(r"\b(?:administration|government|cabinet)\b")
+BEFORE = re.compile(r"(?:[A-Z][\w-]*\s+){1,2}$")
+_SEAT_ALT = "|".join(re.escape(s) for s in sorted(SEATS, key=len, reverse=True))
+SEAT = re.compile(rf"(?<![\w])(?:the\s+)?({_SEAT_ALT})(?![\w])")
+# whole words that gate the slower patterns, found by the gazetteer's one scan of the sentence
+# (most sentences hold none, and a second scan per pattern would cost as much as linking itself)
+CUES: dict[str, str] = {
+    **{w: "org" for w in ("Corp", "Corporation", "Co", "Inc", "Ltd", "Limited", "plc", "PLC", "LLC", "AG",
+                          "SA", "GmbH", "Holdings", "Resources", "Mining", "Metals", "Minerals", "Materials",
+                          "Chemical", "Chemicals", "Industries", "Group", "Rare Earths", "Lithium", "Nickel",
+                          "Graphite", "Cobalt", "Energy")},
+    **{w: "office" for w in ("Minister", "minister", "Secretary", "President", "Premier", "Chancellor")},
+    **{w: "admin" for w in ("administration", "government", "cabinet")},
+    **{w: "seat" for w in SEATS},
+}
+# words that start a sentence but are no names, and titles that are no surnames
+_TITLES = {"President", "Premier", "Prime", "Minister", "Chairman", "Secretary", "King", "General"}
+_NOT_NAME = {"The", "A", "An", "Its", "Their", "This", "That", "These", "Those", "Separately", "Meanwhile"}
+
+
+def home(place: str | None, forms: dict) -> str | None:
+    """ISO3 of a dateline place the gazetteer knows ("SEOUL" -> KOR), else None."""
+    if not place:
+        return None
+    hit = forms.get(place) or forms.get(place.title())
+    return hit[2] if hit else None
+
+
+def surnames(forms: dict) -> dict[str, str]:
+    """First and last word of each gazetteer person's name -> ISO3 ("Biden" -> USA; family names
+    come first in East Asian order, "Wang Wentao") for "the X administration" and "X said"."""
+    out: dict[str, str] = {}
+    for form, (_, kind, iso3) in forms.items():
+        words = form.split()
+        if kind == "person" and iso3 and len(words) > 1:
+            for w in (words[0], words[-1]):
+                if w[:1].isupper() and w not in _TITLES:
+                    out.setdefault(w, iso3)
+    return out
+
+
+def mentions(s: str, taken: Iterable[tuple[int, int]], cues: set[str], home: str | None,
+             people: dict[str, str], short_forms: dict[str, str] | None = None
+             ) -> list[tuple[str, str, str | None, int, int]]:
+    """(value, kind, iso3, start, end) for unlisted organisations and offices, not overlapping `taken`;
+    `cues` are the kinds of CUES words the sentence holds."""
+    appositive = ", a " in s or ", an " in s or ", the " in s
+    subject = SUBJECT.match(s)
+    shorts = [k for k in short_forms or () if k in s]
+    if not (cues or appositive or subject or shorts):  # the common case: nothing to look for
+        return []
+    spans = list(taken)
+    out: list[tuple[str, str, str | None, int, int]] = []
+
+    def add(value: str, kind: str, iso3: str | None, a: int, b: int) -> None:
+        if all(b <= x or a >= y for x, y in spans):
+            spans.append((a, b))
+            out.append((value, kind, iso3, a, b))
+
+    for m in SEAT.finditer(s) if "seat" in cues else ():
+        add(SEATS[m.group(1)], "government", SEATS[m.group(1)], m.start(1), m.end(1))
+    for m in ADMINISTRATION.finditer(s) if "admin" in cues else ():
+        word = s[:m.start()].rstrip().rpartition(" ")[2]
+        if word in people:
+            add(people[word], "government", people[word], m.start() - len(word) - 1, m.end())
+    for rx, gate in ((ORG, "org" in cues), (APPOSITIVE, appositive)):
+        for m in rx.finditer(s) if gate else ():
+            a, name = m.start(1), m.group(1)
+            first = name.split()[0]
+            if first in _NOT_NAME:
+                rest = name[len(first):].lstrip()
+                a, name = m.end(1) - len(rest) if rx is ORG else a + len(first) + 1, rest
+            if name and (" " in name or rx is APPOSITIVE):
+                add(name, "company", None, a, a + len(name))
+    m = subject
+    words = m.group(1).split() if m else []
+    # "Wang said", "Industry Minister Ahn will": people and offices, handled below
+    if m and words[0] not in _NOT_NAME and not any(w in people or w in _TITLES for w in words):
+        add(m.group(1), "company", None, m.start(1), m.end(1))
+    for short in shorts:
+        for m in re.finditer(rf"(?<![\w.]){re.escape(short)}(?![\w])", s):
+            add(short_forms[short], "company", None, m.start(), m.end())
+    for m in OFFICE.finditer(s) if "office" in cues else ():
+        lead = BEFORE.search(s, max(0, m.start() - 40), m.start())
+        a = lead.start() if lead else m.start()
+        owned = any(0 <= a - y <= 3 for _, y in spans)  # "US Commerce Secretary", "Japan's Trade Minister"
+        known = [people[w] for w in m.group().split() if w in people]
+        iso3 = home or (known[0] if known else None)  # the dateline beats a shared surname
+        if iso3 and not owned:
+            add(iso3, "person", iso3, a, m.end())
+    return out
