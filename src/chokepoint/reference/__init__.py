@@ -6,7 +6,7 @@ import pandas as pd
 from chokepoint import countries
 from chokepoint.errors import BadInput
 from chokepoint.reference.loader import TableFile, bundled_files, user_file, validate
-from chokepoint.schema import TABLES, Table
+from chokepoint.schema import SQL_TYPES, TABLES, Table
 from chokepoint.store import Store
 
 COUNTRY_SOURCE = "COUNTRY_CONVERTER"
@@ -17,8 +17,6 @@ def insert(store: Store, table: Table, df: pd.DataFrame) -> None:
     """Append a validated frame to a table, casting each column to its declared type."""
     if df.empty:
         return
-    from chokepoint.schema import SQL_TYPES
-
     casts = ", ".join(f'CAST("{c.name}" AS {SQL_TYPES[c.type]})' for c in table.columns)
     store.con.register("_incoming", df)
     try:

@@ -49,7 +49,7 @@ def bundled_files() -> list[TableFile]:
 
 def table_for(path: Path, explicit: str | None = None) -> Table:
     """Which table a user file feeds: named explicitly, or by its file name's prefix."""
-    loadable = [t for t in LOAD_ORDER]
+    loadable = LOAD_ORDER
     if explicit:
         if explicit not in loadable:
             raise BadInput(f"unknown table '{explicit}'", file=str(path),
@@ -65,7 +65,9 @@ def table_for(path: Path, explicit: str | None = None) -> Table:
 
 def user_file(spec: str) -> TableFile:
     """A user file given as PATH or TABLE=PATH."""
-    explicit, _, raw = spec.rpartition("=") if "=" in spec and not Path(spec).exists() else ("", "", spec)
+    explicit, raw = "", spec
+    if "=" in spec and not Path(spec).exists():
+        explicit, _, raw = spec.partition("=")
     path = Path(raw)
     if not path.is_file():
         raise BadInput("file not found", file=str(path))
