@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chokepoint.news import clean, dedup, extract, sentences
+from chokepoint.news import clean, dedup, sentences, triggers
 
 FIX = Path(__file__).parent / "fixtures" / "news"
 # pieces that make the rules fire (and nearly fire), mixed with arbitrary text
@@ -69,7 +69,7 @@ def _sentences() -> list[str]:
     return out
 
 
-NAIVE_TRIGGER = re.compile("|".join(f"(?P<{t}>{rx.pattern})" for t, rx in extract.TRIGGERS.items()),
+NAIVE_TRIGGER = re.compile("|".join(f"(?P<{t}>{rx.pattern})" for t, rx in triggers.TRIGGERS.items()),
                            re.IGNORECASE)
 
 
@@ -80,7 +80,7 @@ def _triggers(rx: re.Pattern, s: str) -> list[tuple]:
 def test_hoisted_trigger_alternation_finds_the_same_matches_on_fixtures():
     found = 0
     for s in _sentences():
-        assert _triggers(extract.ANY_TRIGGER, s) == _triggers(NAIVE_TRIGGER, s)
+        assert _triggers(triggers.ANY_TRIGGER, s) == _triggers(NAIVE_TRIGGER, s)
         found += bool(_triggers(NAIVE_TRIGGER, s))
     assert found > 20
 
@@ -88,7 +88,7 @@ def test_hoisted_trigger_alternation_finds_the_same_matches_on_fixtures():
 @settings(max_examples=300, deadline=None)
 @given(lines)
 def test_hoisted_trigger_alternation_finds_the_same_matches(s):
-    assert _triggers(extract.ANY_TRIGGER, s) == _triggers(NAIVE_TRIGGER, s)
+    assert _triggers(triggers.ANY_TRIGGER, s) == _triggers(NAIVE_TRIGGER, s)
 
 
 texts = st.lists(st.one_of(st.text(max_size=80), st.lists(st.sampled_from(

@@ -5,17 +5,37 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-SCALE = r"(?:\s*(?P<scale>thousand|million|billion|trillion|bn|mn|tn|m|b|k)\b)?"
+# number words count only before a scale or "percent" ("two billion won", "five percent")
+WORD_NUMBERS = {w: float(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty".split())}
+WORD_NUMBERS.update({"a": 1.0, "thirty": 30.0, "forty": 40.0, "fifty": 50.0, "sixty": 60.0, "seventy": 70.0,
+                     "eighty": 80.0, "ninety": 90.0, "hundred": 100.0})
+_WORDS = "|".join(sorted(WORD_NUMBERS, key=len, reverse=True))
+NUM = (r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|"
+       rf"(?:{_WORDS})(?=[\s-](?:hundred |thousand|million|billion|trillion|percent|per cent)))")
+SCALE = r"(?:[\s-]*(?P<scale>thousand|million|billion|trillion|crore|lakh|bn|mn|tn|m|b|k)\b)?"
 SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "billion": 1e9,
-          "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12}
+          "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12, "crore": 1e7, "lakh": 1e5}
+# ISO 4217 codes written before an amount ("MYR 1.5 billion", "CHF 40m")
+ISO_CODES = ("USD EUR GBP JPY CNY KRW AUD CAD CHF HKD SGD NZD TWD INR IDR MYR THB VND PHP BRL MXN CLP "
+             "PEN ARS ZAR NGN KZT MNT RUB TRY SAR AED PLN HUF CZK SEK NOK DKK ILS EGP MAD").split()
 # currency as written -> ISO code
-CURRENCY_PREFIX = {"USD": "USD", "US$": "USD", "$": "USD", "€": "EUR", "EUR": "EUR", "£": "GBP",
-                   "GBP": "GBP", "¥": "JPY", "JPY": "JPY", "CNY": "CNY", "RMB": "CNY", "KRW": "KRW",
-                   "₩": "KRW", "AUD": "AUD", "A$": "AUD", "AU$": "AUD", "C$": "CAD", "CAD": "CAD"}
+CURRENCY_PREFIX = {**{c: c for c in ISO_CODES},
+                   "US$": "USD", "$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "RMB": "CNY", "₩": "KRW",
+                   "A$": "AUD", "AU$": "AUD", "C$": "CAD", "HK$": "HKD", "S$": "SGD", "NZ$": "NZD",
+                   "NT$": "TWD", "R$": "BRL", "₹": "INR", "Rs.": "INR", "Rs": "INR", "RM": "MYR", "Rp": "IDR",
+                   "₱": "PHP", "₽": "RUB", "₺": "TRY", "₫": "VND"}
 CURRENCY_SUFFIX = {"won": "KRW", "yuan": "CNY", "renminbi": "CNY", "yen": "JPY", "euro": "EUR",
                    "euros": "EUR", "dollars": "USD", "us dollars": "USD", "pounds": "GBP",
-                   "australian dollars": "AUD", "rupees": "INR"}
+                   "australian dollars": "AUD", "canadian dollars": "CAD", "hong kong dollars": "HKD",
+                   "singapore dollars": "SGD", "taiwan dollars": "TWD", "new taiwan dollars": "TWD",
+                   "rupees": "INR", "rupee": "INR", "ringgit": "MYR", "rupiah": "IDR", "baht": "THB",
+                   "dong": "VND", "rand": "ZAR", "reais": "BRL", "swiss francs": "CHF",
+                   "chilean pesos": "CLP", "mexican pesos": "MXN", "philippine pesos": "PHP",
+                   "roubles": "RUB", "rubles": "RUB", "tenge": "KZT", "tugriks": "MNT", "lira": "TRY",
+                   "riyals": "SAR", "dirhams": "AED", "zloty": "PLN", "forint": "HUF", "naira": "NGN",
+                   "swedish kronor": "SEK", "norwegian kroner": "NOK", "danish kroner": "DKK"}
 MASS = {"tonnes": ("t", 1.0), "tons": ("t", 1.0), "metric tons": ("t", 1.0), "tonne": ("t", 1.0),
         "t": ("t", 1.0), "kt": ("t", 1e3), "kilotonnes": ("t", 1e3), "kg": ("t", 1e-3)}
 
@@ -24,7 +44,7 @@ def _alt(keys) -> str:
     return "|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True))
 
 
-_PREFIX = re.compile(rf"(?<![\w$])(?P<cur>{_alt(CURRENCY_PREFIX)})\s?{NUM}{SCALE}")
+_PREFIX = re.compile(rf"(?<![\w$])(?P<cur>{_alt(CURRENCY_PREFIX)})\s?(?=\d){NUM}{SCALE}")
 _SUFFIX = re.compile(rf"(?<![\w.,]){NUM}{SCALE}\s+(?P<cur>{_alt(CURRENCY_SUFFIX)})\b", re.I)
 _PERCENT = re.compile(rf"(?<![\w.,-]){NUM}\s?(?:%|percent\b|per cent\b)")
 _MASS = re.compile(rf"(?<![\w.,]){NUM}{SCALE}\s+(?P<mu>{_alt(MASS)})\b")
@@ -42,7 +62,8 @@ class Amount:
 
 
 def _number(m: re.Match) -> float:
-    value = float(m.group("num").replace(",", ""))
+    num = m.group("num").lower()
+    value = WORD_NUMBERS[num] if num in WORD_NUMBERS else float(num.replace(",", ""))
     scale = (m.groupdict().get("scale") or "").lower()
     return value * SCALES.get(scale, 1.0)
 
@@ -59,8 +80,7 @@ def find(text: str) -> list[Amount]:
         unit, factor = MASS[m.group("mu")]
         found.append(Amount(_number(m) * factor, unit, "mass", m.start(), m.end()))
     for m in _PERCENT.finditer(text):
-        found.append(Amount(float(m.group("num").replace(",", "")), "percent", "percent",
-                            m.start(), m.end()))
+        found.append(Amount(_number(m), "percent", "percent", m.start(), m.end()))
     found.sort(key=lambda a: (a.start, a.kind != "money"))
     out: list[Amount] = []
     for a in found:

@@ -2,8 +2,8 @@
 
 Written by hand rather than with dateparser's `search_dates`: news needs a fixed reading of
 "on Monday" (the latest Monday on or before publication) and of period words ("earlier
-this week" -> the Monday of that week, "earlier this month" -> the 1st), and the registry
-below is what the gold annotations assume (benchmarks/gold/README.md).
+this week" -> the Monday of that week, "earlier this month" -> the 1st, "next week" -> the
+next Monday), and the registry below is what the gold annotations assume (benchmarks/gold/README.md).
 """
 from __future__ import annotations
 
@@ -64,10 +64,8 @@ def _month_start(months_back: int) -> Resolver:
     def resolve(m: re.Match, pub: dt.date | None) -> dt.date | None:
         if pub is None:
             return None
-        y, mo = pub.year, pub.month - months_back
-        while mo < 1:
-            y, mo = y - 1, mo + 12
-        return dt.date(y, mo, 1)
+        y, mo = divmod(pub.year * 12 + pub.month - 1 - months_back, 12)
+        return dt.date(y, mo + 1, 1)
     return resolve
 
 
@@ -93,8 +91,10 @@ PATTERNS: list[tuple[re.Pattern, Resolver]] = [(re.compile(p, re.I), r) for p, r
     (rf"\b(?:on|last|this past)\s+{_WD}\b", _weekday),
     (r"\b(?:earlier|later)? ?(?:this|in the) week\b", _week_start(0)),
     (r"\blast week\b", _week_start(1)),
-    (r"\b(?:earlier )?this month\b", _month_start(0)),
+    (r"\bnext week\b", _week_start(-1)),
+    (r"\b(?:earlier |later )?this month\b", _month_start(0)),
     (r"\blast month\b", _month_start(1)),
+    (r"\bnext month\b", _month_start(-1)),
     (r"\b(?P<n>\d{1,2}) days ago\b", _days_ago),
 ]]
 

@@ -17,6 +17,26 @@ from chokepoint.news import offices
 COUNTRY_KINDS = {"government", "person", "place", "country"}
 # kinds never taken as actor or target (they report or comment, they do not act)
 PASSIVE_KINDS = {"media", "think_tank"}
+# a country's name inside a sea, strait or similar feature ("South China Sea", "Sea of Japan")
+FEATURE_AFTER = re.compile(r"\s+(?:Sea|Strait|Straits|Ocean|Gulf|Basin|Channel|Current)\b")
+FEATURE_WORDS = ("Sea", "Strait", "Ocean", "Gulf", "Basin", "Channel", "Current", "Bay")
+FEATURE_BEFORE = re.compile(r"(?:\b(?:Sea|Gulf|Bay|Strait|Straits) of\s+|\b(?:South|East|North|West)\s+)$")
+# "Vietnam's state-owned Vinacomin", "Japan's Sumitomo": an unlisted organisation named right after a
+# country's possessive (its home); office, body and place words make it something else
+POSSESSED = re.compile(r"['’]s\s+(?:(?!(?:in|at|on|to|of|for|and|or|with|from|by|the|a|an|is|was|has|had|will|"
+                       r"said|says|new|own)\b)[a-z][\w-]*\s+){0,3}((?:[A-Z][\w&’-]*)(?:\s+(?:&\s+)?[A-Z][\w&’-]*){0,3})"
+                       r"(?![\w'’])(?!\s+(?:of|for)\b)")
+NOT_ORG_WORDS = {"Ministry", "Minister", "Department", "Commission", "Commissioner", "Council", "Assembly",
+                 "Parliament", "Congress", "Senate", "Office", "Bureau", "Agency", "President", "Prime",
+                 "Premier", "Foreign", "Trade", "Industry", "Finance", "Commerce", "Economy", "Energy",
+                 "Defence", "Defense", "Customs", "State", "Central", "National", "Supreme", "Embassy",
+                 "Navy", "Army", "Air", "Coast", "Government", "Cabinet", "Treasury", "Federal", "Northern",
+                 "Southern", "Eastern", "Western", "Territory", "Province", "Region", "Sea", "Strait",
+                 "Secretary", "Chancellor", "Vice", "Deputy", "Chief", "Ambassador", "Governor", "King",
+                 "Queen", "Crown", "Prince", "Constitutional", "Court", "Reserve", "Bank", "Belt", "Road",
+                 "Special", "Economic", "Free", "Zone", "Act", "Law", "Plan", "Strategy", "Initiative",
+                 "January", "February", "March", "April", "May", "June", "July", "August", "September",
+                 "October", "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday"}
 
 
 @dataclass(frozen=True)
@@ -73,15 +93,27 @@ class Gazetteer:
         """Every linked mention in order (media and think tanks included, flagged by kind), plus
         unlisted organisations and offices (`home`: the country an office without one belongs to)."""
         out, cues = [], set()
+        # literal test first: a regex per country mention would cost more than the rare feature saves
+        features = any(w in text for w in FEATURE_WORDS)
         for m in self._entity_re.finditer(text):
             form = m.group(1)
             if form in self.cues:
                 cues.add(self.cues[form])
                 continue
             value, kind, iso3 = self.forms[form]
+            if features and kind in COUNTRY_KINDS and (FEATURE_AFTER.match(text, m.end(1))
+                                          or FEATURE_BEFORE.search(text, max(0, m.start(1) - 12), m.start(1))):
+                continue
             out.append(Entity(value, kind, iso3, m.start(1), m.end(1)))
-        extra = offices.mentions(text, [(e.start, e.end) for e in out], cues, home, self.people, short_forms)
+        owned = _possessed(text, out)
+        if owned:
+            out = sorted(out + owned, key=lambda e: e.start)
+        weak = [(e.start, e.end) for e in out if e.kind in COUNTRY_KINDS]
+        extra = offices.mentions(text, [(e.start, e.end) for e in out], cues, home, self.people, short_forms,
+                                 weak)
         if extra:
+            names = [(x[3], x[4]) for x in extra if x[1] == "company"]
+            out = [e for e in out if not any(a <= e.start and e.end <= b for a, b in names)]
             out = sorted(out + [Entity(*x) for x in extra], key=lambda e: e.start)
         return out
 
@@ -97,6 +129,23 @@ class Gazetteer:
                 found.setdefault(canon, kind)
         return ([c for c, k in found.items() if k == "commodity"],
                 [c for c, k in found.items() if k == "sector"])
+
+
+def _possessed(text: str, found: list[Entity]) -> list[Entity]:
+    """Unlisted organisations named after a country's possessive, with that country as home."""
+    if ("'s " not in text and "’s " not in text) or not any(e.kind in COUNTRY_KINDS for e in found):
+        return []
+    out = []
+    for e in found:
+        if e.kind not in COUNTRY_KINDS or text[e.end:e.end + 1] not in "'’":
+            continue
+        m = POSSESSED.match(text, e.end)
+        if m is None or any(w in NOT_ORG_WORDS for w in m.group(1).replace("&", " ").split()):
+            continue
+        a, b = m.span(1)
+        if all(b <= x.start or a >= x.end for x in found):
+            out.append(Entity(m.group(1), "company", e.iso3, a, b))
+    return out
 
 
 def _trie_regex(forms) -> str:
@@ -124,7 +173,8 @@ def _trie_regex(forms) -> str:
 def _alternation(forms, flags: int) -> re.Pattern | None:
     if not forms:
         return None
-    return re.compile(rf"(?<![\w.])({_trie_regex(forms)})(?![\w])", flags)
+    # not before "$": "US$" and "C$" are currencies
+    return re.compile(rf"(?<![\w.])({_trie_regex(forms)})(?![\w$])", flags)
 
 
 @functools.lru_cache(maxsize=1)

@@ -4,66 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 
 from chokepoint.news import amounts, dates, offices, sentences
 from chokepoint.news.entities import COUNTRY_KINDS, PASSIVE_KINDS, Entity, Gazetteer
 from chokepoint.news.events import Event, merge, tilt
+from chokepoint.news.triggers import (COREF, HOSTILE_WORDS, ORG_COREF, PLURAL_COREF, Trigger, find_trigger,
+                                      restates)
 
 _I = re.IGNORECASE
-# event type -> trigger pattern; checked in this order, the first unfiltered match wins
-TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
-    ("EXPORT_EASING", r"\b(?:resum\w+ (?:[\w-]+ ){0,3}exports?|lift\w* (?:its |the )?(?:export )?"
-                      r"(?:ban|restrictions|controls|curbs)|lifted export|suspend\w* (?:its |the )?"
-                      r"(?:export )?ban|eas\w* (?:its |the )?(?:\w+ )?(?:ban|export controls|restrictions)|"
-                      r"waiver|exempt\w*|(?:approv|grant|issu)\w* (?:[\w-]+ ){0,2}export licen[cs]es)"),
-    ("EXPORT_CONTROL", r"\b(?:export controls?|export (?:ban|curbs|restrictions|licensing|quotas?)|"
-                       r"ban\w* (?:all )?(?:the )?exports?|restrict\w* (?:the )?exports?|halt\w* exports|"
-                       r"entity list)"),
-    ("TARIFF", r"\b(?:impos\w*|slap\w*|levi\w*|rais\w*) (?:[\w-]+ ){0,4}(?:tariffs?|duty|duties)\b"),
-    ("MILITARY", r"\b(?:drills?|(?:military |joint |naval )?exercises?|fired (?:[\w-]+ ){0,3}missiles?|"
-                 r"missile (?:test|launch)|test of (?:[\w-]+ ){0,3}missile|warships|troops)\b"),
-    ("ALLIANCE", r"\b(?:join(?:s|ed|ing)? (?:the |a |an )?(?:[\w-]+ ){0,4}(?:alliance|partnership|bloc|"
-                 r"pact|club|framework|coalition|initiative)|(?:launch|form)\w* (?:[\w-]+ ){0,4}dialogue)\b"),
-    ("TALKS", r"\b(?:talks|summit|met with|meet(?:s|ing)?|negotiations?|negotiat\w+)\b"),
-    ("DEAL", r"\b(?:sign(?:s|ed|ing)?|agreement|deals?|memorandum of understanding|MoU|pact|"
-             r"agreed to (?:buy|purchase|supply|sell))\b"),
-    ("INVEST", r"\b(?:invest(?:s|ed|ing)?|stake in|acquir\w+|"
-               r"(?:contribut|commit)\w* (?:[\w$€¥£.,-]+ ){0,6}(?:in equity|equity stake|stake))\b"),
-    ("SHIPMENT", r"\b(?:shipp\w+|shipments?|cargo(?:es)?|deliver\w*)\b"),
-    ("POLICY", r"\b(?:strategy|stockpil\w*|reserve project|loan budget|subsid\w+|designat\w+|"
-               r"allocat\w+|public funds|(?:rais\w+|set) (?:its |the )?target|tax credits?|"
-               r"select\w* (?:[\w-]+ ){0,3}strategic projects|(?:adopt|unveil|pass)\w* (?:[\w-]+ ){0,4}"
-               r"(?:act|plan|strategy|law|roadmap))\b"),
-    ("STATEMENT", r"\b(?:oppos\w+|condemn\w*|rebuke|accus\w+|criticis\w+|criticiz\w+|welcom\w+|"
-                  r"reject\w*|urg\w+|acknowledg\w+|stated|statement|asked \w+ to|den(?:y|ied|ies)|"
-                  r"pledg\w+|vow\w*|willing to|did not accept|protest(?:s|ed)?|demanded|demands that)\b"),
-]}
-# all triggers in one pattern: one scan per sentence instead of one per type. Every trigger starts
-# with \b and a word character, so that check is hoisted in front of the alternation: `re` then
-# rejects most positions at once instead of trying each branch (same matches, ~3x faster)
-assert all(rx.pattern.startswith(r"\b") for rx in TRIGGERS.values())
-ANY_TRIGGER = re.compile(r"\b(?=\w)(?:" + "|".join(f"(?P<{t}>{rx.pattern[2:]})" for t, rx in TRIGGERS.items())
-                         + ")", _I)
-HOSTILE_WORDS = re.compile(r"oppos|condemn|rebuke|accus|critic|reject|den[yi]|not accept|protest|demand", _I)
-SPECULATION = re.compile(r"\b(?:could|may|might|likely|unlikely|reportedly|expected|expects?|"
-                         r"projected|project (?:should|to)|forecast\w*|consider\w*|weigh\w*|mull\w*|"
-                         r"propos\w+|rumou?r\w*|claimed|if|whether|possibly|potential(?:ly)?|aims? to|"
-                         r"hope[sd]?|analysts? (?:say|said|suggest|expect)|"
-                         r"experts? (?:say|said|suggest|expect)|people familiar)\b", _I)
-WOULD = re.compile(r"\bwould\b", _I)
-# background, not news: a clause opened by "when"/"since"/"after", a relative clause ("most of
-# which is shipped"), or one dated to an earlier period ("since 2010", "after ... in 2019")
-BACKGROUND = re.compile(r"^\W*(?:when|since|after|once)\b|\bsince (?:early |late |mid-)?(?:19|20)\d\d\b|"
-                        r"\bafter\b[^,;]*\bin (?:19|20)\d\d\b", _I)
-RELATIVE_LEAD = re.compile(r"\b(?:which|who|whom|whose)\s*$", _I)
-# "X said it would ..." announces; "officials said the deal would help" predicts
-ANNOUNCED = re.compile(r"\b(?:said|says|stated|announced)\b[^,;]*?\b(?:it|they|he|she|we)\b[^,;]{0,60}?"
-                       r"\bwould\b", _I)
-NEGATION = re.compile(r"\b(?:not|never|no|neither|nor|without)\b|n't\b", _I)
-CLAUSE_BREAK = re.compile(r",(?!\d)|[;:—–(]|\b(?:but|while|meaning|although|though|whereas|which|as)\b")
-COREF = re.compile(r"^\W*(?:the (?:ministry|government|country|company|firm|administration|"
-                   r"two countries|group)|it|they)\b", _I)
 ORG_KINDS = {"company", "agency", "association"}
 # only governments make policy, tariffs and export rules
 GOVERNMENT_TYPES = {"POLICY", "TARIFF", "EXPORT_CONTROL", "EXPORT_EASING"}
@@ -82,41 +30,22 @@ AMOUNT_KINDS: dict[str, tuple[str, ...]] = {
     "TARIFF": ("percent", "money"), "SHIPMENT": ("mass", "money"), "INVEST": ("money",),
     "DEAL": ("money",), "POLICY": ("money",), "EXPORT_CONTROL": ("mass",),
 }
-
-
-@dataclass
-class Trigger:
-    type: str
-    start: int
-    end: int
-    clause: tuple[int, int]
-
-
-def _clause(s: str, start: int, end: int) -> tuple[int, int]:
-    a = max((m.end() for m in CLAUSE_BREAK.finditer(s, 0, start)), default=0)
-    nxt = CLAUSE_BREAK.search(s, end)
-    return a, nxt.start() if nxt else len(s)
-
-
-def _speculative(text: str) -> bool:
-    if SPECULATION.search(text):
-        return True
-    return bool(WOULD.search(text)) and not ANNOUNCED.search(text)
-
-
-def find_trigger(s: str) -> Trigger | None:
-    """The first trigger, in registry order, not hedged (a speculation marker before it or in its
-    clause) and, except for statements, not negated in its clause."""
-    found = [(m.lastgroup, m) for m in ANY_TRIGGER.finditer(s)]
-    for type_ in TRIGGERS:
-        for m in (m for t, m in found if t == type_):
-            a, b = _clause(s, m.start(), m.end())
-            if _speculative(s[:b]) or BACKGROUND.search(s[a:b]) or RELATIVE_LEAD.search(s[:a]):
-                continue
-            if type_ != "STATEMENT" and NEGATION.search(s[:b]):
-                continue
-            return Trigger(type_, m.start(), m.end(), (a, b))
-    return None
+_DET = r"\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+['’]s?\s+){0,2}$"
+SPENDING = re.compile(r"spend|earmark", _I)
+AGENT = re.compile(r"\bby\s+(?:the\s+)?$")
+# the preposition that marks each type's counterpart: shipped from A *to B*, invested *in* B, signed
+# *with* B; a candidate after it beats one that comes first (the origin, a place on the way)
+ROLE_PREP: dict[str, re.Pattern] = {t: re.compile(rf"\b(?:{p}){_DET}", _I) for t, p in [
+    ("SHIPMENT", "to|for"), ("INVEST", "in|into|to"), ("DEAL", "with|from|to"), ("TALKS", "with"),
+    ("EXPORT_CONTROL", "to|against|on"), ("EXPORT_EASING", "to|for"), ("TARIFF", "on|from|against"),
+]}
+# an object that refers back instead of naming: "opposed the decision" (the last event's actor),
+# "contribute ... to the project" (the last event's counterpart)
+BACK_TO_ACTOR = re.compile(r"^\W*(?:\w+\s+){0,3}?(?:the|this|these|those|that)\s+(?:[\w-]+\s+){0,2}"
+                           r"(?:decision|move|measures?|step|tariffs?|duties|increases?|controls|rules|"
+                           r"restrictions|ban|curbs|policy|announcement|plan)\b", _I)
+BACK_TO_TARGET = re.compile(r"\b(?:in|into|to|with|for)\s+(?:the|this)\s+(?:[\w-]+\s+){0,2}"
+                            r"(?:project|company|firm|venture|plant|refinery|mine|smelter|miner|deal)\b", _I)
 
 
 def _heads(s: str, ents: list[Entity]) -> list[Entity]:
@@ -132,10 +61,12 @@ def _heads(s: str, ents: list[Entity]) -> list[Entity]:
     return out
 
 
-def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None) -> Entity | None:
+def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
+           last_org: Entity | None = None) -> Entity | None:
     """Subject: the first entity of the trigger's clause before it
     (extended back over a list: "X, Y and Z began"); a
-    pronoun-like subject ('the ministry', 'it') takes the previous event's actor; else the
+    pronoun-like subject ('the ministry', 'it') takes the previous event's actor ('the company' the
+    last company named first in a sentence); else the
     sentence's first subject before the clause. Entities after
     a preposition are objects and skipped (extension over lists aside). A trigger in
     a leading phrase ("Under the deal, X ...") takes the next clause's first entity."""
@@ -150,6 +81,12 @@ def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None) -> E
                 break
             first = earlier.pop()
         return first
+    agent = next((e for e in heads if trig.end <= e.start < trig.clause[1]
+                  and AGENT.search(s, max(0, e.start - 12), e.start)), None)
+    if agent is not None:  # a passive trigger ("duties were imposed by Canada") names its actor after "by"
+        return agent
+    if ORG_COREF.match(s[trig.clause[0]:]) or ORG_COREF.match(s):
+        return last_org or prev
     if COREF.match(s[trig.clause[0]:]) or COREF.match(s):
         return prev
     earlier = [e for e in subjects if e.start < trig.clause[0]]
@@ -161,16 +98,33 @@ def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None) -> E
 
 
 def _target(s: str, actor: Entity, trig: Trigger, heads: list[Entity]) -> Entity | None:
-    """Counterpart: first entity after the trigger word (up to a reporting clause), else between
-    actor and trigger; never the actor itself nor (for a country or a company) its own country."""
+    """Counterpart: the first entity after the trigger word (up to a reporting clause) that follows
+    the type's role preposition, else the first after it, else one between actor and trigger; never
+    the actor itself nor (for a country or a company) its own country."""
     def ok(e: Entity) -> bool:
         return e.value != actor.value and not (e.kind in COUNTRY_KINDS and e.iso3 == actor.iso3)
 
     cut = ATTRIBUTION.search(s, trig.end)
     stop = cut.start() if cut else len(s)
     after = [e for e in heads if trig.start < e.start < stop and e is not actor and ok(e)]
+    role = ROLE_PREP.get(trig.type)
+    marked = [e for e in after if role.search(s, max(trig.start, e.start - 60), e.start)] if role else []
     between = [e for e in heads if actor.end <= e.start < trig.start and ok(e)]
-    return (after or between or [None])[0]
+    return (marked or after or between or [None])[0]
+
+
+def _referred_target(s: str, trig: Trigger, actor: Entity, last: Event | None) -> tuple[str, str | None] | None:
+    """(value, country) of a counterpart named only by reference to the previous event."""
+    if last is None:
+        return None
+    if trig.type == "STATEMENT" and BACK_TO_ACTOR.match(s[trig.end:trig.clause[1]]):
+        value, iso3 = last.actor, last.actor_country
+    elif BACK_TO_TARGET.search(s, trig.start, trig.clause[1]) and last.target is not None:
+        value, iso3 = last.target, last.target_country
+    else:
+        return None
+    same_country = actor.kind in COUNTRY_KINDS and iso3 == actor.iso3
+    return None if value == actor.value or same_country else (value, iso3)
 
 
 def _amount(type_: str, s: str) -> amounts.Amount | None:
@@ -189,6 +143,7 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
     place (removed by cleaning) gives the country of offices named without one."""
     out: list[Event] = []
     prev: Entity | None = None
+    last_org: Entity | None = None  # the last company named first in a sentence: what "the company" is
     home = offices.home(dateline, gaz.forms)
     short: dict[str, str] = {}  # "Arafura" -> "Arafura Rare Earths" once the full name was seen
     for a, b in sentences.split(text):
@@ -200,25 +155,55 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
                       if e.kind == "company" and e.iso3 is None and " " in e.value})
         heads = _heads(s, ents)
         trig = find_trigger(s) if heads or (prev is not None and COREF.match(s)) else None
-        ev = _event(doc_id, s, a, b, trig, heads, prev, published, gaz) if trig else None
+        last = out[-1] if out else None
+        ev = _event(doc_id, s, a, b, trig, heads, (prev, last_org), last, published, gaz) if trig else None
+        last_org = next((e for e in heads if e.kind in ORG_KINDS), last_org)
         if ev is not None:
             out.append(ev)
             prev = ev.extra["actor_entity"]
-        elif heads and prev is None:
+        elif trig is None and out:
+            _fill(out, s, published)
+        if ev is None and heads and prev is None:
             prev = heads[0]
     return merge(out)
 
 
-def _event(doc_id, s, a, b, trig, heads, prev, published, gaz) -> Event | None:
-    actor = _actor(s, trig, heads, prev)
+def _fill(out: list[Event], s: str, published: dt.date | None) -> None:
+    """A sentence restating an earlier event ("The deal is worth $2 billion") adds its amount and
+    date to the latest event of that type when that event lacks them."""
+    type_ = restates(s)
+    host = next((e for e in reversed(out) if e.type == type_), None)
+    if host is None:
+        return
+    amt = _amount(type_, s)
+    if host.amount is None and amt is not None:
+        host.amount, host.unit = amt.value, amt.unit
+    host.date = host.date or dates.resolve(s, published)
+
+
+def _event(doc_id, s, a, b, trig, heads, salient, last, published, gaz) -> Event | None:
+    prev, last_org = salient
+    actor = _actor(s, trig, heads, prev, last_org)
+    if actor is not None and trig.type == "POLICY" and actor.kind in ORG_KINDS \
+            and SPENDING.match(s, trig.start):
+        trig = Trigger("INVEST", trig.start, trig.end, trig.clause)  # a company spending invests
     if actor is None or (trig.type in GOVERNMENT_TYPES and actor.kind not in COUNTRY_KINDS):
         return None
-    target = _target(s, actor, trig, heads)
+    plural = PLURAL_COREF.match(s[trig.clause[0]:]) and actor is prev
+    # "the two companies signed": the counterpart is named in the clause or is the last one's
+    target = _target(s, actor, trig, [e for e in heads if e.start < trig.clause[1]] if plural else heads)
+    if trig.type == "TALKS" and target is None and actor.iso3 and any(
+            e.iso3 == actor.iso3 and e is not actor for e in heads if e.start > trig.start):
+        return None  # a meeting at home (a chairman meets his own president) is no event
+    tv, tc = (target.value, target.iso3) if target else (None, None)
+    if target is None and plural and last is not None and last.target:
+        tv, tc = last.target, last.target_country
+    elif target is None:
+        tv, tc = _referred_target(s, trig, actor, last) or (None, None)
     amt = _amount(trig.type, s)
     commodities, sectors = gaz.terms_in(s)
     hostile = trig.type == "STATEMENT" and bool(HOSTILE_WORDS.search(s[trig.start:trig.end]))
-    tc = target.iso3 if target else None
-    return Event(doc=doc_id, type=trig.type, actor=actor.value, target=target.value if target else None,
+    return Event(doc=doc_id, type=trig.type, actor=actor.value, target=tv,
                  commodities=commodities, sectors=sectors,
                  amount=amt.value if amt else None, unit=amt.unit if amt else None,
                  date=dates.resolve(s, published), tilt=tilt(trig.type, actor.iso3, tc, hostile),

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 SEATS: dict[str, str] = {
     "White House": "USA", "Kremlin": "RUS", "Blue House": "KOR", "Zhongnanhai": "CHN",
     "Downing Street": "GBR", "Élysée": "FRA", "Elysee": "FRA", "Chief Cabinet Secretary": "JPN",
-    "State Council": "CHN", "Commission": "EUN", "European Parliament": "EUN", "Council of the EU": "EUN",
+    "State Council": "CHN", "Commission": "EUN", "Commissioner": "EUN", "European Parliament": "EUN",
+    "Council of the EU": "EUN",
 }
 # words that end an organisation's name ("Arafura Rare Earths", "Nordic Lithium Corp.")
 ORG_SUFFIX = (r"(?:Corp(?:oration)?\.?|Co\.|Inc\.?|Ltd\.?|Limited|plc|PLC|LLC|AG|SA|GmbH|Holdings|"
@@ -27,10 +28,15 @@ ORG = re.compile(rf"(?<![\w.])((?:{_CAP}\s+){{1,4}}{ORG_SUFFIX})(?![\w])(?!\s+[A
 # also signed"); plural-looking words ("Traders said") are common nouns, not names
 SUBJECT = re.compile(r"^((?:[A-Z][\w&'’-]*[^\Ws]|[A-Z]{2,})(?:\s+[A-Z][\w&'’-]*)*?)\s+(?:also\s+)?"
                      r"(?:said|says|signed|agreed|announced|will|plans|bought|acquired|invested)\b")
+# legal forms that end a company's name as written but not as events carry it ("Iwatani Corp." ->
+# "Iwatani"); descriptive words (Group, Resources) stay
+LEGAL_FORM = re.compile(r"(?:,?\s+(?:Corp(?:oration)?\.?|Co\.|Inc\.?|Ltd\.?|Limited|plc|PLC|LLC|AG|SA|SE|"
+                        r"S\.A\.|GmbH|N\.?V\.?|Pty|Tbk|JSC))+$")
 # "Kestrel, a Canadian miner," / "Kestrel, the trading house,": a name with a company appositive
 APPOSITIVE = re.compile(rf"(?<![\w.])({_CAP}(?:\s+{_CAP}){{0,2}}),\s+(?:a|an|the)\s+(?:[\w-]+\s+){{0,3}}"
                         r"(?:company|firm|miner|producer|refiner|maker|trading house|conglomerate|"
-                        r"smelter|developer|supplier|group|startup)\b")
+                        r"smelter|developer|supplier|group|startup|start-up|venture|recycler|processor|"
+                        r"manufacturer|explorer|subsidiary|consortium|trader|utility|operator)\b")
 # an office without a country of its own ("Industry Minister Kim") and "the X administration":
 # patterns anchored on their keyword (a leading optional group would be tried at every position);
 # the capitalised words before it are found by a look back: "Industry Minister Kim", "Biden administration"
@@ -77,9 +83,10 @@ def surnames(forms: dict) -> dict[str, str]:
 
 
 def mentions(s: str, taken: Iterable[tuple[int, int]], cues: set[str], home: str | None,
-             people: dict[str, str], short_forms: dict[str, str] | None = None
-             ) -> list[tuple[str, str, str | None, int, int]]:
-    """(value, kind, iso3, start, end) for unlisted organisations and offices, not overlapping `taken`;
+             people: dict[str, str], short_forms: dict[str, str] | None = None,
+             weak: Iterable[tuple[int, int]] = ()) -> list[tuple[str, str, str | None, int, int]]:
+    """(value, kind, iso3, start, end) for unlisted organisations and offices, not overlapping `taken`
+    except `weak` spans (country names) inside a suffixed company name ("Khanij Bidesh India Ltd");
     `cues` are the kinds of CUES words the sentence holds."""
     appositive = ", a " in s or ", an " in s or ", the " in s
     subject = SUBJECT.match(s)
@@ -89,8 +96,12 @@ def mentions(s: str, taken: Iterable[tuple[int, int]], cues: set[str], home: str
     spans = list(taken)
     out: list[tuple[str, str, str | None, int, int]] = []
 
-    def add(value: str, kind: str, iso3: str | None, a: int, b: int) -> None:
-        if all(b <= x or a >= y for x, y in spans):
+    weak = set(weak)
+
+    def add(value: str, kind: str, iso3: str | None, a: int, b: int, swallow: bool = False) -> None:
+        if kind == "company":
+            value = LEGAL_FORM.sub("", value) or value
+        if all(b <= x or a >= y or (swallow and (x, y) in weak and a <= x and y <= b) for x, y in spans):
             spans.append((a, b))
             out.append((value, kind, iso3, a, b))
 
@@ -108,7 +119,7 @@ def mentions(s: str, taken: Iterable[tuple[int, int]], cues: set[str], home: str
                 rest = name[len(first):].lstrip()
                 a, name = m.end(1) - len(rest) if rx is ORG else a + len(first) + 1, rest
             if name and (" " in name or rx is APPOSITIVE):
-                add(name, "company", None, a, a + len(name))
+                add(name, "company", None, a, a + len(name), swallow=rx is ORG)
     m = subject
     words = m.group(1).split() if m else []
     # "Wang said", "Industry Minister Ahn will": people and offices, handled below

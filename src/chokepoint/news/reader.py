@@ -19,6 +19,18 @@ HEADER_KEYS = {"title": "title", "headline": "title", "outlet": "outlet", "sourc
                "url": "url", "author": "author", "byline": "author"}
 _HEADER = re.compile(r"^([A-Za-z]+):\s*(.*)$")
 _DATE_FORMATS = ("%Y-%m-%d", "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%Y/%m/%d")
+# a date as page furniture writes it near the top ("Published : Mar. 10, 2026 - 15:42", "Monday,
+# June 30, 2025 | 15:04 WIB", "Updated 20:41, 05-Feb-2026", "Posted : 2026.01.15", "22/10/2025")
+_MONTH = (r"(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?")
+_DATED_LINE = [re.compile(p, re.I) for p in (
+    r"\b(?P<y>(?:19|20)\d\d)[-./](?P<m>\d{1,2})[-./](?P<d>\d{1,2})\b",
+    rf"\b{_MONTH}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d\d)\b",
+    rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?[\s-]+{_MONTH}[\s,-]+(?P<y>(?:19|20)\d\d)\b",
+    r"\b(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>(?:19|20)\d\d)\b",
+)]
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep",
+                                       "oct", "nov", "dec"), 1)}
+FURNITURE_LINES = 15  # how far into the body a dated line still counts as the page's date
 
 
 @dataclass
@@ -55,6 +67,37 @@ def parse_date(value) -> dt.date | None:
         except ValueError:
             continue
     return None
+
+
+def _line_date(line: str) -> dt.date | None:
+    for rx in _DATED_LINE:
+        m = rx.search(line)
+        if m is None:
+            continue
+        month = _MONTHS[m.group("mon").lower()[:3]] if "mon" in m.groupdict() and m.group("mon") \
+            else int(m.group("m"))
+        day = int(m.group("d"))
+        if rx is _DATED_LINE[3] and month > 12 >= day:  # d/m is the default; "10/22/2025" is m/d
+            day, month = month, day
+        try:
+            return dt.date(int(m.group("y")), month, day)
+        except ValueError:
+            continue
+    return None
+
+
+def body_date(body: str) -> dt.date | None:
+    """The publication date from a short dated line among the body's first lines (page furniture,
+    not a sentence); a line saying "published" or "posted" beats an "updated" one."""
+    found: list[tuple[bool, dt.date]] = []
+    lines = [ln.strip() for ln in body.split("\n") if ln.strip()][:FURNITURE_LINES]
+    for line in lines:
+        if len(line) > 100 or line.endswith((".", "!", "?")):
+            continue
+        d = _line_date(line)
+        if d is not None:
+            found.append((not re.search(r"\bupdated\b", line, re.I), d))
+    return max(found, key=lambda f: f[0])[1] if found else None
 
 
 def expand(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:
@@ -123,7 +166,7 @@ def _from_text(doc_id: str, path: Path, text: str) -> RawDoc:
     meta, body = split_header(text)
     first = next((ln.strip() for ln in body.split("\n") if ln.strip()), None)
     return RawDoc(doc_id, str(path), body, "txt", title=meta.get("title") or first, outlet=meta.get("outlet"),
-                  published=parse_date(meta.get("published")), url=meta.get("url"),
+                  published=parse_date(meta.get("published")) or body_date(body), url=meta.get("url"),
                   raw_chars=len(text), meta=meta)
 
 

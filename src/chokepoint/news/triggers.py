@@ -1,0 +1,165 @@
+"""Event triggers and the filters that decide whether a trigger reports a new, asserted event:
+the trigger registry by type, clause boundaries, the scope of hedges and negation, background
+and topic readings, stance verbs that take an event as their object, and anaphoric restatements."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_I = re.IGNORECASE
+# event type -> trigger pattern; checked in this order, the first unfiltered match wins
+TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
+    ("EXPORT_EASING", r"\b(?:resum\w+ (?:[\w-]+ ){0,3}exports?|lift\w* (?:its |the )?(?:export )?"
+                      r"(?:ban|restrictions|controls|curbs)|lifted export|suspend\w* (?:its |the )?"
+                      r"(?:export )?ban|eas\w* (?:its |the )?(?:\w+ )?(?:ban|export controls|restrictions)|"
+                      r"waiver|exempt\w*|(?:approv|grant|issu)\w* (?:[\w-]+ ){0,2}(?:export licen[cs]es|licen[cs]es for exports)|"
+                      r"lift\w* (?:[\w-]+ ){0,3}(?:ban|restrictions|controls|curbs) on (?:[\w-]+ ){0,3}exports|"
+                      r"remov\w* (?:[\w-]+ ){0,2}licen[cs]e requirements)"),
+    ("EXPORT_CONTROL", r"\b(?:export controls?|export (?:ban|curbs|restrictions|licensing|quotas?)|"
+                       r"ban\w* (?:all )?(?:the )?exports?|restrict\w* (?:the )?exports?|halt\w* exports|"
+                       r"entity list)"),
+    ("TARIFF", r"\b(?:(?:impos\w*|slap\w*|levi\w*|rais\w*|announc\w*|introduc\w*) (?:[\w%\"“”.-]+ ){0,4}"
+               r"(?:tariffs?|duty|duties)\b|\d+(?:\.\d+)?\s?(?:%|percent) (?:[\w\"“”-]+ ){0,2}(?:tariffs?|duty|duties) on\b|"
+               r"(?:tariffs?|duty|duties)\b[^,;]{0,60}?\b(?:were|was|have been|has been|had been) imposed)"),
+    ("MILITARY", r"\b(?:drills?|(?:military |joint |naval )?exercises?|fired (?:[\w-]+ ){0,3}missiles?|"
+                 r"missile (?:test|launch)|test of (?:[\w-]+ ){0,3}missile|warships|troops)\b"),
+    ("ALLIANCE", r"\b(?:join(?:s|ed|ing)? (?:the |a |an )?(?:[\w-]+ ){0,4}(?:alliance|partnership|bloc|"
+                 r"pact|club|framework|coalition|initiative)|(?:launch|form)\w* (?:[\w-]+ ){0,6}dialogue)\b"),
+    ("TALKS", r"\b(?:talks|summit|met|meet(?:s|ing)?|negotiations?|negotiat\w+|(?:video |phone |telephone )?"
+              r"call with)\b"),
+    ("DEAL", r"\b(?:sign(?:s|ed|ing)?|agreement|deals?|memorandum of understanding|MoU|pact|"
+             r"agreed to (?:buy|purchase|supply|sell))\b"),
+    ("INVEST", r"\b(?:invest(?:s|ed|ing)?|stake in|acquir\w+|"
+               r"(?:contribut|commit)\w* (?:[\w$€¥£.,-]+ ){0,6}(?:in equity|equity stake|stake))\b"),
+    ("SHIPMENT", r"\b(?:shipp\w+|shipments?|cargo(?:es)?|deliver\w*)\b"),
+    ("POLICY", r"\b(?:strategy|stockpil\w*|reserve project|loan budget|subsid\w+|designat\w+|"
+               r"allocat\w+|public funds|(?:rais\w+|set) (?:its |the )?target|tax credits?|"
+               r"select\w* (?:[\w-]+ ){0,3}strategic projects|(?:adopt|unveil|pass)\w* (?:[\w-]+ ){0,4}"
+               r"(?:act|plan|strategy|law|roadmap)|spend\w*|earmark\w*|rais\w* (?:[\w-]+ ){0,2}(?:royalt\w+|"
+               r"levies|taxes)|(?:approv|launch|announc|unveil)\w* (?:[\w$€¥£₹.,-]+ ){0,6}(?:funding|scheme|"
+               r"package|programme|program|fund|incentives?))\b"),
+    ("STATEMENT", r"\b(?:oppos\w+|condemn\w*|rebuke|accus\w+|criticis\w+|criticiz\w+|welcom\w+|"
+                  r"reject\w*|urg\w+|acknowledg\w+|stated|statement|asked \w+ to|den(?:y|ied|ies)|"
+                  r"pledg\w+|vow\w*|willing to|did not accept|protest(?:s|ed)?|demanded|demands that|"
+                  r"(?:express|voic)\w* (?:[\w-]+ ){0,2}(?:regret|concern))\b"),
+]}
+# all triggers in one pattern: one scan per sentence instead of one per type. Every trigger starts
+# with \b and a word character, so that check is hoisted in front of the alternation: `re` then
+# rejects most positions at once instead of trying each branch (same matches, ~3x faster)
+assert all(rx.pattern.startswith(r"\b") for rx in TRIGGERS.values())
+ANY_TRIGGER = re.compile(r"\b(?=\w)(?:" + "|".join(f"(?P<{t}>{rx.pattern[2:]})" for t, rx in TRIGGERS.items())
+                         + ")", _I)
+HOSTILE_WORDS = re.compile(r"oppos|condemn|rebuke|accus|critic|reject|den[yi]|not accept|protest|demand|"
+                           r"regret|concern", _I)
+# hedges whose scope is what precedes them up to the end of the trigger's clause
+MODAL = re.compile(r"\b(?:could|may|might|likely|unlikely|expected|expects?|"
+                   r"projected|project (?:should|to)|forecast\w*|consider\w*|weigh\w*|mull\w*|"
+                   r"propos\w+|claimed|if|whether|possibly|potential(?:ly)?|aims? to|hope[sd]?)\b", _I)
+# hedges on the source: they cast doubt on the whole sentence wherever they stand
+# ("X will sign the deal next week, analysts said")
+SOURCE_HEDGE = re.compile(r"\b(?:reportedly|rumou?r\w*|(?:analysts?|experts?|observers|sources|traders) "
+                          r"(?:say|said|says|suggest\w*|expect\w*|believe\w*)|people familiar|according to "
+                          r"(?:[\w-]+ ){0,3}(?:analysts?|sources|people|reports?|media))\b", _I)
+WOULD = re.compile(r"\bwould\b", _I)
+# background, not news: a clause opened by "when"/"since"/"after", a relative clause ("most of
+# which is shipped"), or one dated to an earlier period ("since 2010", "after ... in 2019")
+BACKGROUND = re.compile(r"^\W*(?:when|since|after|once|because|following|ahead of|during|amid)\b", _I)
+# checked up to the next comma or semicolon, past the subordinator that ends the clause
+DATED = re.compile(r"^[^,;]*?(?:\bsince (?:early |late |mid-)?(?:19|20)\d\d\b|\bafter\b[^,;]*\bin (?:19|20)\d\d\b)", _I)
+RELATIVE_LEAD = re.compile(r"\b(?:which|who|whom|whose)\s*$", _I)
+# "X said it would ..." announces; "officials said the deal would help" predicts
+ANNOUNCED = re.compile(r"\b(?:said|says|stated|announced)\b[^,;]*?\b(?:it|they|he|she|we)\b[^,;]{0,60}?"
+                       r"\bwould\b", _I)
+NEGATION = re.compile(r"\b(?:not|never|no|neither|nor|without)\b|n't\b", _I)
+# clause boundaries: punctuation, coordinators, a conjoined reporting verb ("... and said the
+# duties would ...") and, zero-width so the clause keeps its opener, subordinators that start
+# background clauses in mid-sentence ("... since Beijing tightened its controls")
+CLAUSE_BREAK = re.compile(r",(?!\d)|[;:—–(]|\b(?:but|while|meaning|although|though|whereas|which|as)\b|"
+                          r"\band (?:also )?(?=(?:said|says|added|warned|told|noted|stressed)\b)|"
+                          r"(?=\b(?:since|because|when|after|once|until)\b)")
+# a trigger that is the topic of something else, not an event: the object of a topic preposition
+# ("talks on export controls", "concerns over the deal") or of an inquiry-like noun ("an
+# investigation of Chinese subsidies"); the words between are modifiers, never a verb or a date
+_MODIFIERS = (r"(?:(?!(?:to|but|that|which|it|they|will|would|has|have|had|was|is|were|are|"
+              r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b)[A-Za-z][\w'’-]*\s+){0,6}")
+TOPIC = re.compile(rf"(?:(?<!agreed )(?<!decided )\b(?:on|about|over|regarding|concerning|into|against)|"
+                   rf"\b(?:investigation|probe|inquiry|review|study|use|impact|effects?|threat|risk|"
+                   rf"fears?|concerns?|criticism|debate|wave|spectre|prospect)s? of)\s+{_MODIFIERS}$", _I)
+# stance verbs that take an event as their object: "China condemned the US tariffs" is a statement
+STANCE = re.compile(r"\b(?:oppos|condemn|rebuk|accus|criticis|criticiz|welcom|reject|protest|urg|"
+                    r"den(?:y|ied|ies)|demand|slam|denounc|asked \w+ to|(?:express|voic)\w* (?:[\w-]+ ){0,2}"
+                    r"(?:regret|concern))", _I)
+# a clause whose subject is an event already reported ("The deal is the largest ...", "The
+# investment comes as ...") describes it; it adds no new event
+_EVENT_NOUN = (r"(?:deal|agreement|accord|pact|contract|investment|acquisition|stake|shipment|cargo|talks|"
+               r"summit|meeting|plan|strategy|tariffs?|duties|controls|ban|move|decision|project|purchase)")
+RESTATEMENT = re.compile(rf"^\W*(?:the|this|that|these|those|its|their)\s+(?:[\w-]+\s+){{0,2}}{_EVENT_NOUN}\s+"
+                         r"(?:(?:is|are|was|were)\s+(?:the|a|an|its|their|one|part|worth|valued|seen|meant|"
+                         r"designed|aimed|among|also|set|expected|likely)|marks?|marked|comes?|came|"
+                         r"represents?|follows?|followed|underscores?|highlights?|adds?|brings?|would|could|"
+                         r"will|should|makes?)\b", _I)
+# "the two companies", "both countries", "the ministry", "it": the subject refers back
+_ORG_NOUNS = (r"company|companies|firm|firms|group|groups|miner|producer|refiner|maker|smelter|trading house|"
+              r"carmaker|automaker|chipmaker|conglomerate|operator|developer|venture")
+COREF = re.compile(rf"^\W*(?:(?:the|both)\s+(?:two\s+|three\s+)?(?:[\w-]+\s+)?(?:ministry|ministries|government|"
+                   rf"governments|country|countries|administration|ministers?|sides|leaders|officials|regulator|"
+                   rf"agency|commission|bloc|partners|{_ORG_NOUNS})|it|they)\b", _I)
+# a singular company noun ("the company said") names the last company in subject position
+ORG_COREF = re.compile(rf"^\W*the\s+(?:[\w-]+\s+)?(?:{_ORG_NOUNS})\b(?<!s\b)", _I)
+# a plural reference back ("the two companies signed"): actor and counterpart both come from before
+PLURAL_COREF = re.compile(r"^\W*(?:the\s+(?:two|three)|both)\b", _I)
+
+
+@dataclass
+class Trigger:
+    type: str
+    start: int
+    end: int
+    clause: tuple[int, int]
+
+
+def clause(s: str, start: int, end: int) -> tuple[int, int]:
+    """The clause (start, end) holding the span start..end."""
+    a = max((m.end() for m in CLAUSE_BREAK.finditer(s, 0, start)), default=0)
+    nxt = CLAUSE_BREAK.search(s, end)
+    return a, nxt.start() if nxt else len(s)
+
+
+def speculative(s: str, end: int) -> bool:
+    """Hedged: a modal before `end` (the end of the trigger's clause), an unannounced 'would'
+    there, or a hedged source anywhere in the sentence."""
+    text = s[:end]
+    if MODAL.search(text) or SOURCE_HEDGE.search(s):
+        return True
+    return bool(WOULD.search(text)) and not ANNOUNCED.search(text)
+
+
+def _filtered(s: str, type_: str, m: re.Match, a: int, b: int) -> bool:
+    """Whether the trigger `m` (clause a..b) reports no new asserted event."""
+    if speculative(s, b) or BACKGROUND.match(s[a:b]) or DATED.match(s[a:]) or RELATIVE_LEAD.search(s[:a]):
+        return True
+    if RESTATEMENT.match(s[a:b]) or TOPIC.search(s, max(0, m.start() - 80), m.start()):
+        return True
+    if type_ != "STATEMENT" and STANCE.search(s, a, m.start()):
+        return True
+    return type_ != "STATEMENT" and bool(NEGATION.search(s, 0, b))
+
+
+def find_trigger(s: str) -> Trigger | None:
+    """The first trigger, in registry order, that reports a new asserted event (see `_filtered`);
+    statements are kept when negated ("did not accept" is a stance)."""
+    found = [(m.lastgroup, m) for m in ANY_TRIGGER.finditer(s)]
+    for type_ in TRIGGERS:
+        for m in (m for t, m in found if t == type_):
+            a, b = clause(s, m.start(), m.end())
+            if not _filtered(s, type_, m, a, b):
+                return Trigger(type_, m.start(), m.end(), (a, b))
+    return None
+
+
+def restates(s: str) -> str | None:
+    """The type of an event a sentence restates ("The deal is worth ..."), else None."""
+    if not RESTATEMENT.match(s):
+        return None
+    m = ANY_TRIGGER.search(s)
+    return m.lastgroup if m else None
