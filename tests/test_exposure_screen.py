@@ -23,12 +23,14 @@ KEYS = ["year", "importer", "code"]
 def insert(store: Store, rows: list[tuple]) -> None:
     """Store (year, exporter, importer, code, value) rows with trade_flow's integer keys."""
     num = country_codes(store.con)
-    store.con.executemany("INSERT INTO trade_flow VALUES (?, ?, ?, ?, ?, NULL, 'reconciled', 'D')",
+    store.con.execute("INSERT INTO trade_import VALUES (1, 'D', 'baci', 'test', ?, 0, '[]', now())", [len(rows)])
+    store.con.executemany("INSERT INTO trade_flow VALUES (?, ?, ?, ?, ?, NULL, 0, 1)",
                           [(y, num[e], num[i], int(k), v) for y, e, i, k, v in rows])
 
 
 def _both(store: Store, sel: Selection) -> tuple[pd.DataFrame, pd.DataFrame]:
     fast = screen_frame(store.con, "trade_flow", sel)
+    fast = fast.astype({c: object for c in ("importer", "code", "top_supplier")})  # categoricals
     sql, params = screen_sql(flows_sql(store.con), sel, unique=True)
     return fast, store.df(sql, params)
 

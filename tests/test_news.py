@@ -193,3 +193,25 @@ def test_cli_ingest_events_jsonl_and_tilt(tmp_path):
     chart = tmp_path / "t.png"
     res = runner.invoke(app, ["tilt", "--country", "KOR", "--chart", str(chart), "--db", db])
     assert res.exit_code == 0 and chart.exists() and "alignment index" in res.output
+
+
+def _ev(type_, actor, target, amount=None, commodities=(), date=None):
+    from chokepoint.news.events import Event
+    return Event(doc="d", type=type_, actor=actor, target=target, commodities=list(commodities), sectors=[],
+                 amount=amount, unit="USD" if amount else None, date=date, tilt=0, evidence="")
+
+
+def test_retold_story_grouped_with_parties_in_either_order():
+    d = dt.date(2026, 1, 14)
+    a = [_ev("DEAL", "Umicore", "Glencore", commodities=["cobalt"], date=d)]
+    b = [_ev("DEAL", "Glencore", "Umicore", commodities=["cobalt"])]
+    assert dedup.event_pairs([a, b], [d, d]) == {(0, 1)}
+
+
+def test_same_parties_on_other_commodities_or_amounts_are_other_stories():
+    d = dt.date(2026, 3, 5)
+    a = [_ev("TARIFF", "EUN", "CHN", commodities=["graphite"]), _ev("STATEMENT", "CHN", "EUN", date=d)]
+    b = [_ev("TARIFF", "EUN", "CHN", commodities=["tungsten"]), _ev("STATEMENT", "CHN", "EUN", date=d)]
+    c = [_ev("INVEST", "Umicore", "POL", amount=3e8)]
+    e = [_ev("INVEST", "Umicore", "POL", amount=5e8), _ev("STATEMENT", "CHN", "EUN", date=d)]
+    assert dedup.event_pairs([a, b, c, e], [d] * 4) == set()

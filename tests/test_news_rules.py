@@ -164,3 +164,55 @@ def test_publication_date_from_page_furniture(furniture, expected):
 def test_date_inside_a_sentence_is_not_the_publication_date():
     from chokepoint.news import reader
     assert reader.body_date("Headline\n\nThe mine closed on March 3, 2019 after a flood.\n") is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    # deontic modals and requests: recommendations are not events, the request itself is a statement
+    ("Canada should use its G7 presidency to form a cobalt buyers' club.", []),
+    ("Brazil urged Germany to invest in nickel refining at home.", [("STATEMENT", "BRA", "DEU")]),
+    # a denied report: neither the denial nor its content is an event
+    ("Glencore denied a newspaper report that it had agreed to sell its cobalt unit to CMOC.", []),
+    ("Vale denied that it held talks with Ganfeng about a lithium venture.", []),
+    # a relative clause describes the noun it hangs on: the main verb gives the type
+    ("Umicore and Glencore signed a recycling agreement, a deal that took a year to negotiate.",
+     [("DEAL", "Umicore", "Glencore")]),
+    # ... while "said that" opens a complement, which is asserted
+    ("Umicore said on Monday that it had signed a nickel supply deal with Glencore.",
+     [("DEAL", "Umicore", "Glencore")]),
+    # a restatement with an appositive relative clause ("The drills, which ...") adds no event
+    ("The exercises, which involve Japanese destroyers, run until Friday.", []),
+    # a leading "Under the agreement" refers back; the clause's own verb reports the event
+    ("Under the agreement, Glencore will invest $200 million in the smelter.", [("INVEST", "Glencore", None)]),
+])
+def test_round2_scope_rules(gaz, text, expected):
+    assert _events(gaz, text) == expected
+
+
+@pytest.mark.parametrize("text, expected_type", [
+    ("Chinese frigates locked their fire-control radar on a Philippine patrol ship on Sunday.", "MILITARY"),
+    ("Umicore broke ground on a cathode plant in Poland on Tuesday.", "INVEST"),
+    ("Canada and Brazil on Monday launched a Critical Minerals Supply Partnership.", "ALLIANCE"),
+    ("On Friday, Vietnam joined Pax Metallica, the Japan-led initiative on rare earth supply.", "ALLIANCE"),
+    ("Malaysia granted general licences for rare earth oxide shipments to Japan on Friday.", "EXPORT_EASING"),
+    ("Brazil on Monday approved a 3 billion real ($550 million) incentive programme for lithium.", "POLICY"),
+])
+def test_round2_triggers(gaz, text, expected_type):
+    assert [t for t, _, _ in _events(gaz, text)] == [expected_type]
+
+
+def test_country_before_a_descriptor_only_modifies_the_company(gaz):
+    text = "Australian lithium producer Pilbara Minerals and Glencore signed an offtake agreement on Monday."
+    assert _events(gaz, text) == [("DEAL", "Pilbara Minerals", "Glencore")]
+
+
+def test_office_holder_named_later_by_surname_keeps_the_country(gaz):
+    text = ("CANBERRA — Resources Minister Madeleine Okafor met Indonesia's trade minister on Monday. "
+            "Okafor said Canberra had protested to Beijing over gallium curbs.")
+    evs = extract("t", text, PUB, gaz, dateline="CANBERRA")
+    assert [(e.type, e.actor, e.target) for e in evs] == [("TALKS", "AUS", "IDN"), ("STATEMENT", "AUS", "CHN")]
+
+
+def test_shared_surname_with_other_given_names_is_not_that_person(gaz):
+    # "Kim" alone is a gazetteer surname (Kim Jong Un); a minister with other given names is not him
+    evs = _events(gaz, "Trade Minister Kim Soo-hyun met Vietnam's trade minister on Monday.")
+    assert all(actor != "PRK" for _, actor, _ in evs)

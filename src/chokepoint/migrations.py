@@ -36,6 +36,11 @@ migration(11, "governance: WGI indicators for supply-risk scores")(_create_decla
 migration(12, "sector_map: trade codes to downstream sectors")(_create_declared(12))
 
 
+# trade_flow as migration 13 left it (migration 14 changes it; the declared table is the newest)
+LAYOUT_13 = ("year INTEGER, exporter INTEGER, importer INTEGER, code INTEGER, value_usd DOUBLE, "
+             "quantity_t DOUBLE, basis VARCHAR, dataset VARCHAR")
+
+
 @migration(13, "trade_flow: integer keys (ISO numeric countries, integer HS6 codes)")
 def _trade_flow_integer_keys(con: duckdb.DuckDBPyConnection) -> None:
     """Rebuild a text-keyed trade_flow with integer keys, re-mapping its rows (a no-op on new stores).
@@ -56,11 +61,36 @@ def _trade_flow_integer_keys(con: duckdb.DuckDBPyConnection) -> None:
     if unknown:
         raise ValueError(f"trade_flow names countries without an ISO numeric code: {[u[0] for u in unknown]}")
     con.execute("ALTER TABLE trade_flow RENAME TO trade_flow_text")
-    con.execute(ALL_TABLES["trade_flow"].ddl())
+    con.execute(f"CREATE TABLE trade_flow ({LAYOUT_13})")
     con.execute(f"INSERT INTO trade_flow SELECT f.year, e.num, i.num, f.code::INTEGER, f.value_usd, "
                 f"f.quantity_t, f.basis, f.dataset FROM trade_flow_text f "
                 f"JOIN {codes} e ON e.iso3 = f.exporter JOIN {codes} i ON i.iso3 = f.importer")
     con.execute("DROP TABLE trade_flow_text")
+
+
+@migration(14, "trade_flow: basis as a code and import_id instead of the dataset name")
+def _trade_flow_import_ids(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild a trade_flow that names its dataset in every row (a no-op on new stores): each
+    row points to its dataset's newest trade_import row instead (one is added for a dataset
+    that has none), and the basis becomes its code. Two text columns per row were a third of
+    the import's write time."""
+    from chokepoint.trade.importer import BASES
+
+    cols = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                      "WHERE table_name = 'trade_flow'").fetchall()}
+    if "dataset" not in cols:
+        return
+    con.execute("INSERT INTO trade_import SELECT (SELECT coalesce(max(import_id), 0) FROM trade_import) "
+                "+ row_number() OVER (ORDER BY dataset), dataset, 'unknown', '', count(*), 0, "
+                "to_json(list(DISTINCT year ORDER BY year)), now() FROM trade_flow "
+                "WHERE dataset NOT IN (SELECT dataset FROM trade_import) GROUP BY dataset")
+    con.execute("ALTER TABLE trade_flow RENAME TO trade_flow_13")
+    con.execute(ALL_TABLES["trade_flow"].ddl())
+    con.execute("INSERT INTO trade_flow SELECT f.year, f.exporter, f.importer, f.code, f.value_usd, "
+                "f.quantity_t, list_position(?::VARCHAR[], f.basis) - 1, i.import_id FROM trade_flow_13 f "
+                "JOIN (SELECT dataset, max(import_id) AS import_id FROM trade_import GROUP BY dataset) i "
+                "USING (dataset)", [list(BASES)])
+    con.execute("DROP TABLE trade_flow_13")
 
 
 @migration(30, "news gazetteer tables; event.fx_note")

@@ -259,17 +259,21 @@ RESULT_TABLES: dict[str, Table] = {t.name: t for t in [
         C("code", "int", help="HS6 code as an integer (6 digits with leading zeros restored)."),
         C("value_usd", "float", required=False, unit="USD"),
         C("quantity_t", "float", required=False, unit="t"),
-        C("basis", help="reconciled | importer-reported | exporter-reported"),
-        C("dataset", help="Import key, e.g. BACI_HS22_V202501 or COMTRADE; one per import."),
-    ), key=("year", "exporter", "importer", "code", "basis", "dataset"), migration=10,
+        C("basis", "int", help="0 reconciled, 1 importer-reported, 2 exporter-reported "
+                                "(trade.importer.BASES)."),
+        C("import_id", "int", help="The trade_import row (file) the flow came from; its dataset "
+                                   "names the flow's dataset."),
+    ), key=("year", "exporter", "importer", "code", "basis", "import_id"), migration=10,
         help="Bilateral trade imported from BACI / UN Comtrade files (chokepoint exposure import); "
-             "integer keys (migration 13), read through trade.importer.flows_sql.",
+             "integer keys (migrations 13 and 14), read through trade.importer.flows_sql.",
         reference=False),
     Table("trade_import", (
         C("import_id", "int"), C("dataset"), C("format", help="baci | comtrade"), C("path"),
         C("rows", "int"), C("skipped", "int", help="Rows left out by filters (codes, years, ...)."),
         C("years", "json"), C("imported", "timestamp"),
-    ), key=("import_id",), migration=10, help="One row per trade-file import (provenance).",
+    ), key=("import_id",), migration=10,
+        help="One row per imported file (provenance); an import of several files writes several "
+             "rows in one transaction.",
         reference=False),
 ]}
 

@@ -184,9 +184,10 @@ class News:
         ev = self.events() if len(docs) else pd.DataFrame(columns=["doc"])
         by_doc: dict[str, list[Event]] = {}
         for r in ev.itertuples():
-            by_doc.setdefault(r.doc, []).append(Event(
-                r.doc, r.type, r.actor, r.target, r.commodities, r.sectors,
-                None if pd.isna(r.amount) else float(r.amount), r.unit, r.date, int(r.tilt), r.evidence))
+            by_doc.setdefault(r.doc, []).append(Event(  # store nulls (NaN, NaT) back to None
+                r.doc, r.type, r.actor, None if pd.isna(r.target) else r.target, r.commodities, r.sectors,
+                None if pd.isna(r.amount) else float(r.amount), None if pd.isna(r.unit) else r.unit,
+                None if pd.isna(r.date) else pd.Timestamp(r.date).date(), int(r.tilt), r.evidence))
         return [Article(d.doc_id, d.path, d.text, int(d.raw_chars), d.title, d.outlet,
                         d.published if pd.notna(d.published) else None, by_doc.get(d.doc_id, []))
                 for d in docs.itertuples()]

@@ -188,35 +188,51 @@ def minhash_pairs(texts: Sequence[str], threshold: float = THRESHOLD, num_perm: 
     return pairs
 
 
-def event_key(ev) -> tuple:
-    return (ev.type, ev.actor, round(ev.amount, 6) if ev.amount is not None else None, ev.unit)
+def _compatible(a, b) -> bool:
+    """Two events that could be one: no differing amount, no disjoint commodities, and no dates
+    (when both are given) more than a day apart."""
+    if a.amount is not None and b.amount is not None and (
+            a.unit != b.unit or abs(a.amount - b.amount) > 0.005 * max(abs(a.amount), abs(b.amount))):
+        return False
+    if a.commodities and b.commodities and not set(a.commodities) & set(b.commodities):
+        return False
+    return a.date is None or b.date is None or abs((a.date - b.date).days) <= 1
+
+
+def _evidence(a, b) -> float:
+    """How strongly two compatible events of one type tie their documents. The same actor and
+    amount are one story by itself (1): outlets often name the counterpart differently (a company,
+    its project's country). The same two parties, in either order since outlets put either side
+    first, tie with a shared commodity (1) or else weakly (0.5: two such events are needed). The
+    same date alone is no tie: on any day some government criticises another."""
+    if a.actor == b.actor and a.amount is not None and b.amount is not None:
+        return 1.0
+    if a.target is None or b.target is None or {a.actor, a.target} != {b.actor, b.target}:
+        return 0.0
+    return 1.0 if set(a.commodities) & set(b.commodities) else 0.5
 
 
 def event_pairs(events_by_doc: Sequence[Iterable], published: Sequence[dt.date | None]) -> set[tuple[int, int]]:
-    """Docs telling the same story: they share an event with the same type, actor and amount, or
-    two events with the same type, actor and target, published within the window."""
-    strong: dict[tuple, list[int]] = {}
-    weak: dict[tuple, list[int]] = {}
+    """Docs telling the same story, published within the window: compatible events of the same
+    type sharing a party (indexed by type and party, so only those are compared) whose evidence
+    (`_evidence`, the best per pair of events) adds up to 1."""
+    index: dict[tuple, list[tuple[int, int, object]]] = {}
     for i, evs in enumerate(events_by_doc):
-        for ev in evs:
-            if ev.amount is not None:
-                strong.setdefault(event_key(ev), []).append(i)
-            weak.setdefault((ev.type, ev.actor, ev.target), []).append(i)
-    pairs: set[tuple[int, int]] = set()
-    weak_count: dict[tuple[int, int], int] = {}
-    for table, need in ((strong, 1), (weak, 2)):
-        for docs in table.values():
-            docs = sorted(set(docs))
-            for x, i in enumerate(docs):
-                for j in docs[x + 1:]:
-                    if not _close(published[i], published[j]):
-                        continue
-                    if need == 1:
-                        pairs.add((i, j))
-                    else:
-                        weak_count[(i, j)] = weak_count.get((i, j), 0) + 1
-    pairs |= {p for p, n in weak_count.items() if n >= 2}
-    return pairs
+        for k, ev in enumerate(evs):
+            for party in {ev.actor, ev.target} - {None}:
+                index.setdefault((ev.type, party), []).append((i, k, ev))
+    best: dict[tuple[int, int, int, int], float] = {}
+    for hits in index.values():
+        for x, (i, k, a) in enumerate(hits):
+            for j, m, b in hits[x + 1:]:
+                if i == j or not _close(published[i], published[j]) or not _compatible(a, b):
+                    continue
+                key = (i, k, j, m) if i < j else (j, m, i, k)
+                best[key] = max(best.get(key, 0.0), _evidence(a, b))
+    score: dict[tuple[int, int], float] = {}
+    for (i, _, j, _), n in best.items():
+        score[(i, j)] = score.get((i, j), 0.0) + n
+    return {p for p, n in score.items() if n >= 1.0}
 
 
 def _close(a: dt.date | None, b: dt.date | None) -> bool:

@@ -29,7 +29,7 @@ POSSESSED = re.compile(r"['’]s\s+(?:(?!(?:in|at|on|to|of|for|and|or|with|from|
 NOT_ORG_WORDS = {"Ministry", "Minister", "Department", "Commission", "Commissioner", "Council", "Assembly",
                  "Parliament", "Congress", "Senate", "Office", "Bureau", "Agency", "President", "Prime",
                  "Premier", "Foreign", "Trade", "Industry", "Finance", "Commerce", "Economy", "Energy",
-                 "Defence", "Defense", "Customs", "State", "Central", "National", "Supreme", "Embassy",
+                 "Defence", "Defense", "Customs", "Investment", "Mines", "Development", "Planning", "Interior", "State", "Central", "National", "Supreme", "Embassy",
                  "Navy", "Army", "Air", "Coast", "Government", "Cabinet", "Treasury", "Federal", "Northern",
                  "Southern", "Eastern", "Western", "Territory", "Province", "Region", "Sea", "Strait",
                  "Secretary", "Chancellor", "Vice", "Deputy", "Chief", "Ambassador", "Governor", "King",
@@ -89,9 +89,10 @@ class Gazetteer:
         return _bundled_gazetteer()
 
     def entities(self, text: str, home: str | None = None,
-                 short_forms: dict[str, str] | None = None) -> list[Entity]:
+                 short_forms: dict[str, str] | None = None, named: dict[str, str] | None = None) -> list[Entity]:
         """Every linked mention in order (media and think tanks included, flagged by kind), plus
-        unlisted organisations and offices (`home`: the country an office without one belongs to)."""
+        unlisted organisations and offices (`home`: the country an office without one belongs to;
+        `named`: names of office holders met earlier in the article -> their country)."""
         out, cues = [], set()
         # literal test first: a regex per country mention would cost more than the rare feature saves
         features = any(w in text for w in FEATURE_WORDS)
@@ -109,8 +110,9 @@ class Gazetteer:
         if owned:
             out = sorted(out + owned, key=lambda e: e.start)
         weak = [(e.start, e.end) for e in out if e.kind in COUNTRY_KINDS]
-        extra = offices.mentions(text, [(e.start, e.end) for e in out], cues, home, self.people, short_forms,
-                                 weak)
+        people = {**self.people, **named} if named else self.people
+        extra = offices.mentions(text, [(e.start, e.end) for e in out], cues, home, people, short_forms,
+                                 weak, named)
         if extra:
             names = [(x[3], x[4]) for x in extra if x[1] == "company"]
             out = [e for e in out if not any(a <= e.start and e.end <= b for a, b in names)]

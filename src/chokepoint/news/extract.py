@@ -16,7 +16,11 @@ ORG_KINDS = {"company", "agency", "association"}
 # only governments make policy, tariffs and export rules
 GOVERNMENT_TYPES = {"POLICY", "TARIFF", "EXPORT_CONTROL", "EXPORT_EASING"}
 SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*$")
-MODIFIER_GAP = re.compile(r"^['’]s\s+(?:[a-z][\w-]*\s+){0,4}$")
+# "China's CATL", "US magnet maker MP Materials": the country only modifies the organisation
+MODIFIER_GAP = re.compile(r"^(?:['’]s\s+(?:[a-z][\w-]*\s+){0,4}|-based\s+(?:[a-z][\w-]*\s+){0,3}|"
+                          r"\s+(?:[a-z][\w-]*\s+){0,2}(?:company|firm|miner|producer|refiner|maker|giant|group|"
+                          r"conglomerate|smelter|developer|supplier|operator|trader|utility|manufacturer|explorer|"
+                          r"carmaker|automaker|chipmaker|recycler|processor)\s+)$")
 AND_GAP = re.compile(r"^,?\s+and\s+(?:the\s+)?$")
 COMMA_GAP = re.compile(r"^\s*,\s+(?:the\s+)?$")
 LIST_NEXT = re.compile(r"^\s*(?:,|and\b)")
@@ -146,11 +150,14 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
     last_org: Entity | None = None  # the last company named first in a sentence: what "the company" is
     home = offices.home(dateline, gaz.forms)
     short: dict[str, str] = {}  # "Arafura" -> "Arafura Rare Earths" once the full name was seen
+    named: dict[str, str] = {}  # "Kim" -> KOR once "Industry Minister Kim Jung-kwan" was seen
     for a, b in sentences.split(text):
         s = text[a:b]
         if not SENTENCE_END.search(s):
             continue
-        ents = gaz.entities(s, home, short)
+        ents = gaz.entities(s, home, short, named)
+        named.update({w: e.iso3 for e in ents if e.kind == "person" and e.iso3
+                      for w in offices.holder_names(s[e.start:e.end])})
         short.update({e.value.split()[0]: e.value for e in ents
                       if e.kind == "company" and e.iso3 is None and " " in e.value})
         heads = _heads(s, ents)

@@ -61,6 +61,14 @@ _TITLES = {"President", "Premier", "Prime", "Minister", "Chairman", "Secretary",
 _NOT_NAME = {"The", "A", "An", "Its", "Their", "This", "That", "These", "Those", "Separately", "Meanwhile"}
 
 
+def holder_names(mention: str) -> list[str]:
+    """The name words of an office holder's mention, first and last ("Trade Minister Kim Jung-kwan"
+    -> Kim, Jung-kwan), for recognising the person later by name alone; titles excluded."""
+    m = OFFICE.search(mention)
+    words = [w for w in (m.group().split()[1:] if m else []) if w not in _TITLES]
+    return [w for w in {words[0], words[-1]} if w[:1].isupper() and len(w) > 2] if words else []
+
+
 def home(place: str | None, forms: dict) -> str | None:
     """ISO3 of a dateline place the gazetteer knows ("SEOUL" -> KOR), else None."""
     if not place:
@@ -84,14 +92,16 @@ def surnames(forms: dict) -> dict[str, str]:
 
 def mentions(s: str, taken: Iterable[tuple[int, int]], cues: set[str], home: str | None,
              people: dict[str, str], short_forms: dict[str, str] | None = None,
-             weak: Iterable[tuple[int, int]] = ()) -> list[tuple[str, str, str | None, int, int]]:
+             weak: Iterable[tuple[int, int]] = (),
+             named: dict[str, str] | None = None) -> list[tuple[str, str, str | None, int, int]]:
     """(value, kind, iso3, start, end) for unlisted organisations and offices, not overlapping `taken`
     except `weak` spans (country names) inside a suffixed company name ("Khanij Bidesh India Ltd");
-    `cues` are the kinds of CUES words the sentence holds."""
+    `cues` are the kinds of CUES words the sentence holds; `named` people are found by name alone."""
     appositive = ", a " in s or ", an " in s or ", the " in s
     subject = SUBJECT.match(s)
     shorts = [k for k in short_forms or () if k in s]
-    if not (cues or appositive or subject or shorts):  # the common case: nothing to look for
+    names = [k for k in named or () if k in s]
+    if not (cues or appositive or subject or shorts or names):  # the common case: nothing to look for
         return []
     spans = list(taken)
     out: list[tuple[str, str, str | None, int, int]] = []
@@ -128,11 +138,18 @@ def mentions(s: str, taken: Iterable[tuple[int, int]], cues: set[str], home: str
     for short in shorts:
         for m in re.finditer(rf"(?<![\w.]){re.escape(short)}(?![\w])", s):
             add(short_forms[short], "company", None, m.start(), m.end())
+    for name in names:  # "Kim said ..." after "Trade Minister Kim Jung-kwan"
+        for m in re.finditer(rf"(?<![\w.-]){re.escape(name)}(?![\w-])", s):
+            add(named[name], "person", named[name], m.start(), m.end())
     for m in OFFICE.finditer(s) if "office" in cues else ():
         lead = BEFORE.search(s, max(0, m.start() - 40), m.start())
         a = lead.start() if lead else m.start()
         owned = any(0 <= a - y <= 3 for _, y in spans)  # "US Commerce Secretary", "Japan's Trade Minister"
-        known = [people[w] for w in m.group().split() if w in people]
+        # a known surname names its bearer only when it stands alone ("President Biden"): "Industry
+        # Minister Kim Jung-kwan" is not Kim Jong Un; names met earlier in the article (`named`) count whole
+        held = m.group().split()[1:]
+        known = [(named or {}).get(w) or people[w] for w in held if w in people
+                 and (len(held) == 1 or w in (named or {}))]
         iso3 = home or (known[0] if known else None)  # the dateline beats a shared surname
         if iso3 and not owned:
             add(iso3, "person", iso3, a, m.end())

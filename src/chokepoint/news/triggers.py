@@ -12,7 +12,8 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
     ("EXPORT_EASING", r"\b(?:resum\w+ (?:[\w-]+ ){0,3}exports?|lift\w* (?:its |the )?(?:export )?"
                       r"(?:ban|restrictions|controls|curbs)|lifted export|suspend\w* (?:its |the )?"
                       r"(?:export )?ban|eas\w* (?:its |the )?(?:\w+ )?(?:ban|export controls|restrictions)|"
-                      r"waiver|exempt\w*|(?:approv|grant|issu)\w* (?:[\w-]+ ){0,2}(?:export licen[cs]es|licen[cs]es for exports)|"
+                      r"waiver|exempt\w*|(?:approv|grant|issu)\w* (?:[\w-]+ ){0,2}(?:export licen[cs]es|licen[cs]es for "
+                      r"(?:[\w-]+ ){0,4}(?:exports?|shipments?))|"
                       r"lift\w* (?:[\w-]+ ){0,3}(?:ban|restrictions|controls|curbs) on (?:[\w-]+ ){0,3}exports|"
                       r"remov\w* (?:[\w-]+ ){0,2}licen[cs]e requirements)"),
     ("EXPORT_CONTROL", r"\b(?:export controls?|export (?:ban|curbs|restrictions|licensing|quotas?)|"
@@ -22,21 +23,26 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
                r"(?:tariffs?|duty|duties)\b|\d+(?:\.\d+)?\s?(?:%|percent) (?:[\w\"“”-]+ ){0,2}(?:tariffs?|duty|duties) on\b|"
                r"(?:tariffs?|duty|duties)\b[^,;]{0,60}?\b(?:were|was|have been|has been|had been) imposed)"),
     ("MILITARY", r"\b(?:drills?|(?:military |joint |naval )?exercises?|fired (?:[\w-]+ ){0,3}missiles?|"
-                 r"missile (?:test|launch)|test of (?:[\w-]+ ){0,3}missile|warships|troops)\b"),
+                 r"missile (?:test|launch)|test of (?:[\w-]+ ){0,3}missile|warships|troops|"
+                 r"lock\w* (?:[\w-]+ ){0,3}radar|radar lock(?:-on)?)\b"),
     ("ALLIANCE", r"\b(?:join(?:s|ed|ing)? (?:the |a |an )?(?:[\w-]+ ){0,4}(?:alliance|partnership|bloc|"
-                 r"pact|club|framework|coalition|initiative)|(?:launch|form)\w* (?:[\w-]+ ){0,6}dialogue)\b"),
+                 r"pact|club|framework|coalition|initiative)|(?:launch|form)\w* (?:[\w-]+ ){0,6}dialogue|"
+                 r"(?:launch|form)\w* (?:a|an|the) (?:[A-Z][\w-]* ){1,5}(?:Alliance|Partnership|Coalition)|"
+                 r"join(?:s|ed|ing)? (?:the )?(?:[A-Z][\w-]* ){0,3}[A-Z][\w-]*, (?:the|a|an) (?:[\w-]+ ){0,3}"
+                 r"(?:alliance|partnership|bloc|pact|club|framework|coalition|initiative))\b"),
     ("TALKS", r"\b(?:talks|summit|met|meet(?:s|ing)?|negotiations?|negotiat\w+|(?:video |phone |telephone )?"
               r"call with)\b"),
     ("DEAL", r"\b(?:sign(?:s|ed|ing)?|agreement|deals?|memorandum of understanding|MoU|pact|"
              r"agreed to (?:buy|purchase|supply|sell))\b"),
     ("INVEST", r"\b(?:invest(?:s|ed|ing)?|stake in|acquir\w+|"
-               r"(?:contribut|commit)\w* (?:[\w$€¥£.,-]+ ){0,6}(?:in equity|equity stake|stake))\b"),
+               r"(?:contribut|commit)\w* (?:[\w$€¥£.,-]+ ){0,6}(?:in equity|equity stake|stake)|"
+               r"(?:broke|break\w*) ground on)\b"),
     ("SHIPMENT", r"\b(?:shipp\w+|shipments?|cargo(?:es)?|deliver\w*)\b"),
     ("POLICY", r"\b(?:strategy|stockpil\w*|reserve project|loan budget|subsid\w+|designat\w+|"
                r"allocat\w+|public funds|(?:rais\w+|set) (?:its |the )?target|tax credits?|"
                r"select\w* (?:[\w-]+ ){0,3}strategic projects|(?:adopt|unveil|pass)\w* (?:[\w-]+ ){0,4}"
                r"(?:act|plan|strategy|law|roadmap)|spend\w*|earmark\w*|rais\w* (?:[\w-]+ ){0,2}(?:royalt\w+|"
-               r"levies|taxes)|(?:approv|launch|announc|unveil)\w* (?:[\w$€¥£₹.,-]+ ){0,6}(?:funding|scheme|"
+               r"levies|taxes)|(?:approv|launch|announc|unveil)\w* (?:[\w$€¥£₹.,()-]+ ){0,7}(?:funding|scheme|"
                r"package|programme|program|fund|incentives?))\b"),
     ("STATEMENT", r"\b(?:oppos\w+|condemn\w*|rebuke|accus\w+|criticis\w+|criticiz\w+|welcom\w+|"
                   r"reject\w*|urg\w+|acknowledg\w+|stated|statement|asked \w+ to|den(?:y|ied|ies)|"
@@ -55,17 +61,30 @@ HOSTILE_WORDS = re.compile(r"oppos|condemn|rebuke|accus|critic|reject|den[yi]|no
 MODAL = re.compile(r"\b(?:could|may|might|likely|unlikely|expected|expects?|"
                    r"projected|project (?:should|to)|forecast\w*|consider\w*|weigh\w*|mull\w*|"
                    r"propos\w+|claimed|if|whether|possibly|potential(?:ly)?|aims? to|hope[sd]?)\b", _I)
+# deontic modals and requests: what someone should do or is urged to do has not happened ("it
+# should use that seat", "urged Brussels to drop the duties"); the recommendation or request itself
+# may still be a statement
+DEONTIC = re.compile(r"\b(?:should|must|ought to|needs? to|(?:urg|ask|call)\w* (?:on )?(?:[\w-]+ ){0,4}to)\b", _I)
 # hedges on the source: they cast doubt on the whole sentence wherever they stand
 # ("X will sign the deal next week, analysts said")
 SOURCE_HEDGE = re.compile(r"\b(?:reportedly|rumou?r\w*|(?:analysts?|experts?|observers|sources|traders) "
                           r"(?:say|said|says|suggest\w*|expect\w*|believe\w*)|people familiar|according to "
                           r"(?:[\w-]+ ){0,3}(?:analysts?|sources|people|reports?|media))\b", _I)
+# a denial of a report or rumour: neither the denied content nor the denial itself is an event
+DENIAL = re.compile(r"\bden(?:y|ied|ies|ying)\s+(?:that|(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){0,2}(?:reports?|claims?|talk|"
+                    r"rumou?rs?|speculation|allegations?|suggestions?))\b", _I)
 WOULD = re.compile(r"\bwould\b", _I)
 # background, not news: a clause opened by "when"/"since"/"after", a relative clause ("most of
 # which is shipped"), or one dated to an earlier period ("since 2010", "after ... in 2019")
 BACKGROUND = re.compile(r"^\W*(?:when|since|after|once|because|following|ahead of|during|amid)\b", _I)
 # checked up to the next comma or semicolon, past the subordinator that ends the clause
 DATED = re.compile(r"^[^,;]*?(?:\bsince (?:early |late |mid-)?(?:19|20)\d\d\b|\bafter\b[^,;]*\bin (?:19|20)\d\d\b)", _I)
+# a relative clause inside the trigger's clause ("a deal that took two years to negotiate") describes
+# the noun phrase it hangs on; "that" after a reporting verb ("said on Tuesday that") opens a complement
+RELATIVE_IN = re.compile(r"\b(?:a|an|the|its|their|this)\s+(?:[\w-]+\s+){0,3}?(that|which)\s+(?:[\w-]+\s+){0,6}$", _I)
+COMPLEMENT = re.compile(r"\b(?:said|says|announced|confirmed|stated|added|noted|reported|revealed|agreed|decided|"
+                        r"warned|insisted|argued|believes?|believed|expects?|hopes?|told|acknowledged|showed|shows|"
+                        r"denied|claimed|disclosed|indicated)\b(?:\s+[\w-]+){0,5}\s*$", _I)
 RELATIVE_LEAD = re.compile(r"\b(?:which|who|whom|whose)\s*$", _I)
 # "X said it would ..." announces; "officials said the deal would help" predicts
 ANNOUNCED = re.compile(r"\b(?:said|says|stated|announced)\b[^,;]*?\b(?:it|they|he|she|we)\b[^,;]{0,60}?"
@@ -82,7 +101,7 @@ CLAUSE_BREAK = re.compile(r",(?!\d)|[;:—–(]|\b(?:but|while|meaning|although|
 # investigation of Chinese subsidies"); the words between are modifiers, never a verb or a date
 _MODIFIERS = (r"(?:(?!(?:to|but|that|which|it|they|will|would|has|have|had|was|is|were|are|"
               r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b)[A-Za-z][\w'’-]*\s+){0,6}")
-TOPIC = re.compile(rf"(?:(?<!agreed )(?<!decided )\b(?:on|about|over|regarding|concerning|into|against)|"
+TOPIC = re.compile(rf"(?:(?<!agreed )(?<!decided )\b(?:on|about|over|regarding|concerning|into|against|under)|"
                    rf"\b(?:investigation|probe|inquiry|review|study|use|impact|effects?|threat|risk|"
                    rf"fears?|concerns?|criticism|debate|wave|spectre|prospect)s? of)\s+{_MODIFIERS}$", _I)
 # stance verbs that take an event as their object: "China condemned the US tariffs" is a statement
@@ -92,12 +111,17 @@ STANCE = re.compile(r"\b(?:oppos|condemn|rebuk|accus|criticis|criticiz|welcom|re
 # a clause whose subject is an event already reported ("The deal is the largest ...", "The
 # investment comes as ...") describes it; it adds no new event
 _EVENT_NOUN = (r"(?:deal|agreement|accord|pact|contract|investment|acquisition|stake|shipment|cargo|talks|"
-               r"summit|meeting|plan|strategy|tariffs?|duties|controls|ban|move|decision|project|purchase)")
-RESTATEMENT = re.compile(rf"^\W*(?:the|this|that|these|those|its|their)\s+(?:[\w-]+\s+){{0,2}}{_EVENT_NOUN}\s+"
-                         r"(?:(?:is|are|was|were)\s+(?:the|a|an|its|their|one|part|worth|valued|seen|meant|"
-                         r"designed|aimed|among|also|set|expected|likely)|marks?|marked|comes?|came|"
-                         r"represents?|follows?|followed|underscores?|highlights?|adds?|brings?|would|could|"
-                         r"will|should|makes?)\b", _I)
+               r"summit|meeting|plan|strategy|tariffs?|duties|controls|ban|move|decision|project|purchase|drills|"
+               r"exercises|quotas?|alliance|partnership|scheme|programme|program)")
+RESTATEMENT = re.compile(rf"^\W*(?:the|this|that|these|those|its|their)\s+(?:[\w-]+\s+){{0,2}}{_EVENT_NOUN}"
+                         r"(?:\s+(?:(?:is|are|was|were)\s+(?:the|a|an|its|their|one|part|worth|valued|seen|meant|"
+                         r"designed|aimed|among|also|set|expected|likely|launched|announced|formed|created)|"
+                         r"marks?|marked|comes?|came|represents?|follows?|followed|underscores?|highlights?|adds?|"
+                         r"brings?|would|could|will|should|makes?|remains?)|\s*,\s*(?:which|announced|unveiled|"
+                         r"signed|launched))\b", _I)
+# a leading phrase that points at an event already reported ("Under the deal, ...")
+REFERS_BACK = re.compile(rf"^\W*(?:under|as part of|through)\s+(?:the|this|that|its|their)\s+(?:[\w-]+\s+){{0,2}}"
+                         rf"{_EVENT_NOUN}\s*,", _I)
 # "the two companies", "both countries", "the ministry", "it": the subject refers back
 _ORG_NOUNS = (r"company|companies|firm|firms|group|groups|miner|producer|refiner|maker|smelter|trading house|"
               r"carmaker|automaker|chipmaker|conglomerate|operator|developer|venture")
@@ -129,7 +153,7 @@ def speculative(s: str, end: int) -> bool:
     """Hedged: a modal before `end` (the end of the trigger's clause), an unannounced 'would'
     there, or a hedged source anywhere in the sentence."""
     text = s[:end]
-    if MODAL.search(text) or SOURCE_HEDGE.search(s):
+    if MODAL.search(text) or SOURCE_HEDGE.search(s) or DENIAL.search(s):
         return True
     return bool(WOULD.search(text)) and not ANNOUNCED.search(text)
 
@@ -138,9 +162,12 @@ def _filtered(s: str, type_: str, m: re.Match, a: int, b: int) -> bool:
     """Whether the trigger `m` (clause a..b) reports no new asserted event."""
     if speculative(s, b) or BACKGROUND.match(s[a:b]) or DATED.match(s[a:]) or RELATIVE_LEAD.search(s[:a]):
         return True
-    if RESTATEMENT.match(s[a:b]) or TOPIC.search(s, max(0, m.start() - 80), m.start()):
+    rel = RELATIVE_IN.search(s, a, m.start())
+    if rel and not COMPLEMENT.search(s, a, rel.start(1)):
         return True
-    if type_ != "STATEMENT" and STANCE.search(s, a, m.start()):
+    if RESTATEMENT.match(s[a:]) or TOPIC.search(s, max(0, m.start() - 80), m.start()):
+        return True
+    if type_ != "STATEMENT" and (STANCE.search(s, a, m.start()) or DEONTIC.search(s, 0, b)):
         return True
     return type_ != "STATEMENT" and bool(NEGATION.search(s, 0, b))
 
@@ -158,8 +185,9 @@ def find_trigger(s: str) -> Trigger | None:
 
 
 def restates(s: str) -> str | None:
-    """The type of an event a sentence restates ("The deal is worth ..."), else None."""
-    if not RESTATEMENT.match(s):
+    """The type of an event a sentence restates ("The deal is worth ...", "Under the deal, X will
+    provide $40 million"), else None."""
+    if not (RESTATEMENT.match(s) or REFERS_BACK.match(s)):
         return None
     m = ANY_TRIGGER.search(s)
     return m.lastgroup if m else None

@@ -311,7 +311,7 @@ class Exposure:
     def datasets(self) -> pd.DataFrame:
         """Imported datasets with their format, rows and years."""
         return self.store.df("SELECT dataset, any_value(format) AS format, sum(rows) AS rows, "
-                             "list_distinct(flatten(list(years::INTEGER[]))) AS years "
+                             "list_sort(list_distinct(flatten(list(years::INTEGER[])))) AS years "
                              "FROM trade_import GROUP BY dataset ORDER BY dataset")
 
     def screen(self, country: str | None = None, year: int | None = None,
@@ -356,8 +356,9 @@ class Exposure:
             fmt = ds.set_index("dataset").loc[name, "format"]
             quoted = name.replace("'", "''")
             # A BACI import has one row per key already; Comtrade's two reports are ranked.
-            raw = f"(SELECT * FROM trade_flow f WHERE f.dataset = '{quoted}')"
-            src = flows_sql(self.store.con, f"f.dataset = '{quoted}'")
+            raw = (f"(SELECT * FROM trade_flow WHERE import_id IN (SELECT import_id FROM trade_import "
+                   f"WHERE dataset = '{quoted}'))")
+            src = flows_sql(self.store.con, f"t.dataset = '{quoted}'")
             if fmt != "baci":
                 src = (f"(SELECT * FROM {src} QUALIFY row_number() OVER (PARTITION BY year, exporter, "
                        "importer, code ORDER BY basis = 'exporter-reported') = 1)")

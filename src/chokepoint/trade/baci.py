@@ -17,7 +17,7 @@ from pathlib import Path
 from chokepoint.errors import BadInput, list_as_string
 from chokepoint.store import Store
 from chokepoint.trade.importer import (MAX_BAD, Filters, ImportReport, Progress, Staging,
-                                       check_path, country_codes, filter_sql, load)
+                                       check_path, checked, country_codes, filter_sql, load)
 
 YEAR_FILE = re.compile(r"BACI_(HS\d\d)_Y(\d{4})_(V\w+)\.csv$", re.IGNORECASE)
 # Dictionary columns across BACI releases (V202301+ first, older names after).
@@ -60,21 +60,26 @@ def _load_countries(store: Store, path: Path) -> dict[str, list[int]]:
     return nums
 
 
-def _load_products(store: Store, path: Path | None) -> bool:
+def _load_products(store: Store, path: Path | None) -> frozenset[int] | None:
+    """The product dictionary as a temp table of 6-digit codes (the text pass checks it) and
+    as the set of integer codes (the fast path checks the distinct codes written)."""
     if path is None:
-        return False
+        return None
     store.con.execute(f"CREATE OR REPLACE TEMP TABLE {PRODUCTS_TABLE} AS SELECT DISTINCT "
                       "lpad(trim(code), 6, '0') AS code FROM read_csv(?, all_varchar=true, header=true)",
                       [str(path)])
-    return True
+    rows = store.con.execute(f"SELECT TRY_CAST(code AS INTEGER) FROM {PRODUCTS_TABLE}").fetchall()
+    return frozenset(r[0] for r in rows if r[0] is not None)
 
 
 def _reader(path: Path, text: bool) -> str:
     quoted = "'" + str(path).replace("'", "''") + "'"
     if text:
         return f"read_csv({quoted}, all_varchar=true, header=true)"
-    return (f"read_csv({quoted}, header=true, store_rejects=true, columns={{'t': 'INTEGER', "
-            "'i': 'INTEGER', 'j': 'INTEGER', 'k': 'INTEGER', 'v': 'DOUBLE', 'q': 'VARCHAR'})")
+    # q is 'NA' (BACI pads it to the column width) where the quantity is unknown
+    return (f"read_csv({quoted}, header=true, store_rejects=true, nullstr=['NA', '         NA', ''], "
+            "columns={'t': 'INTEGER', 'i': 'INTEGER', 'j': 'INTEGER', 'k': 'INTEGER', 'v': 'DOUBLE', "
+            "'q': 'DOUBLE'})")
 
 
 def _checks(t: str, i: str, j: str, v: str, products: bool) -> list[tuple[str, str, str]]:
@@ -112,52 +117,41 @@ def _keep(filters: Filters, t: str, j: str, code: str, nums: dict[str, list[int]
     return keep
 
 
-def _staging(path: Path, products: bool, filters: Filters, nums: dict[str, list[int]]) -> Staging:
-    """The fast typed pass (raw columns), its checks and load query, and the slow text pass.
+def _staging(path: Path, products: frozenset[int] | None, filters: Filters,
+             nums: dict[str, list[int]]) -> Staging:
+    """The fast typed pass with its inline checks, and the slow text pass.
 
-    The typed pass reads k as an integer: a code that is not a number is rejected there and
-    reported by the text pass, whose checks are the definition; the fast checks flag a
-    superset of them (a false alarm only costs the text pass).
+    The fast pass maps BACI's country codes by joining the dictionary (a few hundred rows:
+    DuckDB's cheapest lookup, cheaper than a CASE or a list) and checks each row with plain
+    comparisons; the product dictionary is checked on the codes written. The typed pass
+    reads k as an integer: a code that is not a number is rejected there and reported by
+    the text pass.
     """
-    key = "(((r.t::BIGINT * 1000 + r.i) * 1000 + r.j) * 1000000 + r.k)"
     keep = _keep(filters, "r.t", "r.j", "lpad(r.k::VARCHAR, 6, '0')", nums)
-    quantity = "TRY_CAST(nullif(trim(r.q), 'NA') AS DOUBLE)"
-    # q is parsed once, here: the stage holds no text column (cheaper to write and to scan).
-    typed = (f"SELECT r.* EXCLUDE (q), {quantity} AS qt, coalesce({quantity} < 0 OR ({quantity} IS NULL "
-             f"AND trim(r.q) NOT IN ('NA', '')), false) AS q_bad, {key} AS key, {keep} AS keep "
-             f"FROM {_reader(path, False)} r")
-    # Countries and codes are checked on their distinct values (a few hundred and a few
-    # thousand), not row by row; the per-row checks are plain comparisons.
-    known = f"(SELECT num FROM {COUNTRIES_TABLE} WHERE iso3 IS NOT NULL)"
-    bad_code = "k NOT BETWEEN 1000 AND 999999"  # 4 to 6 digits, leading zeros dropped
-    if products:
-        bad_code += f" OR lpad(k::VARCHAR, 6, '0') NOT IN (SELECT code FROM {PRODUCTS_TABLE})"
-    check = f"""SELECT
-        (SELECT count(*) FROM {{stage}} WHERE keep AND (t IS NULL OR v IS NULL OR v < 0 OR q_bad))
-      + (SELECT count(*) FROM (SELECT DISTINCT i AS c FROM {{stage}} WHERE keep
-                               UNION SELECT DISTINCT j FROM {{stage}} WHERE keep)
-         WHERE c IS NULL OR c NOT IN {known})
-      + (SELECT count(*) FROM (SELECT DISTINCT k FROM {{stage}} WHERE keep) WHERE k IS NULL OR {bad_code})"""
-    select = (f"SELECT r.t AS year, ce.iso AS exporter, ci.iso AS importer, r.k AS code, "
-              f"r.v * 1000 AS value_usd, r.qt AS quantity_t, 'reconciled' AS basis "
-              f"FROM {{stage}} r JOIN {COUNTRIES_TABLE} ce ON ce.num = r.i "
-              f"JOIN {COUNTRIES_TABLE} ci ON ci.num = r.j WHERE r.keep")
+    fast = (f"SELECT {checked('r.t IS NOT NULL', 'r.t')} AS year, "
+            f"{checked('ce.iso IS NOT NULL', 'ce.iso')} AS exporter, "
+            f"{checked('ci.iso IS NOT NULL', 'ci.iso')} AS importer, "
+            f"{checked('r.k BETWEEN 1000 AND 999999', 'r.k')} AS code, "
+            f"{checked('r.v >= 0', 'r.v * 1000')} AS value_usd, "
+            f"{checked('r.q IS NULL OR r.q >= 0', 'r.q')} AS quantity_t, 0 AS basis "
+            f"FROM {_reader(path, False)} r LEFT JOIN {COUNTRIES_TABLE} ce ON ce.num = r.i "
+            f"LEFT JOIN {COUNTRIES_TABLE} ci ON ci.num = r.j WHERE {keep}")
     t, i, j, v = (f"TRY_CAST(trim(r.{c}) AS {typ})" for c, typ in
                   (("t", "INTEGER"), ("i", "INTEGER"), ("j", "INTEGER"), ("v", "DOUBLE")))
-    slow = _checks(t, i, j, v, products)
+    slow = _checks(t, i, j, v, products is not None)
     problem = "CASE " + " ".join(f"WHEN {c} THEN {m}" for c, _, m in slow) + " END"
     fld = "CASE " + " ".join(f"WHEN {c} THEN '{f}'" for c, f, _ in slow) + " END"
+    quantity = "TRY_CAST(nullif(trim(r.q), 'NA') AS DOUBLE)"
     text = f"""SELECT row_number() OVER () + 1 AS line, {t} AS year, ce.iso AS exporter,
         ci.iso AS importer, TRY_CAST(trim(r.k) AS INTEGER) AS code, {v} * 1000 AS value_usd,
-        {quantity} AS quantity_t,
-        'reconciled' AS basis,
-        ((({t})::BIGINT * 1000 + {i}) * 1000 + {j}) * 1000000 + TRY_CAST(trim(r.k) AS BIGINT) AS key,
+        {quantity} AS quantity_t, 0 AS basis,
         {_keep(filters, t, j, "lpad(trim(r.k), 6, '0')", nums)} AS keep, {problem} AS problem,
         {fld} AS field
       FROM {_reader(path, True)} r
       LEFT JOIN {COUNTRIES_TABLE} ce ON ce.num = {i}
       LEFT JOIN {COUNTRIES_TABLE} ci ON ci.num = {j}"""
-    return Staging(label=str(path), typed_sql=typed, check_sql=check, select_sql=select, text_sql=text)
+    count = f"SELECT count(*) FROM {_reader(path, True)}" if filters else None
+    return Staging(label=str(path), fast_sql=fast, text_sql=text, count_sql=count, codes=products)
 
 
 def _find(folder: Path, pattern: str, what: str, given: Path | None) -> Path:
@@ -209,7 +203,7 @@ def import_baci(store: Store, path: str | Path, *, countries_file: str | Path | 
                       Path(countries_file) if countries_file else None)
         pfile = Path(products_file) if products_file else next(iter(sorted(folder.glob("product_codes_*.csv"))), None)
         nums = _load_countries(store, cfile)
-        has_products = _load_products(store, pfile)
-        stagings = [_staging(f, has_products, filters, nums) for f in files]
+        products = _load_products(store, pfile)
+        stagings = [_staging(f, products, filters, nums) for f in files]
         return load(store, stagings, dataset or dataset_name(files[0]), "baci", str(path),
                     max_bad=max_bad, replace=replace, progress=progress)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from chokepoint.errors import BadInput, list_as_string
 from chokepoint.store import Store
-from chokepoint.trade.importer import (CANONICAL, MAX_BAD, Filters, ImportReport, Progress,
-                                       Staging, check_path, country_codes, filter_sql, load)
+from chokepoint.trade.importer import (BASES, CANONICAL, CHECK, MAX_BAD, Filters, ImportReport,
+                                       Progress, Staging, check_path, country_codes, filter_sql, load)
 
 # canonical field -> accepted header names (Comtrade+ first, legacy bulk CSV after)
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -121,9 +121,8 @@ def _select(path: Path, cols: dict[str, str], header: list[str], text: bool, fil
         CASE WHEN {is_import} THEN kp.num ELSE kr.num END AS exporter,
         CASE WHEN {is_import} THEN kr.num ELSE kp.num END AS importer,
         TRY_CAST({code} AS INTEGER) AS code, {value} AS value_usd, {netwgt} / 1000 AS quantity_t,
-        CASE WHEN {is_import} THEN 'importer-reported' ELSE 'exporter-reported' END AS basis,
-        (((({year})::BIGINT * 1000 + {rep_code}) * 1000 + {par_code}) * 1000000
-          + TRY_CAST({code} AS BIGINT)) * 2 + CASE WHEN {is_import} THEN 0 ELSE 1 END AS key,
+        CASE WHEN {is_import} THEN {BASES.index('importer-reported')}
+             ELSE {BASES.index('exporter-reported')} END AS basis,
         {keep} AS keep, {problem} AS problem, {fld} AS field
       FROM {reader} r LEFT JOIN {KNOWN} kr ON kr.iso3 = {rep} LEFT JOIN {KNOWN} kp ON kp.iso3 = {par}"""
 
@@ -136,12 +135,14 @@ def import_comtrade(store: Store, paths: str | Path | list[str | Path], *,
     files = [check_path(p) for p in (paths if isinstance(paths, list) else [paths])]
     _known_table(store)
     stagings = []
+    cols_sql = ", ".join(CANONICAL)
     for f in files:
         cols, header = _columns(store, f)
-        stagings.append(Staging(
-            label=str(f), typed_sql=_select(f, cols, header, False, filters),
-            check_sql="SELECT count(*) FROM {stage} WHERE keep AND problem IS NOT NULL",
-            select_sql="SELECT " + ", ".join(CANONICAL) + " FROM {stage} WHERE keep",
-            text_sql=_select(f, cols, header, True, filters)))
+        typed = _select(f, cols, header, False, filters)
+        # The typed pass already names each row's problem: the fast path fails on the first.
+        fast = (f"SELECT {cols_sql} FROM ({typed}) WHERE keep AND "
+                f"CASE WHEN problem IS NULL THEN true ELSE error('{CHECK}') END")
+        stagings.append(Staging(label=str(f), fast_sql=fast, text_sql=_select(f, cols, header, True, filters),
+                                count_sql=f"SELECT count(*) FROM ({typed})"))
     return load(store, stagings, dataset, "comtrade", ", ".join(str(f) for f in files),
                 max_bad=max_bad, replace=replace, progress=progress)

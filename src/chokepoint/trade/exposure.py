@@ -163,7 +163,7 @@ def _tag(df: pd.DataFrame, sel: Selection) -> pd.DataFrame:
     rename = {"partner_share": f"{sel.partner.lower()}_share",
               "bloc_share": f"{sel.bloc_name.lower()}_share"}
     units = {rename.get(c, c): UNITS[c] for c in df.columns if c in UNITS}
-    df = df.rename(columns=rename)
+    df.columns = [rename.get(c, c) for c in df.columns]  # in place: rename() would copy every column
     df.attrs["unit"] = units
     return df
 

@@ -1,23 +1,25 @@
-"""The shared import pipeline for bilateral trade files: stage, validate, load in one transaction.
+"""The shared import pipeline for bilateral trade files: read, check, load in one transaction.
 
 A format (BACI, Comtrade) says how to read its CSV into canonical columns; this module does
 the rest, the same for every format:
 
-1. fast pass: DuckDB reads the file with typed columns (streaming, parallel) into a temporary
-   table; cast failures go to DuckDB's reject table; a per-row `problem` expression flags bad
-   codes, unknown countries and bad numbers; duplicated keys are found by sorting a packed
-   integer key in NumPy (cheaper than a hash aggregate over 10 million distinct keys);
-2. only when something is wrong, a second pass re-reads the file as text with line numbers
-   so each bad row is reported as `file:line, field: message`;
+1. fast path, one parallel pass per file: DuckDB reads the file with typed columns straight
+   into `trade_flow`; every row check is inline and calls `error()` when it fails, a cell
+   that does not parse lands in DuckDB's reject table, and the packed keys of the rows
+   written are then checked for duplicates in NumPy (sorted files need no sort);
+2. only when something is wrong, the transaction is rolled back and that file takes the slow
+   path: it is re-read as text with line numbers, so each bad row is reported as
+   `file:line, field: message`;
 3. the import is refused when the bad rows exceed `max_bad` (default 0.1% of the data rows:
    BACI and Comtrade bulk files are machine-written, so more than that means a wrong file,
    not a few bad lines); otherwise the bad rows are left out and listed in the report;
-4. the good rows and one `trade_import` provenance row are written in one transaction: a
-   refused or failed import leaves the store exactly as it was.
+4. every file of an import gets one `trade_import` provenance row and everything commits
+   together: a refused or failed import leaves the store exactly as it was.
 
-`trade_flow` stores exporter and importer as ISO 3166-1 numeric codes and the HS6 code as an
-integer: writing three text columns was half the import time, and the screen reads integer
-keys directly. Readers go through `flows_sql`, which decodes them to ISO3 and 6-digit text.
+`trade_flow` stores exporter and importer as ISO 3166-1 numeric codes, the HS6 code as an
+integer, the basis as a code and the file as `import_id`: text columns were most of the
+write time, and the screen reads integer keys directly. Readers go through `flows_sql`,
+which decodes them to ISO3, 6-digit text, basis names and the dataset.
 """
 from __future__ import annotations
 
@@ -37,6 +39,11 @@ from chokepoint.store import Store
 MAX_BAD = 0.001
 STAGE = "_trade_stage"
 CANONICAL = ("year", "exporter", "importer", "code", "value_usd", "quantity_t", "basis")
+BASES = ("reconciled", "importer-reported", "exporter-reported")  # trade_flow.basis codes
+CHECK = "chokepoint: row check failed"  # the error() message of the fast path's checks
+# One integer per stored key (year, exporter, importer, code, basis): countries < 1000,
+# codes < 10^6, basis < 4, so it fits a BIGINT; the same expression on both paths.
+KEY = "((((year::BIGINT * 1000 + exporter) * 1000 + importer) * 1000000 + code) * 4 + basis)"
 Progress = Callable[[str], None]
 
 
@@ -55,6 +62,9 @@ class Filters:
         bad = [r for r in self.reporters if not (len(r) == 3 and r.isalpha() and r.isupper())]
         if bad:
             raise BadInput(f"reporter filter '{bad[0]}' is not an ISO3 code", field="--reporter")
+
+    def __bool__(self) -> bool:
+        return bool(self.codes or self.years or self.reporters)
 
 
 @dataclass
@@ -83,37 +93,84 @@ class ImportReport:
 class Staging:
     """How one file becomes canonical rows.
 
-    `typed_sql` reads the file (typed, fast) into the stage table, with a `keep` column
-    (passes the filters) and a packed BIGINT `key`; `check_sql` counts the kept rows with a
-    problem; `select_sql` gives the CANONICAL columns of the kept rows. `text_sql` is the
-    slow pass: every cell read as text, giving `line`, CANONICAL, `key`, `keep`, `problem`
-    and `field`. Each SQL refers to the stage table as {stage}.
+    `fast_sql` gives the CANONICAL columns of the rows to keep, read typed in one pass; a
+    row that fails a check calls `error(CHECK)` (see `checked`). `codes` are the HS codes allowed (a product
+    dictionary), checked on the distinct codes written. `count_sql` counts the file's data
+    rows when some may be skipped (filters, aggregate rows), else None. `text_sql` is the
+    slow pass: every cell read as text, giving `line`, CANONICAL, `keep`, `problem` and
+    `field`; its checks are the definition, the fast ones flag a superset of them.
     """
 
     label: str
-    typed_sql: str
-    check_sql: str
-    select_sql: str
+    fast_sql: str
     text_sql: str
+    count_sql: str | None = None
+    codes: frozenset[int] | None = None
 
 
-def _rejects(store: Store) -> list[BadInput]:
-    """Rows DuckDB's typed reader rejected (non-numeric values), by line."""
-    rows = store.con.execute("SELECT line, column_name, error_message FROM reject_errors "
-                             "ORDER BY line LIMIT 1").fetchall()
-    return [BadInput(msg.split("\n")[0], line=int(line), field=col) for line, col, msg in rows]
+class _Recheck(Exception):
+    """The fast path found a problem in file `index`: read it again line by line."""
+
+    def __init__(self, index: int):
+        self.index = index
 
 
-def _duplicates(store: Store) -> int:
-    """How many rows repeat an earlier row's key (sort of the packed key, NumPy)."""
-    key = store.con.execute(f"SELECT key FROM {STAGE} WHERE keep").fetchnumpy()["key"]
-    if len(key) < 2:
-        return 0
-    key = np.asarray(key)
-    if np.all(key[1:] > key[:-1]):  # BACI files come sorted by (t, i, j, k): no sort needed
-        return 0
-    key = np.sort(key)
-    return int(np.count_nonzero(key[1:] == key[:-1]))
+def checked(ok: str, value: str) -> str:
+    """`value` where the row check `ok` holds, else a failed check (NULL fails too)."""
+    return f"CASE WHEN {ok} THEN {value} ELSE error('{CHECK}') END"
+
+
+def _drop_rejects(store: Store) -> None:
+    store.con.execute("DROP TABLE IF EXISTS reject_errors")
+    store.con.execute("DROP TABLE IF EXISTS reject_scans")
+
+
+def _sorted_unique(key: np.ndarray) -> bool:
+    """No key repeats, checked without sorting when the keys come as strictly increasing
+    runs whose ranges do not overlap: files are sorted by key and a parallel read keeps
+    each chunk in order, so only the few run ends need comparing. Else a stable sort."""
+    breaks = np.flatnonzero(key[1:] <= key[:-1]) + 1
+    if not len(breaks):
+        return True
+    first, last = key[np.r_[0, breaks]], key[np.r_[breaks, len(key)] - 1]
+    by_first = np.argsort(first)
+    if np.all(first[by_first][1:] > last[by_first][:-1]):
+        return True
+    key = np.sort(key, kind="stable")
+    return not np.any(key[1:] == key[:-1])
+
+
+def _keys(store: Store, import_id: int) -> np.ndarray:
+    """The packed keys of one file's rows, in the order they were written (Arrow: no copy)."""
+    table = store.con.sql(f"SELECT {KEY} AS k FROM trade_flow WHERE import_id = {int(import_id)}").to_arrow_table()
+    return table.column("k").to_numpy()
+
+
+def _fast(store: Store, staging: Staging, index: int, import_id: int) -> tuple[int, int]:
+    """Write one file through the fast path; (rows, skipped). Raises _Recheck on a problem."""
+    con = store.con
+    _drop_rejects(store)
+    cols = ", ".join(CANONICAL)
+    try:
+        rows = con.execute(f"INSERT INTO trade_flow ({cols}, import_id) SELECT {cols}, {import_id} "
+                           f"FROM ({staging.fast_sql})").fetchall()[0][0]
+        rejected = con.execute("SELECT count(*) FROM reject_errors").fetchall()[0][0]
+    except duckdb.Error as err:
+        if CHECK in str(err):
+            raise _Recheck(index) from None
+        raise
+    if rejected:
+        raise _Recheck(index)
+    key = _keys(store, import_id)
+    if not _sorted_unique(key):
+        raise _Recheck(index)
+    if staging.codes is not None:
+        allowed = np.zeros(1_000_000, dtype=bool)
+        allowed[[c for c in staging.codes if 0 <= c < 1_000_000]] = True
+        if not allowed[key // 4 % 1_000_000].all():
+            raise _Recheck(index)
+    total = con.execute(staging.count_sql).fetchone()[0] if staging.count_sql else rows
+    return int(rows), int(total) - int(rows)
 
 
 def _problems_with_lines(store: Store, label: str, limit: int) -> list[BadInput]:
@@ -131,44 +188,26 @@ def _problems_with_lines(store: Store, label: str, limit: int) -> list[BadInput]
     return sorted(out, key=lambda e: e.line)[:limit]
 
 
-def _count_bad(store: Store) -> tuple[int, int]:
-    """(kept rows, bad rows) of the text pass, a duplicated key counting every repeat."""
-    kept, bad = store.con.execute(
-        f"SELECT count(*) FILTER (WHERE keep), count(*) FILTER (WHERE keep AND problem IS NOT NULL) "
-        f"FROM {STAGE}").fetchone()
+def _count_bad(store: Store) -> tuple[int, int, int]:
+    """(kept rows, skipped rows, bad rows) of the text pass, a duplicated key counting every repeat."""
+    kept, skipped, bad = store.con.execute(
+        f"SELECT count(*) FILTER (WHERE keep), count(*) FILTER (WHERE NOT keep), "
+        f"count(*) FILTER (WHERE keep AND problem IS NOT NULL) FROM {STAGE}").fetchone()
     dups = store.con.execute(
         f"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {STAGE} "
         f"WHERE keep AND problem IS NULL GROUP BY key HAVING count(*) > 1)").fetchone()[0]
-    return int(kept), int(bad) + int(dups)
+    return int(kept), int(skipped), int(bad) + int(dups)
 
 
-def _stage(store: Store, sql: str) -> None:
-    store.con.execute(f"DROP TABLE IF EXISTS {STAGE}")
-    store.con.execute("DROP TABLE IF EXISTS reject_errors")
-    store.con.execute("DROP TABLE IF EXISTS reject_scans")
-    store.con.execute(f"CREATE TEMP TABLE {STAGE} AS " + sql.replace("{stage}", STAGE))
-
-
-def stage_file(store: Store, staging: Staging, max_bad: float,
-               progress: Progress = lambda step: None) -> tuple[int, int, list[BadInput], str]:
-    """Stage one file and validate it; returns (kept rows, skipped rows, bad rows left out,
-    SELECT of the canonical rows to load).
+def _slow(store: Store, staging: Staging, import_id: int, max_bad: float) -> tuple[int, int, list[BadInput]]:
+    """Write one file through the text pass; (rows, skipped, bad rows left out).
 
     Raises BadInputs when the bad rows pass `max_bad` (a fraction of the data rows).
     """
-    progress(f"reading {staging.label}")
-    _stage(store, staging.typed_sql)
-    progress(f"validating {staging.label}")
-    rejected = _rejects(store)
-    kept, skipped = store.con.execute(f"SELECT count(*) FILTER (WHERE keep), count(*) FILTER "
-                                      f"(WHERE NOT keep) FROM {STAGE}").fetchone()
-    flagged = store.con.execute(staging.check_sql.replace("{stage}", STAGE)).fetchone()[0]
-    if not rejected and not flagged and not _duplicates(store):
-        return int(kept), int(skipped), [], staging.select_sql.replace("{stage}", STAGE)
-    progress(f"locating bad rows in {staging.label}")
-    _stage(store, staging.text_sql)
-    kept, n_bad = _count_bad(store)
-    skipped = store.con.execute(f"SELECT count(*) FILTER (WHERE NOT keep) FROM {STAGE}").fetchone()[0]
+    con = store.con
+    con.execute(f"DROP TABLE IF EXISTS {STAGE}")
+    con.execute(f"CREATE TEMP TABLE {STAGE} AS SELECT *, {KEY} AS key FROM ({staging.text_sql})")
+    kept, skipped, n_bad = _count_bad(store)
     errors = _problems_with_lines(store, staging.label, 200)
     if n_bad > max_bad * max(kept, 1):
         summary = BadInput(f"{n_bad} bad row(s) of {kept}: import refused (limit {max_bad:.2%} of "
@@ -176,11 +215,11 @@ def stage_file(store: Store, staging: Staging, max_bad: float,
                            hint="fix the rows listed, or pass --max-bad to leave them out")
         raise BadInputs([summary] + errors)
     # Bad rows leave; of a duplicated key the first row stays (the messages say so).
-    store.con.execute(
-        f"DELETE FROM {STAGE} WHERE problem IS NOT NULL OR line IN (SELECT line FROM (SELECT line, "
-        f"min(line) OVER (PARTITION BY key) AS first FROM {STAGE} WHERE keep AND problem IS NULL) "
-        f"WHERE line > first)")
-    return kept - n_bad, int(skipped), errors, f"SELECT {', '.join(CANONICAL)} FROM {STAGE} WHERE keep"
+    cols = ", ".join(CANONICAL)
+    con.execute(f"INSERT INTO trade_flow ({cols}, import_id) SELECT {cols}, {import_id} FROM {STAGE} "
+                f"WHERE keep AND problem IS NULL QUALIFY line = min(line) OVER (PARTITION BY key)")
+    con.execute(f"DROP TABLE {STAGE}")
+    return kept - n_bad, skipped, errors
 
 
 def country_codes(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -203,53 +242,85 @@ def codes_relation(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def flows_sql(con: duckdb.DuckDBPyConnection, where: str = "true") -> str:
-    """`trade_flow` decoded: ISO3 exporter and importer, 6-digit text codes (the reading view)."""
+    """`trade_flow` decoded: ISO3 exporter and importer, 6-digit text codes, basis names and
+    the dataset (the reading view). `where` may use `f.` (trade_flow) and `t.dataset`."""
     codes = codes_relation(con)
+    bases = "[" + ", ".join(f"'{b}'" for b in BASES) + "]"
     return (f"(SELECT f.year, e.iso3 AS exporter, i.iso3 AS importer, lpad(f.code::VARCHAR, 6, '0') "
-            f"AS code, f.value_usd, f.quantity_t, f.basis, f.dataset FROM trade_flow f "
+            f"AS code, f.value_usd, f.quantity_t, {bases}[f.basis + 1] AS basis, t.dataset "
+            f"FROM trade_flow f JOIN trade_import t USING (import_id) "
             f"JOIN {codes} e ON e.num = f.exporter JOIN {codes} i ON i.num = f.importer WHERE {where})")
 
 
-def _overlap(store: Store, rows_sql: str, dataset: str) -> int:
-    """Rows to load whose key already exists in the store under the same dataset."""
-    return store.con.execute(
-        f"SELECT count(*) FROM ({rows_sql}) s JOIN trade_flow f ON f.dataset = ? AND f.year = s.year "
-        f"AND f.exporter = s.exporter AND f.importer = s.importer AND f.code = s.code "
-        f"AND f.basis = s.basis", [dataset]).fetchone()[0]
+def _settle(con: duckdb.DuckDBPyConnection, dataset: str, import_id: int, years: list[int],
+            replace: bool, label: str) -> None:
+    """Rows of other files of the dataset with the same keys: deleted (`replace`, whole years)
+    or refused. Only files sharing a year can share a key, so others are not scanned."""
+    others = [i for i, ys in con.execute("SELECT import_id, years FROM trade_import WHERE dataset = ?",
+                                         [dataset]).fetchall() if set(json.loads(ys)) & set(years)]
+    if not others:
+        return
+    ids = ", ".join(map(str, others))
+    year_list = ", ".join(map(str, years))
+    if replace:
+        con.execute(f"DELETE FROM trade_flow WHERE import_id IN ({ids}) AND year IN ({year_list})")
+        con.execute(f"DELETE FROM trade_import WHERE import_id IN ({ids}) AND import_id NOT IN "
+                    f"(SELECT DISTINCT import_id FROM trade_flow WHERE import_id IN ({ids}))")
+        con.execute(f"UPDATE trade_import t SET rows = n.rows, years = n.years FROM (SELECT import_id, "
+                    f"count(*) AS rows, to_json(list(DISTINCT year ORDER BY year)) AS years FROM trade_flow "
+                    f"WHERE import_id IN ({ids}) GROUP BY import_id) n WHERE t.import_id = n.import_id")
+        return
+    cols = " AND ".join(f"o.{c} = n.{c}" for c in ("year", "exporter", "importer", "code", "basis"))
+    n = con.execute(f"SELECT count(*) FROM trade_flow n JOIN trade_flow o ON {cols} "
+                    f"WHERE n.import_id = {import_id} AND o.import_id IN ({ids})").fetchone()[0]
+    if n:
+        raise BadInput(f"{n} row(s) repeat keys already imported as dataset '{dataset}'",
+                       file=label, field="key",
+                       hint="pass --replace to reload those years, or --dataset to name a new one")
+
+
+def _load_once(store: Store, stagings: Sequence[Staging], report: ImportReport, fmt: str,
+               max_bad: float, replace: bool, slow: set[int], progress: Progress) -> None:
+    """One attempt at the whole import in one transaction (see `load`)."""
+    with store.transaction() as con:
+        for n, staging in enumerate(stagings):
+            import_id = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM trade_import").fetchone()[0]
+            if n in slow:
+                progress(f"locating bad rows in {staging.label}")
+                rows, skipped, bad = _slow(store, staging, import_id, max_bad)
+            else:
+                progress(f"reading {staging.label}")
+                (rows, skipped), bad = _fast(store, staging, n, import_id), []
+            years = [r[0] for r in con.execute("SELECT DISTINCT year FROM trade_flow WHERE import_id = ? "
+                                               "ORDER BY 1", [import_id]).fetchall()]
+            _settle(con, report.dataset, import_id, years, replace, staging.label)
+            where = report.path if staging.label == report.path else f"{report.path}!{Path(staging.label).name}"
+            con.execute("INSERT INTO trade_import VALUES (?, ?, ?, ?, ?, ?, ?, now())",
+                        [import_id, report.dataset, fmt, where, rows, skipped, json.dumps(years)])
+            report.rows += rows
+            report.skipped += skipped
+            report.bad += bad
+            report.years = sorted(set(report.years) | set(years))
 
 
 def load(store: Store, stagings: Sequence[Staging], dataset: str, fmt: str, path: str,
          max_bad: float = MAX_BAD, replace: bool = False,
          progress: Progress = lambda step: None) -> ImportReport:
-    """Validate and load files as one import (one transaction over all of them)."""
+    """Validate and load files as one import (one transaction over all of them).
+
+    Every file first takes the fast path; a file in which it finds a problem makes the
+    transaction roll back and is read again by the slow path, the others stay fast.
+    """
     start = time.perf_counter()
-    report = ImportReport(dataset=dataset, path=path)
-    known = store.con.execute("SELECT count(*) FROM trade_flow WHERE dataset = ?", [dataset]).fetchone()[0]
-    cols = ", ".join(CANONICAL)
-    with store.transaction() as con:
-        for staging in stagings:
-            kept, skipped, bad, rows_sql = stage_file(store, staging, max_bad, progress)
-            years = [r[0] for r in con.execute(f"SELECT DISTINCT year FROM ({rows_sql}) "
-                                               "ORDER BY 1").fetchall()]
-            if known and replace:
-                con.execute("DELETE FROM trade_flow WHERE dataset = ? AND year IN "
-                            "(SELECT unnest(?::INTEGER[]))", [dataset, years])
-            elif known and (n := _overlap(store, rows_sql, dataset)):
-                raise BadInput(f"{n} row(s) repeat keys already imported as dataset '{dataset}'",
-                               file=staging.label, field="key",
-                               hint="pass --replace to reload those years, or --dataset to name a new one")
-            progress(f"writing {staging.label}")
-            con.execute(f"INSERT INTO trade_flow ({cols}, dataset) SELECT {cols}, ? FROM ({rows_sql})",
-                        [dataset])
-            con.execute(f"DROP TABLE {STAGE}")
-            report.rows += kept
-            report.skipped += skipped
-            report.bad += bad
-            report.years = sorted(set(report.years) | set(years))
-        next_id = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM trade_import").fetchone()[0]
-        con.execute("INSERT INTO trade_import VALUES (?, ?, ?, ?, ?, ?, ?, now())",
-                    [next_id, dataset, fmt, path, report.rows, report.skipped,
-                     json.dumps(report.years)])
+    slow: set[int] = set()
+    while True:
+        report = ImportReport(dataset=dataset, path=path)
+        try:
+            _load_once(store, stagings, report, fmt, max_bad, replace, slow, progress)
+            break
+        except _Recheck as again:
+            slow.add(again.index)
+    _drop_rejects(store)
     report.seconds = time.perf_counter() - start
     return report
 

@@ -1,13 +1,14 @@
 """The full dependency screen at trade-database scale: every metric of `exposure.screen_sql`,
-computed over dense integer group keys in NumPy.
+computed over dense integer group keys by a compiled two-pass kernel.
 
 Why by hand: the screen needs ten aggregates per (year, importer, product) group plus each
 group's total for the meaningful-supplier count, over ~10 million rows and ~1 million groups.
 DuckDB's hash aggregate does that in 3-4x the time of a plain HHI query (list, window or
-join-back for the count; measured in benchmarks/exposure.py). Countries (a few hundred) and
-HS6 codes (at most 10^6) give every group a dense integer id, so each metric is one
-`np.bincount` (a sequential O(n) scatter, no hashing) and the group totals are an array
-lookup. DuckDB does the scan and the filter; the store's keys are integers already.
+join-back for the count), and NumPy needs one full pass per aggregate (measured in
+benchmarks/exposure.py). Countries (a few hundred) and HS6 codes (at most 10^6) give every
+group a dense integer id, so `_accumulate` (numba) updates each group's sums in one pass with
+no hashing, and counts the meaningful suppliers in a second. DuckDB does the scan and the
+filter; the store's keys are integers already.
 
 Only for flows with one row per (year, exporter, importer, code) (a BACI import); other
 sources go through `exposure.screen_sql`, which stays the reference definition (the tests
@@ -18,6 +19,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import duckdb
+import numba
 import numpy as np
 import pandas as pd
 
@@ -32,16 +34,13 @@ COLUMNS = ["year", "importer", "code", "value", "hhi", "top_supplier", "top_shar
 DIGITS = 1_000_000  # HS6 codes are 6-digit strings (both importers check it), so code::INTEGER < 10^6
 
 
-def _fetch(con: duckdb.DuckDBPyConnection, src: str, sel: Selection) -> tuple[dict, list[str], list[int]]:
-    """The selected flows as integer arrays: year offset, exporter and importer (index into the
-    sorted country names), code, value; with the names and the years (min to max).
-
-    `src` has `trade_flow`'s integer keys (ISO numeric countries, integer codes): they are
-    read as they are and turned into name indices by a 1000-entry lookup table.
-    """
+def _fetch(con: duckdb.DuckDBPyConnection, src: str, sel: Selection) -> tuple[dict, list[str], np.ndarray]:
+    """The selected flows as arrays y, e, i, k, v (year, exporter, importer, code, value) with
+    `trade_flow`'s integer keys as stored, the sorted country names, and the lookup table from
+    ISO numeric code to name index (-1 where the country table has no such code)."""
     codes = country_codes(con)
     names = sorted(codes)
-    lut = np.full(1000, -1, dtype=np.int16)  # ISO 3166-1 numeric codes have 3 digits
+    lut = np.full(1000, -1, dtype=np.int64)  # ISO 3166-1 numeric codes have 3 digits
     lut[[codes[n] for n in names]] = np.arange(len(names))
     where, params = replace(sel, code=None, country=None).where()
     if sel.code is not None:
@@ -51,87 +50,200 @@ def _fetch(con: duckdb.DuckDBPyConnection, src: str, sel: Selection) -> tuple[di
     if sel.country is not None:
         wanted = [sel.country] if isinstance(sel.country, str) else list(sel.country)
         where += f" AND importer IN ({', '.join(str(codes.get(c, -1)) for c in wanted)})"
-    arrays = con.execute(f'SELECT year AS y, exporter AS e, importer AS i, code AS k, "{sel.measure}" AS v '
-                         f"FROM {src} WHERE {where}", params).fetchnumpy()
-    a = {k: np.asarray(v) for k, v in arrays.items()}
-    a["e"], a["i"] = lut[a["e"]], lut[a["i"]]
-    if len(a["e"]) and min(a["e"].min(), a["i"].min()) < 0:
-        raise ChokepointError("trade_flow has a country code missing from the country table")
-    lo = int(a["y"].min()) if len(a["y"]) else 0
-    a["y"] = a["y"] - lo
-    return a, names, list(range(lo, lo + int(a["y"].max()) + 1)) if len(a["y"]) else []
+    table = con.sql(f'SELECT year AS y, exporter AS e, importer AS i, code AS k, "{sel.measure}" AS v '
+                    f"FROM {src} WHERE {where}", params=params).to_arrow_table()
+    # Arrow columns without NULLs become NumPy arrays without a copy (the filter drops NULL values)
+    return {c: table.column(c).to_numpy() for c in table.column_names}, names, lut
 
 
-def _groups(a: dict, n_countries: int, n_years: int) -> tuple[np.ndarray, np.ndarray, int, int]:
-    """Dense group ids (year, importer, code) per row, the codes present, and the id space."""
-    present = np.flatnonzero(np.bincount(a["k"], minlength=DIGITS))
-    lut = np.zeros(DIGITS, dtype=np.int64)
-    lut[present] = np.arange(len(present))
-    n_codes = len(present)
-    kk = lut[a["k"]]
-    g = (a["y"].astype(np.int64) * n_countries + a["i"]) * n_codes + kk
-    return g, present, n_codes, n_years * n_countries * n_codes
+# Columns of the per-group accumulator, one row per group: a row's updates touch one line.
+TOTAL, SQ, N_ANY, TOP_V, PARTNER, BLOC, EXTRA, EXTRA_SQ = range(8)
 
 
-def _metrics(a: dict, names: list[str], years: list[int], sel: Selection) -> pd.DataFrame:
-    """Every screen column per group, one bincount per aggregate (see module docstring)."""
-    e, i, v = a["e"], a["i"], a["v"]
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _keys(y, e, i, k, lut, y0, n_countries):  # pragma: no cover (JIT)
+    """Per row: dense code index, exporter name index and bucket (year, importer), in
+    parallel; with the distinct codes in order. A country code the lookup table does not
+    know, or a code outside 0..999999, raises ValueError."""
+    n = k.shape[0]
+    seen = np.zeros(DIGITS, dtype=np.int32)
+    for r in numba.prange(n):
+        if 0 <= k[r] < DIGITS:
+            seen[k[r]] = 1  # every thread writes the same value: the race is harmless
+    codes = np.flatnonzero(seen)
+    for c in range(codes.shape[0]):
+        seen[codes[c]] = c
+    kk = np.empty(n, dtype=np.int32)
+    ex = np.empty(n, dtype=np.int16)
+    bucket = np.empty(n, dtype=np.int64)
+    bad = 0
+    for r in numba.prange(n):
+        a = lut[e[r]] if 0 <= e[r] < lut.shape[0] else -1
+        b = lut[i[r]] if 0 <= i[r] < lut.shape[0] else -1
+        ok = a >= 0 and b >= 0 and 0 <= k[r] < DIGITS
+        if not ok:
+            bad += 1
+        kk[r], ex[r] = seen[k[r]] if ok else 0, a
+        bucket[r] = (y[r] - y0) * n_countries + b
+    if bad:
+        raise ValueError("trade_flow has a country code missing from the country table, or a "
+                         "code that is not HS6")
+    return kk, ex, bucket, codes
+
+
+@numba.njit(cache=True, nogil=True)
+def _by_bucket(bucket, n_countries, n_buckets, kk, ex, v, n_codes):  # pragma: no cover (JIT)
+    """Code index, exporter and value of the rows reordered by bucket (a stable counting
+    sort, so rows keep their order within a bucket), where each bucket starts, and each
+    (year, exporter, code)'s exports, summed in the counting pass (rows come in exporter
+    order, so that scatter moves forward through memory)."""
+    start = np.zeros(n_buckets + 1, dtype=np.int64)
+    exports = np.zeros(n_buckets * n_codes)
+    for r in range(bucket.shape[0]):
+        start[bucket[r] + 1] += 1
+        year = bucket[r] // n_countries
+        exports[(year * n_countries + ex[r]) * n_codes + kk[r]] += v[r]
+    start = np.cumsum(start)
+    fill = start[:-1].copy()
+    kk_s, e_s, v_s = np.empty_like(kk), np.empty_like(ex), np.empty_like(v)
+    for r in range(bucket.shape[0]):
+        p = fill[bucket[r]]
+        kk_s[p], e_s[p], v_s[p] = kk[r], ex[r], v[r]
+        fill[bucket[r]] = p + 1
+    return kk_s, e_s, v_s, start, exports
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _accumulate(kk, ex, bucket, v, n_buckets, n_codes, partner, in_bloc, threshold):  # pragma: no cover (JIT)
+    """Every per-group sum of the screen, importer by importer.
+
+    Why by hand (numba): NumPy needs one pass over all rows per aggregate (a dozen bincounts
+    and ufunc.at calls) and DuckDB's hash aggregate cannot count "suppliers above 1% of the
+    group total" without joining the totals back. Rows arrive sorted by exporter, so the
+    groups (year, importer, code) they update are scattered over ~80 MB; a counting sort by
+    bucket (year, importer) first makes each importer's rows contiguous and its groups (a
+    few hundred KB) stay in cache while the rows update them, then count its meaningful
+    suppliers. Buckets are independent, so they run in parallel. Sums run in row order
+    within each group, as a sequential scan would. Returns (acc, top_e, n_sup, exports);
+    group = bucket x code.
+    """
+    n_countries = in_bloc.shape[0]
+    kk_s, e_s, v_s, start, exports = _by_bucket(bucket, n_countries, n_buckets, kk, ex, v, n_codes)
+    size = n_buckets * n_codes
+    acc = np.zeros((size, 8))
+    top_e = np.full(size, n_countries, dtype=np.int64)
+    n_sup = np.zeros(size, dtype=np.int64)
+    for b in numba.prange(n_buckets):
+        base, importer_in_bloc = b * n_codes, in_bloc[b % n_countries]
+        for p in range(start[b], start[b + 1]):
+            g, x, e = base + kk_s[p], v_s[p], e_s[p]
+            acc[g, TOTAL] += x
+            acc[g, SQ] += x * x
+            acc[g, N_ANY] += 1.0
+            if x > acc[g, TOP_V] or (x == acc[g, TOP_V] and e < top_e[g]):
+                acc[g, TOP_V] = x
+                top_e[g] = e
+            if e == partner:
+                acc[g, PARTNER] += x
+            if in_bloc[e]:
+                acc[g, BLOC] += x
+            if not (in_bloc[e] and importer_in_bloc):
+                acc[g, EXTRA] += x
+                acc[g, EXTRA_SQ] += x * x
+        for p in range(start[b], start[b + 1]):
+            g = base + kk_s[p]
+            if v_s[p] > threshold * acc[g, TOTAL]:
+                n_sup[g] += 1
+    return acc, top_e, n_sup, exports
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _gather(acc, exports, top_e, n_sup, group):  # pragma: no cover (JIT)
+    """The accumulator rows, exports, top supplier and supplier count of `group`, in that
+    order (a parallel gather: most of the screen's output is this reordering)."""
+    n = group.shape[0]
+    rows = np.empty((n, acc.shape[1]))
+    exp, top, sup = np.empty(n), np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    for p in numba.prange(n):
+        g = group[p]
+        rows[p] = acc[g]
+        exp[p], top[p], sup[p] = exports[g], top_e[g], n_sup[g]
+    return rows, exp, top, sup
+
+
+def _rank(dependent: np.ndarray, hhi: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """Order of the groups: dependent first, then by HHI, then by value, all descending.
+
+    One unstable sort on HHI (several times faster than a stable one), then the few groups
+    whose HHI ties are re-sorted by value (and group, so the order is fully determined),
+    then a stable split on the flag.
+    """
+    order = np.argsort(-hhi)
+    ranked = hhi[order]
+    tied = np.zeros(len(order), dtype=bool)
+    same = ranked[1:] == ranked[:-1]
+    tied[1:] |= same
+    tied[:-1] |= same
+    at = np.flatnonzero(tied)  # runs of equal HHI: sorting them in place keeps HHI order
+    sub = order[at]
+    order[at] = sub[np.lexsort((sub, -total[sub], -hhi[sub]))]
+    flag = dependent[order]
+    return np.concatenate([order[flag], order[~flag]])
+
+
+def _metrics(a: dict, names: list[str], lut: np.ndarray, sel: Selection) -> pd.DataFrame:
+    """Every screen column per group, from the accumulated sums (see `_accumulate`)."""
     n_c = len(names)
-    g, codes, n_codes, size = _groups(a, n_c, len(years))
-    total = np.bincount(g, v, size)
-    ss = np.bincount(g, v * v, size)
-    n_any = np.bincount(g, minlength=size)
-    top_v = np.zeros(size)
-    np.maximum.at(top_v, g, v)
-    is_top = v == top_v[g]
-    top_e = np.full(size, n_c, dtype=e.dtype)  # same dtype as e: ufunc.at's fast path
-    np.minimum.at(top_e, g[is_top], e[is_top])  # ties: the first supplier in ISO3 order
+    y0 = int(a["y"].min())
+    n_buckets = (int(a["y"].max()) - y0 + 1) * n_c
+    try:
+        kk, ex, bucket, codes = _keys(a["y"], a["e"], a["i"], a["k"], lut, y0, n_c)
+    except ValueError as err:
+        raise ChokepointError(str(err)) from None
     in_bloc = np.isin(np.array(names, dtype=object), list(sel.bloc))
     partner = names.index(sel.partner) if sel.partner in names else -1
-    partner_v = np.bincount(g, np.where(e == partner, v, 0.0), size)
-    bloc_v = np.bincount(g, np.where(in_bloc[e], v, 0.0), size)
-    extra = np.where(in_bloc[e] & in_bloc[i], 0.0, v)
-    extra_v = np.bincount(g, extra, size)
-    extra_ss = np.bincount(g, extra * extra, size)
-    n_sup = np.bincount(g, minlength=size, weights=v > sel.threshold * total[g]).astype(np.int64)
-    # The importer's own exports of the product: the same rows keyed by exporter instead.
-    own = g + (e.astype(np.int64) - i) * n_codes  # (year, e, code) in the layout of g
-    exports = np.bincount(own, v, size)
-    idx = np.flatnonzero(n_any)
+    n_codes = len(codes)
+    acc, top_e, n_sup, exports = _accumulate(kk, ex, bucket, a["v"], n_buckets, n_codes, partner,
+                                             in_bloc, sel.threshold)
+    idx = np.flatnonzero(acc[:, N_ANY])
+    rows, exp, _, _ = _gather(acc, exports, top_e, n_sup, idx)  # the groups that exist
+    total, extra_v = rows[:, TOTAL], rows[:, EXTRA]
     with np.errstate(divide="ignore", invalid="ignore"):
-        hhi = ss / (total * total)
-        extra_hhi = np.where(extra_v > 0, extra_ss / (extra_v * extra_v), np.nan)
-        ratio = np.where(exports > 0, extra_v / exports, np.inf)
+        hhi = rows[:, SQ] / (total * total)
+        extra_hhi = np.where(extra_v > 0, rows[:, EXTRA_SQ] / (extra_v * extra_v), np.nan)
+        ratio = np.where(exp > 0, extra_v / exp, np.inf)
     concentrated = np.nan_to_num(extra_hhi, nan=0.0) > EU_HHI
     import_share = extra_v > EU_IMPORT_SHARE * total
-    substitution = (exports == 0) | (ratio > EU_EXPORT_RATIO)
+    substitution = (exp == 0) | (ratio > EU_EXPORT_RATIO)
     dependent = concentrated & import_share & substitution
-    # Ranked here, on the arrays, so each column is gathered once: dependent, HHI, value.
-    # Three stable argsorts, last key first (what np.lexsort does, in about half the time).
-    for key in (-total, -hhi, ~dependent):
-        idx = idx[np.argsort(key[idx], kind="stable")]
-    tot, ev, ex = total[idx], extra_v[idx], exports[idx]
-    names_arr = np.array(names + [None], dtype=object)
-    labels = np.array([f"{c:06d}" for c in codes], dtype=object)
-    out = pd.DataFrame({
-        "year": np.asarray(years, dtype=np.int32)[idx // (n_c * n_codes)],
-        "importer": names_arr[(idx // n_codes) % n_c], "code": labels[idx % n_codes],
-        "value": tot, "hhi": hhi[idx], "top_supplier": names_arr[top_e[idx]],
-        "top_share": top_v[idx] / tot, "partner_share": partner_v[idx] / tot,
-        "bloc_share": bloc_v[idx] / tot, "n_suppliers": n_sup[idx], "n_any": n_any[idx].astype(np.int64),
-        "extra_hhi": extra_hhi[idx], "extra_share": ev / tot, "extra_value": ev, "exports": ex,
-        "export_ratio": ratio[idx], "c_concentration": concentrated[idx],
-        "c_import_share": import_share[idx], "c_substitution": substitution[idx],
-        "dependent": dependent[idx]}, copy=False)  # no block consolidation: one copy less
-    return out
+    order = _rank(dependent, hhi, total)
+    group = idx[order]
+    ranked, exp, top, sup = _gather(acc, exports, top_e, n_sup, group)
+    tot, ev = ranked[:, TOTAL], ranked[:, EXTRA]
+    # Countries and codes as categoricals: codes into the name lists, no string per row.
+    countries = pd.CategoricalDtype(names)
+    return pd.DataFrame({
+        "year": (group // (n_c * n_codes) + y0).astype(np.int32),
+        "importer": pd.Categorical.from_codes((group // n_codes) % n_c, dtype=countries),
+        "code": pd.Categorical.from_codes(group % n_codes, categories=[f"{c:06d}" for c in codes]),
+        "value": tot, "hhi": hhi[order],
+        "top_supplier": pd.Categorical.from_codes(np.where(top < n_c, top, -1), dtype=countries),
+        "top_share": ranked[:, TOP_V] / tot, "partner_share": ranked[:, PARTNER] / tot,
+        "bloc_share": ranked[:, BLOC] / tot, "n_suppliers": sup,
+        "n_any": ranked[:, N_ANY].astype(np.int64), "extra_hhi": extra_hhi[order],
+        "extra_share": ev / tot, "extra_value": ev, "exports": exp, "export_ratio": ratio[order],
+        "c_concentration": concentrated[order], "c_import_share": import_share[order],
+        "c_substitution": substitution[order], "dependent": dependent[order]},
+        copy=False)  # no block consolidation: one copy less
 
 
 def screen_frame(con: duckdb.DuckDBPyConnection, src: str, sel: Selection) -> pd.DataFrame:
     """`exposure.screen_sql` for unique flows of every importer, ranked dependent first, then
-    by HHI and value (same columns and values; ties of the top supplier go to the first ISO3)."""
-    a, names, years = _fetch(con, src, sel)
+    by HHI and value (same columns and values; ties of the top supplier go to the first ISO3;
+    importer, code and top supplier come as categoricals)."""
+    a, names, lut = _fetch(con, src, sel)
     if not len(a["v"]):
         types = {"year": "int32", "importer": object, "code": object, "top_supplier": object,
                  "n_suppliers": "int64", "n_any": "int64"} | dict.fromkeys(COLUMNS[-4:], bool)
         return pd.DataFrame({c: pd.Series(dtype=types.get(c, "float64")) for c in COLUMNS})
-    return _metrics(a, names, years, sel)
+    return _metrics(a, names, lut, sel)
