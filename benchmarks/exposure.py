@@ -8,7 +8,8 @@ products drawn from skewed (power-law-like) distributions so that, as in BACI, l
 economies trade most products and small ones few (about 4% of the possible triples exist).
 Then, in one run, prints:
 
-- import rows/s (validation included) through `Exposure.import_baci`;
+- the baseline: DuckDB's bare read of the same file (every column parsed, nothing written);
+- import rows/s (validation included) through `Exposure.import_baci`, the whole call;
 - screen seconds: `Exposure.screen()`, every metric for every importer and product;
 - the floor: one hand-written DuckDB aggregate (HHI and top share per importer and product);
 - the pandas reference: a plain single-pass pandas version of the same metrics (data
@@ -144,6 +145,15 @@ def pandas_screen(df: pd.DataFrame, partner: str, bloc: set[str]) -> pd.DataFram
     return out.reset_index()
 
 
+BARE_SUMS = "sum(t), sum(i), sum(j), sum(k), sum(v), sum(q)"
+
+
+def bare_read(path: Path) -> str:
+    """The yearly file read by DuckDB with the importer's column types, as a baseline."""
+    return (f"read_csv('{path}', header=true, nullstr=['NA', '         NA', ''], columns={{'t': 'INTEGER', "
+            "'i': 'INTEGER', 'j': 'INTEGER', 'k': 'INTEGER', 'v': 'DOUBLE', 'q': 'DOUBLE'})")
+
+
 def timed(fn, repeat: int):
     """(median seconds, last result) over `repeat` runs."""
     times, result = [], None
@@ -174,21 +184,30 @@ def main(argv: list[str] | None = None) -> int:
         f.unlink(missing_ok=True)
 
     wb = chokepoint.open(store)
+    wb.build()  # a user's store has its reference data (countries) before any import
     wb.store.con.execute(f"SET threads = {args.threads}")
     wb.store.con.execute("SET enable_progress_bar = false")
+    bare_s, _, _ = timed(lambda: wb.store.con.execute(f"SELECT {BARE_SUMS} FROM {bare_read(data)}").fetchall(), 1)
+    print(f"bare CSV read (DuckDB, every column parsed, nothing written): {args.rows / bare_s:,.0f} rows/s "
+          f"({bare_s:.2f} s)", flush=True)
     reset_peak()
+    t0 = time.perf_counter()  # the whole call: dictionaries, read, checks, write, commit
     report = wb.exposure.import_baci(data, countries_file=work / "baci" / "country_codes_VBENCH.csv",
                                      products_file=work / "baci" / "product_codes_HS22_VBENCH.csv",
                                      filters=Filters())
+    import_s = time.perf_counter() - t0
     import_peak = rss_peak_mb()
-    print(f"import: {report.rows:,} rows in {report.seconds:.2f} s = {report.rows_per_s:,.0f} rows/s, "
-          f"bad rows {len(report.bad)}, peak RSS {import_peak:,.0f} MB", flush=True)
+    import_rate = report.rows / import_s
+    print(f"import: {report.rows:,} rows in {import_s:.2f} s = {import_rate:,.0f} rows/s "
+          f"({import_rate * bare_s / args.rows:.0%} of the bare read), bad rows {len(report.bad)}, "
+          f"peak RSS {import_peak:,.0f} MB", flush=True)
 
     reset_peak()
     screen_s, screen, screen_runs = timed(lambda: wb.exposure.screen(bloc=BLOC), args.repeat)
     screen_peak = rss_peak_mb()
     print(f"screen: {len(screen):,} importer-product rows, median {screen_s:.2f} s "
-          f"(runs {', '.join(f'{t:.2f}' for t in screen_runs)}), peak RSS {screen_peak:,.0f} MB", flush=True)
+          f"(runs {', '.join(f'{t:.2f}' for t in screen_runs)}; the first includes compiling the "
+          f"kernels when numba's cache is cold), peak RSS {screen_peak:,.0f} MB", flush=True)
 
     floor_sql = ("SELECT importer, code, sum(value_usd * value_usd) / (sum(value_usd) ^ 2) AS hhi, "
                  "max(value_usd) / sum(value_usd) AS top_share FROM trade_flow GROUP BY importer, code")
@@ -215,8 +234,8 @@ def main(argv: list[str] | None = None) -> int:
 
     peak_gb = max(import_peak, screen_peak) / 1024
     checks = [
-        ("import rows/s (validation included)", f"{report.rows_per_s:,.0f}", f">= {TARGET_ROWS_PER_S:,}",
-         report.rows_per_s >= TARGET_ROWS_PER_S),
+        ("import rows/s (validation included)", f"{import_rate:,.0f}", f">= {TARGET_ROWS_PER_S:,}",
+         import_rate >= TARGET_ROWS_PER_S),
         ("screen / floor query", f"{screen_s / floor_s:.2f}x ({screen_s:.2f} s / {floor_s:.2f} s)", "<= 2x",
          screen_s <= 2 * floor_s),
         ("pandas / screen", f"{pandas_s / screen_s:.2f}x ({pandas_s:.2f} s / {screen_s:.2f} s)", ">= 2x",

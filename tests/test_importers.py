@@ -134,6 +134,17 @@ def test_bad_rows_under_the_threshold_are_left_out_and_listed(store, baci_dir):
                     "AND code = '284690'")["value_usd"].tolist() == [600_000]
 
 
+def test_clean_files_take_the_fast_path_and_a_bad_one_the_text_pass(store, baci_dir):
+    steps: list[str] = []
+    import_baci(store, baci_dir, progress=steps.append)
+    assert steps and not any("locating bad rows" in s for s in steps)
+    path = write_baci(baci_dir / "BACI_HS22_Y2023_V202501.csv",
+                      [(2023, *r[1:]) for r in GOOD] + [(2023, "CHN", "KOR", "28469X", 1, 1)])
+    steps.clear()
+    import_baci(store, path, max_bad=0.5, progress=steps.append)
+    assert any("locating bad rows" in s for s in steps)
+
+
 def test_reimport_is_refused_unless_replace(store, baci_dir):
     import_baci(store, baci_dir)
     before = store.checksums()

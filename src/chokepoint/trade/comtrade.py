@@ -113,7 +113,7 @@ def _select(path: Path, cols: dict[str, str], header: list[str], text: bool, fil
                                      ("netwgt", "DOUBLE")) if k in cols}
     type_sql = "{" + ", ".join(f"'{k}': '{v}'" for k, v in types.items()) + "}"
     reader = (f"read_csv({quoted}, all_varchar=true, header=true)" if text else
-              f"read_csv({quoted}, header=true, store_rejects=true, columns={type_sql})")
+              f"read_csv({quoted}, header=true, columns={type_sql})")
     if text:  # line numbers taken before the joins, which need not keep the file's order
         reader = f"(SELECT row_number() OVER () + 1 AS line, * FROM {reader})"
     line = "r.line AS line, " if text else ""

@@ -4,9 +4,9 @@ A format (BACI, Comtrade) says how to read its CSV into canonical columns; this 
 the rest, the same for every format:
 
 1. fast path, one parallel pass per file: DuckDB reads the file with typed columns straight
-   into `trade_flow`; every row check is inline and calls `error()` when it fails, a cell
-   that does not parse lands in DuckDB's reject table, and the packed keys of the rows
-   written are then checked for duplicates in NumPy (sorted files need no sort);
+   into `trade_flow`; a cell that does not parse fails the statement, the rows
+   written are checked with a few aggregates (required values present, codes and values in
+   range), and their packed keys for duplicates in NumPy (sorted files need no sort);
 2. only when something is wrong, the transaction is rolled back and that file takes the slow
    path: it is re-read as text with line numbers, so each bad row is reported as
    `file:line, field: message`;
@@ -93,12 +93,13 @@ class ImportReport:
 class Staging:
     """How one file becomes canonical rows.
 
-    `fast_sql` gives the CANONICAL columns of the rows to keep, read typed in one pass; a
-    row that fails a check calls `error(CHECK)` (see `checked`). `codes` are the HS codes allowed (a product
-    dictionary), checked on the distinct codes written. `count_sql` counts the file's data
-    rows when some may be skipped (filters, aggregate rows), else None. `text_sql` is the
-    slow pass: every cell read as text, giving `line`, CANONICAL, `keep`, `problem` and
-    `field`; its checks are the definition, the fast ones flag a superset of them.
+    `fast_sql` gives the CANONICAL columns of the rows to keep, read typed in one pass; what
+    it writes is then checked by `_valid` (a row may also call `error(CHECK)`). `codes` are
+    the HS codes allowed (a product dictionary), checked on the codes written. `count_sql`
+    counts the file's data rows when some may be skipped (filters, aggregate rows), else
+    None. `text_sql` is the slow pass: every cell read as text, giving `line`, CANONICAL,
+    `keep`, `problem` and `field`; its checks are the definition, the fast ones flag a
+    superset of them.
     """
 
     label: str
@@ -115,14 +116,17 @@ class _Recheck(Exception):
         self.index = index
 
 
-def checked(ok: str, value: str) -> str:
-    """`value` where the row check `ok` holds, else a failed check (NULL fails too)."""
-    return f"CASE WHEN {ok} THEN {value} ELSE error('{CHECK}') END"
-
-
-def _drop_rejects(store: Store) -> None:
-    store.con.execute("DROP TABLE IF EXISTS reject_errors")
-    store.con.execute("DROP TABLE IF EXISTS reject_scans")
+def _valid(store: Store, import_id: int) -> bool:
+    """Every row written by one file has what `trade_flow` requires: years, countries and
+    HS6 codes present and in range, values present and not negative, quantities not
+    negative. A few aggregates over the written rows instead of a check per row."""
+    return bool(store.con.execute(
+        "SELECT count(*) = count(year) AND count(*) = count(exporter) AND count(*) = count(importer) "
+        "AND count(*) = count(code) AND count(*) = count(value_usd) AND count(*) = count(basis) "
+        "AND coalesce(min(exporter) >= 1 AND max(exporter) <= 999 AND min(importer) >= 1 "
+        "AND max(importer) <= 999 AND min(code) >= 1000 AND max(code) <= 999999 "
+        "AND min(value_usd) >= 0, true) AND coalesce(min(quantity_t) >= 0, true) "
+        "FROM trade_flow WHERE import_id = ?", [import_id]).fetchall()[0][0])
 
 
 def _sorted_unique(key: np.ndarray) -> bool:
@@ -149,17 +153,13 @@ def _keys(store: Store, import_id: int) -> np.ndarray:
 def _fast(store: Store, staging: Staging, index: int, import_id: int) -> tuple[int, int]:
     """Write one file through the fast path; (rows, skipped). Raises _Recheck on a problem."""
     con = store.con
-    _drop_rejects(store)
     cols = ", ".join(CANONICAL)
     try:
         rows = con.execute(f"INSERT INTO trade_flow ({cols}, import_id) SELECT {cols}, {import_id} "
                            f"FROM ({staging.fast_sql})").fetchall()[0][0]
-        rejected = con.execute("SELECT count(*) FROM reject_errors").fetchall()[0][0]
-    except duckdb.Error as err:
-        if CHECK in str(err):
-            raise _Recheck(index) from None
-        raise
-    if rejected:
+    except (duckdb.InvalidInputException, duckdb.ConversionException):
+        raise _Recheck(index) from None  # a cell that does not parse, or a failed row check
+    if not _valid(store, import_id):
         raise _Recheck(index)
     key = _keys(store, import_id)
     if not _sorted_unique(key):
@@ -320,7 +320,6 @@ def load(store: Store, stagings: Sequence[Staging], dataset: str, fmt: str, path
             break
         except _Recheck as again:
             slow.add(again.index)
-    _drop_rejects(store)
     report.seconds = time.perf_counter() - start
     return report
 
