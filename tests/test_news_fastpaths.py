@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chokepoint.news import clean, dedup, sentences, triggers
+from chokepoint.news import clean, dedup, offices, sentences, triggers
 
 FIX = Path(__file__).parent / "fixtures" / "news"
 # pieces that make the rules fire (and nearly fire), mixed with arbitrary text
@@ -122,3 +122,126 @@ def test_minhash_pairs_same_with_workers(monkeypatch, workers):
     base = " ".join(f"word{i}" for i in range(300))
     docs = [base, base.replace("word150", "changed"), " ".join(f"other{i}" for i in range(300))]
     assert dedup.minhash_pairs(docs, workers=workers) == {(0, 1)}
+
+
+# -- round 3: case-folded twins, scans without a leading look-behind ---------------------------------
+ascii_lines = st.lists(st.one_of(st.sampled_from(PIECES + [
+    "Korea", "xKorea", "U.S.", "US$", "Minister Kim", "the Finance Ministry", "The Cabinet", "government",
+    "Korea Zinc Co.", "Kestrel, a miner", "could", "Analysts said", "denied reports", "would", "since 2019",
+    "which", "on Monday", "last week", "June 3, 2024", "2025-01-02", "Yesterday", "yet to", "called on",
+    "after", "a day after", "It is the first", "The deal is", "Under Secretary", "dialogue"]),
+    st.text(alphabet=st.characters(max_codepoint=127), max_size=12)), max_size=10).map("".join)
+
+
+def _spans(rx, s):
+    return [(m.lastgroup, m.span()) for m in rx.finditer(s)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(lines)
+def test_trigger_matches_equal_the_ignorecase_scan(s):
+    assert [(m.lastgroup, m.span()) for m in triggers.trigger_matches(s)] == _triggers(NAIVE_TRIGGER, s)
+
+
+def test_folded_filters_equal_ignorecase_on_fixtures():
+    for s in (x for x in _sentences() if x.isascii()):
+        for rx, low in triggers.FOLDED.items():
+            assert _spans(rx, s) == _spans(low, s.lower()), rx.pattern
+
+
+@settings(max_examples=60, deadline=None)
+@given(ascii_lines)
+def test_folded_twins_equal_ignorecase_on_ascii(s):
+    from chokepoint.news import dates
+    for rx, low in triggers.FOLDED.items():
+        assert _spans(rx, s) == _spans(low, s.lower()), rx.pattern
+    for (rx, _), (low, _) in zip(dates.PATTERNS, dates.LOWER_PATTERNS):
+        assert [(m.span(), m.groupdict().keys()) for m in rx.finditer(s)] == \
+               [(m.span(), m.groupdict().keys()) for m in low.finditer(s.lower())]
+
+
+def _naive_resolve(sentence, published):
+    """dates.resolve without its pre-filter and folding: every pattern in turn."""
+    from chokepoint.news import dates
+    best = None
+    for pattern, resolver in dates.PATTERNS:
+        for m in pattern.finditer(sentence):
+            if best is not None and m.start() >= best[0]:
+                break
+            value = resolver(m, published)
+            if value is not None:
+                best = (m.start(), value)
+                break
+    return best[1] if best else None
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(lines, ascii_lines))
+def test_date_prefilter_and_folding_change_nothing(s):
+    import datetime as dt
+
+    from chokepoint.news import dates
+    for pub in (None, dt.date(2025, 6, 20)):
+        assert dates.resolve(s, pub) == _naive_resolve(s, pub)
+
+
+@pytest.fixture(scope="module")
+def gaz():
+    from chokepoint.news.entities import Gazetteer
+    return Gazetteer.bundled()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(lines, ascii_lines))
+def test_entity_scan_equals_the_lookbehind_alternation(gaz, s):
+    from chokepoint.news import entities
+    full = entities._alternation({**gaz.forms, **gaz.cues}, flags=0)
+    assert [m.span(1) for m in entities._scan(gaz._entity_re, s)] == [m.span(1) for m in full.finditer(s)]
+    ref = {}
+    for rx in (gaz._term_re, gaz._acronym_re):
+        for m in rx.finditer(s):
+            key = m.group(1) if m.group(1) in gaz.terms else m.group(1).lower()
+            ref.setdefault(*gaz.terms[key])
+    assert gaz.terms_in(s) == ([c for c, k in ref.items() if k == "commodity"],
+                               [c for c, k in ref.items() if k == "sector"])
+
+
+# the office patterns as first written, with their boundary test in front
+NAIVE_OFFICES = {
+    "OFFICE": r"\b(?:Minister|minister|Secretary|President|Premier|Chancellor)\b(?:\s+[A-Z][\w-]+){0,3}",
+    "ADMINISTRATION": r"\b(?:administration|government|cabinet)\b",
+    "ORG": rf"(?<![\w.])((?:{offices._CAP}\s+){{1,4}}{offices.ORG_SUFFIX})(?![\w])(?!\s+[A-Z])",
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(lines, ascii_lines))
+def test_word_start_patterns_equal_their_boundary_forms(s):
+    for name, pattern in NAIVE_OFFICES.items():
+        assert [m.span() for m in getattr(offices, name).finditer(s)] == \
+               [m.span() for m in re.finditer(pattern, s)], name
+
+
+def _naive_split(text):
+    """sentences.split as first written: the abbreviation test on the whole segment."""
+    pos = 0
+    for line in text.split("\n"):
+        start = pos
+        pos += len(line) + 1
+        if not line.strip():
+            continue
+        seg = start
+        for m in sentences._END.finditer(line):
+            end = start + m.end()
+            if sentences._ABBREV.search(text[seg:start + m.start() + 1]):
+                continue
+            yield from sentences._trim(text, seg, end)
+            seg = end
+        yield from sentences._trim(text, seg, start + len(line))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["Mr. Kim", "U.S. ", "e.g. ", "Sept. 5 ", "He left. ", "A. ", "xA. B",
+                                 "No. 5", "\n", "Then", " ", "St. Louis. "]), max_size=20).map("".join))
+def test_abbreviation_window_changes_no_split(text):
+    assert list(sentences.split(text)) == list(_naive_split(text))

@@ -2,8 +2,12 @@
 tonnes") as value + unit, and money converted to USD with the bundled yearly FX table."""
 from __future__ import annotations
 
+import csv
+import functools
+import io
 import re
 from dataclasses import dataclass
+from importlib import resources
 
 # number words count only before a scale or "percent" ("two billion won", "five percent")
 WORD_NUMBERS = {w: float(i) for i, w in enumerate(
@@ -68,8 +72,15 @@ def _number(m: re.Match) -> float:
     return value * SCALES.get(scale, 1.0)
 
 
+# every amount holds a digit or a number word before a scale or "percent": the four patterns are
+# only tried on text that passes this one quick test
+MAYBE_AMOUNT = re.compile(r"\d|hundred|thousand|million|billion|trillion|percent|per cent", re.I)
+
+
 def find(text: str) -> list[Amount]:
     """Every amount in the text, in order of position (overlaps resolved: money first)."""
+    if not MAYBE_AMOUNT.search(text):
+        return []
     found: list[Amount] = []
     for m in _PREFIX.finditer(text):
         found.append(Amount(_number(m), CURRENCY_PREFIX[m.group("cur")], "money", m.start(), m.end()))
@@ -97,6 +108,11 @@ class FxTable:
         for year, currency, per_usd in rows:
             self.rates.setdefault(str(currency).upper(), {})[int(year)] = float(per_usd)
 
+    @classmethod
+    def bundled(cls) -> FxTable:
+        """The rates shipped with the package (reference data `fx.csv`), for use without a store."""
+        return _bundled_fx()
+
     def to_usd(self, value: float, currency: str, year: int | None) -> tuple[float | None, str | None]:
         """(USD value, note); note says when a nearest year was used or no rate exists."""
         if currency == "USD":
@@ -114,3 +130,10 @@ class FxTable:
             note = f"FX {currency} {year} missing; used nearest year {used}"
             year = used
         return value / table[year], note
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled_fx() -> FxTable:
+    text = (resources.files("chokepoint.reference") / "data" / "fx.csv").read_text("utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    return FxTable([(r["year"], r["currency"], r["per_usd"]) for r in rows])

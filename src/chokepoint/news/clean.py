@@ -10,6 +10,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from chokepoint.news.fold import folded
+
 _I = re.IGNORECASE
 # rule name -> pattern matching a whole (stripped) line that is boilerplate
 LINE_RULES: dict[str, re.Pattern] = {
@@ -46,7 +48,13 @@ _FLOATING_LITERALS = tuple(lit for lits in FLOATING.values() for lit in lits)
 # a heading that starts a block of other stories: everything from it to the end is dropped
 RELATED = re.compile(r"^(related (articles?|stories|news|posts)|you may also like|more from|"
                      r"recommended( for you)?|most read|trending( now)?|read next)\W*$", _I)
-DATELINE = re.compile(r"^[A-Z][A-Z .,'-]{2,40}\s+(—|–|-{1,2}|&mdash;)\s+")
+# a dateline opening the body: "SEOUL —", "JAKARTA, Feb 10 (Reuters) -", "BEIJING, Nov. 14 (Xinhua) --",
+# "LUBUMBASHI / LOBITO –"; a place in title case ("Hanoi - ") only as the article's first dateline
+_DASH = r"\s+(?:—|–|-{1,2}|&mdash;)\s+"
+_WIRE = r"(?:,\s+[A-Z][a-z]{2,4}\.?\s+\d{1,2})?(?:\s+\([A-Z][\w .&-]{1,30}\))?"
+_DASH_END = re.compile(r"\s*(?:—|–|-{1,2}|&mdash;)\s*$")
+DATELINE = re.compile(rf"^[A-Z][A-Z .,'/-]{{2,40}}?{_WIRE}{_DASH}")
+TITLE_DATELINE = re.compile(rf"^[A-Z][a-z]+(?:\s[A-Z][a-z]+){{0,2}}{_WIRE}{_DASH}")
 
 
 @dataclass
@@ -58,18 +66,23 @@ class CleanResult:
     dateline: str | None = None  # the first dateline's place ("SEOUL"): the article's home
 
 
+_LOWER_RULE, _LOWER_FLOATING = folded(ANY_RULE), folded(FLOATING_RULE)
+_LITERALS = re.compile("|".join(re.escape(lit) for lit in _FLOATING_LITERALS))
+
+
 def rule_hit(line: str) -> re.Match | None:
     """The leftmost boilerplate-rule match in a stripped line, as `ANY_RULE.search(line)` finds it:
     at the start every rule is tried (in registry order); past it only floating rules can match,
-    and on an ASCII line (where lower() is exact case folding) only if one of their literals occurs."""
-    hit = ANY_RULE.match(line)
-    if hit is not None or len(line) < 2:
+    and on an ASCII line (where lower() is exact case folding, fold.py) only if one of their literals
+    occurs; an ASCII line is matched lower-cased by the rules' folded twins (same groups and spans)."""
+    if not line.isascii():
+        hit = ANY_RULE.match(line)
+        return hit if hit is not None or len(line) < 2 else FLOATING_RULE.search(line, 1)
+    low = line.lower()
+    hit = _LOWER_RULE.match(low)
+    if hit is not None or len(line) < 2 or not _LITERALS.search(low):
         return hit
-    if line.isascii():
-        low = line.lower()
-        if not any(lit in low for lit in _FLOATING_LITERALS):
-            return None
-    return FLOATING_RULE.search(line, 1)
+    return _LOWER_FLOATING.search(low, 1)
 
 
 def clean(text: str) -> CleanResult:
@@ -96,9 +109,10 @@ def clean(text: str) -> CleanResult:
             removed["repeated_line"] += 1
             continue
         seen.add(line)
-        stripped = DATELINE.sub("", line)
+        stripped = (DATELINE if place else TITLE_DATELINE if TITLE_DATELINE.match(line) else DATELINE).sub("", line)
         if stripped != line:
             removed["dateline"] += 1
-            place = place or line[:len(line) - len(stripped)].strip(" —–-&mdash;").split(",")[0].strip()
+            head = line[:len(line) - len(stripped)].split("(")[0]
+            place = place or _DASH_END.sub("", head).split(",")[0].strip()
         kept.append(stripped)
     return CleanResult("\n".join(kept).strip(), removed, place)

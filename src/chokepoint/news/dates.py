@@ -11,6 +11,8 @@ import datetime as dt
 import re
 from collections.abc import Callable
 
+from chokepoint.news.fold import folded
+
 MONTHS = {m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july",
                                       "august", "september", "october", "november", "december"], 1)}
 MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
@@ -99,10 +101,23 @@ PATTERNS: list[tuple[re.Pattern, Resolver]] = [(re.compile(p, re.I), r) for p, r
 ]]
 
 
+# every pattern at once, without group names: most sentences hold no date, and one scan that finds
+# none answers for all of them (the patterns are then tried one by one only where it finds one)
+ANY_DATE = re.compile("|".join(re.sub(r"\(\?P<\w+>", "(?:", p.pattern) for p, _ in PATTERNS), re.I)
+# their case-folded twins, for lower-cased ASCII text (fold.py says why)
+LOWER_PATTERNS = [(folded(p), r) for p, r in PATTERNS]
+LOWER_ANY_DATE = folded(ANY_DATE)
+
+
 def resolve(sentence: str, published: dt.date | None) -> dt.date | None:
     """The first date expression in the sentence, resolved; None when there is none."""
+    patterns, any_date = PATTERNS, ANY_DATE
+    if sentence.isascii():
+        sentence, patterns, any_date = sentence.lower(), LOWER_PATTERNS, LOWER_ANY_DATE
+    if not any_date.search(sentence):
+        return None
     best: tuple[int, dt.date] | None = None
-    for pattern, resolver in PATTERNS:
+    for pattern, resolver in patterns:
         for m in pattern.finditer(sentence):
             if best is not None and m.start() >= best[0]:
                 break

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
+from chokepoint.news.amounts import FxTable
+
 THRESHOLD = 0.5
 NUM_PERM = 64
 SHINGLE = 5
@@ -188,11 +190,30 @@ def minhash_pairs(texts: Sequence[str], threshold: float = THRESHOLD, num_perm: 
     return pairs
 
 
-def _compatible(a, b) -> bool:
+# amounts in two currencies are compared in USD at yearly average rates: rates move within a year
+# and outlets round ("close to US$900 million" for 1.3 trillion won), so the tolerance is wider
+CROSS_CURRENCY_TOLERANCE = 0.1
+# a story is retold when the shared events are a good part of each article's events: one item of a
+# roundup of many stories does not make the roundup a retelling of that item's article
+MIN_SHARED_FRACTION = 1 / 3
+
+
+def _same_amount(a, b, fx: FxTable | None) -> bool:
+    """Equal amounts: same unit within 0.5%, or two currencies within CROSS_CURRENCY_TOLERANCE in USD."""
+    if a.unit == b.unit:
+        return abs(a.amount - b.amount) <= 0.005 * max(abs(a.amount), abs(b.amount))
+    if fx is None:
+        return False
+    usd = [fx.to_usd(e.amount, e.unit, e.date.year if e.date else None)[0] for e in (a, b)]
+    if None in usd:  # a unit with no rate: percent, tonnes, an unlisted currency
+        return False
+    return abs(usd[0] - usd[1]) <= CROSS_CURRENCY_TOLERANCE * max(abs(usd[0]), abs(usd[1]))
+
+
+def _compatible(a, b, fx: FxTable | None = None) -> bool:
     """Two events that could be one: no differing amount, no disjoint commodities, and no dates
     (when both are given) more than a day apart."""
-    if a.amount is not None and b.amount is not None and (
-            a.unit != b.unit or abs(a.amount - b.amount) > 0.005 * max(abs(a.amount), abs(b.amount))):
+    if a.amount is not None and b.amount is not None and not _same_amount(a, b, fx):
         return False
     if a.commodities and b.commodities and not set(a.commodities) & set(b.commodities):
         return False
@@ -200,22 +221,27 @@ def _compatible(a, b) -> bool:
 
 
 def _evidence(a, b) -> float:
-    """How strongly two compatible events of one type tie their documents. The same actor and
-    amount are one story by itself (1): outlets often name the counterpart differently (a company,
-    its project's country). The same two parties, in either order since outlets put either side
-    first, tie with a shared commodity (1) or else weakly (0.5: two such events are needed). The
-    same date alone is no tie: on any day some government criticises another."""
-    if a.actor == b.actor and a.amount is not None and b.amount is not None:
+    """How strongly two compatible events of one type tie their documents. A shared party and the
+    same amount are one story by itself (1): outlets often name the other side differently (a
+    company, its project's country) and write the amount in their own currency. The same two
+    parties, in either order since outlets put either side first, tie with a shared commodity (1)
+    or else weakly (0.5: two such events are needed); so does the same actor with a shared
+    commodity (0.5: the counterpart may go unnamed). The same date alone is no tie: on any day some
+    government criticises another."""
+    if a.amount is not None and b.amount is not None and {a.actor, a.target} & {b.actor, b.target} - {None}:
         return 1.0
+    shared = bool(set(a.commodities) & set(b.commodities))
     if a.target is None or b.target is None or {a.actor, a.target} != {b.actor, b.target}:
-        return 0.0
-    return 1.0 if set(a.commodities) & set(b.commodities) else 0.5
+        return 0.5 if a.actor == b.actor and shared else 0.0
+    return 1.0 if shared else 0.5
 
 
-def event_pairs(events_by_doc: Sequence[Iterable], published: Sequence[dt.date | None]) -> set[tuple[int, int]]:
+def event_pairs(events_by_doc: Sequence[Sequence], published: Sequence[dt.date | None],
+                fx: FxTable | None = None) -> set[tuple[int, int]]:
     """Docs telling the same story, published within the window: compatible events of the same
     type sharing a party (indexed by type and party, so only those are compared) whose evidence
-    (`_evidence`, the best per pair of events) adds up to 1."""
+    (`_evidence`, the best per pair of events) adds up to 1, the events tied making up at least
+    MIN_SHARED_FRACTION of each document's events."""
     index: dict[tuple, list[tuple[int, int, object]]] = {}
     for i, evs in enumerate(events_by_doc):
         for k, ev in enumerate(evs):
@@ -225,14 +251,21 @@ def event_pairs(events_by_doc: Sequence[Iterable], published: Sequence[dt.date |
     for hits in index.values():
         for x, (i, k, a) in enumerate(hits):
             for j, m, b in hits[x + 1:]:
-                if i == j or not _close(published[i], published[j]) or not _compatible(a, b):
+                if i == j or not _close(published[i], published[j]) or not _compatible(a, b, fx):
                     continue
                 key = (i, k, j, m) if i < j else (j, m, i, k)
                 best[key] = max(best.get(key, 0.0), _evidence(a, b))
     score: dict[tuple[int, int], float] = {}
-    for (i, _, j, _), n in best.items():
+    tied: dict[tuple[int, int], tuple[set, set]] = {}
+    for (i, k, j, m), n in best.items():
         score[(i, j)] = score.get((i, j), 0.0) + n
-    return {p for p, n in score.items() if n >= 1.0}
+        if n:
+            ks, ms = tied.setdefault((i, j), (set(), set()))
+            ks.add(k)
+            ms.add(m)
+    return {(i, j) for (i, j), n in score.items() if n >= 1.0
+            and len(tied[(i, j)][0]) >= MIN_SHARED_FRACTION * len(events_by_doc[i])
+            and len(tied[(i, j)][1]) >= MIN_SHARED_FRACTION * len(events_by_doc[j])}
 
 
 def _close(a: dt.date | None, b: dt.date | None) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 
@@ -73,13 +74,14 @@ class Gazetteer:
                 self.forms[form.strip()] = (value, row.kind, iso3)
         # offices' cue words ride on the same scan; a listed form of the same spelling wins
         self.cues = {w: k for w, k in offices.CUES.items() if w not in self.forms}
-        self._entity_re = _alternation({**self.forms, **self.cues}, flags=0)
+        self._entity_re = _alternation({**self.forms, **self.cues}, flags=0, bare=True)
         self.people = offices.surnames(self.forms)
         self.terms: dict[str, tuple[str, str]] = {}
         for row in terms.fillna("").itertuples(index=False):
             self.terms[row.term if row.term != row.term.lower() else row.term.lower()] = (row.canonical, row.kind)
         lower = {t for t in self.terms if t == t.lower()}
         self._term_re = _alternation(lower, flags=re.I)
+        self._term_low = _alternation(lower, flags=0, bare=True)  # for lower-cased ASCII text (fold.py)
         self._acronym_re = _alternation(set(self.terms) - lower, flags=0)
         self.materials = {r.canonical: r.material for r in terms.fillna("").itertuples(index=False)
                           if r.kind == "commodity" and r.material}
@@ -94,22 +96,26 @@ class Gazetteer:
         unlisted organisations and offices (`home`: the country an office without one belongs to;
         `named`: names of office holders met earlier in the article -> their country)."""
         out, cues = [], set()
-        # literal test first: a regex per country mention would cost more than the rare feature saves
-        features = any(w in text for w in FEATURE_WORDS)
-        for m in self._entity_re.finditer(text):
+        features = None  # whether the text names a sea or strait at all: tested once, at the first country
+        for m in _scan(self._entity_re, text):
             form = m.group(1)
             if form in self.cues:
                 cues.add(self.cues[form])
                 continue
             value, kind, iso3 = self.forms[form]
-            if features and kind in COUNTRY_KINDS and (FEATURE_AFTER.match(text, m.end(1))
-                                          or FEATURE_BEFORE.search(text, max(0, m.start(1) - 12), m.start(1))):
-                continue
+            if kind in COUNTRY_KINDS:
+                if features is None:  # literal test: a regex per country mention costs more than it saves
+                    features = any(w in text for w in FEATURE_WORDS)
+                if features and (FEATURE_AFTER.match(text, m.end(1))
+                                 or FEATURE_BEFORE.search(text, max(0, m.start(1) - 12), m.start(1))):
+                    continue
             out.append(Entity(value, kind, iso3, m.start(1), m.end(1)))
         owned = _possessed(text, out)
         if owned:
             out = sorted(out + owned, key=lambda e: e.start)
         weak = [(e.start, e.end) for e in out if e.kind in COUNTRY_KINDS]
+        if weak and offices.LEADING_PLACE.match(text, 0, weak[0][0]) and text[weak[0][1]:weak[0][1] + 1] == ",":
+            home = next(e.iso3 for e in out if e.start == weak[0][0])  # "In Kinshasa, the ministry ..."
         people = {**self.people, **named} if named else self.people
         extra = offices.mentions(text, [(e.start, e.end) for e in out], cues, home, people, short_forms,
                                  weak, named)
@@ -122,10 +128,12 @@ class Gazetteer:
     def terms_in(self, text: str) -> tuple[list[str], list[str]]:
         """(commodities, sectors) named in the text, canonical, in order of first mention."""
         found: dict[str, str] = {}
+        ascii_ = text.isascii()
         for rx in (self._term_re, self._acronym_re):
             if rx is None:
                 continue
-            for m in rx.finditer(text):
+            hits = _scan(self._term_low, text.lower()) if rx is self._term_re and ascii_ else rx.finditer(text)
+            for m in hits:
                 key = m.group(1) if m.group(1) in self.terms else m.group(1).lower()
                 canon, kind = self.terms[key]
                 found.setdefault(canon, kind)
@@ -172,11 +180,32 @@ def _trie_regex(forms) -> str:
     return emit(trie)
 
 
-def _alternation(forms, flags: int) -> re.Pattern | None:
+# a form starts a word and is no part of an abbreviation ("U.S.")
+_NOT_BEFORE = r"(?<![\w.])"
+
+
+def _alternation(forms, flags: int, bare: bool = False) -> re.Pattern | None:
+    """Longest-first alternation of `forms` as whole words; `bare` leaves out the leading look-behind
+    (for `_scan`, which checks it itself)."""
     if not forms:
         return None
     # not before "$": "US$" and "C$" are currencies
-    return re.compile(rf"(?<![\w.])({_trie_regex(forms)})(?![\w$])", flags)
+    return re.compile(rf"{'' if bare else _NOT_BEFORE}({_trie_regex(forms)})(?![\w$])", flags)
+
+
+def _scan(bare: re.Pattern, text: str) -> Iterator[re.Match]:
+    """What the `_alternation` pattern's finditer yields, from its `bare` form, faster: without the
+    look-behind the pattern starts with a set of first letters, which `re` finds by a quick scan
+    instead of trying the whole trie at every position; the look-behind is checked here, and a
+    rejected match resumes the search one character on, as finditer would (a test checks both agree)."""
+    pos = 0
+    while (m := bare.search(text, pos)) is not None:
+        a = m.start()
+        if a and (text[a - 1].isalnum() or text[a - 1] in "._"):  # what [\w.] matches
+            pos = a + 1
+            continue
+        yield m
+        pos = m.end()
 
 
 @functools.lru_cache(maxsize=1)

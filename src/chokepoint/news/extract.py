@@ -8,8 +8,8 @@ import re
 from chokepoint.news import amounts, dates, offices, sentences
 from chokepoint.news.entities import COUNTRY_KINDS, PASSIVE_KINDS, Entity, Gazetteer
 from chokepoint.news.events import Event, merge, tilt
-from chokepoint.news.triggers import (COREF, HOSTILE_WORDS, ORG_COREF, PLURAL_COREF, Trigger, find_trigger,
-                                      restates)
+from chokepoint.news.triggers import (COREF, HOSTILE_WORDS, MAIN_BREAK, ORG_COREF, PLURAL_COREF, Trigger,
+                                      find_triggers, restates)
 
 _I = re.IGNORECASE
 ORG_KINDS = {"company", "agency", "association"}
@@ -37,6 +37,10 @@ AMOUNT_KINDS: dict[str, tuple[str, ...]] = {
 _DET = r"\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+['’]s?\s+){0,2}$"
 SPENDING = re.compile(r"spend|earmark", _I)
 AGENT = re.compile(r"\bby\s+(?:the\s+)?$")
+# a passive trigger ("boats were rammed by ..."): its actor is the agent after "by", its subject the target
+PASSIVE = re.compile(r"\b(?:was|were|been|being|is|are)\s+(?:\w+ly\s+)?$", _I)
+# a nominal meeting between two parties ("talks between A and B"): the first is the actor
+BETWEEN = re.compile(r"\s+(?:[\w-]+\s+){0,5}?between\s+", _I)
 # the preposition that marks each type's counterpart: shipped from A *to B*, invested *in* B, signed
 # *with* B; a candidate after it beats one that comes first (the origin, a place on the way)
 ROLE_PREP: dict[str, re.Pattern] = {t: re.compile(rf"\b(?:{p}){_DET}", _I) for t, p in [
@@ -74,6 +78,10 @@ def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
     sentence's first subject before the clause. Entities after
     a preposition are objects and skipped (extension over lists aside). A trigger in
     a leading phrase ("Under the deal, X ...") takes the next clause's first entity."""
+    agent = next((e for e in heads if trig.end <= e.start < trig.clause[1]
+                  and AGENT.search(s, max(0, e.start - 12), e.start)), None)
+    if agent is not None and PASSIVE.search(s, max(0, trig.start - 20), trig.start):
+        return agent
     subjects = [e for e in heads if not PREPOSITION.search(s[max(0, e.start - 30):e.start])]
     before = [e for e in subjects if trig.clause[0] <= e.start < trig.start]
     if before:
@@ -85,8 +93,6 @@ def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
                 break
             first = earlier.pop()
         return first
-    agent = next((e for e in heads if trig.end <= e.start < trig.clause[1]
-                  and AGENT.search(s, max(0, e.start - 12), e.start)), None)
     if agent is not None:  # a passive trigger ("duties were imposed by Canada") names its actor after "by"
         return agent
     if ORG_COREF.match(s[trig.clause[0]:]) or ORG_COREF.match(s):
@@ -102,19 +108,32 @@ def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
 
 
 def _target(s: str, actor: Entity, trig: Trigger, heads: list[Entity]) -> Entity | None:
-    """Counterpart: the first entity after the trigger word (up to a reporting clause) that follows
-    the type's role preposition, else the first after it, else one between actor and trigger; never
-    the actor itself nor (for a country or a company) its own country."""
+    """Counterpart: the first entity after the trigger word (up to a reporting clause or the next
+    main clause) that follows the type's role preposition, else the first after it, else one between
+    actor and trigger, else (a passive's agent being the actor) one before the trigger; never the
+    actor itself nor (for a country or a company) its own country."""
     def ok(e: Entity) -> bool:
         return e.value != actor.value and not (e.kind in COUNTRY_KINDS and e.iso3 == actor.iso3)
 
     cut = ATTRIBUTION.search(s, trig.end)
-    stop = cut.start() if cut else len(s)
+    main = MAIN_BREAK.search(s, trig.end)  # nor past the trigger's main clause
+    stop = min(cut.start() if cut else len(s), main.start() if main else len(s))
     after = [e for e in heads if trig.start < e.start < stop and e is not actor and ok(e)]
     role = ROLE_PREP.get(trig.type)
     marked = [e for e in after if role.search(s, max(trig.start, e.start - 60), e.start)] if role else []
     between = [e for e in heads if actor.end <= e.start < trig.start and ok(e)]
-    return (marked or after or between or [None])[0]
+    # an actor named after the trigger (a passive's agent): the subject before it is the counterpart
+    subject = [e for e in heads if e.end <= trig.start and ok(e)] if actor.start > trig.start else []
+    return (marked or after or between or subject or [None])[0]
+
+
+def _between(s: str, trig: Trigger, heads: list[Entity]) -> tuple[Entity, Entity] | None:
+    """(actor, counterpart) of a meeting named as a noun between two parties ("talks held on Thursday
+    between Minister A and Minister B"): the first two different parties after "between"."""
+    m = BETWEEN.match(s, trig.end, trig.clause[1]) if trig.type == "TALKS" else None
+    parties = [e for e in heads if m and m.end() <= e.start < trig.clause[1]]
+    other = next((e for e in parties[1:] if e.value != parties[0].value), None) if parties else None
+    return (parties[0], other) if other is not None else None
 
 
 def _referred_target(s: str, trig: Trigger, actor: Entity, last: Event | None) -> tuple[str, str | None] | None:
@@ -141,14 +160,15 @@ def _amount(type_: str, s: str) -> amounts.Amount | None:
 
 
 def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
-            dateline: str | None = None) -> list[Event]:
+            dateline: str | None = None, home: str | None = None) -> list[Event]:
     """Events asserted in a cleaned article, merged within the document. Lines without
     sentence punctuation (headlines, subheads) restate the body and are skipped; the dateline's
-    place (removed by cleaning) gives the country of offices named without one."""
+    place (removed by cleaning), else `home` (ISO3 from the header or outlet), gives the country of
+    offices and government bodies named without one."""
     out: list[Event] = []
     prev: Entity | None = None
     last_org: Entity | None = None  # the last company named first in a sentence: what "the company" is
-    home = offices.home(dateline, gaz.forms)
+    home = offices.home(dateline, gaz.forms) or home
     short: dict[str, str] = {}  # "Arafura" -> "Arafura Rare Earths" once the full name was seen
     named: dict[str, str] = {}  # "Kim" -> KOR once "Industry Minister Kim Jung-kwan" was seen
     for a, b in sentences.split(text):
@@ -156,21 +176,25 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
         if not SENTENCE_END.search(s):
             continue
         ents = gaz.entities(s, home, short, named)
-        named.update({w: e.iso3 for e in ents if e.kind == "person" and e.iso3
-                      for w in offices.holder_names(s[e.start:e.end])})
-        short.update({e.value.split()[0]: e.value for e in ents
-                      if e.kind == "company" and e.iso3 is None and " " in e.value})
+        if ents:
+            named.update({w: e.iso3 for e in ents if e.kind == "person" and e.iso3
+                          for w in offices.holder_names(s[e.start:e.end])})
+            short.update({e.value.split()[0]: e.value for e in ents
+                          if e.kind == "company" and e.iso3 is None and " " in e.value})
         heads = _heads(s, ents)
-        trig = find_trigger(s) if heads or (prev is not None and COREF.match(s)) else None
-        last = out[-1] if out else None
-        ev = _event(doc_id, s, a, b, trig, heads, (prev, last_org), last, published, gaz) if trig else None
+        trigs = find_triggers(s) if heads or (prev is not None and COREF.match(s)) else []
+        evs = []  # one event per main clause; a later one may refer back to an earlier one
+        for trig in trigs:
+            ev = _event(doc_id, s, a, b, trig, heads, (prev, last_org), out[-1] if out else None, published, gaz)
+            if ev is not None:
+                out.append(ev)
+                evs.append(ev)
         last_org = next((e for e in heads if e.kind in ORG_KINDS), last_org)
-        if ev is not None:
-            out.append(ev)
-            prev = ev.extra["actor_entity"]
-        elif trig is None and out:
+        if evs:
+            prev = evs[0].extra["actor_entity"]
+        elif not trigs and out:
             _fill(out, s, published)
-        if ev is None and heads and prev is None:
+        if not evs and heads and prev is None:
             prev = heads[0]
     return merge(out)
 
@@ -190,7 +214,8 @@ def _fill(out: list[Event], s: str, published: dt.date | None) -> None:
 
 def _event(doc_id, s, a, b, trig, heads, salient, last, published, gaz) -> Event | None:
     prev, last_org = salient
-    actor = _actor(s, trig, heads, prev, last_org)
+    pair = _between(s, trig, heads)
+    actor = pair[0] if pair else _actor(s, trig, heads, prev, last_org)
     if actor is not None and trig.type == "POLICY" and actor.kind in ORG_KINDS \
             and SPENDING.match(s, trig.start):
         trig = Trigger("INVEST", trig.start, trig.end, trig.clause)  # a company spending invests
@@ -198,7 +223,8 @@ def _event(doc_id, s, a, b, trig, heads, salient, last, published, gaz) -> Event
         return None
     plural = PLURAL_COREF.match(s[trig.clause[0]:]) and actor is prev
     # "the two companies signed": the counterpart is named in the clause or is the last one's
-    target = _target(s, actor, trig, [e for e in heads if e.start < trig.clause[1]] if plural else heads)
+    target = pair[1] if pair else _target(s, actor, trig, [e for e in heads if e.start < trig.clause[1]] if plural
+                                          else heads)
     if trig.type == "TALKS" and target is None and actor.iso3 and any(
             e.iso3 == actor.iso3 and e is not actor for e in heads if e.start > trig.start):
         return None  # a meeting at home (a chairman meets his own president) is no event

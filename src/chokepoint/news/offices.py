@@ -19,11 +19,24 @@ SEATS: dict[str, str] = {
 }
 # words that end an organisation's name ("Arafura Rare Earths", "Nordic Lithium Corp.")
 ORG_SUFFIX = (r"(?:Corp(?:oration)?\.?|Co\.|Inc\.?|Ltd\.?|Limited|plc|PLC|LLC|AG|SA|GmbH|Holdings|"
-              r"Resources|Mining|Metals|Minerals|Materials|Chemicals?|Industries|Group|Rare Earths|"
+              r"Resources|Mining|Mines|Metals|Minerals|Materials|Chemicals?|Industries|Group|Rare Earths|"
               r"Lithium|Nickel|Graphite|Cobalt|Energy)")
 _CAP = r"[A-Z][\w&'’-]*"
+
+
+def word_start(words: Iterable[str], before: str = r"\w") -> str:
+    """An alternation of `words` each starting a word (not after a `before` character), written so
+    that `re` can skip to candidate first letters: a pattern opening with a boundary test or a
+    look-behind is tried at every position (~10 us a sentence), one opening with literals is not.
+    The test is moved behind each word's first letter as a two-character look-behind (same matches)."""
+    return "(?:" + "|".join(f"{re.escape(w[0])}(?<!{before}{re.escape(w[0])}){re.escape(w[1:])}"
+                            for w in words) + ")"
+
+
+# a capitalised word that starts a word and is no part of an abbreviation ("U.S.")
+_CAP_START = r"[A-Z](?<![\w.][A-Z])[\w&'’-]*"
 # not followed by another capitalised word: "Critical Raw Materials Act" is no company
-ORG = re.compile(rf"(?<![\w.])((?:{_CAP}\s+){{1,4}}{ORG_SUFFIX})(?![\w])(?!\s+[A-Z])")
+ORG = re.compile(rf"({_CAP_START}\s+(?:{_CAP}\s+){{0,3}}{ORG_SUFFIX})(?![\w])(?!\s+[A-Z])")
 # an unlisted name opening a sentence as the subject of a company verb ("Kestrel said", "Kestrel
 # also signed"); plural-looking words ("Traders said") are common nouns, not names
 SUBJECT = re.compile(r"^((?:[A-Z][\w&'’-]*[^\Ws]|[A-Z]{2,})(?:\s+[A-Z][\w&'’-]*)*?)\s+(?:also\s+)?"
@@ -33,15 +46,29 @@ SUBJECT = re.compile(r"^((?:[A-Z][\w&'’-]*[^\Ws]|[A-Z]{2,})(?:\s+[A-Z][\w&'’
 LEGAL_FORM = re.compile(r"(?:,?\s+(?:Corp(?:oration)?\.?|Co\.|Inc\.?|Ltd\.?|Limited|plc|PLC|LLC|AG|SA|SE|"
                         r"S\.A\.|GmbH|N\.?V\.?|Pty|Tbk|JSC))+$")
 # "Kestrel, a Canadian miner," / "Kestrel, the trading house,": a name with a company appositive
-APPOSITIVE = re.compile(rf"(?<![\w.])({_CAP}(?:\s+{_CAP}){{0,2}}),\s+(?:a|an|the)\s+(?:[\w-]+\s+){{0,3}}"
+APPOSITIVE = re.compile(rf"({_CAP_START}(?:\s+{_CAP}){{0,2}}),\s+(?:a|an|the)\s+(?:[\w-]+\s+){{0,3}}"
                         r"(?:company|firm|miner|producer|refiner|maker|trading house|conglomerate|"
                         r"smelter|developer|supplier|group|startup|start-up|venture|recycler|processor|"
                         r"manufacturer|explorer|subsidiary|consortium|trader|utility|operator)\b")
 # an office without a country of its own ("Industry Minister Kim") and "the X administration":
 # patterns anchored on their keyword (a leading optional group would be tried at every position);
 # the capitalised words before it are found by a look back: "Industry Minister Kim", "Biden administration"
-OFFICE = re.compile(r"\b(?:Minister|minister|Secretary|President|Premier|Chancellor)\b(?:\s+[A-Z][\w-]+){0,3}")
-ADMINISTRATION = re.compile(r"\b(?:administration|government|cabinet)\b")
+OFFICE = re.compile(word_start(("Minister", "minister", "Secretary", "President", "Premier", "Chancellor"))
+                    + r"\b(?:\s+[A-Z][\w-]+){0,3}")
+ADMINISTRATION = re.compile(word_start(("administration", "government", "cabinet")) + r"\b")
+# a government body qualified by its portfolio or level but by no country ("the Finance Ministry", "the
+# mines ministry", "the federal cabinet", "the Cabinet", "the Ministry of Industry and Trade"): news
+# names its home country's bodies so and qualifies foreign ones ("China's commerce ministry"), so it
+# is the article's home; a bare "the ministry" refers back and is left to the extractor's anaphora
+_OF = r"(?:\s+of(?:\s+[A-Z][\w-]*|\s+and){1,5})?"
+_BODY = r"(?:Ministry|Cabinet|Government|Department)"
+BODY = re.compile(word_start(("The", "the")) + r"\s+((?:(?!(?:the|two|three|both|same|other|its|their)\b)"
+                  rf"[\w-]+\s+){{1,3}}(?:[Mm]inistry|[Cc]abinet|[Gg]overnment|Department){_OF}|{_BODY}{_OF})"
+                  r"(?![\w-])")
+# a capitalised modifier shaped like a demonym the gazetteer lacks ("the Argentine government"): foreign
+DEMONYM = re.compile(r"\b[A-Z][a-z]+(?:an|ine|ese|ish|i)\b")
+# "In Kinshasa, the mines ministry ...": a leading place locates the body
+LEADING_PLACE = re.compile(r"^\W*(?:In|At|From)\s+$")
 BEFORE = re.compile(r"(?:[A-Z][\w-]*\s+){1,2}$")
 _SEAT_ALT = "|".join(re.escape(s) for s in sorted(SEATS, key=len, reverse=True))
 SEAT = re.compile(rf"(?<![\w])(?:the\s+)?({_SEAT_ALT})(?![\w])")
@@ -50,10 +77,11 @@ SEAT = re.compile(rf"(?<![\w])(?:the\s+)?({_SEAT_ALT})(?![\w])")
 CUES: dict[str, str] = {
     **{w: "org" for w in ("Corp", "Corporation", "Co", "Inc", "Ltd", "Limited", "plc", "PLC", "LLC", "AG",
                           "SA", "GmbH", "Holdings", "Resources", "Mining", "Metals", "Minerals", "Materials",
-                          "Chemical", "Chemicals", "Industries", "Group", "Rare Earths", "Lithium", "Nickel",
+                          "Chemical", "Chemicals", "Industries", "Mines", "Group", "Rare Earths", "Lithium", "Nickel",
                           "Graphite", "Cobalt", "Energy")},
     **{w: "office" for w in ("Minister", "minister", "Secretary", "President", "Premier", "Chancellor")},
     **{w: "admin" for w in ("administration", "government", "cabinet")},
+    **{w: "body" for w in ("Ministry", "ministry", "Cabinet", "Government", "Department")},
     **{w: "seat" for w in SEATS},
 }
 # words that start a sentence but are no names, and titles that are no surnames
@@ -70,11 +98,46 @@ def holder_names(mention: str) -> list[str]:
 
 
 def home(place: str | None, forms: dict) -> str | None:
-    """ISO3 of a dateline place the gazetteer knows ("SEOUL" -> KOR), else None."""
+    """ISO3 of a dateline place the gazetteer knows ("SEOUL" -> KOR), else None; a dateline naming
+    places in different countries ("ASTANA/TOKYO") says nothing about the article's home."""
     if not place:
         return None
-    hit = forms.get(place) or forms.get(place.title())
-    return hit[2] if hit else None
+    found = set()
+    for part in place.split("/"):
+        part = part.strip()
+        hit = forms.get(part) or forms.get(part.title())
+        found.add(hit[2] if hit and hit[1] in ("place", "country") else None)
+    return found.pop() if len(found) == 1 else None  # {None} when unknown
+
+
+# a header line naming the article's place: "Vikas Menon | New Delhi", "Santiago, 21/01/2026"
+HEADER_SPLIT = re.compile(r"\s*[|,·•]\s*")
+HEADER_LINES = 12
+HEADER_CHARS = 4000  # where a header ends at the latest: a 10 MB file is not split whole
+
+
+def header_home(text: str, forms: dict) -> str | None:
+    """ISO3 of a place the gazetteer knows standing alone in a segment of a short header line
+    (no sentence punctuation) before the first body sentence, else None."""
+    lines = (x.strip() for x in text[:HEADER_CHARS].split("\n"))
+    for line in [x for x in lines if x][:HEADER_LINES]:
+        if line.endswith((".", "!", "?", '"', "”")):
+            return None  # the body has started
+        if len(line) > 80:
+            continue
+        for seg in HEADER_SPLIT.split(line):
+            hit = forms.get(seg)
+            if hit and hit[1] == "place":
+                return hit[2]
+    return None
+
+
+def outlet_home(outlet: str | None, gaz) -> str | None:
+    """ISO3 of the one country an outlet's name carries ("The Seoul Economic Daily" -> KOR)."""
+    if not outlet:
+        return None
+    found = {e.iso3 for e in gaz.entities(outlet) if e.kind in ("place", "country", "government") and e.iso3}
+    return found.pop() if len(found) == 1 else None
 
 
 def surnames(forms: dict) -> dict[str, str]:
@@ -117,6 +180,10 @@ def mentions(s: str, taken: Iterable[tuple[int, int]], cues: set[str], home: str
 
     for m in SEAT.finditer(s) if "seat" in cues else ():
         add(SEATS[m.group(1)], "government", SEATS[m.group(1)], m.start(1), m.end(1))
+    if home and cues & {"admin", "body"}:
+        for m in BODY.finditer(s):
+            if not DEMONYM.search(m.group(1)):
+                add(home, "government", home, m.start(1), m.end(1))
     for m in ADMINISTRATION.finditer(s) if "admin" in cues else ():
         word = s[:m.start()].rstrip().rpartition(" ")[2]
         if word in people:
@@ -142,15 +209,16 @@ def mentions(s: str, taken: Iterable[tuple[int, int]], cues: set[str], home: str
         for m in re.finditer(rf"(?<![\w.-]){re.escape(name)}(?![\w-])", s):
             add(named[name], "person", named[name], m.start(), m.end())
     for m in OFFICE.finditer(s) if "office" in cues else ():
-        lead = BEFORE.search(s, max(0, m.start() - 40), m.start())
-        a = lead.start() if lead else m.start()
-        owned = any(0 <= a - y <= 3 for _, y in spans)  # "US Commerce Secretary", "Japan's Trade Minister"
         # a known surname names its bearer only when it stands alone ("President Biden"): "Industry
         # Minister Kim Jung-kwan" is not Kim Jong Un; names met earlier in the article (`named`) count whole
         held = m.group().split()[1:]
         known = [(named or {}).get(w) or people[w] for w in held if w in people
                  and (len(held) == 1 or w in (named or {}))]
         iso3 = home or (known[0] if known else None)  # the dateline beats a shared surname
-        if iso3 and not owned:
+        if not iso3:
+            continue
+        lead = BEFORE.search(s, max(0, m.start() - 40), m.start())
+        a = lead.start() if lead else m.start()
+        if not any(0 <= a - y <= 3 for _, y in spans):  # "US Commerce Secretary", "Japan's Trade Minister"
             add(iso3, "person", iso3, a, m.end())
     return out

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chokepoint.errors import BadInput
-from chokepoint.news import dedup, reader
+from chokepoint.news import dedup, offices, reader
+from chokepoint.news.amounts import FxTable
 from chokepoint.news.clean import clean
 from chokepoint.news.entities import Gazetteer
 from chokepoint.news.events import Event
@@ -49,7 +50,8 @@ def process_text(doc: reader.RawDoc, gaz: Gazetteer, published: dt.date | None =
         removed.update(result.removed)
     pub = doc.published or published
     art = Article(doc.doc_id, doc.path, result.text, doc.raw_chars, doc.title, doc.outlet, pub)
-    art.events = extract(doc.doc_id, result.text, pub, gaz, dateline=result.dateline)
+    home = offices.header_home(doc.text, gaz.forms) or offices.outlet_home(doc.outlet, gaz)
+    art.events = extract(doc.doc_id, result.text, pub, gaz, dateline=result.dateline, home=home)
     return art
 
 
@@ -84,7 +86,7 @@ def run(paths: Iterable[str | Path], gaz: Gazetteer, published: dt.date | None =
 def find_duplicates(arts: list[Article]) -> list[dict]:
     """Duplicate groups; each article in a group gets its `dup_group` id."""
     wire = dedup.minhash_pairs([a.text for a in arts])
-    story = dedup.event_pairs([a.events for a in arts], [a.published for a in arts]) - wire
+    story = dedup.event_pairs([a.events for a in arts], [a.published for a in arts], FxTable.bundled()) - wire
     out = []
     method_of: dict[int, set[str]] = {}
     for pairs, name in ((wire, "minhash"), (story, "events")):

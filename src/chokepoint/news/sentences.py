@@ -25,7 +25,8 @@ def split(text: str) -> Iterator[tuple[int, int]]:
         seg = start
         for m in _END.finditer(line):
             end = start + m.end()
-            if _ABBREV.search(text[seg:start + m.start() + 1]):
+            stop = start + m.start() + 1  # an abbreviation ends here; the longest is 5 characters
+            if _ABBREV.search(text, max(seg, stop - 12), stop):
                 continue
             yield from _trim(text, seg, end)
             seg = end
