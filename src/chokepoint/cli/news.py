@@ -98,6 +98,10 @@ def tilt(country: str = typer.Option("KOR", "--country", help="ISO3 code of the 
     with workbench(db) as wb:
         df = wb.news.tilt(country=country, by=by, chart=chart)
     emit(df, fmt, title=f"{country.upper()} alignment index by {by}")
+    if df.empty:
+        err_console.print(f"no dated events involving {country.upper()}: events of articles without a "
+                          "publication date are left out; give one with `chokepoint news ingest PATH "
+                          "--published YYYY-MM-DD`")
     if fmt == Format.table:
         console.print(f"chart written to {chart}")
 
