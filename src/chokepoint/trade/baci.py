@@ -12,10 +12,14 @@ import re
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+
+import numpy as np
 
 from chokepoint.errors import BadInput, list_as_string
 from chokepoint.store import Store
+from chokepoint.trade.baci_parser import YearFile
 from chokepoint.trade.importer import (MAX_BAD, Filters, ImportReport, Progress, Staging,
                                        check_path, country_codes, filter_sql, load)
 
@@ -117,25 +121,64 @@ def _keep(filters: Filters, t: str, j: str, code: str, nums: dict[str, list[int]
     return keep
 
 
-def _country_list(store: Store) -> str:
-    """A SQL list from BACI country code + 1 to the ISO numeric code stored (NULL: unknown)."""
-    rows = store.con.execute(f"SELECT num, iso FROM {COUNTRIES_TABLE} WHERE num >= 0").fetchall()
-    lut = dict(rows)
-    return "[" + ", ".join(str(lut[n]) if lut.get(n) is not None else "NULL"
-                           for n in range(max(lut, default=0) + 1)) + "]"
+def _country_lookup(store: Store) -> np.ndarray:
+    """BACI country code -> the ISO numeric code stored (-1: not a known country)."""
+    rows = store.con.execute(f"SELECT num, coalesce(iso, -1) FROM {COUNTRIES_TABLE} WHERE num >= 0").fetchall()
+    lut = np.full(max((n for n, _ in rows), default=0) + 1, -1, dtype=np.int32)
+    for num, iso in rows:
+        lut[num] = iso
+    return lut
+
+
+def _country_list(lut: np.ndarray) -> str:
+    """The lookup as a SQL list indexed by BACI code + 1 (NULL: unknown), for the typed read."""
+    return "[" + ", ".join(str(n) if n >= 0 else "NULL" for n in lut.tolist()) + "]"
+
+
+def _allowed(products: frozenset[int] | None) -> np.ndarray:
+    """The HS6 codes a row may carry, by integer code: the product dictionary's, or all of 1000-999999."""
+    allowed = np.zeros(1_000_000, dtype=np.bool_)
+    if products is None:
+        allowed[1000:] = True
+    else:
+        allowed[[c for c in products if 1000 <= c <= 999_999]] = True
+    return allowed
+
+
+def _keep_rows(filters: Filters, lut: np.ndarray, nums: dict[str, list[int]]) -> Callable | None:
+    """The filters on parsed columns (the compiled reader's), as `_keep` is on the raw ones:
+    code prefixes of the 6-digit code, years, and importers that are the reporters."""
+    if not filters:
+        return None
+    isos = [int(lut[n]) for r in filters.reporters for n in nums.get(r, []) if 0 <= n < len(lut)]
+
+    def keep(cols: dict[str, np.ndarray]) -> np.ndarray:
+        mask = np.ones(len(cols["year"]), dtype=bool)
+        if filters.years:
+            mask &= np.isin(cols["year"], list(filters.years))
+        if filters.codes:
+            code = cols["code"]
+            mask &= np.logical_or.reduce([code // 10 ** (6 - len(c)) == int(c) for c in filters.codes
+                                          if len(c) <= 6] or [np.zeros(len(code), dtype=bool)])
+        if filters.reporters:
+            mask &= np.isin(cols["importer"], isos)
+        return mask
+    return keep
 
 
 def _staging(path: Path, products: frozenset[int] | None, filters: Filters,
-             nums: dict[str, list[int]], countries: str) -> Staging:
-    """The fast typed pass and the slow text pass.
+             nums: dict[str, list[int]], lut: np.ndarray, allowed: np.ndarray) -> Staging:
+    """The compiled reader, the typed pass and the slow text pass.
 
-    The fast pass maps BACI's country codes through `countries` (a list indexed by code:
-    cheaper than joining the dictionary, and it keeps the file's order) and does no row
-    checks of its own: `importer.load` checks what was written with a few aggregates. The
-    typed pass reads k as an integer: a code that is not a number is rejected there and
+    The compiled reader (`baci_parser`) reads the usual file and checks each row as it goes.
+    The typed pass, for files it does not read, maps BACI's country codes through a SQL list
+    indexed by code (cheaper than joining the dictionary, and it keeps the file's order) and
+    does no row checks of its own: `importer.load` checks what was written with a few
+    aggregates. It reads k as an integer: a code that is not a number is rejected there and
     reported by the text pass.
     """
     keep = _keep(filters, "r.t", "r.j", "lpad(r.k::VARCHAR, 6, '0')", nums)
+    countries = _country_list(lut)
     fast = (f"SELECT r.t AS year, {countries}[greatest(r.i + 1, 0)] AS exporter, "
             f"{countries}[greatest(r.j + 1, 0)] AS importer, r.k AS code, r.v * 1000 AS value_usd, "
             f"r.q AS quantity_t, 0 AS basis FROM {_reader(path, False)} r WHERE {keep}")
@@ -154,7 +197,9 @@ def _staging(path: Path, products: frozenset[int] | None, filters: Filters,
       LEFT JOIN {COUNTRIES_TABLE} ce ON ce.num = {i}
       LEFT JOIN {COUNTRIES_TABLE} ci ON ci.num = {j}"""
     count = f"SELECT count(*) FROM {_reader(path, True)}" if filters else None
-    return Staging(label=str(path), fast_sql=fast, text_sql=text, count_sql=count, codes=products)
+    keep_rows = _keep_rows(filters, lut, nums)
+    return Staging(label=str(path), fast_sql=fast, text_sql=text, count_sql=count, codes=products,
+                   direct=lambda progress: YearFile(path, lut, allowed, keep_rows, progress))
 
 
 def _find(folder: Path, pattern: str, what: str, given: Path | None) -> Path:
@@ -207,7 +252,7 @@ def import_baci(store: Store, path: str | Path, *, countries_file: str | Path | 
         pfile = Path(products_file) if products_file else next(iter(sorted(folder.glob("product_codes_*.csv"))), None)
         nums = _load_countries(store, cfile)
         products = _load_products(store, pfile)
-        countries = _country_list(store)
-        stagings = [_staging(f, products, filters, nums, countries) for f in files]
+        lut, allowed = _country_lookup(store), _allowed(products)
+        stagings = [_staging(f, products, filters, nums, lut, allowed) for f in files]
         return load(store, stagings, dataset or dataset_name(files[0]), "baci", str(path),
                     max_bad=max_bad, replace=replace, progress=progress)

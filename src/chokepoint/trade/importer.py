@@ -3,10 +3,12 @@
 A format (BACI, Comtrade) says how to read its CSV into canonical columns; this module does
 the rest, the same for every format:
 
-1. fast path, one parallel pass per file: DuckDB reads the file with typed columns straight
-   into `trade_flow`; a cell that does not parse fails the statement, the rows
+1. fast path, one parallel pass per file: a format's compiled reader (BACI: `baci_parser`),
+   which checks each row as it parses it and appends Arrow batches; or, for a file it does
+   not read (or a format without one), DuckDB reads the file with typed columns straight
+   into `trade_flow`, a cell that does not parse failing the statement, and the rows
    written are checked with a few aggregates (required values present, codes and values in
-   range), and their packed keys for duplicates in NumPy (sorted files need no sort);
+   range); either way the packed keys are checked for duplicates (sorted files need no sort);
 2. only when something is wrong, the transaction is rolled back and that file takes the slow
    path: it is re-read as text with line numbers, so each bad row is reported as
    `file:line, field: message`;
@@ -25,12 +27,14 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 
 from chokepoint import countries
 from chokepoint.errors import BadInput, BadInputs
@@ -78,6 +82,7 @@ class ImportReport:
     bad: list[BadInput] = field(default_factory=list)
     years: list[int] = field(default_factory=list)
     seconds: float = 0.0
+    tiers: list[str] = field(default_factory=list)  # how each file was read: direct, typed or text
 
     @property
     def rows_per_s(self) -> float:
@@ -87,6 +92,29 @@ class ImportReport:
         return {"dataset": self.dataset, "path": self.path, "rows": self.rows,
                 "skipped": self.skipped, "bad_rows": len(self.bad), "years": self.years,
                 "seconds": round(self.seconds, 3)}
+
+
+class Unreadable(Exception):
+    """A compiled reader met a shape of file it does not read: DuckDB's typed read takes it."""
+
+
+class Invalid(Exception):
+    """A compiled reader met a row that breaks a rule: the text pass reports it by line."""
+
+
+class Direct(Protocol):
+    """A compiled reader of one file (see `baci_parser.YearFile`): Arrow tables of CANONICAL
+    columns without `basis`, every row already checked as `_valid` and the product
+    dictionary would check it; after `tables()`, `rows` read, `kept` after filters, and
+    `unique` when the keys are proven not to repeat (False: not known)."""
+
+    rows: int
+    kept: int
+
+    @property
+    def unique(self) -> bool: ...
+
+    def tables(self) -> Iterator[pa.Table]: ...
 
 
 @dataclass(frozen=True)
@@ -99,7 +127,8 @@ class Staging:
     counts the file's data rows when some may be skipped (filters, aggregate rows), else
     None. `text_sql` is the slow pass: every cell read as text, giving `line`, CANONICAL,
     `keep`, `problem` and `field`; its checks are the definition, the fast ones flag a
-    superset of them.
+    superset of them. `direct`, when given, makes a compiled reader for the file, tried
+    before `fast_sql`.
     """
 
     label: str
@@ -107,13 +136,18 @@ class Staging:
     text_sql: str
     count_sql: str | None = None
     codes: frozenset[int] | None = None
+    direct: Callable[[Progress], Direct] | None = None
+
+
+# How a file is read, from fastest to the one that names every bad line.
+DIRECT, TYPED, TEXT = range(3)
 
 
 class _Recheck(Exception):
-    """The fast path found a problem in file `index`: read it again line by line."""
+    """File `index` cannot be read the way it was: read it again the `tier` way."""
 
-    def __init__(self, index: int):
-        self.index = index
+    def __init__(self, index: int, tier: int = TEXT):
+        self.index, self.tier = index, tier
 
 
 def _valid(store: Store, import_id: int) -> bool:
@@ -150,8 +184,29 @@ def _keys(store: Store, import_id: int) -> np.ndarray:
     return table.column("k").to_numpy()
 
 
+def _direct(store: Store, staging: Staging, index: int, import_id: int, progress: Progress) -> tuple[int, int]:
+    """Write one file through its compiled reader; (rows, skipped). Raises _Recheck on a
+    problem (to the typed read for a file it does not read, else to the text pass)."""
+    assert staging.direct is not None
+    reader = staging.direct(progress)
+    cols = ", ".join(CANONICAL[:-1])
+    try:
+        for table in reader.tables():
+            store.con.register("_direct_batch", table)
+            store.con.execute(f"INSERT INTO trade_flow ({cols}, basis, import_id) "
+                              f"SELECT {cols}, 0, {int(import_id)} FROM _direct_batch").fetchall()
+            store.con.unregister("_direct_batch")
+    except Unreadable:
+        raise _Recheck(index, TYPED) from None
+    except Invalid:
+        raise _Recheck(index, TEXT) from None
+    if not reader.unique and not _sorted_unique(_keys(store, import_id)):
+        raise _Recheck(index, TEXT)
+    return reader.kept, reader.rows - reader.kept
+
+
 def _fast(store: Store, staging: Staging, index: int, import_id: int) -> tuple[int, int]:
-    """Write one file through the fast path; (rows, skipped). Raises _Recheck on a problem."""
+    """Write one file through DuckDB's typed read; (rows, skipped). Raises _Recheck on a problem."""
     con = store.con
     cols = ", ".join(CANONICAL)
     try:
@@ -279,14 +334,17 @@ def _settle(con: duckdb.DuckDBPyConnection, dataset: str, import_id: int, years:
 
 
 def _load_once(store: Store, stagings: Sequence[Staging], report: ImportReport, fmt: str,
-               max_bad: float, replace: bool, slow: set[int], progress: Progress) -> None:
+               max_bad: float, replace: bool, tiers: dict[int, int], progress: Progress) -> None:
     """One attempt at the whole import in one transaction (see `load`)."""
     with store.transaction() as con:
         for n, staging in enumerate(stagings):
-            import_id = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM trade_import").fetchone()[0]
-            if n in slow:
+            import_id = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM trade_import").fetchall()[0][0]
+            tier = tiers.get(n, DIRECT if staging.direct is not None else TYPED)
+            if tier == TEXT:
                 progress(f"locating bad rows in {staging.label}")
                 rows, skipped, bad = _slow(store, staging, import_id, max_bad)
+            elif tier == DIRECT:
+                (rows, skipped), bad = _direct(store, staging, n, import_id, progress), []
             else:
                 progress(f"reading {staging.label}")
                 (rows, skipped), bad = _fast(store, staging, n, import_id), []
@@ -300,6 +358,7 @@ def _load_once(store: Store, stagings: Sequence[Staging], report: ImportReport, 
             report.skipped += skipped
             report.bad += bad
             report.years = sorted(set(report.years) | set(years))
+            report.tiers.append(("direct", "typed", "text")[tier])
 
 
 def load(store: Store, stagings: Sequence[Staging], dataset: str, fmt: str, path: str,
@@ -307,18 +366,19 @@ def load(store: Store, stagings: Sequence[Staging], dataset: str, fmt: str, path
          progress: Progress = lambda step: None) -> ImportReport:
     """Validate and load files as one import (one transaction over all of them).
 
-    Every file first takes the fast path; a file in which it finds a problem makes the
-    transaction roll back and is read again by the slow path, the others stay fast.
+    Every file first takes the fastest reader it has; a file in which it finds a problem
+    makes the transaction roll back and is read again the next way down (compiled reader,
+    DuckDB's typed read, text pass), the other files keep theirs.
     """
     start = time.perf_counter()
-    slow: set[int] = set()
+    tiers: dict[int, int] = {}
     while True:
         report = ImportReport(dataset=dataset, path=path)
         try:
-            _load_once(store, stagings, report, fmt, max_bad, replace, slow, progress)
+            _load_once(store, stagings, report, fmt, max_bad, replace, tiers, progress)
             break
         except _Recheck as again:
-            slow.add(again.index)
+            tiers[again.index] = again.tier
     report.seconds = time.perf_counter() - start
     return report
 
