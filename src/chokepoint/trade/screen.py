@@ -157,18 +157,50 @@ def _accumulate(kk, ex, bucket, v, n_buckets, n_codes, partner, in_bloc, thresho
     return acc, top_e, n_sup, exports
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
-def _gather(acc, exports, top_e, n_sup, group):  # pragma: no cover (JIT)
-    """The accumulator rows, exports, top supplier and supplier count of `group`, in that
-    order (a parallel gather: most of the screen's output is this reordering)."""
+@numba.njit(cache=True, nogil=True, parallel=True, error_model="numpy")
+def _criteria(acc, exports, group, hhi_cut, share_cut, ratio_cut):  # pragma: no cover (JIT)
+    """Per group: value, HHI and the EU 2021 flag, what the ranking needs (parallel)."""
     n = group.shape[0]
-    rows = np.empty((n, acc.shape[1]))
-    exp, top, sup = np.empty(n), np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    total, hhi, dependent = np.empty(n), np.empty(n), np.empty(n, dtype=np.bool_)
     for p in numba.prange(n):
         g = group[p]
-        rows[p] = acc[g]
-        exp[p], top[p], sup[p] = exports[g], top_e[g], n_sup[g]
-    return rows, exp, top, sup
+        tot, extra, exp = acc[g, TOTAL], acc[g, EXTRA], exports[g]
+        total[p] = tot
+        hhi[p] = acc[g, SQ] / (tot * tot)
+        concentrated = extra > 0 and acc[g, EXTRA_SQ] / (extra * extra) > hhi_cut
+        ratio = extra / exp if exp > 0 else np.inf
+        dependent[p] = concentrated and extra > share_cut * tot and (exp == 0 or ratio > ratio_cut)
+    return total, hhi, dependent
+
+
+@numba.njit(cache=True, nogil=True, parallel=True, error_model="numpy")
+def _columns(acc, exports, top_e, n_sup, group, hhi_cut, share_cut, ratio_cut):  # pragma: no cover (JIT)
+    """Every output column of the groups in `group`'s order, in one parallel pass (as
+    NumPy it was twenty passes over the output and a gather of the accumulator rows).
+    Returns the FLOATS columns as a (10, n) array and the INTS as a (4, n) one; the fourth
+    int packs the three EU criteria as bits 1, 2 and 4."""
+    n = group.shape[0]
+    f = np.empty((10, n))
+    i = np.empty((4, n), dtype=np.int64)
+    for p in numba.prange(n):
+        g = group[p]
+        tot, extra, exp = acc[g, TOTAL], acc[g, EXTRA], exports[g]
+        extra_hhi = acc[g, EXTRA_SQ] / (extra * extra) if extra > 0 else np.nan
+        ratio = extra / exp if exp > 0 else np.inf
+        concentrated = extra > 0 and extra_hhi > hhi_cut
+        import_share = extra > share_cut * tot
+        substitution = exp == 0 or ratio > ratio_cut
+        f[0, p], f[1, p], f[2, p] = tot, acc[g, SQ] / (tot * tot), acc[g, TOP_V] / tot
+        f[3, p], f[4, p], f[5, p] = acc[g, PARTNER] / tot, acc[g, BLOC] / tot, extra_hhi
+        f[6, p], f[7, p], f[8, p], f[9, p] = extra / tot, extra, exp, ratio
+        i[0, p], i[1, p], i[2, p] = top_e[g], n_sup[g], np.int64(acc[g, N_ANY])
+        i[3, p] = concentrated + 2 * import_share + 4 * substitution
+    return f, i
+
+
+FLOATS = ("value", "hhi", "top_share", "partner_share", "bloc_share", "extra_hhi", "extra_share",
+          "extra_value", "exports", "export_ratio")
+INTS = ("top", "n_suppliers", "n_any", "criteria")
 
 
 def _rank(dependent: np.ndarray, hhi: np.ndarray, total: np.ndarray) -> np.ndarray:
@@ -205,36 +237,24 @@ def _metrics(a: dict, names: list[str], lut: np.ndarray, sel: Selection) -> pd.D
     n_codes = len(codes)
     acc, top_e, n_sup, exports = _accumulate(kk, ex, bucket, a["v"], n_buckets, n_codes, partner,
                                              in_bloc, sel.threshold)
-    idx = np.flatnonzero(acc[:, N_ANY])
-    rows, exp, _, _ = _gather(acc, exports, top_e, n_sup, idx)  # the groups that exist
-    total, extra_v = rows[:, TOTAL], rows[:, EXTRA]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        hhi = rows[:, SQ] / (total * total)
-        extra_hhi = np.where(extra_v > 0, rows[:, EXTRA_SQ] / (extra_v * extra_v), np.nan)
-        ratio = np.where(exp > 0, extra_v / exp, np.inf)
-    concentrated = np.nan_to_num(extra_hhi, nan=0.0) > EU_HHI
-    import_share = extra_v > EU_IMPORT_SHARE * total
-    substitution = (exp == 0) | (ratio > EU_EXPORT_RATIO)
-    dependent = concentrated & import_share & substitution
-    order = _rank(dependent, hhi, total)
-    group = idx[order]
-    ranked, exp, top, sup = _gather(acc, exports, top_e, n_sup, group)
-    tot, ev = ranked[:, TOTAL], ranked[:, EXTRA]
+    cuts = (EU_HHI, EU_IMPORT_SHARE, EU_EXPORT_RATIO)
+    idx = np.flatnonzero(acc[:, N_ANY])  # the groups that exist
+    total, hhi, dependent = _criteria(acc, exports, idx, *cuts)
+    group = idx[_rank(dependent, hhi, total)]
+    f, i = _columns(acc, exports, top_e, n_sup, group, *cuts)
+    top, criteria = i[0], i[3]
     # Countries and codes as categoricals: codes into the name lists, no string per row.
     countries = pd.CategoricalDtype(names)
-    return pd.DataFrame({
-        "year": (group // (n_c * n_codes) + y0).astype(np.int32),
-        "importer": pd.Categorical.from_codes((group // n_codes) % n_c, dtype=countries),
-        "code": pd.Categorical.from_codes(group % n_codes, categories=[f"{c:06d}" for c in codes]),
-        "value": tot, "hhi": hhi[order],
-        "top_supplier": pd.Categorical.from_codes(np.where(top < n_c, top, -1), dtype=countries),
-        "top_share": ranked[:, TOP_V] / tot, "partner_share": ranked[:, PARTNER] / tot,
-        "bloc_share": ranked[:, BLOC] / tot, "n_suppliers": sup,
-        "n_any": ranked[:, N_ANY].astype(np.int64), "extra_hhi": extra_hhi[order],
-        "extra_share": ev / tot, "extra_value": ev, "exports": exp, "export_ratio": ratio[order],
-        "c_concentration": concentrated[order], "c_import_share": import_share[order],
-        "c_substitution": substitution[order], "dependent": dependent[order]},
-        copy=False)  # no block consolidation: one copy less
+    out = {"year": (group // (n_c * n_codes) + y0).astype(np.int32),
+           "importer": pd.Categorical.from_codes((group // n_codes) % n_c, dtype=countries, validate=False),
+           "code": pd.Categorical.from_codes(group % n_codes, dtype=pd.CategoricalDtype([f"{c:06d}" for c in codes]),
+                                             validate=False),
+           "top_supplier": pd.Categorical.from_codes(np.where(top < n_c, top, -1), dtype=countries, validate=False),
+           "n_suppliers": i[1], "n_any": i[2],
+           "c_concentration": (criteria & 1) > 0, "c_import_share": (criteria & 2) > 0,
+           "c_substitution": (criteria & 4) > 0, "dependent": criteria == 7}
+    out |= dict(zip(FLOATS, f))
+    return pd.DataFrame({c: out[c] for c in COLUMNS}, copy=False)  # no block consolidation: one copy less
 
 
 def screen_frame(con: duckdb.DuckDBPyConnection, src: str, sel: Selection) -> pd.DataFrame:
