@@ -21,6 +21,8 @@ values equal DuckDB's parse of the same text.
 """
 from __future__ import annotations
 
+import mmap
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,8 +34,8 @@ import pyarrow as pa
 from chokepoint.trade.importer import Invalid, Unreadable
 
 HEADER = ("t", "i", "j", "k", "v", "q")
-BLOCK = 64 << 20  # bytes read and parsed at a time: memory stays bounded whatever the file
-PAD = 64  # newlines after each block: a malformed last row cannot read past the buffer
+BLOCK = 64 << 20  # bytes parsed at a time: memory stays bounded whatever the file
+PAD = 64  # newlines after a copied last line: a malformed one cannot read past its buffer
 MIN_ROW = 13  # bytes of the shortest row that can pass, "1,1,1,1000,0,\n": sizes the outputs
 CHUNKS = 8  # pieces of a block parsed in parallel (more than the threads: they balance)
 MAX_RUNS = 64  # sorted runs remembered per piece; a file with more is checked by sorting
@@ -212,6 +214,15 @@ def _last_newline(buf: np.ndarray, end: int) -> int:
     return -1
 
 
+MADVISE = hasattr(mmap.mmap, "madvise")  # not on Windows
+
+
+def _advise(mm: mmap.mmap, option: int, *span: int) -> None:
+    """Tell the kernel how the map is used, where it can be told."""
+    if MADVISE:
+        mm.madvise(option, *span)
+
+
 def _quantities(q: np.ndarray) -> pa.Array:
     """Quantities with NA (NaN from the parser) as Arrow nulls, without copying the values."""
     missing = np.isnan(q)
@@ -255,36 +266,47 @@ class YearFile:
         return bool(np.all(runs[1:, 0] > runs[:-1, 1]))
 
     def tables(self) -> Iterator[pa.Table]:
-        """The file's rows as Arrow tables, a block at a time; raises Unreadable or Invalid."""
-        size = self.path.stat().st_size
+        """The file's rows as Arrow tables, a block at a time; raises Unreadable or Invalid.
+
+        The file is memory-mapped (no copy through a read buffer) and parsed a block of
+        whole lines at a time; pages already parsed are handed back, so resident memory
+        stays about one block whatever the file's size. A last line without its newline
+        is parsed from a small copy that has one.
+        """
         with open(self.path, "rb") as f:
             header = f.readline().decode("utf-8", "replace").strip()
             if tuple(c.strip() for c in header.split(",")) != HEADER:
                 raise Unreadable(f"header '{header[:60]}' is not {','.join(HEADER)}")
-            buf = np.full(BLOCK + PAD, 10, dtype=np.uint8)
-            carry = 0
-            while True:
-                n = f.readinto(memoryview(buf)[carry:BLOCK])
-                end = carry + n
-                if n == 0:  # end of file: the last line may lack its newline
-                    if carry == 0:
-                        return
-                    buf[end] = 10
-                    end += 1
-                stop = _last_newline(buf, end) + 1
-                if stop == 0:  # no whole line yet: read on, unless the block is full
-                    if end >= BLOCK:
-                        raise Unreadable("a line longer than the read block")
-                    carry = end
-                    continue
-                table = self._block(buf, stop)
-                self.progress(f"reading {self.path.name}: {f.tell() / max(size, 1):.0%}, {self.rows:,} rows")
-                if table.num_rows:
-                    yield table
-                if n == 0:
-                    return
-                carry = end - stop  # the next block starts with the partial last line
-                buf[:carry] = buf[stop:end].copy()
+            start, size = f.tell(), os.fstat(f.fileno()).st_size
+            if size == start:
+                return
+            mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        # No explicit close: the map goes with its last view (an exception's traceback may
+        # still hold one, and closing under a view raises BufferError).
+        _advise(mm, mmap.MADV_SEQUENTIAL if MADVISE else 0)
+        yield from self._blocks(np.frombuffer(mm, dtype=np.uint8), start, mm)
+
+    def _blocks(self, data: np.ndarray, pos: int, mm: mmap.mmap) -> Iterator[pa.Table]:
+        size, released = len(data), 0
+        while pos < size:
+            end = min(pos + BLOCK, size)
+            stop = _last_newline(data[pos:end], end - pos) + 1
+            if stop == 0:
+                if end < size:
+                    raise Unreadable("a line longer than the read block")
+                tail = np.full(end - pos + PAD, 10, dtype=np.uint8)  # the last line, given its newline
+                tail[:end - pos] = data[pos:end]
+                tail.flags.writeable = False  # as the map is: one compiled version of the parser
+                table, pos = self._block(tail, end - pos + 1), size
+            else:
+                table, pos = self._block(data[pos:pos + stop], stop), pos + stop
+            page = pos - pos % mmap.PAGESIZE
+            if page > released:  # parsed pages leave this process's resident memory
+                _advise(mm, mmap.MADV_DONTNEED if MADVISE else 0, released, page - released)
+                released = page
+            self.progress(f"reading {self.path.name}: {pos / size:.0%}, {self.rows:,} rows")
+            if table.num_rows:
+                yield table
 
     def _block(self, buf: np.ndarray, end: int) -> pa.Table:
         """Parse buf[:end] (whole lines) into one table, its pieces as record batches."""
