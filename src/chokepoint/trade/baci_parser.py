@@ -40,124 +40,128 @@ MIN_ROW = 13  # bytes of the shortest row that can pass, "1,1,1,1000,0,\n": size
 CHUNKS = 8  # pieces of a block parsed in parallel (more than the threads: they balance)
 MAX_RUNS = 64  # sorted runs remembered per piece; a file with more is checked by sorting
 OK, ODD, BAD = 0, 1, 2
+NO_EXP = -9999  # "no exponent seen" (a real one has at most 3 digits)
 POW10 = np.array([10.0 ** n for n in range(23)])  # exact in binary64 up to 10^22
 SCHEMA = pa.schema([("year", pa.int32()), ("exporter", pa.int32()), ("importer", pa.int32()),
                     ("code", pa.int32()), ("value_usd", pa.float64()), ("quantity_t", pa.float64())])
 
 
-# The field readers are inlined into the row loop (numba inline="always"): as calls, numba's
-# calling convention made the parse three times slower (measured).
 @numba.njit(nogil=True, inline="always")
-def _digits(buf, p, m):  # pragma: no cover (JIT)
-    """The digits at p appended to m: (m, how many, p after them)."""
-    start = p
-    while True:
-        d = np.int64(buf[p]) - 48
-        if d < 0 or d > 9:
-            return m, p - start, p
-        m = m * 10 + d
-        p += 1
-
-
-@numba.njit(nogil=True, inline="always")
-def _spaces(buf, p):  # pragma: no cover (JIT)
-    while buf[p] == 32:
-        p += 1
-    return p
-
-
-@numba.njit(nogil=True, inline="always")
-def _integer(buf, p):  # pragma: no cover (JIT)
-    """An integer field and the comma after it: (value, p after the comma), value -1 when
-    the field is not 1-9 digits followed by a comma."""
-    p = _spaces(buf, p)
-    m, n, p = _digits(buf, p, 0)
-    p = _spaces(buf, p)
-    if n == 0 or n > 9 or buf[p] != 44:
-        return -1, p
-    return m, p + 1
-
-
-@numba.njit(nogil=True, inline="always")
-def _decimal(buf, p):  # pragma: no cover (JIT)
-    """A decimal field, `NA` or empty (NaN): (readable, value, p at the delimiter)."""
-    p = _spaces(buf, p)
-    if buf[p] == 78 and buf[p + 1] == 65:  # NA
-        return True, np.nan, _spaces(buf, p + 2)
-    negative = buf[p] == 45
-    p += negative
-    m, whole, p = _digits(buf, p, 0)
-    frac = 0
-    if buf[p] == 46:
-        m, frac, p = _digits(buf, p + 1, m)
-        if whole + frac == 0:
-            return False, 0.0, p
-    elif whole == 0:
-        return not negative, np.nan, _spaces(buf, p)
-    e = -frac
-    if buf[p] == 101 or buf[p] == 69:  # e, E
-        p += 1
-        sign = 1
-        if buf[p] == 45 or buf[p] == 43:
-            sign = 44 - np.int64(buf[p])  # '-' is 45, '+' is 43
-            p += 1
-        x, n, p = _digits(buf, p, 0)
-        if n == 0 or n > 3:
-            return False, 0.0, p
-        e += sign * x
-    p = _spaces(buf, p)
-    if whole + frac > 15 or e < -22 or e > 22:  # outside the exact fast path
-        return False, 0.0, p
-    v = float(m)
+def _number(f, m, nd, dot, neg, na, ex):  # pragma: no cover (JIT)
+    """The value of field f from what the byte loop gathered: (readable, value). Integer
+    fields (t, i, j, k) need 1-9 digits and nothing else; decimals (v, q) may be signed,
+    have a point and an exponent, or be NA or empty (NaN), within the exact fast path."""
+    if f < 4:
+        return nd > 0 and nd <= 9 and dot < 0 and not neg and not na and ex == NO_EXP, float(m)
+    if na or (nd == 0 and dot < 0 and not neg):
+        return ex == NO_EXP and nd == 0 and dot < 0, np.nan
+    e = (0 if ex == NO_EXP else ex) - (nd - dot if dot >= 0 else 0)
+    if nd == 0 or nd > 15 or e < -22 or e > 22:
+        return False, 0.0
+    x = float(m)
     if e < 0:
-        v = v / POW10[-e]
+        x = x / POW10[-e]
     elif e > 0:
-        v = v * POW10[e]
-    return True, -v if negative else v, p
-
-
-@numba.njit(nogil=True, inline="always")
-def _row(buf, p):  # pragma: no cover (JIT)
-    """One line t,i,j,k,v,q: (readable, t, i, j, k, v, q, p at the next line). Never moves
-    past the line's end when the line is malformed."""
-    t, p = _integer(buf, p)
-    i, p = _integer(buf, p)
-    j, p = _integer(buf, p)
-    k, p = _integer(buf, p)
-    ok, v, p = _decimal(buf, p)
-    if not ok or buf[p] != 44 or t < 0 or i < 0 or j < 0 or k < 0:
-        return False, 0, 0, 0, 0, 0.0, 0.0, p
-    ok, q, p = _decimal(buf, p + 1)
-    if buf[p] == 13:
-        p += 1
-    return ok and buf[p] == 10, t, i, j, k, v, q, p + 1
+        x = x * POW10[e]
+    return True, -x if neg else x
 
 
 @numba.njit(nogil=True)
 def _piece(buf, p, end, r, lut, allowed, year, exporter, importer, code, value, qty, runs):  # pragma: no cover (JIT)
     """Parse the lines in buf[p:end] into the outputs from row r on: (status, rows, runs).
 
-    Stops at the first line it cannot read (ODD) or that breaks a rule (BAD). Notes the
-    runs of strictly increasing keys (t, i, j, k: the file's own codes, in which BACI sorts
-    it) as (first, last); after MAX_RUNS runs it stops noting and reports -1 runs.
+    One loop over the bytes of a line: digits take the first branch, every other byte a
+    rarer one (a loop of field readers was twice as slow: each field's end is a branch the
+    CPU mispredicts, and calls add more). Never reads past a line's newline. Stops at the
+    first line it cannot read (ODD) or that breaks a rule (BAD). Notes the runs of strictly
+    increasing keys (t, i, j, k: the file's own codes, in which BACI sorts it) as (first,
+    last); after MAX_RUNS runs it stops noting and reports -1 runs.
     """
     start, prev, nr, status = r, np.int64(-1), 0, OK
     while p < end:
-        ok, t, i, j, k, v, q, p = _row(buf, p)
-        if not ok:
-            status = ODD
+        t = i = j = k = 0.0
+        v = q = 0.0
+        f, m, nd, dot, neg, na, ex = 0, np.int64(0), 0, -1, False, False, NO_EXP
+        while True:
+            c = buf[p]
+            p += 1
+            d = np.int64(c) - 48
+            if d >= 0 and d <= 9:
+                m = m * 10 + d
+                nd += 1
+            elif c == 44 or c == 10 or c == 13:  # the end of a field
+                if c == 13:
+                    if buf[p] != 10:
+                        status = ODD
+                        break
+                    p += 1
+                    c = 10
+                ok, x = _number(f, m, nd, dot, neg, na, ex)
+                if not ok or (c == 44) == (f == 5):  # unreadable, or not six fields
+                    status = ODD
+                    break
+                if f == 0:
+                    t = x
+                elif f == 1:
+                    i = x
+                elif f == 2:
+                    j = x
+                elif f == 3:
+                    k = x
+                elif f == 4:
+                    v = x
+                else:
+                    q = x
+                    break
+                f, m, nd, dot, neg, na, ex = f + 1, np.int64(0), 0, -1, False, False, NO_EXP
+            elif nd == 0 and dot < 0 and not neg and not na and c != 46:  # before the number
+                if c == 45 and f >= 4:
+                    neg = True
+                elif c == 78 and buf[p] == 65:  # NA
+                    na = True
+                    p += 1
+                elif c != 32:
+                    status = ODD
+                    break
+            elif c == 46 and dot < 0 and not na and ex == NO_EXP:
+                dot = nd
+            elif c == 32:  # spaces after the number: the field must end next
+                while buf[p] == 32:
+                    p += 1
+                if buf[p] != 44 and buf[p] != 10 and buf[p] != 13:
+                    status = ODD
+                    break
+            elif (c == 101 or c == 69) and nd > 0 and ex == NO_EXP:  # exponent: sign, 1-3 digits
+                sign = 1
+                if buf[p] == 45 or buf[p] == 43:
+                    sign = 44 - np.int64(buf[p])  # '-' is 45, '+' is 43
+                    p += 1
+                ex, n = 0, 0
+                while buf[p] >= 48 and buf[p] <= 57 and n < 4:
+                    ex = ex * 10 + np.int64(buf[p]) - 48
+                    p += 1
+                    n += 1
+                if n == 0 or n > 3:
+                    status = ODD
+                    break
+                ex *= sign
+            else:
+                status = ODD
+                break
+        if status != OK:
             break
         if t < 1 or t > 9999 or i >= lut.shape[0] or j >= lut.shape[0] or k >= allowed.shape[0] \
                 or not v >= 0 or q < 0:
             status = BAD
             break
-        e, m = lut[i], lut[j]
-        if e < 0 or m < 0 or not allowed[k]:
+        ti, ii, ji, ki = np.int64(t), np.int64(i), np.int64(j), np.int64(k)
+        e, mm = lut[ii], lut[ji]
+        if e < 0 or mm < 0 or not allowed[ki]:
             status = BAD
             break
-        year[r], exporter[r], importer[r], code[r] = t, e, m, k
+        year[r], exporter[r], importer[r], code[r] = ti, e, mm, ki
         value[r], qty[r] = v * 1000.0, q  # BACI's values are thousand USD
-        key = ((np.int64(t) * lut.shape[0] + i) * lut.shape[0] + j) * 1000000 + k
+        key = ((ti * lut.shape[0] + ii) * lut.shape[0] + ji) * 1000000 + ki
         if nr >= 0 and (key <= prev or nr == 0):
             if nr == runs.shape[0]:
                 runs[nr - 1, 1] = prev
