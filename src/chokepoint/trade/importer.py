@@ -91,7 +91,7 @@ class ImportReport:
     def summary(self) -> dict:
         return {"dataset": self.dataset, "path": self.path, "rows": self.rows,
                 "skipped": self.skipped, "bad_rows": len(self.bad), "years": self.years,
-                "seconds": round(self.seconds, 3)}
+                "read": ", ".join(sorted(set(self.tiers))), "seconds": round(self.seconds, 3)}
 
 
 class Unreadable(Exception):
