@@ -39,6 +39,10 @@ def dataset_name(path: Path) -> str:
     return f"BACI_{m.group(1).upper()}_{m.group(3)}" if m else path.stem
 
 
+def _sql_text(value: str | None) -> str:
+    return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
+
+
 def _load_countries(store: Store, path: Path) -> dict[str, list[int]]:
     """The country dictionary as (num, iso3, iso) in a temp table, iso the ISO numeric code
     stored in `trade_flow` (unknown ISO3 become NULL); returns the BACI codes of each ISO3."""
@@ -57,7 +61,9 @@ def _load_countries(store: Store, path: Path) -> dict[str, list[int]]:
         iso3 = ISO3_ALIASES.get(str(raw).strip(), str(raw).strip())
         rows.append((int(num), iso3 if iso3 in known else None, known.get(iso3)))
     store.con.execute(f"CREATE OR REPLACE TEMP TABLE {COUNTRIES_TABLE} (num INTEGER, iso3 VARCHAR, iso INTEGER)")
-    store.con.executemany(f"INSERT INTO {COUNTRIES_TABLE} VALUES (?, ?, ?)", rows)
+    if rows:  # one statement (executemany took 0.2 s for BACI's ~240 rows)
+        values = ", ".join(f"({n}, {_sql_text(i3)}, {'NULL' if iso is None else iso})" for n, i3, iso in rows)
+        store.con.execute(f"INSERT INTO {COUNTRIES_TABLE} VALUES {values}")
     nums: dict[str, list[int]] = {}
     for num, iso3, _ in rows:
         nums.setdefault(iso3, []).append(num)
