@@ -9,6 +9,8 @@ economies trade most products and small ones few (about 4% of the possible tripl
 Then, in one run, prints:
 
 - the baseline: DuckDB's bare read of the same file (every column parsed, nothing written);
+- a warm-up: a 1,000-row import into a scratch store, which loads numba and the compiled
+  BACI parser from its cache (once per process; printed, not counted as import time);
 - import rows/s (validation included) through `Exposure.import_baci`, the whole call;
 - screen seconds: `Exposure.screen()`, every metric for every importer and product;
 - the floor: one hand-written DuckDB aggregate (HHI and top share per importer and product);
