@@ -2,22 +2,22 @@
 store's country codes and checked in one parallel pass, then appended as Arrow batches.
 
 Why by hand: DuckDB's and Arrow's CSV readers are general (any columns, quoting, type
-sniffing) and read this file at about the same speed (~3 M rows/s on the 2-core machine);
-writing `trade_flow` from DuckDB's CSV scan then cost about 2.5 s more per 10 M rows than
-appending Arrow arrays, and the checks another scan. A BACI year has exactly the columns
-t,i,j,k,v,q, all numbers, so a parser for that shape alone can check each row while it has
-it (year, known countries, HS6 code in the product dictionary, value present and not
-negative, quantity not negative or NA) and note the key order for the duplicate check
-(benchmarks/exposure.py measures it against DuckDB's bare read of the same file).
+sniffing). On a 10 M-row BACI year on the 2-core machine, DuckDB's bare read took 2.7–4.3 s
+and Arrow's 2.4–2.7 s, and writing `trade_flow` from DuckDB's CSV scan cost about 2.5 s more
+than appending Arrow arrays, plus a scan for the checks. A BACI year has exactly the columns
+t,i,j,k,v,q, all numbers, so a parser for that shape alone reads it in about 1.5 s while it
+checks each row (year, known countries, HS6 code in the product dictionary, value present
+and not negative, quantity not negative or NA) and notes the key order for the duplicate
+check (benchmarks/exposure.py measures the whole import against DuckDB's bare read).
 
 It reads exactly: optional spaces around each field, integers for t, i, j and k, decimals
-(optionally signed, optionally with an exponent) for v, and those or `NA` or nothing for q, `\\n` or `\\r\\n` line ends. Any other
-shape (quotes, other columns, a blank line, a number with more than 15 significant digits,
-where this parser could not promise the same double as DuckDB's) raises `Unreadable`, and
-`importer.load` reads the file with DuckDB instead; a row that breaks a rule raises `Invalid`,
-and the text pass names it by line. Decimals use Clinger's exact fast path: a mantissa below
-2^53 divided or multiplied by an exact power of ten up to 10^22 is correctly rounded, so the
-values equal DuckDB's parse of the same text.
+(optionally signed, optionally with an exponent) for v, and those or `NA` or nothing for q;
+`\\n` or `\\r\\n` line ends. Any other shape (quotes, other columns, a blank line, a number with
+more than 15 significant digits, where this parser could not promise the same double as
+DuckDB's) raises `Unreadable`, and `importer.load` reads the file with DuckDB instead; a row
+that breaks a rule raises `Invalid`, and the text pass names it by line. Decimals use
+Clinger's exact fast path: a mantissa below 2^53 divided or multiplied by an exact power of
+ten up to 10^22 is correctly rounded, so the values equal DuckDB's parse of the same text.
 """
 from __future__ import annotations
 
