@@ -9,8 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_importers import GOOD, write_baci, write_dictionaries
 
+from chokepoint.errors import BadInput
 from chokepoint.store import Store
-from chokepoint.trade import baci_parser
+from chokepoint.trade import baci_parser, importer
 from chokepoint.trade.baci import import_baci
 from chokepoint.trade.baci_parser import Unreadable, YearFile
 from chokepoint.trade.importer import Filters, Invalid, flows_sql
@@ -176,3 +177,53 @@ def test_filters_match_the_typed_read(tmp_path, monkeypatch, filters):
             assert rep.tiers == ["direct" if direct else "typed"]
             results.append((rep.rows, rep.skipped, _stored(store)))
     assert results[0] == results[1]
+
+
+NOISE = ["-", ".", "e", " ", "N", "A", '"', ";", "\r", "x", "0", "9", ",", "+", "\t"]
+
+
+@st.composite
+def damaged_files(draw):
+    """A BACI file with random characters put in or taken out: the readers must agree on it."""
+    text, _, _ = draw(year_files())
+    chars = list(text)
+    for _ in range(draw(st.integers(1, 6))):
+        at = draw(st.integers(len("t,i,j,k,v,q\n"), max(len(chars) - 1, 12)))
+        if draw(st.booleans()):
+            chars.insert(at, draw(st.sampled_from(NOISE)))
+        elif at < len(chars) and chars[at] != "\n":
+            del chars[at]
+    return "".join(chars)
+
+
+def _import_outcome(store: Store, path) -> tuple:
+    """What an import leaves: the flows, skipped rows and bad lines, or the refusal's type."""
+    try:
+        rep = import_baci(store, path, max_bad=1.0, countries_file=path.parent / "country_codes_V202501.csv",
+                          products_file=path.parent / "product_codes_HS22_V202501.csv")
+    except BadInput as err:
+        return ("refused", type(err).__name__)
+    return (_stored(store), rep.skipped, [(e.line, e.field) for e in rep.bad])
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(damaged_files())
+def test_fast_readers_store_what_the_text_pass_stores(tmp_path_factory, monkeypatch, text):
+    """The text pass is the definition: a faster reader may only defer to it, never differ."""
+    folder = tmp_path_factory.mktemp("damaged")
+    write_dictionaries(folder)
+    lines = (folder / "country_codes_V202501.csv").read_text().splitlines()
+    extra = [f"{n},X{n},,X{n:02d}" for n in (4, 8)]  # codes the generated files use, unknown to the store
+    (folder / "country_codes_V202501.csv").write_text("\n".join(lines[:1] + [ln for ln in lines[1:]] + extra) + "\n")
+    path = folder / "BACI_HS22_Y2022_V202501.csv"
+    path.write_bytes(text.encode())
+    with Store(folder / "all.duckdb") as store:
+        got = _import_outcome(store, path)
+    with monkeypatch.context() as m:
+        def text_only(store, staging, index, *rest):
+            raise importer._Recheck(index, importer.TEXT)
+        m.setattr(importer, "_direct", text_only)
+        m.setattr(importer, "_fast", text_only)
+        with Store(folder / "text.duckdb") as store:
+            expected = _import_outcome(store, path)
+    assert got == expected

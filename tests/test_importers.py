@@ -276,3 +276,28 @@ def test_migration_13_refuses_unknown_countries_and_leaves_the_store(tmp_path):
     con = duckdb.connect(str(tmp_path / "old.duckdb"), read_only=True)
     assert con.execute("SELECT exporter FROM trade_flow").fetchall() == [("XXX",)]
     con.close()
+
+
+def test_malformed_lines_are_bad_rows_named_by_line(store, baci_dir):
+    """A stray field, separator or quote is one bad row, not a misread file; blank lines are skipped."""
+    path = baci_dir / "BACI_HS22_Y2023_V202501.csv"
+    good = [f"2023,{CODE[e]},{CODE[i]},{k},{v},{q}" for _, e, i, k, v, q in GOOD]
+    path.write_text("\n".join(["t,i,j,k,v,q", good[0], "2023,156,410,280530,1,1,7", good[1], "",
+                               '"2023;156,410,850511,1,1', "2023,156", *good[2:]]) + "\n")
+    def stored() -> dict:  # the store's tables (an import's temp tables are not the store)
+        return {k: v for k, v in store.checksums().items() if not k.startswith("_")}
+    before = stored()
+    with pytest.raises(BadInputs) as info:
+        import_baci(store, path)
+    assert stored() == before
+    assert [(e.line, e.field) for e in info.value.errors[1:]] == [(3, "line"), (6, "line"), (7, "line")]
+    rep = import_baci(store, path, max_bad=0.5)
+    assert rep.rows == len(GOOD) and rep.tiers == ["text"]
+    assert "expected 6 comma-separated fields (t,i,j,k,v,q), found 7" in str(rep.bad[0])
+
+
+def test_a_file_without_the_baci_header_is_refused_on_line_one(store, baci_dir):
+    path = write_baci(baci_dir / "BACI_HS22_Y2023_V202501.csv", GOOD, header="year,i,j,k,v,q")
+    with pytest.raises(BadInput, match="header") as info:
+        import_baci(store, path)
+    assert (info.value.line, info.value.field) == (1, "header")

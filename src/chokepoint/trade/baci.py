@@ -31,6 +31,9 @@ ISO3_COLUMNS = ("country_iso3", "iso_3digit_alpha")
 # UN Comtrade, and so BACI, reports Taiwan.
 ISO3_ALIASES = {"S19": "TWN"}
 COUNTRIES_TABLE, PRODUCTS_TABLE = "_baci_countries", "_baci_products"
+# The typed read's code: NULL (and so a failed check) unless 4-6 digits as written, the text
+# pass's rule; k is read as text for that, and leading zeros may be missing (10121 = 010121).
+HS6 = "CASE WHEN length(trim(r.k)) BETWEEN 4 AND 6 THEN TRY_CAST(trim(r.k) AS INTEGER) END"
 
 
 def dataset_name(path: Path) -> str:
@@ -83,12 +86,27 @@ def _load_products(store: Store, path: Path | None) -> frozenset[int] | None:
 
 
 def _reader(path: Path, text: bool) -> str:
+    """The file as typed columns (the typed read), or as text fields with line numbers.
+
+    The text reader takes each line whole (a separator no BACI line has, no quoting), keeps
+    its number, skips blank lines as the other readers do, and splits it on commas itself:
+    a line with a stray quote, another separator or a seventh field is then one bad row
+    named by its line, where DuckDB's sniffer would have guessed another layout for the
+    whole file. Fields lose one pair of surrounding quotes, as the typed read takes them.
+    """
     quoted = "'" + str(path).replace("'", "''") + "'"
     if text:
-        return f"read_csv({quoted}, all_varchar=true, header=true)"
+        fields = ", ".join(f"""regexp_replace(trim(f[{n + 1}]), '^"(.*)"$', '\1') AS {c}"""
+                           for n, c in enumerate("tijkvq"))
+        lines = (f"SELECT row_number() OVER () + 1 AS line, raw FROM read_csv({quoted}, "
+                 "columns={'raw': 'VARCHAR'}, delim=chr(31), quote='', escape='', header=false, "
+                 "skip=1, auto_detect=false, strict_mode=false)")
+        split = (f"SELECT line, string_split(rtrim(raw, chr(13)), ',') AS f FROM ({lines}) "
+                 "WHERE trim(raw, chr(13) || ' ') <> ''")
+        return f"(SELECT line, {fields}, len(f) AS n_fields FROM ({split}))"
     # q is 'NA' (BACI pads it to the column width) where the quantity is unknown
-    return (f"read_csv({quoted}, header=true, nullstr=['NA', '         NA', ''], "
-            "columns={'t': 'INTEGER', 'i': 'INTEGER', 'j': 'INTEGER', 'k': 'INTEGER', 'v': 'DOUBLE', "
+    return (f"read_csv({quoted}, header=true, delim=',', nullstr=['NA', '         NA', ''], "
+            "columns={'t': 'INTEGER', 'i': 'INTEGER', 'j': 'INTEGER', 'k': 'VARCHAR', 'v': 'DOUBLE', "
             "'q': 'DOUBLE'})")
 
 
@@ -98,6 +116,7 @@ def _checks(t: str, i: str, j: str, v: str, products: bool) -> list[tuple[str, s
     code = "lpad(trim(r.k), 6, '0')"
     known = f"(SELECT num FROM {COUNTRIES_TABLE} WHERE iso3 IS NOT NULL)"
     checks = [
+        ("r.n_fields <> 6", "line", "'expected 6 comma-separated fields (t,i,j,k,v,q), found ' || r.n_fields"),
         (f"{t} IS NULL", "t", "'year ''' || coalesce(r.t::VARCHAR, '') || ''' is not a number'"),
         (f"{i} IS NULL OR {i} NOT IN {known}", "i",
          "'unknown exporter code ''' || coalesce(r.i::VARCHAR, '') || ''' (not a country in the dictionary)'"),
@@ -180,13 +199,13 @@ def _staging(path: Path, products: frozenset[int] | None, filters: Filters,
     The typed pass, for files it does not read, maps BACI's country codes through a SQL list
     indexed by code (cheaper than joining the dictionary, and it keeps the file's order) and
     does no row checks of its own: `importer.load` checks what was written with a few
-    aggregates. It reads k as an integer: a code that is not a number is rejected there and
-    reported by the text pass.
+    aggregates. It reads k as text: a code that is not 4-6 digits becomes NULL, fails the
+    checks, and the text pass reports it.
     """
-    keep = _keep(filters, "r.t", "r.j", "lpad(r.k::VARCHAR, 6, '0')", nums)
+    keep = _keep(filters, "r.t", "r.j", "lpad(trim(r.k), 6, '0')", nums)
     countries = _country_list(lut)
     fast = (f"SELECT r.t AS year, {countries}[greatest(r.i + 1, 0)] AS exporter, "
-            f"{countries}[greatest(r.j + 1, 0)] AS importer, r.k AS code, r.v * 1000 AS value_usd, "
+            f"{countries}[greatest(r.j + 1, 0)] AS importer, {HS6} AS code, r.v * 1000 AS value_usd, "
             f"r.q AS quantity_t, 0 AS basis FROM {_reader(path, False)} r WHERE {keep}")
     t, i, j, v = (f"TRY_CAST(trim(r.{c}) AS {typ})" for c, typ in
                   (("t", "INTEGER"), ("i", "INTEGER"), ("j", "INTEGER"), ("v", "DOUBLE")))
@@ -194,7 +213,7 @@ def _staging(path: Path, products: frozenset[int] | None, filters: Filters,
     problem = "CASE " + " ".join(f"WHEN {c} THEN {m}" for c, _, m in slow) + " END"
     fld = "CASE " + " ".join(f"WHEN {c} THEN '{f}'" for c, f, _ in slow) + " END"
     quantity = "TRY_CAST(nullif(trim(r.q), 'NA') AS DOUBLE)"
-    text = f"""SELECT row_number() OVER () + 1 AS line, {t} AS year, ce.iso AS exporter,
+    text = f"""SELECT r.line, {t} AS year, ce.iso AS exporter,
         ci.iso AS importer, TRY_CAST(trim(r.k) AS INTEGER) AS code, {v} * 1000 AS value_usd,
         {quantity} AS quantity_t, 0 AS basis,
         {_keep(filters, t, j, "lpad(trim(r.k), 6, '0')", nums)} AS keep, {problem} AS problem,
@@ -227,6 +246,16 @@ def _year_files(path: Path, filters: Filters) -> list[Path]:
     return files
 
 
+def _check_header(path: Path) -> None:
+    """A BACI yearly file starts with t,i,j,k,v,q: say so on line 1 rather than fail later."""
+    with open(path, "rb") as f:
+        first = f.readline().decode("utf-8", "replace").strip().lstrip("\ufeff")
+    names = tuple(c.strip().strip('"') for c in first.split(","))
+    if names != tuple("tijkvq"):
+        raise BadInput(f"header '{first[:80]}' is not t,i,j,k,v,q", file=str(path), line=1, field="header",
+                       hint="BACI's yearly files (BACI_HSxx_Yyyyy_Vxxxx.csv) start with t,i,j,k,v,q")
+
+
 def _unzip(path: Path, into: Path, filters: Filters) -> Path:
     """Extract the zip's dictionaries and the wanted yearly files (streamed, not in memory)."""
     with zipfile.ZipFile(path) as zf:
@@ -253,6 +282,8 @@ def import_baci(store: Store, path: str | Path, *, countries_file: str | Path | 
             src = _unzip(src, Path(tmp), filters)
         folder = src if src.is_dir() else src.parent
         files = _year_files(src, filters)
+        for f in files:
+            _check_header(f)
         cfile = _find(folder, "country_codes_*.csv", "countries dictionary",
                       Path(countries_file) if countries_file else None)
         pfile = Path(products_file) if products_file else next(iter(sorted(folder.glob("product_codes_*.csv"))), None)

@@ -80,6 +80,7 @@ def _piece(buf, p, end, r, lut, allowed, year, exporter, importer, code, value, 
     start, prev, nr, status = r, np.int64(-1), 0, OK
     while p < end:
         t = i = j = k = 0.0
+        k_digits = 0
         v = q = 0.0
         f, m, nd, dot, neg, na, ex = 0, np.int64(0), 0, -1, False, False, NO_EXP
         while True:
@@ -107,7 +108,7 @@ def _piece(buf, p, end, r, lut, allowed, year, exporter, importer, code, value, 
                 elif f == 2:
                     j = x
                 elif f == 3:
-                    k = x
+                    k, k_digits = x, nd
                 elif f == 4:
                     v = x
                 else:
@@ -151,7 +152,7 @@ def _piece(buf, p, end, r, lut, allowed, year, exporter, importer, code, value, 
         if status != OK:
             break
         if t < 1 or t > 9999 or i >= lut.shape[0] or j >= lut.shape[0] or k >= allowed.shape[0] \
-                or not v >= 0 or q < 0:
+                or k_digits < 4 or k_digits > 6 or not v >= 0 or q < 0:  # HS6: 4-6 digits as written
             status = BAD
             break
         ti, ii, ji, ki = np.int64(t), np.int64(i), np.int64(j), np.int64(k)
