@@ -177,3 +177,38 @@ def test_every_shipped_scenario_runs_and_the_engines_agree(bundled, name):
            (("fast", lambda p: fast.simulate([p])[0]), ("lp", lp.simulate))}
     assert out["fast"]["world_shortfall_t"] > 0, "a shipped shock should bite somewhere"
     _agree(out["fast"], out["lp"])
+
+
+# Two HiGHS paths that reach different optimal vertices of the same LP (shown below with the
+# tie-breakers switched off): simplex after presolve, and interior point without presolve.
+SOLVER_PATHS = ({"presolve": "on", "solver": "simplex", "random_seed": 0},
+                {"presolve": "off", "solver": "ipm", "random_seed": 7})
+UNIQUE_TOL = 0.005  # per-country shortfall, share of that shortfall (plus 0.01% of demand)
+
+
+def _per_country(bundled, name: str, **update) -> tuple[np.ndarray, np.ndarray]:
+    from chokepoint.chain import lp
+
+    spec = bundled.chain.load_scenario(name)
+    spec = spec.model_copy(update={"weeks": min(spec.weeks, 40), **update})
+    _, prob = bundled.chain.problem(spec, "KOR")
+    runs = [lp.simulate(prob, options=o) for o in SOLVER_PATHS]
+    return np.array([r.shortfall().sum(axis=(0, 2)) for r in runs]), runs[0].demand.sum(axis=(0, 2))
+
+
+@pytest.mark.parametrize("name", scenario.shipped())
+def test_lp_answer_does_not_depend_on_the_solver_path(bundled, name):
+    (a, b), demand = _per_country(bundled, name)
+    assert np.all(np.abs(a - b) <= UNIQUE_TOL * np.maximum(a, b) + 1e-4 * demand), (a, b)
+
+
+def test_the_two_solver_paths_reach_different_vertices_without_the_tie_breakers(bundled, monkeypatch):
+    """The uniqueness test can fail: with the tie-breaking terms off, Korea's answer moves."""
+    from chokepoint.chain import lp
+
+    monkeypatch.setattr(lp, "SHORT_STEP", 0.0)
+    monkeypatch.setattr(lp, "TIE_SIZE", 0.0)
+    monkeypatch.setattr(lp, "_windows", {})
+    (a, b), demand = _per_country(bundled, "cn-2025-licensing", strategic_days={"KOR": 0.0})
+    k = bundled.chain.network("rare-earths", "KOR").index("KOR")
+    assert abs(a[k] - b[k]) > UNIQUE_TOL * max(a[k], b[k]) + 1e-4 * demand[k]

@@ -39,6 +39,27 @@ PRIORITY_BONUS = 0.05
 # is never given up for fairness; FAIR_COST > PRIORITY_BONUS·(3 − 1)/2, so one country's
 # defence demand does not pull supply from another's (priorities act within a country).
 FAIR_COST = 0.1
+# Uniqueness (docs/model.md, "Engines"). Two short buyers can trade supply, two stocks can
+# be drawn in either order, at equal value: the answer would depend on the vertex a solver
+# reaches. Two terms remove the ties. (1) Equal proportional shortfall: each buyer-sector's
+# shortfall is split into SHORT_SEGMENTS bands of 1/SHORT_SEGMENTS of its demand, band j
+# costing j·SHORT_STEP per t (a convex, piecewise-linear stand-in for the quadratic
+# (D − served)²/D, which HiGHS's QP solver takes minutes over): deeper shortfalls cost more,
+# so scarce supply is shared in proportion to demand. The steepest band stays below one
+# week's EARLY_BONUS, so timing preferences are kept. (2) What is left (choices inside one
+# band, stocks) is broken by a fixed generic perturbation of the value of each served and
+# stocked tonne, drawn from TIE_SEED: a generic objective has a single optimum. Its spread
+# (TIE_SIZE) is below one band step, so it never reorders bands.
+SHORT_SEGMENTS = 40
+SHORT_STEP = 2e-6
+TIE_SIZE = 1e-6
+TIE_SEED = 20261201
+# HiGHS settings each run starts from; `simulate(options=...)` overrides them (the
+# uniqueness test solves every shipped scenario under two settings that reach different vertices).
+# Tolerances are tighter than HiGHS's defaults (1e-7) so that the tie-breakers below, whose
+# differences are ~1e-6, are seen by every path.
+SOLVER_OPTIONS = {"output_flag": False, "presolve": "choose", "solver": "choose", "random_seed": 0,
+                  "dual_feasibility_tolerance": 1e-9, "primal_feasibility_tolerance": 1e-8}
 CACHE_SIZE = 8              # built windows kept per process (a batch of scenarios on one network)
 
 
@@ -93,15 +114,21 @@ class Window:
         end = _da(np.eye(H)[:, -1:].repeat(S * C, 1).reshape(H, S, C), tsc)
         weight = (1 + PRIORITY_BONUS * (p.priority[None, None, :] - 1)) * \
             (1 + EARLY_BONUS * (H - np.arange(H)) / H)[:, None, None]
-        m.add_objective((served * _da(np.broadcast_to(weight, (H, C, K)).copy(), ("t", "c", "k"))).sum()
-                        - (dev * _da(FAIR_COST * final_value(p), ("s",))).sum()
+        seg = m.add_variables(lower=0, upper=_da(np.zeros((SHORT_SEGMENTS, H, C, K)), ("j", "t", "c", "k")),
+                              name="short_band")
+        m.add_constraints(served + seg.sum("j") >= _da(np.zeros((H, C, K)), ("t", "c", "k")), name="short_def")
+        band_cost = _da(SHORT_STEP * np.arange(SHORT_SEGMENTS, dtype=float), ("j",))
+        tie = np.random.default_rng(TIE_SEED).uniform(TIE_SIZE, 2 * TIE_SIZE, (3, H, max(S, K), C))
+        m.add_objective((served * _da(np.broadcast_to(weight, (H, C, K)) + tie[0, :, :K].transpose(0, 2, 1),
+                                      ("t", "c", "k"))).sum()
+                        + (ind * _da(tie[1, :, :S], tsc)).sum() + (strat * _da(tie[2, :, :S], tsc)).sum()
+                        - (dev * _da(FAIR_COST * final_value(p), ("s",))).sum() - (seg * band_cost).sum()
                         - EXTRA_OUTPUT_COST * extra.sum() - REROUTE_COST * reroute.sum()
                         - INDUSTRY_DRAW_COST * draw.sum() + STRATEGIC_VALUE * (strat * end).sum(),
                         sense="max")
 
         with _quiet_stdout():
             self.h = m.to_highspy()
-        self.h.setOptionValue("output_flag", False)
         mat = m.matrices
         self.vpos = pd.Series(np.arange(len(mat.vlabels)), index=mat.vlabels)
         self.cpos = pd.Series(np.arange(len(mat.clabels)), index=mat.clabels)
@@ -126,6 +153,8 @@ class Window:
         first_i[0], first_s[0] = ind0, str0
         self._cols("prod", p.cap[w])
         self._cols("served", demand)
+        self._cols("short_band", np.broadcast_to(demand / SHORT_SEGMENTS, (SHORT_SEGMENTS,) + demand.shape))
+        self._rows("short_def", demand)
         self._rows("producer", -p.recycled[w])
         self._rows("buyer", -first_i - first_s)
         self._rows("restriction", p.allow[w])
@@ -185,8 +214,12 @@ def _pad(a: np.ndarray, extra: int) -> np.ndarray:
     return np.concatenate([a, np.repeat(a[-1:], extra, axis=0)]) if extra else a
 
 
-def simulate(p: Problem, progress: Callable[[int, int], None] | None = None) -> Trajectory:
-    """Solve the problem window by window; returns the committed trajectory."""
+def simulate(p: Problem, progress: Callable[[int, int], None] | None = None,
+             options: dict | None = None) -> Trajectory:
+    """Solve the problem window by window; returns the committed trajectory.
+
+    `options` are HiGHS settings over `SOLVER_OPTIONS`; the answer does not depend on them.
+    """
     S, C = p.q.shape
     T, K = p.T, p.demand0.shape[1]
     tr = Trajectory(np.zeros((T, S, C)), np.zeros((T, S, C, C)), np.zeros((T + 1, S, C)),
@@ -194,6 +227,8 @@ def simulate(p: Problem, progress: Callable[[int, int], None] | None = None) -> 
     tr.industry[0], tr.strategic[0] = p.industry0, p.strategic0
     win = window(p)
     win.h.clearSolver()  # no warm start from an earlier run: a run's result must not depend on history
+    for name, value in {**SOLVER_OPTIONS, **(options or {})}.items():
+        win.h.setOptionValue(name, value)
     p = dataclasses.replace(p, **{n: _pad(getattr(p, n), p.window) for n in
                                   ("cap", "allow", "release", "recycled", "substitution")})
     for t0 in range(0, T, p.commit):
