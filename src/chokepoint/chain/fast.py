@@ -1,11 +1,16 @@
 """The fast engine: vectorised weekly rationing rules over a batch of scenarios (NumPy).
 
-Per week and stage, upstream to downstream: producers ship up to baseline along baseline
-routes (restricted routes capped at (1 − f)·baseline); surplus (withheld exports, output
-above baseline) is rerouted pro rata to the largest remaining gaps among eligible buyers;
-buyers then draw industry stock, then strategic stock (rate-limited); spare capacity
-ramps towards last week's unmet gaps; final supply goes to sectors by priority.
-All arrays carry a leading batch axis B (scenarios of the same network shape).
+Per week, downstream to upstream, buyers order what they will use plus a restocking term
+(their stock's gap to its target over `restock_weeks`) from their baseline suppliers in
+baseline proportions, restricted routes only up to their allowance; a producer's output
+target is its orders plus ramped spare capacity, shared in proportion to last week's
+unmet gaps at the stage. Then per stage, upstream to downstream: producers fill their
+orders; surplus (withheld exports, output above orders) is rerouted pro rata to the
+remaining gaps of eligible buyers, then swapped through unrestricted buyers; output nobody
+can take is not produced; buyers draw industry stock, then strategic stock (rate-limited);
+final supply goes to sectors by priority. Per block of `commit` weeks, demand responds to
+the last block's price and each country's substitution to its last block's shortage, as in
+`lp`. Arrays carry a leading batch axis B.
 """
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from chokepoint.chain.problem import Problem, demand_multiplier, price_index
+from chokepoint.chain.problem import Problem, demand_multiplier, price_index, substituted
 from chokepoint.chain.results import Trajectory
 
 REROUTE_ROUNDS = 4
@@ -24,7 +29,8 @@ def _stack(problems: list[Problem], name: str) -> np.ndarray:
 
 
 def _reroute(x: np.ndarray, surplus: np.ndarray, gap: np.ndarray, eligible: np.ndarray) -> np.ndarray:
-    """Allocate exporters' surplus (B, C) to buyers' gaps (B, C) pro rata; adds to x (B, C, C)."""
+    """Allocate exporters' surplus (B, C) to buyers' gaps (B, C) pro rata; adds to x (B, C, C) and
+    takes what it delivers off `gap` in place (a later step must not fill the same gap twice)."""
     for _ in range(REROUTE_ROUNDS):
         want = eligible * gap[:, None, :]
         tot = want.sum(axis=2, keepdims=True)
@@ -34,7 +40,7 @@ def _reroute(x: np.ndarray, surplus: np.ndarray, gap: np.ndarray, eligible: np.n
         offer *= scale[:, None, :]
         x += offer
         surplus = surplus - offer.sum(axis=2)
-        gap = gap - offer.sum(axis=1)
+        gap -= offer.sum(axis=1)
     return surplus
 
 
@@ -82,44 +88,88 @@ class Batch:
 
     def __init__(self, problems: list[Problem]):
         p0 = problems[0]
-        self.T, self.priority, self.commit = p0.T, p0.priority, p0.commit
-        for name in ("q", "cap", "eta", "flows", "mask", "allow", "industry0", "strategic0", "release",
-                     "recycled", "demand0", "substitution"):
+        self.T, self.priority = p0.T, p0.priority
+        for name in ("q", "cap", "eta", "flows", "mask", "allow", "industry0", "stock_target", "strategic0",
+                     "release", "recycled", "demand0"):
             setattr(self, name, _stack(problems, name))
         self.el = np.array([p.elasticity for p in problems])
         self.del_ = np.array([p.demand_elasticity for p in problems])
         self.pcap = np.array([p.price_cap for p in problems])
+        self.sub_rule = tuple(np.array([p.substitution[i] for p in problems])[:, None] for i in range(3))
+        self.restock = np.array([p.restock_weeks for p in problems])[:, None, None]
         self.need = self.flows.sum(axis=2)
-        self.share = np.divide(self.flows, self.q[..., None], out=np.zeros_like(self.flows),
-                               where=self.q[..., None] > 0)
+        need_in = self.flows.sum(axis=2, keepdims=True)  # (B, S, 1, C): each buyer's baseline receipts
+        self.source = np.divide(self.flows, need_in, out=np.zeros_like(self.flows), where=need_in > 0)
+
+    def routes(self, t: int) -> np.ndarray:
+        """Routes restricted in week t by any restriction (B, S, C, C)."""
+        return (self.mask & np.isfinite(self.allow[:, t])[..., None]).any(axis=1)
 
 
-def _stage_week(b: Batch, t: int, s: int, prod: np.ndarray, want: np.ndarray, ind: np.ndarray,
-                strat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Ship stage s, then meet buyers' wants from receipts and stocks; returns (ship, use, unmet)."""
-    q = b.q[:, s]
+def _cap_routes(b: Batch, t: int, s: int, x: np.ndarray) -> np.ndarray:
+    """Scale each restriction's routes down to its own allowance (in turn; later caps never undo earlier ones)."""
+    for r in range(b.mask.shape[1]):
+        mask, allow = b.mask[:, r, s], b.allow[:, t, r, s]
+        masked = (x * mask).sum(axis=2)
+        keep = np.divide(allow, masked, out=np.ones_like(masked), where=np.isfinite(allow) & (masked > 0))
+        x = np.where(mask, x * keep.clip(max=1.0)[:, :, None], x)
+    return x
+
+
+def _stage_week(b: Batch, t: int, s: int, prod: np.ndarray, orders: np.ndarray, want: np.ndarray,
+                ind: np.ndarray, strat: np.ndarray, routes: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Ship stage s, then meet buyers' wants from receipts and stocks; returns (ship, use, unmet, unsold).
+
+    Output fills the producer's orders (B, C, C) pro rata, then the rest is rerouted to gaps."""
     out = prod + b.recycled[:, t, s]
-    x = np.minimum(out, q)[:, :, None] * b.share[:, s]
-    mask = b.mask[:, s]
-    masked = (x * mask).sum(axis=2)
-    keep = np.divide(b.allow[:, t, s], masked, out=np.ones_like(masked), where=masked > 0).clip(max=1.0)
-    x = np.where(mask, x * keep[:, :, None], x)
+    booked = orders.sum(axis=2)
+    fill = np.divide(np.minimum(out, booked), booked, out=np.zeros_like(booked), where=booked > 0)
+    x = orders * fill[:, :, None]
     surplus = out - x.sum(axis=2)
     gap = np.clip(want - x.sum(axis=1), 0, None)
-    surplus = _reroute(x, surplus, gap, ~mask)
-    surplus = _swap(x, surplus, gap, mask)
-    idx = np.arange(x.shape[1])
-    x[:, idx, idx] += surplus                       # unsold output stays at home
+    surplus = _reroute(x, surplus, gap, ~routes)
+    surplus = _swap(x, surplus, gap, routes)
     got = x.sum(axis=1)
     use = np.minimum(got, want)
-    ind += got - use                                # receipts beyond want go to industry stock
+    # Receipts beyond want go to industry stock up to its target; buyers refuse the rest,
+    # which goes back to the producers that shipped it (and is not produced).
+    room = np.clip(b.stock_target[:, t, s] - ind, 0, None)
+    refused = np.clip(got - use - room, 0, None)
+    back = x * np.divide(refused, got, out=np.zeros_like(got), where=got > 0)[:, None, :]
+    x -= back
+    surplus = surplus + back.sum(axis=2)
+    got = got - refused
+    ind += got - use
     short = want - use
     d_ind = np.minimum(ind, short)
     ind -= d_ind
     d_str = np.minimum(np.minimum(strat, b.release[:, t, s]), short - d_ind)
     strat -= d_str
     use = use + d_ind + d_str
-    return x, use, want - use
+    return x, use, want - use, np.clip(surplus, 0, None)
+
+
+def _targets(b: Batch, t: int, demand: np.ndarray, ind: np.ndarray,
+             unmet: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Orders (B, S, C, C) and output targets (B, S, C), downstream first: buyers order their use
+    plus restocking from their baseline suppliers (restricted routes only up to their allowance);
+    a producer's target is its orders plus its ramped spare capacity, shared out in proportion to
+    last week's unmet gaps at the stage."""
+    S = b.q.shape[1]
+    restock = (b.stock_target[:, t] - ind) / b.restock
+    target, book = np.zeros_like(b.q), np.zeros_like(b.flows)
+    wants = np.clip(demand.sum(axis=2) + restock[:, -1], 0, None)
+    for s in range(S - 1, -1, -1):
+        book[:, s] = _cap_routes(b, t, s, b.source[:, s] * wants[:, None, :])
+        orders = book[:, s].sum(axis=2)
+        room = np.clip(b.cap[:, t, s] - orders, 0, None)
+        # Unmet gaps at this stage or any later one last week: producers run up to capacity
+        # (what the LP does in a shortage); output nobody can take is cut again in the week.
+        gaps = unmet[:, s:].sum(axis=(1, 2))[:, None] > 1e-9 * np.maximum(b.need[:, -1].sum(axis=1), 1.0)[:, None]
+        target[:, s] = np.clip(np.where(gaps, b.cap[:, t, s], np.minimum(orders, b.cap[:, t, s])), 0, None)
+        if s > 0:
+            wants = np.clip(target[:, s] / b.eta[:, s] + restock[:, s - 1], 0, None)
+    return book, target
 
 
 def simulate(problems: list[Problem], progress: Callable[[int, int], None] | None = None) -> list[Trajectory]:
@@ -133,25 +183,33 @@ def simulate(problems: list[Problem], progress: Callable[[int, int], None] | Non
     ind, strat = b.industry0.copy(), b.strategic0.copy()
     ind_t[:, 0], str_t[:, 0] = ind, strat
     unmet = np.zeros((B, S, C))
-    mult = np.ones(B)
+    mult, sub, last = np.ones(B), np.zeros((B, C)), 0
+    starts = {t0 for t0, _ in problems[0].blocks()}
     for t in range(T):
-        if t % b.commit == 0 and t > 0:
+        if t in starts and t > 0:
             mult = demand_multiplier(price[:, t - 1], b.del_)
-        base = b.demand0 * b.substitution[:, t, None, None]
-        demand = base * mult[:, None, None]
-        spare = np.clip(b.cap[:, t] - b.q, 0, None)
-        tot = spare.sum(axis=2, keepdims=True)
-        extra = spare * np.divide(unmet.sum(axis=2, keepdims=True), tot, out=np.zeros_like(tot),
-                                  where=tot > 0).clip(max=1.0)
-        target = np.minimum(b.q + extra, b.cap[:, t])
+            block = slice(last, t)
+            wanted = dem_t[:, block].sum(axis=(1, 3))
+            short = 1 - np.divide(served_t[:, block].sum(axis=(1, 3)), wanted, out=np.ones_like(wanted),
+                                  where=wanted > 0)
+            sub = substituted(sub, short, b.sub_rule, t - last)
+            last = t
+        demand = b.demand0 * (1 - sub)[:, :, None] * mult[:, None, None]
+        routes = b.routes(t)
+        book, target = _targets(b, t, demand, ind, unmet)
         prod = np.zeros((B, S, C))
         prod[:, 0] = target[:, 0]
         for s in range(S):
-            if s + 1 < S:
-                want = target[:, s + 1] / b.eta[:, s + 1]
-            else:
-                want = demand.sum(axis=2)
-            x, use, unmet[:, s] = _stage_week(b, t, s, prod[:, s], want, ind[:, s], strat[:, s])
+            want = target[:, s + 1] / b.eta[:, s + 1] if s + 1 < S else demand.sum(axis=2)
+            x, use, unmet[:, s], unsold = _stage_week(b, t, s, prod[:, s], book[:, s], want, ind[:, s],
+                                                      strat[:, s], routes[:, s])
+            cut = np.minimum(unsold, prod[:, s])    # output nobody can take is not produced
+            prod[:, s] -= cut
+            if s > 0:
+                ind[:, s - 1] += cut / b.eta[:, s]  # its inputs stay in the producer's stock
+            idx = np.arange(C)
+            x[:, idx, idx] += unsold - cut          # unsold recycled material stays at home
+            ind[:, s] += unsold - cut
             ship_t[:, t, s] = x
             if s + 1 < S:
                 prod[:, s + 1] = use * b.eta[:, s + 1]
@@ -159,7 +217,7 @@ def simulate(problems: list[Problem], progress: Callable[[int, int], None] | Non
                 served_t[:, t] = _ration(use, demand, b.priority)
         prod_t[:, t], dem_t[:, t] = prod, demand
         ind_t[:, t + 1], str_t[:, t + 1] = ind, strat
-        price[:, t] = price_index(served_t[:, t].sum(axis=(1, 2)), base.sum(axis=(1, 2)), b.el, b.pcap)
+        price[:, t] = price_index(served_t[:, t].sum(axis=(1, 2)), demand.sum(axis=(1, 2)), b.el, b.pcap)
         if progress:
             progress(t + 1, T)
     return [Trajectory(prod_t[i], ship_t[i], ind_t[i], str_t[i], served_t[i], dem_t[i], price[i])

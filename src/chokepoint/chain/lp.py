@@ -3,10 +3,12 @@
 Each window of `window` weeks maximises served demand (earlier weeks weigh a little more,
 higher-priority sectors a little more) minus a fairness penalty on each buyer's receipts
 straying from its baseline share of what the stage ships (the fast engine's pro-rata
-rule, which makes the allocation among buyers unique), small penalties for output above
-baseline and shipments above baseline routes, plus a small value on stocks left at the
-window's end; the first `commit` weeks are kept and their end stocks start the next
-window. The price feedback on demand uses the previous block's price, as in `fast`.
+rule), small penalties for output above baseline and shipments above baseline routes, plus
+a small value on stocks left at the window's end, and tie-breakers that make the optimum
+unique; the first `commit` weeks are kept and their end stocks start the next window. A
+window sees only restrictions announced by its first week; industry stocks stay within
+their targets. Demand responds per block to the previous block's price and shortage, as
+in `fast`.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ import pandas as pd
 import numpy as np
 import xarray as xr
 
-from chokepoint.chain.problem import Problem, demand_multiplier, price_index
+from chokepoint.chain.problem import Problem, demand_multiplier, price_index, substituted
 from chokepoint.chain.results import Trajectory
 from chokepoint.errors import ChokepointError
 
@@ -84,7 +86,7 @@ class Window:
         zeros = _da(np.zeros((H, S, C)), tsc)
         prod = m.add_variables(lower=0, upper=zeros, name="prod")
         ship = m.add_variables(lower=0, coords=coords + [np.arange(C)], dims=tsc + ("d",), name="ship")
-        ind = m.add_variables(lower=0, coords=coords, dims=tsc, name="ind")
+        ind = m.add_variables(lower=0, upper=zeros, name="ind")
         strat = m.add_variables(lower=0, coords=coords, dims=tsc, name="strat")
         served = m.add_variables(lower=0, upper=_da(np.zeros((H, C, K)), ("t", "c", "k")), name="served")
         extra = m.add_variables(lower=0, coords=coords, dims=tsc, name="extra")
@@ -99,8 +101,9 @@ class Window:
         m.add_constraints(prod - ship.sum("d") == zeros, name="producer")
         m.add_constraints(ship.sum("c").rename(d="c") + ind_prev - ind + str_prev - strat - use == zeros,
                           name="buyer")
-        mask = _da(np.broadcast_to(p.mask, (H, S, C, C)).astype(float), tsc + ("d",))
-        m.add_constraints((ship * mask).sum("d") <= zeros, name="restriction")
+        mask = _da(p.mask.astype(float), ("r", "s", "c", "d"))
+        m.add_constraints((ship * mask).sum("d") <= _da(np.zeros((p.mask.shape[0], H, S, C)), ("r",) + tsc),
+                          name="restriction")
         m.add_constraints(draw + ind - ind_prev >= zeros, name="draw_def")
         m.add_constraints(str_prev - strat <= zeros, name="release")
         m.add_constraints(strat - str_prev <= zeros, name="no_refill")
@@ -137,12 +140,15 @@ class Window:
         idx = self.vpos[self.m.variables[name].labels.values.ravel()].to_numpy()
         self.h.changeColsBounds(len(idx), idx, np.zeros(len(idx)), upper.ravel().astype(float))
 
-    def _rows(self, name: str, rhs: np.ndarray) -> None:
+    def _rows(self, name: str, rhs: np.ndarray, dims: tuple[str, ...] | None = None) -> None:
+        """Set a constraint's right-hand sides; `dims` names rhs's axes when they differ from the rows' order."""
         con = self.m.constraints[name]
         idx = self.cpos[con.labels.values.ravel()].to_numpy()
         sign = con.sign.values.ravel()[0]
         inf = np.full(len(idx), highspy.kHighsInf)
-        r = rhs.ravel().astype(float)
+        if dims is not None:
+            rhs = np.transpose(rhs, [dims.index(d) for d in con.labels.dims])
+        r = np.minimum(rhs.ravel().astype(float), highspy.kHighsInf)
         lo, up = {"=": (r, r), "<=": (-inf, r), ">=": (r, inf)}[sign]
         self.h.changeRowsBounds(len(idx), idx, lo, up)
 
@@ -152,12 +158,13 @@ class Window:
         first_i, first_s = np.zeros(self.shape), np.zeros(self.shape)
         first_i[0], first_s[0] = ind0, str0
         self._cols("prod", p.cap[w])
+        self._cols("ind", np.maximum(p.stock_target[w], ind0[None]))
         self._cols("served", demand)
         self._cols("short_band", np.broadcast_to(demand / SHORT_SEGMENTS, (SHORT_SEGMENTS,) + demand.shape))
         self._rows("short_def", demand)
         self._rows("producer", -p.recycled[w])
         self._rows("buyer", -first_i - first_s)
-        self._rows("restriction", p.allow[w])
+        self._rows("restriction", p.visible(t0)[w], ("t", "r", "s", "c"))
         self._rows("draw_def", first_i)
         self._rows("release", p.release[w] - first_s)
         self._rows("no_refill", first_s)
@@ -165,6 +172,11 @@ class Window:
         self._rows("reroute_def", -np.broadcast_to(p.flows, (self.H,) + p.flows.shape))
         self.h.run()
         status = self.h.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:  # a numerical failure on one path: the optimum is
+            self.h.setOptionValue("solver", "simplex")    # unique, so another path gives the same answer
+            self.h.setOptionValue("presolve", "on")
+            self.h.run()
+            status = self.h.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
             raise ChokepointError(f"LP window at week {t0} not solved: {self.h.modelStatusToString(status)}")
         x = np.asarray(self.h.getSolution().col_value)
@@ -230,18 +242,24 @@ def simulate(p: Problem, progress: Callable[[int, int], None] | None = None,
     for name, value in {**SOLVER_OPTIONS, **(options or {})}.items():
         win.h.setOptionValue(name, value)
     p = dataclasses.replace(p, **{n: _pad(getattr(p, n), p.window) for n in
-                                  ("cap", "allow", "release", "recycled", "substitution")})
-    for t0 in range(0, T, p.commit):
+                                  ("cap", "allow", "stock_target", "release", "recycled")})
+    sub, last = np.zeros(C), 0
+    for t0, n in p.blocks():
         mult = demand_multiplier(tr.price[t0 - 1], p.demand_elasticity) if t0 > 0 else 1.0
-        H = p.window
-        base = p.demand0[None] * p.substitution[t0:t0 + H, None, None]
-        sol = win.solve(p, t0, base * mult, tr.industry[t0], tr.strategic[t0])
-        n = min(p.commit, T - t0)
-        w = slice(t0, t0 + n)
+        if t0 > 0:
+            block = slice(last, t0)
+            wanted = tr.demand[block].sum(axis=(0, 2))
+            short = 1 - np.divide(tr.served[block].sum(axis=(0, 2)), wanted, out=np.ones_like(wanted),
+                                  where=wanted > 0)
+            sub = substituted(sub, short, p.substitution, t0 - last)
+        demand = np.broadcast_to(p.demand0 * (1 - sub)[:, None] * mult, (p.window,) + p.demand0.shape)
+        sol = win.solve(p, t0, demand, tr.industry[t0], tr.strategic[t0])
+        last, w = t0, slice(t0, t0 + n)
         tr.prod[w], tr.ship[w], tr.served[w] = sol["prod"][:n], sol["ship"][:n], sol["served"][:n]
         tr.industry[t0 + 1:t0 + n + 1], tr.strategic[t0 + 1:t0 + n + 1] = sol["ind"][:n], sol["strat"][:n]
-        tr.demand[w] = (base * mult)[:n]
-        tr.price[w] = price_index(tr.served[w].sum(axis=(1, 2)), base[:n].sum(axis=(1, 2)), p.elasticity, p.price_cap)
+        tr.demand[w] = demand[:n]
+        tr.price[w] = price_index(tr.served[w].sum(axis=(1, 2)), demand[:n].sum(axis=(1, 2)), p.elasticity,
+                                  p.price_cap)
         if progress:
             progress(t0 + n, T)
     return tr

@@ -142,6 +142,9 @@ def _stage_output(store: Store, family: str, year: int | None) -> tuple[pd.DataF
         grp["stage"] = stage
         out.append(grp)
         prev_total = float(grp["value_t"].sum())
+    if not out:
+        raise NotFound(f"family '{family}' has no stage with output to build a chain from",
+                       field="family", hint="; ".join(notes) + "; add production rows for its first stage")
     table = pd.concat(out, ignore_index=True)
     kept = [s for s in stages["stage"] if s in set(table["stage"])]
     forms = [stages.set_index("stage").loc[s, "form"] for s in kept]

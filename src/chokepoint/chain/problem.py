@@ -10,36 +10,55 @@ from chokepoint.chain.scenario import Restriction, Scenario
 from chokepoint.errors import BadInput, list_as_string
 
 PROJECT_RAMP_WEEKS = 26.0  # a new plant reaches nameplate over half a year (assumption)
+SHORT_TRIGGER = 0.01       # a country substitutes while over 1% of its demand goes unserved (assumption)
 
 
 @dataclass
 class Problem:
-    """Arrays over weeks T, stages S, countries C, sectors K; masses in t, rates in t/week."""
+    """Arrays over weeks T, restrictions R, stages S, countries C, sectors K; masses in t, rates in t/week."""
 
     T: int
     q: np.ndarray          # (S, C) baseline output
     cap: np.ndarray        # (T, S, C) output ceiling each week (baseline + ramped spare + projects)
     eta: np.ndarray        # (S, C)
     flows: np.ndarray      # (S, C, C) baseline shipments
-    mask: np.ndarray       # (S, C, C) restricted routes
-    allow: np.ndarray      # (T, S, C) ceiling on each exporter's restricted shipments
+    mask: np.ndarray       # (R, S, C, C) each restriction's routes (exporter -> its targets)
+    allow: np.ndarray      # (T, R, S, C) ceiling on each exporter's shipments on a restriction's routes; inf = not binding
+    announced: np.ndarray  # (R,) week each restriction becomes known (the LP sees it from then on)
     industry0: np.ndarray  # (S, C) industry stock at the start
+    stock_target: np.ndarray  # (T, S, C) industry stock buyers aim for (opening level, more while hoarding)
     strategic0: np.ndarray  # (S, C)
     release: np.ndarray    # (T, S, C) ceiling on strategic draw per week
     recycled: np.ndarray   # (T, S, C) exogenous supply entering producers' output
     demand0: np.ndarray    # (C, K) baseline final demand
-    substitution: np.ndarray  # (T,) demand multiplier from substitution
     priority: np.ndarray   # (K,)
     sectors: list[str]
     elasticity: float
     demand_elasticity: float
     price_cap: float
+    substitution: tuple[float, float, float]  # (gain, unwind) per week while short / not short, ceiling
+    restock_weeks: float
     commit: int
     window: int
 
     @property
     def need(self) -> np.ndarray:
         return self.flows.sum(axis=1)
+
+    def visible(self, t0: int) -> np.ndarray:
+        """Allowances as known at week t0: restrictions not yet announced do not bind (T, R, S, C)."""
+        return np.where((self.announced <= t0)[None, :, None, None], self.allow, np.inf)
+
+    def blocks(self) -> list[tuple[int, int]]:
+        """(first week, weeks) of each decision block: every `commit` weeks, and anew at each
+        announcement, so the LP replans the week a restriction becomes known, never before."""
+        cuts = set(range(0, self.T, self.commit)) | {int(a) for a in self.announced if 0 < a < self.T}
+        starts = sorted(cuts)
+        return [(a, b - a) for a, b in zip(starts, starts[1:] + [self.T])]
+
+    def routes(self, t: int) -> np.ndarray:
+        """Routes restricted in week t, any restriction (S, C, C)."""
+        return (self.mask & np.isfinite(self.allow[t])[..., None]).any(axis=0)
 
 
 def _targets(r: Restriction, countries: list[str], blocs: dict[str, set[str]]) -> set[str]:
@@ -74,26 +93,33 @@ def _stage(net: Network, name: str | None, default: int, field: str) -> int:
     return net.stages.index(name)
 
 
-def _restrict(sc: Scenario, net: Network, blocs: dict[str, set[str]]) -> tuple[np.ndarray, np.ndarray]:
+def _restrict(sc: Scenario, net: Network, blocs: dict[str, set[str]]) -> tuple[np.ndarray, ...]:
+    """Each restriction's own routes and weekly allowance: one never takes another's profile."""
     S, C = net.shape
-    mask, f_max = np.zeros((S, C, C), bool), np.zeros((sc.weeks, S, C))
-    for r in sc.restrictions:
-        stages = [_stage(net, s, 0, "restrictions.stages") for s in r.stages] if r.stages else range(S)
-        f = profile(r, sc.weeks)
+    R = max(len(sc.restrictions), 1)
+    mask, allow = np.zeros((R, S, C, C), bool), np.full((sc.weeks, R, S, C), np.inf)
+    announced = np.zeros(R, dtype=int)
+    for n, r in enumerate(sc.restrictions):
+        stages = [_stage(net, s, 0, f"restrictions.{n}.stages") for s in r.stages] if r.stages else range(S)
         tgt = [net.countries.index(c) for c in _targets(r, net.countries, blocs) if c in net.countries]
         for by in r.by:
             if by not in net.countries:
                 continue
             i = net.countries.index(by)
             for s in stages:
-                mask[s, i, tgt] = True
-                mask[s, i, i] = False
-                f_max[:, s, i] = np.maximum(f_max[:, s, i], f)
-    base = (net.flows * mask).sum(axis=2)
-    return mask, (1 - f_max) * base[None]
+                mask[n, s, i, tgt] = True
+                mask[n, s, i, i] = False
+        f = profile(r, sc.weeks)
+        base = (net.flows * mask[n]).sum(axis=2)  # (S, C)
+        on = (f > 0)[:, None, None] & mask[n].any(axis=2)[None]
+        allow[:, n] = np.where(on, (1 - f)[:, None, None] * base[None], np.inf)
+        announced[n] = r.announced()
+    return mask, allow, announced
 
 
 def _capacity(sc: Scenario, net: Network, restrictors: set[str], t0: int | None) -> np.ndarray:
+    """Output ceilings: from the week a shock is known, free producers' spare capacity ramps at
+    `ramp_share_per_year` of world output."""
     S, C = net.shape
     T = sc.weeks
     known = np.nan_to_num(net.capacity * 0 + 1, nan=0).astype(bool)
@@ -106,7 +132,7 @@ def _capacity(sc: Scenario, net: Network, restrictors: set[str], t0: int | None)
     world = net.q.sum(axis=1, keepdims=True)
     share = np.divide(K * free, (K * free).sum(axis=1, keepdims=True), out=np.zeros_like(K),
                       where=(K * free).sum(axis=1, keepdims=True) > 0)
-    rate = sc.ramp_share_per_year * world / WEEKS_PER_YEAR * share / WEEKS_PER_YEAR  # t/wk gained per week
+    rate = sc.ramp_share_per_year * world * share / WEEKS_PER_YEAR  # t/wk of output gained per week
     since = np.clip(np.arange(T) - t0 + 1, 0, None)[:, None, None]
     cap = cap + np.minimum(spare[None], rate[None] * since)
     for p in sc.projects:
@@ -116,15 +142,37 @@ def _capacity(sc: Scenario, net: Network, restrictors: set[str], t0: int | None)
     return cap
 
 
+def _stock_target(sc: Scenario, net: Network, mask: np.ndarray, industry0: np.ndarray) -> np.ndarray:
+    """Industry stock each buyer aims for: its opening stock, plus `hoard_weeks` of use for a
+    restricted buyer between a restriction's announcement and its start (pre-positioning)."""
+    target = np.repeat(industry0[None], sc.weeks, axis=0)
+    need = net.need()
+    for n, r in enumerate(sc.restrictions):
+        if r.duration_weeks == 0 or r.depth == 0:
+            continue
+        hit = mask[n].any(axis=1)  # (S, C) buyers on this restriction's routes
+        weeks = slice(r.announced(), min(sc.weeks, r.start_week))
+        target[weeks] = np.maximum(target[weeks], (industry0 + sc.hoard_weeks * need * hit)[None])
+    return target
+
+
+def _priorities(sc: Scenario, sectors: list[str]) -> np.ndarray:
+    unknown = sorted(set(sc.priorities) - set(sectors))
+    if unknown:
+        raise BadInput(f"no sector {list_as_string(unknown)} in this network", field="priorities",
+                       hint=f"sectors are {list_as_string(sectors)}")
+    return np.array([sc.priorities.get(k, 1.0) for k in sectors])
+
+
 def compile(sc: Scenario, net: Network, blocs: dict[str, set[str]] | None = None) -> Problem:
     """Turn a scenario and a network into the weekly arrays the engines solve."""
     S, C = net.shape
     T = sc.weeks
     t0 = sc.shock_start()
     restrictors = {b for r in sc.restrictions for b in r.by}
-    mask, allow = _restrict(sc, net, blocs or {})
+    mask, allow, announced = _restrict(sc, net, blocs or {})
     need = net.need()
-    industry0 = net.need() * np.array([net.industry_weeks.get(c, sc.industry_cover_weeks) for c in net.countries])
+    industry0 = need * np.array([net.industry_weeks.get(c, sc.industry_cover_weeks) for c in net.countries])
     s_stock = _stage(net, sc.strategic_stage, S - 1 if net.stock_stage is None else net.stock_stage,
                      "strategic_stage")
     days = {**net.strategic_days, **sc.strategic_days}
@@ -146,19 +194,21 @@ def compile(sc: Scenario, net: Network, blocs: dict[str, set[str]] | None = None
     demand0 = np.zeros((C, len(sectors)))
     for r in net.demand.itertuples():
         demand0[net.index(r.country), sectors.index(r.sector)] += r.baseline
-    substitution = np.ones(T)
-    if t0 is not None:
-        substitution = 1 - np.clip(sc.substitution_per_year * np.clip(np.arange(T) - t0, 0, None) / WEEKS_PER_YEAR,
-                                   0, 1)
-    priority = np.array([sc.priorities.get(k, 1.0) for k in sectors])
-    return Problem(T, net.q, _capacity(sc, net, restrictors, t0), net.eta, net.flows, mask, allow,
-                   industry0, strategic0, release, recycled, demand0, substitution, priority, sectors,
-                   sc.elasticity, sc.demand_elasticity, sc.price_cap, sc.commit_weeks, sc.window_weeks)
+    substitution = (sc.substitution_per_year / WEEKS_PER_YEAR, sc.substitution_unwind_per_year / WEEKS_PER_YEAR,
+                    sc.substitution_max)
+    return Problem(T, net.q, _capacity(sc, net, restrictors, sc.shock_known()), net.eta, net.flows, mask, allow, announced,
+                   industry0, _stock_target(sc, net, mask, industry0), strategic0, release, recycled, demand0,
+                   _priorities(sc, sectors), sectors, sc.elasticity, sc.demand_elasticity, sc.price_cap,
+                   substitution, sc.restock_weeks, sc.commit_weeks, sc.window_weeks)
 
 
-def price_index(served: np.ndarray, baseline: np.ndarray, elasticity: float, cap: float) -> np.ndarray:
-    """p/p0 = (served / baseline)^(−1/ε), within [1, cap] (DESIGN section 4)."""
-    ratio = np.divide(served, baseline, out=np.ones_like(served, dtype=float), where=baseline > 0)
+def price_index(served: np.ndarray, demand: np.ndarray, elasticity: float, cap: float) -> np.ndarray:
+    """p/p0 = (served / demand)^(−1/ε), within [1, cap] (DESIGN section 4).
+
+    `demand` is what buyers still want after substitution and price-driven loss: demand that
+    has gone away is not a shortage and does not hold the price up.
+    """
+    ratio = np.divide(served, demand, out=np.ones_like(served, dtype=float), where=demand > 0)
     with np.errstate(divide="ignore"):
         p = np.power(np.clip(ratio, 1e-12, None), -1.0 / elasticity)
     return np.clip(p, 1.0, cap)
@@ -167,3 +217,12 @@ def price_index(served: np.ndarray, baseline: np.ndarray, elasticity: float, cap
 def demand_multiplier(price_prev: np.ndarray, demand_elasticity: float) -> np.ndarray:
     """Demand left after price destruction, from the previous block's price."""
     return np.power(price_prev, -demand_elasticity)
+
+
+def substituted(share: np.ndarray, short_ratio: np.ndarray, rule: tuple[float, float, float],
+                weeks: int) -> np.ndarray:
+    """Each country's substituted share of demand after a block of `weeks`: it grows while the
+    country was short in the block (> SHORT_TRIGGER of demand unserved) and unwinds once it is not."""
+    gain, unwind, ceiling = rule
+    step = np.where(short_ratio > SHORT_TRIGGER, gain, -unwind) * weeks
+    return np.clip(share + step, 0.0, ceiling)

@@ -124,6 +124,22 @@ def stocks(tr: Trajectory, p: Problem, net: Network, c: int) -> list[dict]:
     return rows
 
 
+def foresight_notes(tr: Trajectory, p: Problem) -> list[str]:
+    """What an early announcement let buyers do: the extra stock they held when each restriction began."""
+    notes = []
+    for r, known in enumerate(p.announced):
+        active = np.nonzero(np.isfinite(p.allow[:, r]).any(axis=(1, 2)))[0]
+        if not len(active) or active[0] <= known:
+            continue
+        start = int(active[0])
+        buyers = p.mask[r].any(axis=1)
+        extra = float(((tr.industry[start] - p.industry0) * buyers).sum())
+        notes.append(f"restriction {r + 1} was announced in week {int(known)}, {start - int(known)} weeks before it "
+                     f"started: restricted buyers could pre-position stock and held {extra:,.0f} t more than "
+                     f"their opening stock when it began")
+    return notes
+
+
 def summary(tr: Trajectory, p: Problem, net: Network, focal: str) -> dict:
     """Headline figures: peak shortfall by sector, first shortfall, recovery, cover, price."""
     c = net.index(focal)
@@ -150,5 +166,5 @@ def summary(tr: Trajectory, p: Problem, net: Network, focal: str) -> dict:
         "days_of_cover": {r["stage"]: r["days"] for r in held}, "stocks": held,
         "price_multiple": float(tr.price.max()),
         "edges": net.edges().groupby("basis").size().to_dict(),
-        "sources": net.sources, "notes": net.notes,
+        "sources": net.sources, "notes": net.notes + foresight_notes(tr, p),
     }

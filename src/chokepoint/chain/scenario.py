@@ -34,6 +34,10 @@ class Restriction(Strict):
     allies: list[str] = Field([], description="Bloc names (bloc table) or ISO3 codes exempt under non_allied.")
     targets: list[str] = Field([], description="ISO3 codes restricted under scope 'named'.")
     start_week: int = Field(4, ge=0, description="First week of the restriction.")
+    announced_week: int | None = Field(
+        None, ge=0, description="Week the restriction becomes known; None = its start week. Neither "
+                                "engine acts on it earlier; from then until it starts, restricted buyers "
+                                "may pre-position stock (`hoard_weeks`; 2010: buyers stocked up ahead of quota cuts).")
     duration_weeks: int = Field(26, ge=0, description="Weeks the restriction lasts (0 = no shock).")
     depth: float = Field(1.0, ge=0, le=1, description="Share of baseline exports to targets withheld.")
     profile: Literal["ban", "licensing"] = Field(
@@ -42,6 +46,16 @@ class Restriction(Strict):
     licence_delay_weeks: int = Field(6, ge=0, description="Weeks before licences are granted "
                                      "(April 2025: first approvals ~6-8 weeks after 4 April; assumption).")
     approval_share: float = Field(0.5, ge=0, le=1, description="Share of requests approved once licences flow (assumption).")
+
+    @model_validator(mode="after")
+    def _announced(self) -> Restriction:
+        if self.announced_week is not None and self.announced_week > self.start_week:
+            raise ValueError("announced_week must not be after start_week")
+        return self
+
+    def announced(self) -> int:
+        """Week the restriction becomes known to buyers and to the LP's look-ahead."""
+        return self.start_week if self.announced_week is None else self.announced_week
 
 
 class Project(Strict):
@@ -70,8 +84,18 @@ class Scenario(Strict):
     spare_capacity: float = Field(0.15, ge=0, description="Spare capacity as a share of output where "
                                   "the store has no capacity figure (assumption).")
     substitution_per_year: float = Field(
-        0.10, ge=0, le=1, description="Demand substituted away per year of shock, at most "
-                                      "(Sprecher et al. 2017: up to 10%/yr) [SPRECHER_2017_EST].")
+        0.10, ge=0, le=1, description="Demand a short country substitutes away per year while it is short "
+                                      "(Sprecher et al. 2017: up to 10%/yr) [SPRECHER_2017_EST]; it unwinds at "
+                                      "`substitution_unwind_per_year` once supply is back.")
+    substitution_unwind_per_year: float = Field(
+        0.10, ge=0, description="Substituted demand that returns per year once a country is no longer short "
+                                "(assumption: as fast as it left).")
+    substitution_max: float = Field(0.3, ge=0, le=1, description="Most of a country's demand that can be "
+                                    "substituted (assumption).")
+    hoard_weeks: float = Field(4.0, ge=0, description="Extra weeks of baseline use restricted buyers try to hold "
+                               "between a restriction's announcement and its end (assumption).")
+    restock_weeks: float = Field(4.0, gt=0, description="Weeks over which buyers close the gap between their "
+                                 "industry stock and its target (fast engine's ordering rule; assumption).")
     elasticity: float = Field(0.2, gt=0, description="Price flexibility: price index = "
                               "(served/baseline)^(−1/ε) (assumption; short-run metal demand elasticity).")
     demand_elasticity: float = Field(0.0, ge=0, description="Demand destroyed by price: demand × "
@@ -94,8 +118,8 @@ class Scenario(Strict):
     release_weeks: float = Field(8.0, gt=0, description="Minimum weeks to release a full strategic stock "
                                  "(rate limit; assumption).")
     projects: list[Project] = Field([], description="New capacity with start weeks.")
-    priorities: dict[str, float] = Field({"defence": 3.0}, description="Sector weights in rationing "
-                                         "(default 1; higher is served first).")
+    priorities: dict[str, float] = Field({}, description="Sector weights in rationing (default 1; higher "
+                                         "is served first); a sector the network lacks is an error.")
     # engine settings
     window_weeks: int = Field(12, ge=1, description="LP rolling-horizon look-ahead.")
     commit_weeks: int = Field(4, ge=1, description="Weeks committed per LP window; also the lag of the "
@@ -111,6 +135,11 @@ class Scenario(Strict):
         """First week any restriction bites, or None for a zero shock."""
         starts = [r.start_week for r in self.restrictions if r.duration_weeks > 0 and r.depth > 0]
         return min(starts) if starts else None
+
+    def shock_known(self) -> int | None:
+        """First week any biting restriction is announced, or None for a zero shock."""
+        weeks = [r.announced() for r in self.restrictions if r.duration_weeks > 0 and r.depth > 0]
+        return min(weeks) if weeks else None
 
 
 def shipped() -> list[str]:

@@ -1,0 +1,144 @@
+"""Chain mechanics, one test per fixed defect (issue "Chain model v2"): each would have caught it."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chokepoint.chain import fast, lp, problem, results
+from chokepoint.chain.network import WEEKS_PER_YEAR
+from chokepoint.chain.scenario import Restriction, Scenario
+from chokepoint.errors import BadInput, NotFound
+
+from test_chain_properties import LP_NET, random_network
+
+ENGINES = {"fast": lambda p: fast.simulate([p])[0], "lp": lp.simulate}
+
+
+def _spec(**kw) -> Scenario:
+    base = {"weeks": 30, "industry_cover_weeks": 1.0, "window_weeks": 6, "commit_weeks": 3,
+            "restrictions": [Restriction(by=["AAA"], scope="named", targets=["KOR", "BBB"], start_week=2,
+                                         duration_weeks=8)]}
+    return Scenario(**{**base, **kw})
+
+
+def test_spare_capacity_ramps_at_the_documented_rate():
+    """ramp_share_per_year of world output per year: after 26 weeks, half of 4% (was 52x slower)."""
+    net = random_network(3)
+    sc = _spec(spare_capacity=1.0, ramp_share_per_year=0.04)
+    p = problem.compile(sc, net)
+    free = [i for i, c in enumerate(net.countries) if c != "AAA"]
+    added = (p.cap[2 + 25] - p.q)[:, free].sum(axis=1)  # 26 weeks of ramp, from the shock's week
+    expected = np.minimum(0.04 * net.q.sum(axis=1) * 26 / WEEKS_PER_YEAR, net.q[:, free].sum(axis=1))
+    assert np.allclose(added, expected, rtol=1e-9)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_price_returns_to_baseline_after_the_shock_with_demand_response(engine):
+    """Demand lost to price is not a shortage: the price falls back once supply returns."""
+    sc = _spec(demand_elasticity=0.2, weeks=30, restrictions=[Restriction(by=["AAA"], scope="all", start_week=2,
+                                                                          duration_weeks=8)])
+    p = problem.compile(sc, LP_NET)
+    tr = ENGINES[engine](p)
+    end = 2 + 8
+    assert tr.price[2:end].max() > 1.05
+    settle = 2 * sc.commit_weeks  # one block for demand to see the price, one for the price to see supply
+    assert (tr.price[end + settle:] <= 1.1).all(), tr.price
+
+
+def test_price_index_measures_served_against_current_demand():
+    assert problem.price_index(np.array([80.0]), np.array([80.0]), 0.2, 9.0)[0] == 1.0
+    assert problem.price_index(np.array([80.0]), np.array([100.0]), 0.2, 9.0)[0] == pytest.approx(0.8 ** -5)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_substitution_only_where_short_and_it_unwinds(engine):
+    sc = _spec(substitution_per_year=1.0, substitution_unwind_per_year=1.0, weeks=40,
+               restrictions=[Restriction(by=["AAA"], scope="all", start_week=2, duration_weeks=8)])
+    p = problem.compile(sc, LP_NET)
+    tr = ENGINES[engine](p)
+    d, d0 = tr.demand.sum(axis=2), p.demand0.sum(axis=1)
+    short = tr.shortfall().sum(axis=(0, 2)) > 1e-6
+    never = [i for i in range(len(d0)) if not short[i] and d0[i] > 0]
+    assert np.allclose(d[:, never], d0[never])                # nobody substitutes without a shortage
+    hit = [i for i in range(len(d0)) if short[i]]
+    assert hit and (d[:, hit].min(axis=0) < 0.999 * d0[hit]).all()
+    assert np.allclose(d[-1], d0)                               # and it unwinds once supply is back
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_each_restriction_applies_its_own_profile_to_its_own_targets(engine):
+    """A ban on KOR and a 50% cut on BBB by the same exporter: BBB is not cut to zero."""
+    cuts = [Restriction(by=["AAA"], scope="named", targets=["KOR"], start_week=2, duration_weeks=6, depth=1.0),
+            Restriction(by=["AAA"], scope="named", targets=["BBB"], start_week=2, duration_weeks=6, depth=0.5)]
+    net = LP_NET
+    p = problem.compile(_spec(restrictions=cuts, weeks=12), net)
+    tr = ENGINES[engine](p)
+    a, k, b = (net.countries.index(c) for c in ("AAA", "KOR", "BBB"))
+    tol = 1e-6 * p.q.max()
+    assert (tr.ship[2:8, :, a, k] <= tol).all()
+    base = net.flows[:, a, b]
+    assert (tr.ship[2:8, :, a, b] <= 0.5 * base + tol).all()
+    assert (tr.ship[2:8, :, a, b].sum(axis=0) >= 0.45 * 6 * base - tol).all()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_no_engine_acts_before_an_announcement(engine):
+    """Announced at its start, a ban leaves every stock and output at baseline until it starts."""
+    p = problem.compile(_spec(restrictions=[Restriction(by=["AAA"], scope="all", start_week=6,
+                                                        duration_weeks=6)]), LP_NET)
+    tr = ENGINES[engine](p)
+    assert np.allclose(tr.industry[:7], p.industry0[None], atol=1e-6 * p.q.max())
+    assert np.allclose(tr.prod[:6], p.q[None], atol=1e-6 * p.q.max())
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_early_announcement_helps_and_the_run_says_so(engine):
+    """Known six weeks ahead, a ban costs no more; the fast engine's buyers pre-position stock."""
+    runs = {}
+    for known in (6, 0):
+        ban = Restriction(by=["AAA"], scope="all", start_week=6, announced_week=known, duration_weeks=6)
+        p = problem.compile(_spec(restrictions=[ban], spare_capacity=0.5, ramp_share_per_year=2.0,
+                                  hoard_weeks=2.0), LP_NET)
+        runs[known] = (p, ENGINES[engine](p))
+    (p, early), (_, late) = runs[0], runs[6]
+    assert early.shortfall().sum() <= late.shortfall().sum() + 1e-6 * late.demand.sum()
+    assert any("announced in week 0" in n and "pre-position" in n for n in results.foresight_notes(early, p))
+    assert not results.foresight_notes(late, runs[6][0])
+    if engine == "fast":
+        buyers = p.mask[0].any(axis=1)
+        assert (early.industry[6] * buyers).sum() > (p.industry0 * buyers).sum() * 1.01
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_stocks_end_no_higher_than_they_started(engine):
+    p = problem.compile(_spec(substitution_per_year=1.0, weeks=40), LP_NET)
+    tr = ENGINES[engine](p)
+    assert tr.industry[-1].sum() <= 1.01 * p.industry0.sum()
+    restrictor = LP_NET.countries.index("AAA")
+    others = np.delete(tr.industry[1:] - p.stock_target, restrictor, axis=2)
+    assert others.max() <= 1e-6 * p.q.max()  # outside the restrictor, never above target
+
+
+def test_a_priority_for_a_sector_the_network_lacks_is_an_error():
+    with pytest.raises(BadInput, match="defense") as err:
+        problem.compile(_spec(priorities={"defense": 3.0}), LP_NET)
+    assert err.value.field == "priorities"
+    assert problem.compile(_spec(priorities={"defence": 3.0}), LP_NET).priority.max() == 3.0
+
+
+def test_a_family_without_output_data_fails_naming_what_is_missing(wb):
+    with pytest.raises(NotFound, match="germanium.*no stage with output") as err:
+        wb.chain.network("germanium", "KOR")
+    assert err.value.field == "family" and "mine" in err.value.hint
+
+
+def test_allied_buyers_are_served_first(wb):
+    """cn-ree-6m-rcep: China spares RCEP; Korea and Japan keep supply while Germany runs short."""
+    spec = wb.chain.load_scenario("cn-ree-6m-rcep")
+    assert spec.restrictions[0].allies == ["RCEP"]
+    net, p = wb.chain.problem(spec, "KOR")
+    tr = fast.simulate([p])[0]
+    ratio = tr.shortfall().sum(axis=(0, 2)) / np.maximum(tr.demand.sum(axis=(0, 2)), 1e-9)
+    for ally in ("KOR", "JPN"):
+        assert ratio[net.index(ally)] < 0.01
+    assert ratio[net.index("DEU")] > 0.1
