@@ -7,6 +7,7 @@ import typer
 from chokepoint import settings
 from chokepoint.cli.common import DbOption, Format, FormatOption, emit, workbench
 from chokepoint.errors import BadInput
+from chokepoint.reference import quality
 from chokepoint.schema import ALL_TABLES
 
 data_app = typer.Typer(help="Build and inspect the store's reference data.", no_args_is_help=True)
@@ -57,6 +58,25 @@ def tables(db: str = DbOption, fmt: Format = FormatOption) -> None:
         rows = [{"table": t.name, "rows": wb.store.count(t.name), "reference": t.reference,
                  "key": ", ".join(t.key), "holds": t.help} for t in ALL_TABLES.values()]
     emit(pd.DataFrame(rows), fmt)
+
+
+@data_app.command("check")
+def check(max_age: int = typer.Option(quality.MAX_AGE_YEARS, "--max-age",
+                                      help="Years after which a table's newest row is stale."),
+          db: str = DbOption, fmt: Format = FormatOption) -> None:
+    """Data-quality report: duplicated facts, mixed bases, stale tables, missing licences,
+    labels contradicted by unit values. Exit code 1 when any check fails."""
+    with workbench(db) as wb:
+        results = quality.run(wb.store, max_age=max_age)
+    summary = pd.DataFrame([{"check": r.name, "status": "ok" if r.ok else "FAIL",
+                             "problems": len(r.problems), "what": r.help} for r in results])
+    emit(summary, fmt, title="data check")
+    if fmt == Format.table:
+        for r in results:
+            if not r.ok:
+                emit(r.problems, fmt, title=f"{r.name}: {len(r.problems)} problem(s)")
+    if not all(r.ok for r in results):
+        raise typer.Exit(1)
 
 
 def sources(table: str = typer.Option(None, "--table", "-t", help="Only sources cited by this table."),
