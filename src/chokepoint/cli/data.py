@@ -6,7 +6,7 @@ import typer
 
 from chokepoint import settings
 from chokepoint.cli.common import DbOption, Format, FormatOption, emit, workbench
-from chokepoint.errors import BadInput
+from chokepoint.errors import BadInput, ChokepointError
 from chokepoint.reference import quality
 from chokepoint.schema import ALL_TABLES
 
@@ -75,8 +75,9 @@ def check(max_age: int = typer.Option(quality.MAX_AGE_YEARS, "--max-age",
         for r in results:
             if not r.ok:
                 emit(r.problems, fmt, title=f"{r.name}: {len(r.problems)} problem(s)")
-    if not all(r.ok for r in results):
-        raise typer.Exit(1)
+    failed = [r.name for r in results if not r.ok]
+    if failed:
+        raise ChokepointError(f"data check failed: {', '.join(failed)}")
 
 
 def sources(table: str = typer.Option(None, "--table", "-t", help="Only sources cited by this table."),
