@@ -194,3 +194,45 @@ def test_data_check_cli_exit_codes(db_path, tmp_path, capsys):
 
 def test_schema_declares_source_licence_and_grade():
     assert {"licence", "grade"} <= set(TABLES["source"].names)
+
+
+# -- Korea's own reported imports, stocks, prices ------------------------------------------
+
+def test_korea_reported_gallium_imports_by_partner_2013(wb):
+    # Korea Customs Service, HSK 8112.92-3000 (unwrought gallium), 2013: USD 954,954 from the
+    # US and USD 490,909 from China (KCS statistics as compiled in jhkang-illunex/komir).
+    rows = wb.store.df("SELECT exporter, value_usd, basis FROM trade WHERE importer = 'KOR' AND year = 2013 "
+                       "AND code = '8112923000' ORDER BY value_usd DESC")
+    assert list(rows["exporter"][:2]) == ["USA", "CHN"] and list(rows["value_usd"][:2]) == [954954, 490909]
+    assert set(rows["basis"]) == {"importer-reported"}
+
+
+def test_exposure_shows_korea_reported_shares_beside_mirror_data(wb):
+    rep = wb.exposure.report("KOR", "gallium")
+    assert rep["stages"]["evidence"].str.contains("mirror").any()          # China's report, 2024
+    own = rep["reported"]
+    assert len(own) and set(own["year"]) == {2013} and set(own["source"]) == {"KCS_KOMIR_FACT_TRADE_2013"}
+    ga = own[own["code"] == "8112923000"].set_index("exporter")["share"]
+    assert ga["USA"] == pytest.approx(954954 / (954954 + 490909 + 62995 + 11266 + 4801))
+    assert "KCS_KOMIR_FACT_TRADE_2013" in set(rep["sources"]["key"])
+
+
+def test_national_lines_keep_their_own_material(wb):
+    # HSK 8112.99-1000 is germanium: it must not fall back to the gallium basket heading 811299.
+    ga = wb.exposure.flows("KOR", "gallium", year=2013)
+    assert "8112991000" not in set(ga["code"]) and "8112923000" in set(ga["code"])
+
+
+def test_public_stockpile_facts_are_cited_rows(wb):
+    st = wb.store.df("SELECT iso3, material, measure, value, unit, source FROM stock")
+    jp = st[(st["iso3"] == "JPN") & (st["measure"] == "target_days")].iloc[0]
+    assert jp["value"] == 60 and jp["source"] == "IEA_POLICY_16639"      # JOGMEC: generally 60 days
+    us = st[st["iso3"] == "USA"].iloc[0]
+    assert us["value"] == pytest.approx(912.3e6) and us["unit"] == "USD"  # NDS, March 2023 (CRS R47833)
+
+
+def test_prices_reach_2025_with_their_basis(wb):
+    p = wb.store.df("SELECT material, year, value, basis FROM price WHERE year = 2025")
+    sb = p[p["material"] == "antimony"].iloc[0]
+    assert sb["value"] == pytest.approx(60.25) and "spot" in sb["basis"]  # Argus, 24 Jun 2025, USD/kg
+    assert "floor" in p[p["material"] == "ndpr"].iloc[0]["basis"]
