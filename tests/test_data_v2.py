@@ -236,3 +236,16 @@ def test_prices_reach_2025_with_their_basis(wb):
     sb = p[p["material"] == "antimony"].iloc[0]
     assert sb["value"] == pytest.approx(60.25) and "spot" in sb["basis"]  # Argus, 24 Jun 2025, USD/kg
     assert "floor" in p[p["material"] == "ndpr"].iloc[0]["basis"]
+
+
+def test_coverage_table_in_docs_lists_every_family_the_store_holds(wb):
+    from pathlib import Path
+    cov = quality.coverage(wb.store)
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "data.md").read_text(encoding="utf-8")
+    assert "## Coverage" in docs
+    families = set(cov.loc[cov["table"] == "production", "family"])
+    assert {"rare-earths", "antimony", "gallium", "graphite"} <= families
+    missing = [f for f in families if f"| {f} |" not in docs]
+    assert not missing, f"docs/data.md coverage table lacks {missing}"
+    ree = cov[(cov["family"] == "rare-earths") & (cov["stage"] == "mine") & (cov["table"] == "production")].iloc[0]
+    assert ree["first"] == 2023 and ree["last"] == 2025

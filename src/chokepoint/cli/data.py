@@ -80,6 +80,14 @@ def check(max_age: int = typer.Option(quality.MAX_AGE_YEARS, "--max-age",
         raise ChokepointError(f"data check failed: {', '.join(failed)}")
 
 
+@data_app.command("coverage")
+def coverage(db: str = DbOption, fmt: Format = FormatOption) -> None:
+    """What the store holds per material family, stage and table: years, countries, sources."""
+    with workbench(db) as wb:
+        df = quality.coverage(wb.store)
+    emit(df, fmt, title=f"coverage: {len(df)} family-stage-table rows")
+
+
 def sources(table: str = typer.Option(None, "--table", "-t", help="Only sources cited by this table."),
             db: str = DbOption, fmt: Format = FormatOption) -> None:
     """List the sources every figure cites (publisher, document, year, URL)."""

@@ -136,3 +136,40 @@ def run(store: Store, today: dt.date | None = None, max_age: int = MAX_AGE_YEARS
     return [CheckResult(name, " ".join((fn.__doc__ or "").split("\n\n")[0].split()),
                         fn(store, today=today, max_age=max_age))
             for name, fn in CHECKS.items()]
+
+
+def coverage(store: Store) -> pd.DataFrame:
+    """What the store holds per material family, stage and table: years, countries, sources.
+
+    Production and published shares are world tables (countries = producers); trade is
+    bilateral (countries = importers and exporters); prices, stocks and demand have no stage
+    of their own and are listed under 'price', 'stock' and 'end-use'.
+    """
+    fam = "(SELECT family FROM material m WHERE m.material = t.material)"
+    code_fam = ("(SELECT any_value(family) FROM trade_code c WHERE c.code = t.code)",
+                "(SELECT any_value(stage) FROM trade_code c WHERE c.code = t.code)")
+    parts = {
+        "production": f"SELECT {fam} f, stage s, year y, iso3 c, source FROM production t WHERE measure = 'production'",
+        "capacity/reserves": f"SELECT {fam} f, stage s, year y, iso3 c, source FROM production t WHERE measure <> 'production'",
+        "stage_share": f"SELECT {fam} f, stage s, year y, iso3 c, source FROM stage_share t",
+        "trade": f"SELECT {code_fam[0]} f, {code_fam[1]} s, year y, exporter || '>' || importer c, source FROM trade t",
+        "trade_monthly": ("SELECT coalesce((SELECT any_value(family) FROM trade_code c WHERE c.code = t.product), "
+                          "(SELECT any_value(family) FROM material m WHERE m.family = lower(replace(t.product, ' ', '-'))), "
+                          "'(group) ' || t.product) f, coalesce((SELECT any_value(stage) FROM trade_code c "
+                          "WHERE c.code = t.product), 'group') s, year(month) y, exporter || '>' || importer c, "
+                          "source FROM trade_monthly t"),
+        "import_share": f"SELECT {fam} f, 'imports' s, year y, importer || '<' || partner c, source FROM import_share t",
+        "import_total": f"SELECT {fam} f, 'imports' s, year y, importer c, source FROM import_total t",
+        "price": f"SELECT {fam} f, 'price' s, year y, NULL c, source FROM price t",
+        "stock": f"SELECT {fam} f, 'stock' s, year(as_of) y, iso3 c, source FROM stock t",
+        "demand": f"SELECT {fam} f, 'end-use' s, year y, iso3 c, source FROM demand t WHERE scenario = 'observed'",
+    }
+    frames = []
+    for table, sql in parts.items():
+        df = store.df(f"SELECT coalesce(f, '(unmapped)') AS family, s AS stage, min(y) AS first, max(y) AS last, "
+                      f"count(DISTINCT c) AS countries, string_agg(DISTINCT source, ', ' ORDER BY source) AS sources, "
+                      f"count(*) AS rows FROM ({sql}) GROUP BY ALL")
+        frames.append(df.assign(table=table))
+    out = pd.concat(frames, ignore_index=True)
+    cols = ["family", "stage", "table", "first", "last", "countries", "rows", "sources"]
+    return out[cols].sort_values(["family", "stage", "table"]).reset_index(drop=True)
