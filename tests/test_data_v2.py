@@ -249,3 +249,23 @@ def test_coverage_table_in_docs_lists_every_family_the_store_holds(wb):
     assert not missing, f"docs/data.md coverage table lacks {missing}"
     ree = cov[(cov["family"] == "rare-earths") & (cov["stage"] == "mine") & (cov["table"] == "production")].iloc[0]
     assert ree["first"] == 2023 and ree["last"] == 2025
+
+
+def test_migration_16_adds_source_grade_to_an_older_store(tmp_path):
+    import duckdb
+
+    import chokepoint
+    from chokepoint import migrations
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    migrations.apply(con)
+    con.execute("ALTER TABLE source DROP COLUMN grade")  # the store as it was before migration 16
+    con.execute("DELETE FROM schema_migrations WHERE version = 16")
+    assert migrations.apply(con) == [16]
+    cols = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                      "WHERE table_name = 'source' ORDER BY ordinal_position").fetchall()]
+    assert cols == TABLES["source"].names
+    con.close()
+    with chokepoint.open(path) as wb:
+        wb.build()
+        assert wb.store.df("SELECT grade FROM source WHERE key = 'USGS_MCS2026_KOMIR'")["grade"][0] == "copy"
