@@ -269,3 +269,14 @@ def test_migration_16_adds_source_grade_to_an_older_store(tmp_path):
     with chokepoint.open(path) as wb:
         wb.build()
         assert wb.store.df("SELECT grade FROM source WHERE key = 'USGS_MCS2026_KOMIR'")["grade"][0] == "copy"
+
+
+def test_material_page_shows_korea_reported_rows(db_path):
+    from fastapi.testclient import TestClient
+
+    from chokepoint.web import create_app
+    with TestClient(create_app(db_path)) as client:
+        data = client.get("/api/material/gallium?country=KOR").json()
+        assert data["reported"]["total"] > 0 and "exporter" in data["reported"]["columns"]
+        html = client.get("/material?m=gallium&country=KOR").text
+        assert "Reported by KOR" in html and "8112923000" in html
