@@ -208,8 +208,9 @@ class Exposure:
                dataset: str | None = None) -> dict[str, pd.DataFrame]:
         """Per stage: supplier shares and the partner's share, from flows and published figures.
 
-        Returns frames `stages` (one row per stage and evidence), `suppliers`, `production`
-        (world stage concentration, for context) and `sources` (every source key cited).
+        Returns frames `stages` (one row per stage and evidence), `suppliers`, `reported` (the
+        importer's own customs figures by code, beside mirror data), `production` (world stage
+        concentration, for context) and `sources` (every source key cited).
         """
         iso = self.country(country)
         metrics = self.metrics(iso, material, code, None, year, partner=partner, bloc=bloc,
@@ -261,13 +262,10 @@ class Exposure:
             production = pd.DataFrame()
         if len(production):
             keys |= {k.strip() for v in production["source"] for k in str(v).split(",")}
+        reported = self.reported(iso, material, code, year, dataset)
+        keys |= set(reported["source"])
         sources = self.store.df("SELECT key, publisher, title, year, url FROM source WHERE key IN "
                                 "(SELECT unnest(?::VARCHAR[])) ORDER BY key", [sorted(keys)])
-        reported = self.reported(iso, material, code, year, dataset)
-        if len(reported):
-            keys |= set(reported["source"])
-            sources = self.store.df("SELECT key, publisher, title, year, url FROM source WHERE key IN "
-                                    "(SELECT unnest(?::VARCHAR[])) ORDER BY key", [sorted(keys)])
         return {"stages": stages, "suppliers": suppliers, "reported": reported, "production": production,
                 "sources": sources}
 
