@@ -103,10 +103,18 @@ def test_antimony_2024_share_comes_from_the_official_release_not_the_rekeyed_cop
     assert wb.store.count("production") and len(wb.store.df(
         "SELECT * FROM production WHERE material = 'antimony' AND year = 2024 AND iso3 = 'CHN' "
         "AND source = 'USGS_MCS2026_KOMIR'")) == 1
-    claim = pd.DataFrame([dict(claim_id="sb", material="antimony", stage="mine", iso3="CHN", year=None,
-                               low=0.60, high=None, bound=None, quote="China ~60%", source="X")])
-    got = check_claims(wb.store, claim).iloc[0]
-    assert got["data_source"] == "USGS_MCS2025_WD" and got["verdict"] == "consistent"
+    claims = pd.DataFrame([dict(claim_id=f"sb{i}", material="antimony", stage="mine", iso3="CHN", year=y,
+                                low=low, high=None, bound=None, quote="China ~x%", source="X")
+                           for i, (y, low) in enumerate([(2024, 0.60), (None, 0.48), (None, 0.90)])])
+    got = check_claims(wb.store, claims).set_index("claim_id")
+    assert got.loc["sb0", "data_source"] == "USGS_MCS2025_WD" and got.loc["sb0", "verdict"] == "consistent"
+    # Yearless "48%": the official 2024 share (57.7%) and the copy's 2025 share (36%) give
+    # opposite verdicts, so the claim is not called wrong: the sources disagree.
+    assert got.loc["sb1", "verdict"] == "sources disagree"
+    assert got.loc["sb1", "computed"] == pytest.approx(0.577, abs=1e-3)
+    assert got.loc["sb1", "computed_other"] == pytest.approx(40000 / 110720, abs=1e-3)
+    assert got.loc["sb1", "other_source"] == "USGS_MCS2026_KOMIR"
+    assert got.loc["sb2", "verdict"] == "claim too high"                    # wrong on both
 
 
 def test_every_bundled_source_records_a_licence():
