@@ -288,3 +288,12 @@ def test_material_page_shows_korea_reported_rows(db_path):
         assert data["reported"]["total"] > 0 and "exporter" in data["reported"]["columns"]
         html = client.get("/material?m=gallium&country=KOR").text
         assert "Reported by KOR" in html and "8112923000" in html
+
+
+def test_rare_earth_plants_outside_china_are_project_facts_not_world_shares(wb):
+    # Lynas FY25: Malaysia separation capacity 10.5 kt/yr NdPr, output 6,558 t; MP Materials
+    # 2025 NdPr oxide output 2,599 t (company results as reported).
+    pj = wb.store.df("SELECT name, host, capacity_t, source FROM project WHERE material = 'ndpr' AND stage = 'separation'")
+    assert {"MYS", "USA", "AUS"} <= set(pj["host"])
+    assert pj.set_index("host").loc["MYS", "capacity_t"] == 10500
+    assert not len(wb.store.df("SELECT * FROM production WHERE material = 'ndpr'"))  # no 2-plant "world"

@@ -160,6 +160,7 @@ def coverage(store: Store) -> pd.DataFrame:
                           "source FROM trade_monthly t"),
         "import_share": f"SELECT {fam} f, 'imports' s, year y, importer || '<' || partner c, source FROM import_share t",
         "import_total": f"SELECT {fam} f, 'imports' s, year y, importer c, source FROM import_total t",
+        "project": f"SELECT {fam} f, stage s, start_year y, host c, source FROM project t",
         "price": f"SELECT {fam} f, 'price' s, year y, NULL c, source FROM price t",
         "stock": f"SELECT {fam} f, 'stock' s, year(as_of) y, iso3 c, source FROM stock t",
         "demand": f"SELECT {fam} f, 'end-use' s, year y, iso3 c, source FROM demand t WHERE scenario = 'observed'",
