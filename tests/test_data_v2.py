@@ -297,3 +297,10 @@ def test_rare_earth_plants_outside_china_are_project_facts_not_world_shares(wb):
     assert {"MYS", "USA", "AUS"} <= set(pj["host"])
     assert pj.set_index("host").loc["MYS", "capacity_t"] == 10500
     assert not len(wb.store.df("SELECT * FROM production WHERE material = 'ndpr'"))  # no 2-plant "world"
+
+
+def test_data_coverage_cli(db_path, capsys):
+    assert main(["data", "coverage", "--db", str(db_path), "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("family,stage,table,first,last,countries,rows,sources")
+    assert "rare-earths,mine,production,2023,2025" in out
