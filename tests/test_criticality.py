@@ -30,7 +30,7 @@ def test_jrc_and_usgs_formulas():
 def test_assess_uses_stage_shares_and_governance(wb):
     con = wb.store.con
     con.execute("DELETE FROM governance")  # the test controls every governance input
-    con.execute("INSERT INTO source VALUES ('TEST_WGI', 'test', 'test values', 2024, NULL, NULL, NULL)")
+    con.execute("INSERT INTO source (key, publisher, title, year) VALUES ('TEST_WGI', 'test', 'test values', 2024)")
     con.execute("INSERT INTO governance VALUES ('CHN', 'GE', 2020, -0.5, NULL, 'TEST_WGI'), "
                 "('CHN', 'RL', 2020, -0.3, NULL, 'TEST_WGI'), ('AUS', 'GE', 2020, 1.5, NULL, 'TEST_WGI')")
     out = wb.exposure.criticality("KOR", "rare-earths")

@@ -36,6 +36,11 @@ migration(11, "governance: WGI indicators for supply-risk scores")(_create_decla
 migration(12, "sector_map: trade codes to downstream sectors")(_create_declared(12))
 
 
+@migration(16, "source.grade: official release or third-party copy")
+def _source_grade(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute('ALTER TABLE source ADD COLUMN IF NOT EXISTS grade VARCHAR')
+
+
 # trade_flow as migration 13 left it (migration 14 changes it; the declared table is the newest)
 LAYOUT_13 = ("year INTEGER, exporter INTEGER, importer INTEGER, code INTEGER, value_usd DOUBLE, "
              "quantity_t DOUBLE, basis VARCHAR, dataset VARCHAR")

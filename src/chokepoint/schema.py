@@ -74,8 +74,14 @@ TABLES: dict[str, Table] = {t.name: t for t in [
         C("key", help="Short key other tables cite, e.g. USGS_MCS2025_WD."),
         C("publisher"), C("title"), C("year", "int"),
         C("url", required=False, help="URL or DOI."),
-        C("licence", required=False), NOTE,
-    ), key=("key",), help="Where every figure comes from (publisher, document, year)."),
+        C("licence", required=False,
+          help="Terms the figures are shipped under (every bundled source states one: tests and "
+               "'data check' enforce it)."),
+        NOTE,
+        C("grade", required=False,
+          help="'' (the publisher's own release or a page quoting it) or 'copy' (a third party's "
+               "re-keyed copy, unverified): share computations prefer non-copy sources."),
+    ), key=("key",), help="Where every figure comes from (publisher, document, year, licence)."),
     Table("country", (
         C("iso3"), C("name"), C("iso_numeric", "int", required=False),
         C("region", required=False), SRC,

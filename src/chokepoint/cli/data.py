@@ -6,7 +6,8 @@ import typer
 
 from chokepoint import settings
 from chokepoint.cli.common import DbOption, Format, FormatOption, emit, workbench
-from chokepoint.errors import BadInput
+from chokepoint.errors import BadInput, ChokepointError
+from chokepoint.reference import quality
 from chokepoint.schema import ALL_TABLES
 
 data_app = typer.Typer(help="Build and inspect the store's reference data.", no_args_is_help=True)
@@ -57,6 +58,34 @@ def tables(db: str = DbOption, fmt: Format = FormatOption) -> None:
         rows = [{"table": t.name, "rows": wb.store.count(t.name), "reference": t.reference,
                  "key": ", ".join(t.key), "holds": t.help} for t in ALL_TABLES.values()]
     emit(pd.DataFrame(rows), fmt)
+
+
+@data_app.command("check")
+def check(max_age: int = typer.Option(quality.MAX_AGE_YEARS, "--max-age",
+                                      help="Years after which a table's newest row is stale."),
+          db: str = DbOption, fmt: Format = FormatOption) -> None:
+    """Data-quality report: duplicated facts, mixed bases, stale tables, missing licences,
+    labels contradicted by unit values. Exit code 1 when any check fails."""
+    with workbench(db) as wb:
+        results = quality.run(wb.store, max_age=max_age)
+    summary = pd.DataFrame([{"check": r.name, "status": "ok" if r.ok else "FAIL",
+                             "problems": len(r.problems), "what": r.help} for r in results])
+    emit(summary, fmt, title="data check")
+    if fmt == Format.table:
+        for r in results:
+            if not r.ok:
+                emit(r.problems, fmt, title=f"{r.name}: {len(r.problems)} problem(s)")
+    failed = [r.name for r in results if not r.ok]
+    if failed:
+        raise ChokepointError(f"data check failed: {', '.join(failed)}")
+
+
+@data_app.command("coverage")
+def coverage(db: str = DbOption, fmt: Format = FormatOption) -> None:
+    """What the store holds per material family, stage and table: years, countries, sources."""
+    with workbench(db) as wb:
+        df = quality.coverage(wb.store)
+    emit(df, fmt, title=f"coverage: {len(df)} family-stage-table rows")
 
 
 def sources(table: str = typer.Option(None, "--table", "-t", help="Only sources cited by this table."),

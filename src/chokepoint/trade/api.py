@@ -112,12 +112,15 @@ class Exposure:
 
     def _attach_codes(self, df: pd.DataFrame, codes: pd.DataFrame | None) -> pd.DataFrame:
         """Material and stage of each flow's code: exact match, else its HS6 heading."""
-        table = self.codes() if codes is None else codes
+        full = self.codes()
+        table = full if codes is None else codes
         exact = table.set_index("code")
         hs6 = df["code"].str[:6]
+        # A national line mapped to another material keeps it: it never falls back to its heading.
+        own_line = df["code"].isin(full["code"])
         for col in ("family", "material", "stage"):
             direct = df["code"].map(exact[col])
-            df[col] = direct.where(direct.notna(), hs6.map(exact[col]))
+            df[col] = direct.where(direct.notna() | own_line, hs6.map(exact[col]))
         return df[df["stage"].notna()] if codes is not None else df
 
     # -- metrics --------------------------------------------------------------------------
@@ -205,8 +208,9 @@ class Exposure:
                dataset: str | None = None) -> dict[str, pd.DataFrame]:
         """Per stage: supplier shares and the partner's share, from flows and published figures.
 
-        Returns frames `stages` (one row per stage and evidence), `suppliers`, `production`
-        (world stage concentration, for context) and `sources` (every source key cited).
+        Returns frames `stages` (one row per stage and evidence), `suppliers`, `reported` (the
+        importer's own customs figures by code, beside mirror data), `production` (world stage
+        concentration, for context) and `sources` (every source key cited).
         """
         iso = self.country(country)
         metrics = self.metrics(iso, material, code, None, year, partner=partner, bloc=bloc,
@@ -258,9 +262,29 @@ class Exposure:
             production = pd.DataFrame()
         if len(production):
             keys |= {k.strip() for v in production["source"] for k in str(v).split(",")}
+        reported = self.reported(iso, material, code, year, dataset)
+        keys |= set(reported["source"])
         sources = self.store.df("SELECT key, publisher, title, year, url FROM source WHERE key IN "
                                 "(SELECT unnest(?::VARCHAR[])) ORDER BY key", [sorted(keys)])
-        return {"stages": stages, "suppliers": suppliers, "production": production, "sources": sources}
+        return {"stages": stages, "suppliers": suppliers, "reported": reported, "production": production,
+                "sources": sources}
+
+    def reported(self, country: str | None = None, material: str = "rare-earths",
+                 code: str | None = None, year: int | None = None,
+                 dataset: str | None = None) -> pd.DataFrame:
+        """The importer's own reported supplier shares (importer-reported flows) per stage and
+        code, latest year of each unless `year` is given: shown beside mirror data, which may
+        cover other years."""
+        flows = self.flows(country, material, code, None, year, dataset)
+        flows = flows[flows["basis"] == "importer-reported"]
+        if flows.empty:
+            return pd.DataFrame(columns=["year", "importer", "stage", "code", "exporter", "value",
+                                         "share", "source"])
+        flows = flows[flows["year"] == flows.groupby("stage")["year"].transform("max")]
+        out = exposure.supplier_shares(flows, by=("year", "importer", "stage", "code"))
+        src = flows.groupby(["year", "stage", "code", "exporter"])["source"].first().reset_index()
+        out = out.merge(src, on=["year", "stage", "code", "exporter"], how="left")
+        return out.sort_values(["stage", "code", "share"], ascending=[True, True, False]).reset_index(drop=True)
 
     def _with_totals(self, stages: pd.DataFrame, iso: str, material: str,
                      year: int | None) -> pd.DataFrame:

@@ -39,13 +39,19 @@ def family_of(store: Store, material: str) -> str:
 
 
 def _pick_source(rows: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
-    """Keep one source per stage-year: the most recent publication, then the most countries."""
+    """Keep one source per stage-year: a publisher's own release before a third party's
+    re-keyed copy (source.grade = 'copy'), then the most recent publication, then the most
+    countries."""
     if rows.empty:
         return rows
-    pub = sources.set_index("key")["year"]
+    keyed = sources.set_index("key")
+    pub = keyed["year"]
+    copy = (keyed["grade"] == "copy") if "grade" in keyed else pd.Series(False, index=keyed.index)
     stats = (rows.groupby(["stage", "year", "source"]).size().rename("n").reset_index()
-             .assign(pub=lambda d: d["source"].map(pub).fillna(0)))
-    best = (stats.sort_values(["stage", "year", "pub", "n", "source"], ascending=[True, True, False, False, True])
+             .assign(pub=lambda d: d["source"].map(pub).fillna(0),
+                     copy=lambda d: d["source"].map(copy).fillna(False).astype(bool)))
+    best = (stats.sort_values(["stage", "year", "copy", "pub", "n", "source"],
+                              ascending=[True, True, True, False, False, True])
             .drop_duplicates(["stage", "year"]))
     return rows.merge(best[["stage", "year", "source"]], on=["stage", "year", "source"])
 

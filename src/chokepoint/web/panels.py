@@ -152,9 +152,14 @@ def material(wb: Workbench, material: str, country: str) -> dict:
     if not sankey.empty:
         figures["sankey"] = charts.to_json(charts.sankey_figure(
             sankey, f"Imports into {country} by supplier and stage, latest year per product (USD)"))
-    keys = set(shares.get("source", [])) | set(flows.get("source", []))
+    try:  # the country's own customs figures, beside the mirror flows (which may be other years)
+        reported = api(wb, "exposure.reported")(country, family)
+    except NotFound:
+        reported = pd.DataFrame()
+    keys = set(shares.get("source", [])) | set(flows.get("source", [])) | set(reported.get("source", []))
     return {"material": material, "family": family, "figures": figures,
-            "shares": table(shares), "flows": table(flows, 100), "sources": _sources(wb, keys)}
+            "shares": table(shares), "flows": table(flows, 100), "reported": table(reported, 100),
+            "sources": _sources(wb, keys)}
 
 
 def _sankey_frame(wb: Workbench, flows: pd.DataFrame, family: str, country: str) -> pd.DataFrame:

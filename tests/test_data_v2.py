@@ -1,0 +1,306 @@
+"""Data v2 (issue 16): each correction states the public figure and its source; every source
+has a licence; `chokepoint data check` passes on the bundled data and fails on each seeded defect."""
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+
+import pandas as pd
+import pytest
+
+from chokepoint.claims import check_claims
+from chokepoint.cli import main
+from chokepoint.reference import quality
+from chokepoint.reference.loader import bundled_files, read_rows
+from chokepoint.schema import TABLES
+from chokepoint.trade.concentration import stage_shares
+
+TODAY = dt.date(2026, 12, 1)  # the checks' clock in tests, so the suite does not age
+
+
+def _day(value) -> str:
+    return str(value)[:10]
+
+
+def _ec(wb, event_id):
+    return wb.table("export_control", event_id=event_id)
+
+
+def test_2012_quota_is_mofcoms_30996_t(wb):
+    # MOFCOM's three 2012 batches, 10,546 + 10,680 + 9,770 t = 30,996 t (Technology Metals
+    # Research, 23 Aug 2012, citing MOFCOM); AFP's 30,966 t was a typo.
+    row = _ec(wb, "CN2012Q").iloc[0]
+    assert "30,996 t" in row["description"] and "30,966 t (" not in row["description"].split(";")[0][:20]
+    assert 10546 + 10680 + 9770 == 30996 and row["source"] == "TMR_2012_08_23"
+    out = wb.table("export_control_outcome", event_id="CN2012Q").iloc[0]
+    assert "30,996" in out["note"]
+
+
+def test_quota_rows_end_and_the_2015_abolition_is_loaded(wb):
+    # MOFCOM's 2015 export-licence catalogue (notice of 31 Dec 2014) removed the rare-earth,
+    # tungsten and molybdenum quotas from 1 Jan 2015 (Xinhua via Forum Macao; PM Review).
+    quotas = wb.store.df("SELECT * FROM export_control WHERE measure = 'quota'")
+    assert quotas["end"].notna().all()
+    end = _ec(wb, "CN2015QEnd")
+    assert set(end["material"]) == {"rare-earths", "tungsten", "molybdenum"}
+    assert set(end["start"].map(_day)) == {"2015-01-01"}
+
+
+def test_antimony_control_dated_15_august_2024_and_covers_superhard_materials(wb):
+    # MOFCOM/GAC Announcement No. 33 of 2024 was issued on 15 August 2024, in force 15 Sep.
+    rows = _ec(wb, "CN2024Sb")
+    assert set(rows["announced"].map(_day)) == {"2024-08-15"}
+    assert set(rows["start"].map(_day)) == {"2024-09-15"}
+    assert {"antimony", "superhard-materials"} == set(rows["material"])
+
+
+def test_announcement_55_of_2025_is_loaded_and_suspended(wb):
+    # No. 55 (9 Oct 2025; synthetic diamond items, in force 8 Nov 2025), suspended by
+    # No. 70 (7 Nov 2025) until 10 Nov 2026.
+    row = _ec(wb, "CN2025Oct55").iloc[0]
+    assert row["material"] == "superhard-materials" and _day(row["start"]) == "2025-11-08"
+    assert _day(_ec(wb, "CN2025Nov70").iloc[0]["end"]) == "2026-11-10"
+
+
+def test_msp_is_14_countries_plus_the_eu_and_argentina_is_in_the_forum(wb):
+    # "14 governments and the EU" (U.S. State Department, MSP Forum launch, 5 Apr 2024).
+    msp = set(wb.table("bloc", bloc="MSP")["iso3"])
+    assert len(msp - {"EUN"}) == 14 and "EUN" in msp and "ARG" not in msp
+    assert {"ARG", "KAZ", "NAM", "UKR", "UZB"} <= set(wb.table("bloc", bloc="MSP-FORUM")["iso3"])
+
+
+def test_minor_metals_basket_is_not_labelled_gallium_germanium(wb):
+    # The QENNIS group holds HS 811292, 811299, 285390, 285000, 282590, 282560 at $5-15/kg,
+    # far below gallium (USGS MCS 2025: >= $163/kg) or germanium.
+    products = set(wb.store.df("SELECT DISTINCT product FROM trade_monthly")["product"])
+    assert "Gallium/Germanium" not in products
+    assert any(p.startswith("Minor-metals basket") for p in products)
+
+
+def test_rare_earth_rest_of_world_rows_are_loaded_once(wb):
+    # USGS MCS 2025 'Other countries' REE mine output: 1,440 t (2023) and 1,100 t (2024).
+    row = wb.store.df("SELECT year, value, source FROM production WHERE material = 'rare-earths' "
+                      "AND iso3 = 'ROW' AND source LIKE 'USGS_MCS2025%' ORDER BY year")
+    assert list(row["year"]) == [2023, 2024] and list(row["value"]) == [1440, 1100]
+
+
+def test_trade_codes_285390_and_285000_exist_in_both_revisions(wb):
+    # WCO: 2850.00 is unchanged HS2017 -> HS2022; 2853.90 exists in both (HS2022 adds the
+    # phosphides of the deleted heading 28.48).
+    codes = wb.store.df("SELECT code, revision FROM trade_code WHERE code IN ('285390', '285000')")
+    assert set(map(tuple, codes.to_numpy())) == {("285390", "HS2017"), ("285390", "HS2022"),
+                                                 ("285000", "HS2017"), ("285000", "HS2022")}
+
+
+def test_antimony_2024_share_comes_from_the_official_release_not_the_rekeyed_copy(wb):
+    # USGS MCS 2025: China 60,000 t of 2024 antimony mine output (Table 5: 60% of world).
+    # The re-keyed MCS 2026 copy says 40,000 t (unverified) and stays stored, but does not
+    # outrank the official file for 2024, nor decide a yearless claim.
+    s = stage_shares(wb.store, "antimony", 2024)
+    chn = s[(s["stage"] == "mine") & (s["iso3"] == "CHN")].iloc[0]
+    assert chn["source"] == "USGS_MCS2025_WD" and chn["value_t"] == 60000
+    assert chn["share"] == pytest.approx(60000 / 104010, abs=1e-3)
+    assert wb.store.count("production") and len(wb.store.df(
+        "SELECT * FROM production WHERE material = 'antimony' AND year = 2024 AND iso3 = 'CHN' "
+        "AND source = 'USGS_MCS2026_KOMIR'")) == 1
+    claims = pd.DataFrame([dict(claim_id=f"sb{i}", material="antimony", stage="mine", iso3="CHN", year=y,
+                                low=low, high=None, bound=None, quote="China ~x%", source="X")
+                           for i, (y, low) in enumerate([(2024, 0.60), (None, 0.48), (None, 0.90)])])
+    got = check_claims(wb.store, claims).set_index("claim_id")
+    assert got.loc["sb0", "data_source"] == "USGS_MCS2025_WD" and got.loc["sb0", "verdict"] == "consistent"
+    # Yearless "48%": the official 2024 share (57.7%) and the copy's 2025 share (36%) give
+    # opposite verdicts, so the claim is not called wrong: the sources disagree.
+    assert got.loc["sb1", "verdict"] == "sources disagree"
+    assert got.loc["sb1", "computed"] == pytest.approx(0.577, abs=1e-3)
+    assert got.loc["sb1", "computed_other"] == pytest.approx(40000 / 110720, abs=1e-3)
+    assert got.loc["sb1", "other_source"] == "USGS_MCS2026_KOMIR"
+    assert got.loc["sb2", "verdict"] == "claim too high"                    # wrong on both
+
+
+def test_every_bundled_source_records_a_licence():
+    keys = set()
+    for tf in bundled_files():
+        if tf.table.name != "source":
+            continue
+        for row in read_rows(tf, set()):
+            keys.add(row["key"])
+            assert row["licence"] and row["licence"].strip(), f"{row['key']} has no licence"
+    assert len(keys) > 80
+
+
+def test_iea_cmde_rows_are_shipped_at_three_significant_figures():
+    for tf in bundled_files():
+        if tf.table.name not in ("production", "demand"):
+            continue
+        for row in read_rows(tf, {r for r in _source_keys()}):
+            if row["source"].startswith("IEA_CMDE") and row["value"]:
+                # canonical tonnes from kt: 3 significant figures survive the x1000
+                digits = f"{row['value'] / 1000:.6g}".replace(".", "").lstrip("0").rstrip("0")
+                assert len(digits) <= 3, row
+
+
+def _source_keys() -> set[str]:
+    return {r["key"] for tf in bundled_files() if tf.table.name == "source" for r in read_rows(tf, set())}
+
+
+# -- data check ---------------------------------------------------------------------------
+
+def test_data_check_passes_on_the_bundled_data(wb):
+    results = quality.run(wb.store, today=TODAY)
+    assert [r.name for r in results if not r.ok] == []
+
+
+SEEDS = {
+    "duplicate-facts": ("production", textwrap.dedent("""\
+        material,stage,iso3,year,measure,value,unit,estimated,note,source
+        rare-earths,mine,ROW,2023,production,1440,t,true,seeded copy,USGS_MCS2025_REE_MD
+        """)),
+    "mixed-bases": ("import_share", textwrap.dedent("""\
+        importer,material,partner,year,share,basis,estimated,note,source
+        KOR,rare-earths,CHN,2030,0.6,value,false,,SEED_SRC
+        KOR,rare-earths,JPN,2030,0.3,quantity,false,,SEED_SRC
+        """)),
+    "stale-tables": ("trade_monthly", None),
+    "licences": ("source", textwrap.dedent("""\
+        key,publisher,title,year,url,licence,note
+        NO_LICENCE,Someone,Something,2024,,,
+        """)),
+    "label-unit-values": ("trade_monthly", textwrap.dedent("""\
+        month,exporter,importer,product,value_usd,quantity_t,source
+        2024-01-01,CHN,KOR,Gallium,1000000,100,SEED_SRC
+        """)),
+}
+SEED_SOURCE = "key,publisher,title,year,url,licence,note\nSEED_SRC,Seed,Seeded defect,2026,,test only,\n"
+
+
+@pytest.mark.parametrize("check", sorted(SEEDS))
+def test_data_check_fails_on_a_seeded_defect(wb, tmp_path, check):
+    table, body = SEEDS[check]
+    src = tmp_path / "source_seed.csv"
+    src.write_text(SEED_SOURCE, encoding="utf-8")
+    files = [str(src)]
+    today = TODAY
+    if body is not None:
+        path = tmp_path / f"{table}_defect.csv"
+        path.write_text(body, encoding="utf-8")
+        files.append(f"{table}={path}")
+    else:  # stale: the same data, judged from far in the future
+        today = dt.date(2040, 1, 1)
+    wb.build(files)
+    failed = {r.name for r in quality.run(wb.store, today=today) if not r.ok}
+    assert check in failed
+    if body is not None:
+        assert failed == {check}
+
+
+def test_data_check_cli_exit_codes(db_path, tmp_path, capsys):
+    assert main(["data", "check", "--db", str(db_path), "--max-age", "30"]) == 0
+    assert "licences" in capsys.readouterr().out
+    assert main(["data", "check", "--db", str(db_path), "--max-age", "0", "--format", "csv"]) == 1
+    assert "stale-tables,FAIL" in capsys.readouterr().out
+
+
+def test_schema_declares_source_licence_and_grade():
+    assert {"licence", "grade"} <= set(TABLES["source"].names)
+
+
+# -- Korea's own reported imports, stocks, prices ------------------------------------------
+
+def test_korea_reported_gallium_imports_by_partner_2013(wb):
+    # Korea Customs Service, HSK 8112.92-3000 (unwrought gallium), 2013: USD 954,954 from the
+    # US and USD 490,909 from China (KCS statistics as compiled in jhkang-illunex/komir).
+    rows = wb.store.df("SELECT exporter, value_usd, basis FROM trade WHERE importer = 'KOR' AND year = 2013 "
+                       "AND code = '8112923000' ORDER BY value_usd DESC")
+    assert list(rows["exporter"][:2]) == ["USA", "CHN"] and list(rows["value_usd"][:2]) == [954954, 490909]
+    assert set(rows["basis"]) == {"importer-reported"}
+
+
+def test_exposure_shows_korea_reported_shares_beside_mirror_data(wb):
+    rep = wb.exposure.report("KOR", "gallium")
+    assert rep["stages"]["evidence"].str.contains("mirror").any()          # China's report, 2024
+    own = rep["reported"]
+    assert len(own) and set(own["year"]) == {2013} and set(own["source"]) == {"KCS_KOMIR_FACT_TRADE_2013"}
+    ga = own[own["code"] == "8112923000"].set_index("exporter")["share"]
+    assert ga["USA"] == pytest.approx(954954 / (954954 + 490909 + 62995 + 11266 + 4801))
+    assert "KCS_KOMIR_FACT_TRADE_2013" in set(rep["sources"]["key"])
+
+
+def test_national_lines_keep_their_own_material(wb):
+    # HSK 8112.99-1000 is germanium: it must not fall back to the gallium basket heading 811299.
+    ga = wb.exposure.flows("KOR", "gallium", year=2013)
+    assert "8112991000" not in set(ga["code"]) and "8112923000" in set(ga["code"])
+
+
+def test_public_stockpile_facts_are_cited_rows(wb):
+    st = wb.store.df("SELECT iso3, material, measure, value, unit, source FROM stock")
+    jp = st[(st["iso3"] == "JPN") & (st["measure"] == "target_days")].iloc[0]
+    assert jp["value"] == 60 and jp["source"] == "IEA_POLICY_16639"      # JOGMEC: generally 60 days
+    us = st[st["iso3"] == "USA"].iloc[0]
+    assert us["value"] == pytest.approx(912.3e6) and us["unit"] == "USD"  # NDS, March 2023 (CRS R47833)
+
+
+def test_prices_reach_2025_with_their_basis(wb):
+    p = wb.store.df("SELECT material, year, value, basis FROM price WHERE year = 2025")
+    sb = p[p["material"] == "antimony"].iloc[0]
+    assert sb["value"] == pytest.approx(60.25) and "spot" in sb["basis"]  # Argus, 24 Jun 2025, USD/kg
+    assert "floor" in p[p["material"] == "ndpr"].iloc[0]["basis"]
+
+
+def test_coverage_table_in_docs_lists_every_family_the_store_holds(wb):
+    from pathlib import Path
+    cov = quality.coverage(wb.store)
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "data.md").read_text(encoding="utf-8")
+    assert "## Coverage" in docs
+    families = set(cov.loc[cov["table"] == "production", "family"])
+    assert {"rare-earths", "antimony", "gallium", "graphite"} <= families
+    missing = [f for f in families if f"| {f} |" not in docs]
+    assert not missing, f"docs/data.md coverage table lacks {missing}"
+    ree = cov[(cov["family"] == "rare-earths") & (cov["stage"] == "mine") & (cov["table"] == "production")].iloc[0]
+    assert ree["first"] == 2023 and ree["last"] == 2025
+
+
+def test_migration_16_adds_source_grade_to_an_older_store(tmp_path):
+    import duckdb
+
+    import chokepoint
+    from chokepoint import migrations
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    migrations.apply(con)
+    con.execute("ALTER TABLE source DROP COLUMN grade")  # the store as it was before migration 16
+    con.execute("DELETE FROM schema_migrations WHERE version = 16")
+    assert migrations.apply(con) == [16]
+    cols = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                      "WHERE table_name = 'source' ORDER BY ordinal_position").fetchall()]
+    assert cols == TABLES["source"].names
+    con.close()
+    with chokepoint.open(path) as wb:
+        wb.build()
+        assert wb.store.df("SELECT grade FROM source WHERE key = 'USGS_MCS2026_KOMIR'")["grade"][0] == "copy"
+
+
+def test_material_page_shows_korea_reported_rows(db_path):
+    from fastapi.testclient import TestClient
+
+    from chokepoint.web import create_app
+    with TestClient(create_app(db_path)) as client:
+        data = client.get("/api/material/gallium?country=KOR").json()
+        assert data["reported"]["total"] > 0 and "exporter" in data["reported"]["columns"]
+        html = client.get("/material?m=gallium&country=KOR").text
+        assert "Reported by KOR" in html and "8112923000" in html
+
+
+def test_rare_earth_plants_outside_china_are_project_facts_not_world_shares(wb):
+    # Lynas FY25: Malaysia separation capacity 10.5 kt/yr NdPr, output 6,558 t; MP Materials
+    # 2025 NdPr oxide output 2,599 t (company results as reported).
+    pj = wb.store.df("SELECT name, host, capacity_t, source FROM project WHERE material = 'ndpr' AND stage = 'separation'")
+    assert {"MYS", "USA", "AUS"} <= set(pj["host"])
+    assert pj.set_index("host").loc["MYS", "capacity_t"] == 10500
+    assert not len(wb.store.df("SELECT * FROM production WHERE material = 'ndpr'"))  # no 2-plant "world"
+
+
+def test_data_coverage_cli(db_path, capsys):
+    assert main(["data", "coverage", "--db", str(db_path), "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("family,stage,table,first,last,countries,rows,sources")
+    assert "rare-earths,mine,production,2023,2025" in out
