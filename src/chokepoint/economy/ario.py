@@ -86,79 +86,72 @@ def simulate(b: Baseline, delta: np.ndarray) -> np.ndarray:
 
 
 @nb.njit(parallel=True, cache=True)
-def _run(Z, ZT, x0, y, tech, uses, inv, rest, psi, amax, otau, step_days, delta, out):  # noqa: C901
-    B, T, N = delta.shape
+def _run(Z, ZT, x0, y, tech, uses, inv, rest, psi, amax, otau, step_days, delta, out):
+    for s in nb.prange(delta.shape[0]):  # scenarios are independent: no barrier between steps
+        _scenario(Z, ZT, x0, y, tech, uses, inv, rest, psi, amax, otau, step_days, delta[s], out[s])
+
+
+@nb.njit(cache=True)
+def _scenario(Z, ZT, x0, y, tech, uses, inv, rest, psi, amax, otau, step_days, delta, out):  # noqa: C901
+    T, N = delta.shape
     n = tech.shape[0]
     m = N // n
-    over = np.ones((B, N))
-    prod = np.empty((B, N))
-    dem = np.empty((B, N))       # total demand addressed to each industry (orders + final)
-    ratio = np.ones((B, N))      # capacity / baseline output behind the current orders
-    ratio_new = np.ones((B, N))
-    gd = np.ones((B, n, N))      # orders for product i by buyer j, per unit of capacity-weighted flow
-    stock = np.empty((B, n, N))
-    cap = np.empty((B, N))
-    opt = np.empty((B, N))
-    w = np.empty((B, N))
-    acc_add = np.empty((N, n))
-    acc_den = np.empty((N, n))
-    base_dem = Z.sum(axis=1) + y
-    for s in range(B):
-        for k in range(N):
-            prod[s, k] = x0[k]
-            dem[s, k] = base_dem[k]
-        for i in range(n):
-            for j in range(N):
-                stock[s, i, j] = x0[j] * tech[i, j] * inv[i] if np.isfinite(inv[i]) else np.inf
+    finite = np.isfinite(inv)
+    over = np.ones(N)
+    prod = x0.copy()
+    dem = Z.sum(axis=1) + y     # total demand addressed to each industry (orders + final)
+    ratio = np.ones(N)          # capacity / baseline output behind the current orders
+    ratio_new = np.ones(N)
+    gd = np.ones((n, N))        # orders of product i by buyer j per unit of capacity-weighted flow
+    stock = np.empty((n, N))
+    for i in range(n):
+        for j in range(N):
+            stock[i, j] = x0[j] * tech[i, j] * inv[i] if finite[i] else np.inf
+    cap = np.empty(N)
+    opt = np.empty(N)
+    w = np.empty(N)
+    add = np.empty(n)
+    den = np.empty(n)
     for t in range(T):
-        for s in nb.prange(B):
-            for k in range(N):
-                if t * step_days > 1:  # BoARIO leaves α untouched on the first two days
-                    sc = (dem[s, k] - prod[s, k]) / dem[s, k] if dem[s, k] != 0 else 0.0
-                    a = over[s, k]
-                    a += (amax - a) * sc * otau + ((1.0 - a) * otau if sc == 0 else 0.0)
-                    over[s, k] = max(a, 1.0)
-                cap[s, k] = x0[k] * (1.0 - delta[s, t, k]) * over[s, k]
-                opt[s, k] = min(dem[s, k], cap[s, k])
-        for j in nb.prange(N):
-            for s in range(B):
-                lim = 1.0
-                for i in range(n):
-                    need = opt[s, j] * tech[i, j] * psi * (inv[i] if np.isfinite(inv[i]) else 0.0)
-                    if uses[i, j] and need != 0:
-                        lim = min(lim, stock[s, i, j] / need)
-                prod[s, j] = opt[s, j] * lim
-        for s in nb.prange(B):
-            for k in range(N):
-                w[s, k] = ratio[s, k] * prod[s, k] / dem[s, k] if dem[s, k] != 0 else 0.0
-                ratio_new[s, k] = cap[s, k] / x0[k] if x0[k] != 0 else 1.0
-        for j in nb.prange(N):
+        for k in range(N):
+            if t * step_days > 1:  # BoARIO leaves α untouched on the first two days
+                sc = (dem[k] - prod[k]) / dem[k] if dem[k] != 0 else 0.0
+                a = over[k]
+                a += (amax - a) * sc * otau + ((1.0 - a) * otau if sc == 0 else 0.0)
+                over[k] = max(a, 1.0)
+            cap[k] = x0[k] * (1.0 - delta[t, k]) * over[k]
+            opt[k] = min(dem[k], cap[k])
+        for j in range(N):
+            lim = 1.0
+            for i in range(n):
+                need = opt[j] * tech[i, j] * psi * (inv[i] if finite[i] else 0.0)
+                if uses[i, j] and need != 0:
+                    lim = min(lim, stock[i, j] / need)
+            prod[j] = opt[j] * lim
+        for k in range(N):
+            w[k] = ratio[k] * prod[k] / dem[k] if dem[k] != 0 else 0.0
+            ratio_new[k] = cap[k] / x0[k] if x0[k] != 0 else 1.0
+        for j in range(N):
             row = ZT[j]
-            for s in range(B):
+            add[:] = 0.0
+            den[:] = 0.0
+            for r in range(m):
                 for i in range(n):
-                    acc_add[j, i] = 0.0
-                    acc_den[j, i] = 0.0
-                for r in range(m):
-                    for i in range(n):
-                        k = r * n + i
-                        acc_add[j, i] += row[k] * w[s, k]
-                        acc_den[j, i] += row[k] * ratio_new[s, k]
-                for i in range(n):
-                    use = prod[s, j] * tech[i, j]
-                    st = stock[s, i, j] + gd[s, i, j] * acc_add[j, i] - use
-                    stock[s, i, j] = st
-                    gap = 0.0
-                    if np.isfinite(inv[i]):
-                        gap = max(opt[s, j] * tech[i, j] * inv[i] - st, 0.0) * rest[i]
-                    gap += use
-                    gd[s, i, j] = gap / acc_den[j, i] if acc_den[j, i] != 0 else 0.0
-        for k in nb.prange(N):
-            i = k % n
+                    k = r * n + i
+                    add[i] += row[k] * w[k]
+                    den[i] += row[k] * ratio_new[k]
+            for i in range(n):
+                use = prod[j] * tech[i, j]
+                st = stock[i, j] + gd[i, j] * add[i] - use
+                stock[i, j] = st
+                gap = max(opt[j] * tech[i, j] * inv[i] - st, 0.0) * rest[i] if finite[i] else 0.0
+                gd[i, j] = (gap + use) / den[i] if den[i] != 0 else 0.0
+        for k in range(N):
             zk = Z[k]
-            for s in range(B):
-                acc = 0.0
-                for j in range(N):
-                    acc += zk[j] * gd[s, i, j]
-                dem[s, k] = ratio_new[s, k] * acc + y[k]
-                ratio[s, k] = ratio_new[s, k]
-                out[s, t, k] = prod[s, k]
+            g = gd[k % n]
+            acc = 0.0
+            for j in range(N):
+                acc += zk[j] * g[j]
+            dem[k] = ratio_new[k] * acc + y[k]
+            ratio[k] = ratio_new[k]
+            out[t, k] = prod[k]
