@@ -80,78 +80,90 @@ def simulate(b: Baseline, delta: np.ndarray) -> np.ndarray:
         raise ValueError("capacity losses must lie in [0, 1]")
     p = b.params
     out = np.empty(d.shape)
-    _run(b.Z, b.ZT, b.x, b.y, b.tech, b.uses, b.inv, b.rest, p.psi, p.alpha_max,
-         p.step_days / p.alpha_tau, p.step_days, np.ascontiguousarray(d), out)
+    _run(b.ZT, b.x, b.y, b.tech, b.uses, b.inv, b.rest, p.psi, p.alpha_max,
+         p.step_days / p.alpha_tau, p.step_days, np.ascontiguousarray(d), out, min(len(d), nb.get_num_threads()))
     return out
 
 
 @nb.njit(parallel=True, cache=True)
-def _run(Z, ZT, x0, y, tech, uses, inv, rest, psi, amax, otau, step_days, delta, out):
-    for s in nb.prange(delta.shape[0]):  # scenarios are independent: no barrier between steps
-        _scenario(Z, ZT, x0, y, tech, uses, inv, rest, psi, amax, otau, step_days, delta[s], out[s])
+def _run(ZT, x0, y, tech, uses, inv, rest, psi, amax, otau, step_days, delta, out, chunks):
+    B = delta.shape[0]
+    for c in nb.prange(chunks):  # each thread steps its own scenarios: no barrier between steps
+        lo, hi = c * B // chunks, (c + 1) * B // chunks
+        _scenarios(ZT, x0, y, tech, uses, inv, rest, psi, amax, otau, step_days, delta[lo:hi], out[lo:hi])
 
 
 @nb.njit(cache=True)
-def _scenario(Z, ZT, x0, y, tech, uses, inv, rest, psi, amax, otau, step_days, delta, out):  # noqa: C901
-    T, N = delta.shape
+def _scenarios(ZT, x0, y, tech, uses, inv, rest, psi, amax, otau, step_days, delta, out):  # noqa: C901
+    """Steps S scenarios in lock-step so each row of Z is read once per step for all of them."""
+    S, T, N = delta.shape
     n = tech.shape[0]
     m = N // n
     finite = np.isfinite(inv)
-    over = np.ones(N)
-    prod = x0.copy()
-    dem = Z.sum(axis=1) + y     # total demand addressed to each industry (orders + final)
-    ratio = np.ones(N)          # capacity / baseline output behind the current orders
-    ratio_new = np.ones(N)
-    gd = np.ones((n, N))        # orders of product i by buyer j per unit of capacity-weighted flow
-    stock = np.empty((n, N))
-    for i in range(n):
+    base = ZT.sum(axis=0) + y
+    over = np.ones((S, N))
+    prod = np.empty((S, N))
+    dem = np.empty((S, N))          # total demand addressed to each industry (orders + final)
+    ratio = np.ones((S, N))         # capacity / baseline output behind the current orders
+    ratio_new = np.empty((S, N))
+    gd = np.ones((S, N, n))         # orders of product i by buyer j per unit of capacity-weighted flow
+    stock = np.empty((S, N, n))
+    for s in range(S):
         for j in range(N):
-            stock[i, j] = x0[j] * tech[i, j] * inv[i] if finite[i] else np.inf
-    cap = np.empty(N)
-    opt = np.empty(N)
-    w = np.empty(N)
+            prod[s, j] = x0[j]
+            dem[s, j] = base[j]
+            for i in range(n):
+                stock[s, j, i] = x0[j] * tech[i, j] * inv[i] if finite[i] else np.inf
+    cap = np.empty((S, N))
+    opt = np.empty((S, N))
+    w = np.empty((S, N))
+    acc = np.empty((S, N))
     add = np.empty(n)
     den = np.empty(n)
     for t in range(T):
-        for k in range(N):
-            if t * step_days > 1:  # BoARIO leaves α untouched on the first two days
-                sc = (dem[k] - prod[k]) / dem[k] if dem[k] != 0 else 0.0
-                a = over[k]
-                a += (amax - a) * sc * otau + ((1.0 - a) * otau if sc == 0 else 0.0)
-                over[k] = max(a, 1.0)
-            cap[k] = x0[k] * (1.0 - delta[t, k]) * over[k]
-            opt[k] = min(dem[k], cap[k])
-        for j in range(N):
-            lim = 1.0
-            for i in range(n):
-                need = opt[j] * tech[i, j] * psi * (inv[i] if finite[i] else 0.0)
-                if uses[i, j] and need != 0:
-                    lim = min(lim, stock[i, j] / need)
-            prod[j] = opt[j] * lim
-        for k in range(N):
-            w[k] = ratio[k] * prod[k] / dem[k] if dem[k] != 0 else 0.0
-            ratio_new[k] = cap[k] / x0[k] if x0[k] != 0 else 1.0
-        for j in range(N):
-            row = ZT[j]
-            add[:] = 0.0
-            den[:] = 0.0
-            for r in range(m):
-                for i in range(n):
-                    k = r * n + i
-                    add[i] += row[k] * w[k]
-                    den[i] += row[k] * ratio_new[k]
-            for i in range(n):
-                use = prod[j] * tech[i, j]
-                st = stock[i, j] + gd[i, j] * add[i] - use
-                stock[i, j] = st
-                gap = max(opt[j] * tech[i, j] * inv[i] - st, 0.0) * rest[i] if finite[i] else 0.0
-                gd[i, j] = (gap + use) / den[i] if den[i] != 0 else 0.0
-        for k in range(N):
-            zk = Z[k]
-            g = gd[k % n]
-            acc = 0.0
+        for s in range(S):
+            for k in range(N):
+                if t * step_days > 1:  # BoARIO leaves α untouched on the first two days
+                    sc = (dem[s, k] - prod[s, k]) / dem[s, k] if dem[s, k] != 0 else 0.0
+                    a = over[s, k]
+                    a += (amax - a) * sc * otau + ((1.0 - a) * otau if sc == 0 else 0.0)
+                    over[s, k] = max(a, 1.0)
+                cap[s, k] = x0[k] * (1.0 - delta[s, t, k]) * over[s, k]
+                opt[s, k] = min(dem[s, k], cap[s, k])
             for j in range(N):
-                acc += zk[j] * g[j]
-            dem[k] = ratio_new[k] * acc + y[k]
-            ratio[k] = ratio_new[k]
-            out[t, k] = prod[k]
+                lim = 1.0
+                for i in range(n):
+                    need = opt[s, j] * tech[i, j] * psi * (inv[i] if finite[i] else 0.0)
+                    if uses[i, j] and need != 0:
+                        lim = min(lim, stock[s, j, i] / need)
+                prod[s, j] = opt[s, j] * lim
+            for k in range(N):
+                w[s, k] = ratio[s, k] * prod[s, k] / dem[s, k] if dem[s, k] != 0 else 0.0
+                ratio_new[s, k] = cap[s, k] / x0[k] if x0[k] != 0 else 1.0
+                acc[s, k] = 0.0
+        for j in range(N):  # one pass over Z by buyer: deliveries, stocks, new orders, demand
+            row = ZT[j]
+            for s in range(S):
+                add[:] = 0.0
+                den[:] = 0.0
+                for r in range(m):
+                    for i in range(n):
+                        k = r * n + i
+                        add[i] += row[k] * w[s, k]
+                        den[i] += row[k] * ratio_new[s, k]
+                for i in range(n):
+                    use = prod[s, j] * tech[i, j]
+                    st = stock[s, j, i] + gd[s, j, i] * add[i] - use
+                    stock[s, j, i] = st
+                    gap = max(opt[s, j] * tech[i, j] * inv[i] - st, 0.0) * rest[i] if finite[i] else 0.0
+                    gd[s, j, i] = (gap + use) / den[i] if den[i] != 0 else 0.0
+                g = gd[s, j]
+                for r in range(m):
+                    for i in range(n):
+                        k = r * n + i
+                        acc[s, k] += row[k] * g[i]
+        for s in range(S):
+            for k in range(N):
+                dem[s, k] = ratio_new[s, k] * acc[s, k] + y[k]
+                ratio[s, k] = ratio_new[s, k]
+                out[s, t, k] = prod[s, k]
