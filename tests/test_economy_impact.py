@@ -128,4 +128,7 @@ def test_stress_with_impact_prints_value_added_at_risk_with_sources(db_path, tmp
     got = json.loads(capsys.readouterr().out)
     assert got["totals"]["region"] == "KOR" and got["totals"]["va_at_risk"] > 0
     assert {r["region"] for r in got["sectors"]} == {"KOR"}
+    weekly = got["weekly_output_vs_baseline"]
+    assert len(weekly) == got["totals"]["weeks"] == 78 + 26 and weekly[0]["KOR"] == pytest.approx(1.0)
+    assert min(w["KOR"] for w in weekly) < 0.999
     assert main(["impact", "nosuchrun", "--db", str(db_path)]) == 2

@@ -18,8 +18,9 @@ def show(wb, result, fmt, all_regions: bool = False) -> None:
     df = result.sectors if all_regions else result.sectors[result.sectors["region"] == t["region"]]
     df = df.sort_values("va_at_risk", ascending=False)
     if fmt.value == "json":
-        emit_json({"totals": t, "sectors": df.to_dict(orient="records"), "sources": result.sources,
-                   "notes": result.notes})
+        weekly = result.weekly.reset_index().to_dict(orient="records")
+        emit_json({"totals": t, "sectors": df.to_dict(orient="records"), "weekly_output_vs_baseline": weekly,
+                   "sources": result.sources, "notes": result.notes})
         return
     cols = (["region"] if all_regions else []) + list(COLUMNS)
     emit(df[cols].rename(columns=COLUMNS), fmt,
