@@ -53,15 +53,15 @@ def assess(t: IOTable, weekly_delta: np.ndarray, params: ario.Params = ario.Para
         "region": idx.get_level_values(0), "sector": idx.get_level_values(1),
         "va_baseline": t.va, "va_at_risk": lost,
         "va_at_risk_pct": 100 * np.divide(lost, t.va, out=np.zeros(t.n), where=t.va > 0),
-        "peak_output_loss_pct": 100 * (1 - ratio.min(axis=0)),
+        "peak_output_loss_pct": 100 * np.clip(1 - ratio.min(axis=0), 0, None),
         "recovery_week": pd.Series([_recovery(ratio[:, k]) for k in range(t.n)], dtype=object),
         "static_direct": static["direct_va"], "static_leontief": static["backward_va"],
         "static_ghosh": static["forward_va"],
         "label": [labels.get(s, s) for s in idx.get_level_values(1)],
     })
-    weekly = (pd.DataFrame(weekly_out, columns=idx).T.groupby(level=0, sort=False).sum().T
-              / pd.DataFrame(base_week[None, :], columns=idx).T.groupby(level=0, sort=False).sum().T.to_numpy())
-    weekly.index.name = "week"
+    R, S = len(t.regions), len(t.sectors)
+    weekly = pd.DataFrame(weekly_out.reshape(W, R, S).sum(axis=2) / base_week.reshape(R, S).sum(axis=1),
+                          columns=list(t.regions)).rename_axis("week")
     totals = {"va_at_risk": float(lost.sum()), "va_world": float(t.va.sum()), "unit": t.unit,
               "weeks": W, "days": len(days), "params": params.__dict__}
     return Impact(df, weekly, totals, [t.source], [])
