@@ -124,11 +124,13 @@ def test_stress_with_impact_prints_value_added_at_risk_with_sources(db_path, tmp
     assert "Value added at risk" in out and "transport-equipment" in out and "electrical-optical" in out
     assert "source WIOD2013_WIOT2011" in out and "source CHOKEPOINT_CONCORDANCE" in out
     run_id = out.split("(run ")[1].split(")")[0]
-    assert main(["impact", run_id, "--format", "json", "--db", str(db_path)]) == 0
+    assert (tmp_path / f"cn-ree-6m-KOR-impact-{run_id}.png").stat().st_size > 10_000
+    assert len(pd.read_csv(tmp_path / f"cn-ree-6m-KOR-impact-{run_id}.csv")) == 60
+    assert main(["impact", run_id, "--format", "json", "--db", str(db_path), "--out", str(tmp_path)]) == 0
     got = json.loads(capsys.readouterr().out)
     assert got["totals"]["region"] == "KOR" and got["totals"]["va_at_risk"] > 0
     assert {r["region"] for r in got["sectors"]} == {"KOR"}
     weekly = got["weekly_output_vs_baseline"]
     assert len(weekly) == got["totals"]["weeks"] == 78 + 26 and weekly[0]["KOR"] == pytest.approx(1.0)
     assert min(w["KOR"] for w in weekly) < 0.999
-    assert main(["impact", "nosuchrun", "--db", str(db_path)]) == 2
+    assert main(["impact", "nosuchrun", "--db", str(db_path), "--out", str(tmp_path)]) == 2

@@ -12,9 +12,22 @@ COLUMNS = {"sector": "sector", "va_baseline": "VA/yr", "va_at_risk": "VA at risk
            "static_direct": "direct", "static_leontief": "Leontief", "static_ghosh": "Ghosh"}
 
 
-def show(wb, result, fmt, all_regions: bool = False) -> None:
+def write(result, out: Path) -> Path:
+    """The impact's sectors as CSV and its chart as PNG in `out`; returns the common stem."""
+    from chokepoint.economy import charts
+
+    t = result.totals
+    out.mkdir(parents=True, exist_ok=True)
+    stem = out / f"{t['scenario']}-{t['country']}-impact-{t['run_id']}"
+    result.sectors.to_csv(stem.with_suffix(".csv"), index=False)
+    charts.png(result, stem.with_suffix(".png"), f"{t['scenario']} · {t['country']} · value added at risk")
+    return stem
+
+
+def show(wb, result, fmt, all_regions: bool = False, out: Path | None = None) -> None:
     """Print an Impact: the focal region's sectors (or all), totals and the sources of table and concordance."""
     t = result.totals
+    stem = write(result, out) if out is not None else None
     df = result.sectors if all_regions else result.sectors[result.sectors["region"] == t["region"]]
     df = df.sort_values("va_at_risk", ascending=False)
     if fmt.value == "json":
@@ -35,6 +48,8 @@ def show(wb, result, fmt, all_regions: bool = False) -> None:
                   "capacity loss")
     for note in result.notes:
         console.print(f"note: {note}")
+    if stem is not None:
+        console.print(f"wrote {stem}.csv, .png")
     src = wb.economy.sources(result.sources)
     for r in src.itertuples():
         console.print(f"source {r.key}: {r.publisher}, {r.title} ({r.year})" + (f" {r.url}" if isinstance(r.url, str) else "")
@@ -49,12 +64,13 @@ def impact(run_id: str = typer.Argument(..., help="A stored stress run (see the 
                                                                                "(default: the bundled one)."),
            tail_weeks: int = typer.Option(26, "--tail-weeks", help="Weeks simulated after the run to see recovery."),
            all_regions: bool = typer.Option(False, "--all-regions", help="Every region, not only the focal one."),
+           out: Path = typer.Option(Path("out"), "--out", help="Folder for the CSV and PNG."),
            fmt=FormatOption, db: str | None = DbOption) -> None:
     """Value added at risk by sector from RUN_ID's shortfalls: ARIO dynamics and Leontief/Ghosh bounds."""
     wb = workbench(db)
     io = wb.economy.table(table, table_format) if table else None
     conc = wb.economy.concordance(concordance) if concordance else None
-    show(wb, wb.economy.impact(run_id, io, conc, tail_weeks=tail_weeks), fmt, all_regions)
+    show(wb, wb.economy.impact(run_id, io, conc, tail_weeks=tail_weeks), fmt, all_regions, out)
 
 
 def register(app: typer.Typer) -> None:

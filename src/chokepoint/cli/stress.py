@@ -17,7 +17,7 @@ def stress(scenario: str = typer.Argument(..., help="Shipped scenario name or a 
            engine: str = typer.Option("lp", "--engine", "-e", help="Engine: lp or fast."),
            out: Path = typer.Option(Path("out"), "--out", help="Folder for the CSV, PNG and HTML."),
            with_impact: bool = typer.Option(False, "--impact", help="Also print value added at risk by sector "
-                                                                     "(chokepoint impact RUN_ID)."),
+                                                                     "(chokepoint impact RUN_ID); CSV and PNG in --out."),
            fmt=FormatOption, db: str | None = DbOption) -> None:
     """Run SCENARIO for a country; print peak shortfall by sector, timing, cover and price."""
     from chokepoint.chain import charts
@@ -37,7 +37,7 @@ def stress(scenario: str = typer.Argument(..., help="Shipped scenario name or a 
     if fmt.value == "json":
         emit_json({"run_id": result.run_id, **s})
         if with_impact:
-            impact.show(wb, wb.economy.impact(result.run_id), fmt)
+            impact.show(wb, wb.economy.impact(result.run_id), fmt, out=out)
         return
     table = pd.DataFrame([{"sector": k, **v} for k, v in s["sectors"].items()])
     emit(table, fmt, title=f"{title}: shortfall by sector (run {result.run_id})")
@@ -48,7 +48,7 @@ def stress(scenario: str = typer.Argument(..., help="Shipped scenario name or a 
                       f"days of cover by stage: {cover or 'none'} · edges: {s['edges']}\n"
                       f"wrote {out / stem}.csv, .png, .html")
     if with_impact:
-        impact.show(wb, wb.economy.impact(result.run_id), fmt)
+        impact.show(wb, wb.economy.impact(result.run_id), fmt, out=out)
 
 
 def register(app: typer.Typer) -> None:
