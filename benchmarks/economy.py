@@ -118,7 +118,9 @@ def main() -> None:
             line += (f" · BoARIO {r['boario_steps_s']:6.2f} steps/s · ratio {r['ratio']:6.1f}× "
                      f"(target ≥ {TARGET:.0f}×: {verdict}) · paths agree to {r['max_rel_diff']:.1e} of output")
         if "gpu" in r:
-            line += f" · GPU: {r['gpu']}" + (f", {r['gpu_batch']} draws in {r['gpu_seconds']:.1f} s" if "gpu_seconds" in r else "")
+            line += f" · GPU: {r['gpu']}"
+            if "gpu_seconds" in r:
+                line += f", {r['gpu_batch']} draws in {r['gpu_seconds']:.1f} s"
         print(line, flush=True)
 
 

@@ -86,7 +86,8 @@ def main() -> None:
     full = read_xlsx(args.xlsx) if args.xlsx else read_converted(args.folder)
     full.check()
     small = iot.aggregate(full, REGIONS, SECTORS, iot.BUNDLED)
-    negative = {f"{small.industries[i]} -> {small.regions[j]}": float(small.Y[i, j]) for i, j in zip(*np.nonzero(small.Y < 0))}
+    negative = {f"{small.industries[i]} -> {small.regions[j]}": float(small.Y[i, j])
+                for i, j in zip(*np.nonzero(small.Y < 0))}
     Y = np.clip(small.Y, 0, None)  # inventory drawdowns would make final demand negative in ARIO
     balanced = small.Z.sum(axis=1) + Y.sum(axis=1)  # rounded source cells: rebalance output
     fix = np.abs(balanced - small.x).max()

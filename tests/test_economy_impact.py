@@ -113,7 +113,8 @@ def test_no_shortfall_no_loss_and_a_deeper_one_costs_more(bundled):
     kor = big.sectors[big.sectors["region"] == "KOR"].set_index("sector")
     assert kor.loc["electrical-optical", "peak_output_loss_pct"] == pytest.approx(40, abs=0.5)
     assert kor.loc["electrical-optical", "recovery_week"] is not None
-    assert kor.loc["electrical-optical", "static_direct"] == pytest.approx(0.4 * 12 / 52 * bundled.va[bundled.index("KOR", "electrical-optical")])
+    va = bundled.va[bundled.index("KOR", "electrical-optical")]
+    assert kor.loc["electrical-optical", "static_direct"] == pytest.approx(0.4 * 12 / 52 * va)
 
 
 @pytest.mark.slow
@@ -134,3 +135,32 @@ def test_stress_with_impact_prints_value_added_at_risk_with_sources(db_path, tmp
     assert len(weekly) == got["totals"]["weeks"] == 78 + 26 and weekly[0]["KOR"] == pytest.approx(1.0)
     assert min(w["KOR"] for w in weekly) < 0.999
     assert main(["impact", "nosuchrun", "--db", str(db_path), "--out", str(tmp_path)]) == 2
+
+
+def test_build_script_aggregates_a_mock_wiod_release(tmp_path):
+    """scripts/build_io_table.py on WIOD-shaped files (4 countries × 35 industries), as a user would run it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    rng = np.random.default_rng(5)
+    labels = [f"{c}_c{i}" for c in ("KOR", "CHN", "DEU", "BRA") for i in range(1, 36)]
+    Z = rng.uniform(0, 10, (140, 140)).round()
+    Y = rng.uniform(0, 50, (140, 20)).round()
+    Y[3, 0] = -5.0  # an inventory drawdown
+    fd = [f"{c}_FD{k}" for c in ("KOR", "CHN", "DEU", "BRA") for k in range(1, 6)]
+    pd.DataFrame(Z, columns=labels).assign(row_country_industry=labels)[["row_country_industry", *labels]] \
+        .to_parquet(tmp_path / "wiod2013_wiot2011_intermediate_musd.parquet")
+    pd.DataFrame(Y, columns=fd).assign(row_country_industry=labels)[["row_country_industry", *fd]] \
+        .to_parquet(tmp_path / "wiod2013_wiot2011_final_demand_musd.parquet")
+    pd.DataFrame({"row_country_industry": labels, "gross_output_musd": Z.sum(1) + Y.sum(1) + 1}) \
+        .to_csv(tmp_path / "wiod2013_wiot2011_gross_output.csv", index=False)
+    script = Path(__file__).resolve().parents[1] / "scripts" / "build_io_table.py"
+    done = subprocess.run([sys.executable, str(script), str(tmp_path), "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, check=True)
+    assert "negative final demand set to zero" in done.stdout
+    t = table.load(tmp_path / "out")
+    assert t.regions == ("KOR", "CHN", "EU", "RoW") and len(t.sectors) == 10 and t.source == "WIOD2013_WIOT2011"
+    assert t.Z.sum() == pytest.approx(Z.sum())
+    np.testing.assert_allclose(t.x, t.Z.sum(axis=1) + t.Y.sum(axis=1))
+    assert (t.Y >= 0).all() and t.meta["sector_labels"]["mining"].startswith("Mining")

@@ -44,16 +44,17 @@ def show(wb, result, fmt, all_regions: bool = False, out: Path | None = None) ->
     region_loss = result.sectors.loc[result.sectors["region"] == t["region"], "va_at_risk"].sum()
     console.print(f"{t['region']}: {region_loss:,.0f} {t['unit']} at risk "
                   f"({100 * region_loss / t['va_region']:.2f}% of a year's value added) · world: "
-                  f"{t['va_at_risk']:,.0f} · ARIO daily steps; Leontief/Ghosh: static bounds on the year-average "
-                  "capacity loss")
+                  f"{t['va_at_risk']:,.0f} · ARIO in daily steps; direct, Leontief and Ghosh: static "
+                  "estimates on the year-average capacity loss")
     for note in result.notes:
         console.print(f"note: {note}")
     if stem is not None:
         console.print(f"wrote {stem}.csv, .png")
     src = wb.economy.sources(result.sources)
     for r in src.itertuples():
-        console.print(f"source {r.key}: {r.publisher}, {r.title} ({r.year})" + (f" {r.url}" if isinstance(r.url, str) else "")
-                      + (f" · licence: {r.licence}" if isinstance(r.licence, str) else ""))
+        url = f" {r.url}" if isinstance(r.url, str) else ""
+        licence = f" · licence: {r.licence}" if isinstance(r.licence, str) else ""
+        console.print(f"source {r.key}: {r.publisher}, {r.title} ({r.year}){url}{licence}")
 
 
 def impact(run_id: str = typer.Argument(..., help="A stored stress run (see the run id `chokepoint stress` prints)."),
@@ -66,7 +67,7 @@ def impact(run_id: str = typer.Argument(..., help="A stored stress run (see the 
            all_regions: bool = typer.Option(False, "--all-regions", help="Every region, not only the focal one."),
            out: Path = typer.Option(Path("out"), "--out", help="Folder for the CSV and PNG."),
            fmt=FormatOption, db: str | None = DbOption) -> None:
-    """Value added at risk by sector from RUN_ID's shortfalls: ARIO dynamics and Leontief/Ghosh bounds."""
+    """Value added at risk by sector from RUN_ID's shortfalls: ARIO dynamics and static Leontief/Ghosh estimates."""
     wb = workbench(db)
     io = wb.economy.table(table, table_format) if table else None
     conc = wb.economy.concordance(concordance) if concordance else None

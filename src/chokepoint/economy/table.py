@@ -1,6 +1,7 @@
 """`IOTable`: a multi-regional input-output table as arrays, loaded through pymrio, aggregated, bundled."""
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -109,7 +110,7 @@ def aggregate(t: IOTable, regions: dict[str, str], sectors: dict[str, str], name
     if missing:
         raise BadInput(f"sectors not mapped: {list_as_string(missing)}", field="sectors")
     reg = [regions.get(r, "RoW") for r in t.regions]
-    new_r = tuple(dict.fromkeys([v for v in regions.values()] + (["RoW"] if "RoW" in reg else [])))
+    new_r = tuple(r for r in dict.fromkeys([*regions.values(), "RoW"]) if r in reg)
     new_s = tuple(dict.fromkeys(sectors.values()))
     S = len(new_s)
     row = np.array([new_r.index(reg[i // len(t.sectors)]) * S + new_s.index(sectors[t.sectors[i % len(t.sectors)]])
@@ -128,6 +129,10 @@ def save(t: IOTable, folder: Path) -> Path:
     """Write a table as a pymrio folder (Z, Y, x, unit as text) plus `table.yaml` with its provenance."""
     folder.mkdir(parents=True, exist_ok=True)
     t.to_pymrio().save(folder, table_format="txt")
+    meta_file = folder / "metadata.json"  # pymrio stamps the time and absolute path: keep builds identical
+    pm = json.loads(meta_file.read_text(encoding="utf-8"))
+    pm["history"] = [f"saved by chokepoint.economy.table.save from {t.source or t.name}"]
+    meta_file.write_text(json.dumps(pm, indent=4), encoding="utf-8")
     meta = {"name": t.name, "unit": t.unit, "year": t.year, "source": t.source, **t.meta}
     (folder / "table.yaml").write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return folder
