@@ -23,6 +23,17 @@ def test_numpy_namespace_matches_the_numba_kernel(params):
     np.testing.assert_allclose(ario_xp.simulate(b, d), ario.simulate(b, d), rtol=0, atol=1e-10 * b.x.max())
 
 
+def test_the_step_uses_only_the_array_api_standard():
+    """array-api-strict rejects anything outside the standard, so what passes here runs on CuPy and PyTorch."""
+    xs = pytest.importorskip("array_api_strict", reason="array-api-strict is in the test extra")
+    t = table.bundled()
+    for params in (ario.Params(), ario.Params(inventory_days=np.inf)):
+        b = ario.baseline(t, params)
+        d = _scenarios(t, B=2, T=60)
+        got = np.asarray(ario_xp.simulate(b, xs.asarray(d)))
+        np.testing.assert_allclose(got, ario.simulate(b, d), rtol=0, atol=1e-10 * b.x.max())
+
+
 def _gpu_namespaces():
     out = []
     if importlib.util.find_spec("cupy") is not None:

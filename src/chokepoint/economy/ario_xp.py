@@ -60,7 +60,7 @@ def simulate(b: Baseline, delta):
     dem = one * (xp.sum(arr(b.Z), axis=1) + y)
     gd = xp.ones((B, n, N), dtype=dt)
     stock = xp.where(xp.asarray(arr(finite.astype(float)) > 0)[None, :, None],
-                     (one * x0)[:, None, :] * tech[None] * inv_f, xp.full((B, n, N), xp.inf, dtype=dt))
+                     (one * x0)[:, None, :] * tech[None, ...] * inv_f, xp.full((B, n, N), xp.inf, dtype=dt))
     out = []
     for t in range(T):
         if t * p.step_days > 1:
@@ -69,18 +69,18 @@ def simulate(b: Baseline, delta):
             over = xp.maximum(over, one)
         cap = x0 * (1.0 - delta[:, t, :]) * over
         opt = xp.minimum(dem, cap)
-        need = opt[:, None, :] * tech[None] * p.psi * inv_f
-        bind = uses[None] & (need != 0)
+        need = opt[:, None, :] * tech[None, ...] * p.psi * inv_f
+        bind = uses[None, ...] & (need != 0)
         lim = xp.min(xp.where(bind, stock / xp.where(bind, need, xp.ones_like(need)), xp.ones_like(need)), axis=1)
         prod = opt * xp.minimum(lim, one)
         w = xp.where(dem != 0, ratio * prod / _safe(xp, dem), xp.zeros_like(dem))
         ratio_new = xp.where(x0 != 0, cap / _safe(xp, x0), one)
         blocks = xp.permute_dims(xp.reshape(xp.stack([w, ratio_new]), (2 * B, m, n)), (2, 0, 1))  # (n, 2B, m)
         both = xp.permute_dims(xp.matmul(blocks, Zp), (1, 0, 2))                                 # (2B, n, N)
-        add, den = both[:B], both[B:]
-        use = prod[:, None, :] * tech[None]
+        add, den = both[:B, ...], both[B:, ...]
+        use = prod[:, None, :] * tech[None, ...]
         stock = stock + gd * add - use
-        goal = opt[:, None, :] * tech[None] * inv_f
+        goal = opt[:, None, :] * tech[None, ...] * inv_f
         gap = xp.maximum(goal - xp.where(rest > 0, stock, goal), xp.zeros_like(goal)) * rest + use
         gd = xp.where(den != 0, gap / _safe(xp, den), xp.zeros_like(gap))
         orders = xp.matmul(Zp, xp.permute_dims(gd, (1, 2, 0)))                                    # (n, m, B)
