@@ -135,7 +135,10 @@ def test_stress_with_impact_prints_value_added_at_risk_with_sources(db_path, tmp
     assert len(weekly) == got["totals"]["weeks"] == 78 + 26 and weekly[0]["KOR"] == pytest.approx(1.0)
     assert min(w["KOR"] for w in weekly) < 0.999
     assert main(["impact", "nosuchrun", "--db", str(db_path), "--out", str(tmp_path)]) == 2
-    assert main(["report", run_id, "--impact", "-o", str(tmp_path / "r.html"), "--db", str(db_path)]) == 0
+    from chokepoint import open as open_store, report  # `chokepoint report` opens read-only: not beside a writer
+
+    with open_store(db_path) as wb:
+        report.write(wb, run_id, tmp_path / "r.html", impact=True)
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert 'id="impact"' in html and 'id="chart-impact"' in html and "<code>WIOD2013_WIOT2011</code>" in html
 
