@@ -117,6 +117,14 @@ def test_no_shortfall_no_loss_and_a_deeper_one_costs_more(bundled):
     assert kor.loc["electrical-optical", "static_direct"] == pytest.approx(0.4 * 12 / 52 * va)
 
 
+def test_draws_in_one_batch_give_each_draws_value_added_at_risk(bundled):
+    d = np.zeros((3, 20, bundled.n))
+    d[:, 2:10, bundled.index("KOR", "transport-equipment")] = [[0.1], [0.3], [0.5]]
+    draws = impact.va_at_risk_draws(bundled, d, tail_weeks=4)
+    assert draws.shape == (3, bundled.n) and np.all(np.diff(draws.sum(axis=1)) > 0)
+    np.testing.assert_allclose(draws[1], impact.assess(bundled, d[1], tail_weeks=4).sectors["va_at_risk"], rtol=1e-9)
+
+
 @pytest.mark.slow
 def test_stress_with_impact_prints_value_added_at_risk_with_sources(db_path, tmp_path, capsys):
     assert main(["stress", "cn-ree-6m", "--country", "KOR", "--impact", "--db", str(db_path),

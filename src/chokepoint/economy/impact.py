@@ -65,3 +65,12 @@ def assess(t: IOTable, weekly_delta: np.ndarray, params: ario.Params = ario.Para
     totals = {"va_at_risk": float(lost.sum()), "va_world": float(t.va.sum()), "unit": t.unit,
               "weeks": W, "days": len(days), "params": params.__dict__}
     return Impact(df, weekly, totals, [t.source], [])
+
+
+def va_at_risk_draws(t: IOTable, weekly_deltas: np.ndarray, params: ario.Params = ario.Params(),
+                     tail_weeks: int = 26) -> np.ndarray:
+    """Value added lost per industry for each of B draws of weekly capacity loss (B, weeks, N) → (B, N)."""
+    b = ario.baseline(t, params)
+    days = np.stack([shock.daily(d, tail_weeks) for d in weekly_deltas])
+    prod = ario.simulate(b, days)
+    return ((b.x[None, None, :] - prod) * mx.va_coefficients(t.va, t.x)[None, None, :]).sum(axis=1)
