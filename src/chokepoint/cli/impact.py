@@ -19,8 +19,8 @@ def write(result, out: Path) -> Path:
     t = result.totals
     out.mkdir(parents=True, exist_ok=True)
     stem = out / f"{t['scenario']}-{t['country']}-impact-{t['run_id']}"
-    result.sectors.to_csv(stem.with_suffix(".csv"), index=False)
-    charts.png(result, stem.with_suffix(".png"), f"{t['scenario']} · {t['country']} · value added at risk")
+    result.sectors.to_csv(f"{stem}.csv", index=False)
+    charts.png(result, Path(f"{stem}.png"), f"{t['scenario']} · {t['country']} · value added at risk")
     return stem
 
 
