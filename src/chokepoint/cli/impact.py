@@ -24,6 +24,15 @@ def write(result, out: Path) -> Path:
     return stem
 
 
+def as_json(result, all_regions: bool = False) -> dict:
+    """The impact as one JSON-ready object: totals, sectors (focal region unless all), weekly output, sources."""
+    t = result.totals
+    df = result.sectors if all_regions else result.sectors[result.sectors["region"] == t["region"]]
+    return {"totals": t, "sectors": df.sort_values("va_at_risk", ascending=False).to_dict(orient="records"),
+            "weekly_output_vs_baseline": result.weekly.reset_index().to_dict(orient="records"),
+            "sources": result.sources, "notes": result.notes}
+
+
 def show(wb, result, fmt, all_regions: bool = False, out: Path | None = None) -> None:
     """Print an Impact: the focal region's sectors (or all), totals and the sources of table and concordance."""
     t = result.totals
@@ -31,9 +40,7 @@ def show(wb, result, fmt, all_regions: bool = False, out: Path | None = None) ->
     df = result.sectors if all_regions else result.sectors[result.sectors["region"] == t["region"]]
     df = df.sort_values("va_at_risk", ascending=False)
     if fmt.value == "json":
-        weekly = result.weekly.reset_index().to_dict(orient="records")
-        emit_json({"totals": t, "sectors": df.to_dict(orient="records"), "weekly_output_vs_baseline": weekly,
-                   "sources": result.sources, "notes": result.notes})
+        emit_json(as_json(result, all_regions))
         return
     cols = (["region"] if all_regions else []) + list(COLUMNS)
     emit(df[cols].rename(columns=COLUMNS), fmt,

@@ -35,9 +35,12 @@ def stress(scenario: str = typer.Argument(..., help="Shipped scenario name or a 
     charts.png(result.series, out / f"{stem}.png", title)
     charts.html(result.series, out / f"{stem}.html", title)
     if fmt.value == "json":
-        emit_json({"run_id": result.run_id, **s})
+        extra = {}
         if with_impact:
-            impact.show(wb, wb.economy.impact(result.run_id), fmt, out=out)
+            economy = wb.economy.impact(result.run_id)
+            impact.write(economy, out)
+            extra = {"impact": impact.as_json(economy)}
+        emit_json({"run_id": result.run_id, **s, **extra})
         return
     table = pd.DataFrame([{"sector": k, **v} for k, v in s["sectors"].items()])
     emit(table, fmt, title=f"{title}: shortfall by sector (run {result.run_id})")
