@@ -31,6 +31,7 @@ def test_ghosh_inverse_reproduces_output_from_value_added():
     G = m.ghosh(B)
     np.testing.assert_allclose(G, np.array([[0.95, 0.5], [0.1, 0.85]]) / 0.7575)
     np.testing.assert_allclose(m.supply_driven(G, V), X)
+    np.testing.assert_allclose(m.forward_multipliers(G), [1.45 / 0.7575, 0.95 / 0.7575])  # 1.914, 1.254
     # G = x̂⁻¹ L x̂ (Miller & Blair eq. 12.9)
     np.testing.assert_allclose(G, np.diag(1 / X) @ m.leontief(m.technical(Z, X)) @ np.diag(X))
 
