@@ -100,6 +100,10 @@ def test_countries_map_to_the_tables_regions(bundled):
     assert shock.region_of("KOR", bundled) == "KOR"
     assert shock.region_of("DEU", bundled) == "EU"
     assert shock.region_of("BRA", bundled) == "RoW"
+    no_row = table.IOTable(bundled.Z[:50, :50], bundled.Y[:50, :5], bundled.x[:50], bundled.regions[:5],
+                           bundled.sectors, "five")
+    with pytest.raises(BadInput, match="regions are 'KOR'"):
+        shock.region_of("BRA", no_row)
 
 
 def test_no_shortfall_no_loss_and_a_deeper_one_costs_more(bundled):

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 
 from chokepoint.economy.table import IOTable
+from chokepoint.errors import NotFound, list_as_string
 
 
 def shortfall_fractions(series: pd.DataFrame) -> pd.DataFrame:
@@ -21,7 +22,12 @@ def region_of(iso3: str, t: IOTable) -> str:
     if iso3 in t.regions:
         return iso3
     mapped = (t.meta.get("regions") or {}).get(iso3)
-    return mapped if mapped in t.regions else "RoW" if "RoW" in t.regions else t.regions[-1]
+    if mapped in t.regions:
+        return mapped
+    if "RoW" in t.regions:
+        return "RoW"
+    raise NotFound(f"{iso3} is not a region of table {t.name} and it has no RoW", field="country",
+                   hint=f"regions are {list_as_string(t.regions)}")
 
 
 def capacity_loss(fractions: pd.DataFrame, W: np.ndarray, t: IOTable, region: str) -> np.ndarray:
