@@ -81,10 +81,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("folder", type=Path, nargs="?", help="folder with the converted WIOT 2011 files")
     ap.add_argument("--xlsx", type=Path, help="WIOT11_ROW_Sep12.xlsx from the WIOD 2013 release")
+    ap.add_argument("--full", action="store_true", help="save the whole table, not aggregated (for benchmarks)")
     ap.add_argument("--out", type=Path, default=Path(__file__).parents[1] / "src/chokepoint/economy/data" / iot.BUNDLED)
     args = ap.parse_args()
     full = read_xlsx(args.xlsx) if args.xlsx else read_converted(args.folder)
     full.check()
+    if args.full:
+        Y = np.clip(full.Y, 0, None)
+        whole = iot.IOTable(full.Z, Y, full.Z.sum(axis=1) + Y.sum(axis=1), full.regions, full.sectors, full.name,
+                            full.unit, full.year, full.source)
+        print(f"wrote {iot.save(whole, args.out)}: {len(whole.regions)} regions × {len(whole.sectors)} industries")
+        return
     small = iot.aggregate(full, REGIONS, SECTORS, iot.BUNDLED)
     negative = {f"{small.industries[i]} -> {small.regions[j]}": float(small.Y[i, j])
                 for i, j in zip(*np.nonzero(small.Y < 0))}
