@@ -182,3 +182,21 @@ def test_build_script_aggregates_a_mock_wiod_release(tmp_path):
     assert t.Z.sum() == pytest.approx(Z.sum())
     np.testing.assert_allclose(t.x, t.Z.sum(axis=1) + t.Y.sum(axis=1))
     assert (t.Y >= 0).all() and t.meta["sector_labels"]["mining"].startswith("Mining")
+
+
+@pytest.mark.slow
+def test_scenario_page_shows_value_added_at_risk_on_request(db_path):
+    from fastapi.testclient import TestClient
+
+    import chokepoint
+    from chokepoint.web import create_app
+
+    with chokepoint.open(db_path) as wb:
+        run_id = wb.chain.run("cn-ree-6m", country="KOR", engine="fast").run_id
+    with TestClient(create_app(db_path, read_only=True)) as client:
+        plain = client.get(f"/scenario?run={run_id}&country=KOR")
+        page = client.get(f"/scenario?run={run_id}&country=KOR&impact=1")
+    assert plain.status_code == 200 and "impact=1" in plain.text and 'id="impact-table"' not in plain.text
+    assert page.status_code == 200
+    assert 'id="impact-table"' in page.text and 'id="chart-impact"' in page.text
+    assert "electrical-optical" in page.text and "WIOD2013_WIOT2011" in page.text

@@ -1,4 +1,4 @@
-"""Chart of an impact: weekly output by region against baseline, and value added at risk by sector (PNG)."""
+"""Charts of an impact: weekly output by region against baseline (plotly), and with VA at risk by sector (PNG)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,3 +26,13 @@ def png(result: Impact, path: Path, title: str) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def figure(result: Impact):
+    """Each region's weekly output as % of baseline, a plotly figure (web page and report)."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure([go.Scatter(x=list(result.weekly.index), y=list(100 * result.weekly[r]), name=r)
+                     for r in result.weekly.columns])
+    fig.update_layout(title="output, % of baseline (ARIO, weekly)", height=380, xaxis_title="week")
+    return fig

@@ -53,15 +53,13 @@ def source_keys(result) -> list[str]:
 
 def impact_section(wb: Workbench, run_id: str) -> dict:
     """The economy section: focal region's value added at risk by sector, a weekly output chart, source keys."""
-    import plotly.graph_objects as go
-
     from chokepoint.cli.impact import COLUMNS
+    from chokepoint.economy.charts import figure
 
     imp = wb.economy.impact(run_id)
     t = imp.totals
     focal = imp.sectors[imp.sectors["region"] == t["region"]].sort_values("va_at_risk", ascending=False)
-    fig = go.Figure([go.Scatter(x=imp.weekly.index, y=100 * imp.weekly[r], name=r) for r in imp.weekly.columns])
-    fig.update_layout(title="output, % of baseline (ARIO, weekly)", height=380)
+    fig = figure(imp)
     return {"totals": t, "notes": imp.notes, "keys": imp.sources,
             "table": focal[list(COLUMNS)].rename(columns=COLUMNS),
             "chart": pio.to_html(fig, full_html=False, include_plotlyjs=False, div_id="chart-impact",
