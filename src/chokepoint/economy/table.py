@@ -61,7 +61,7 @@ class IOTable:
         return r * S + self.sectors.index(sector)
 
     def check(self) -> None:
-        """Raise BadInput unless shapes agree and output covers intermediate sales (finite, ≥ 0)."""
+        """Raise BadInput unless shapes fit the labels and Z and x are finite with Z ≥ 0."""
         N = len(self.regions) * len(self.sectors)
         if self.Z.shape != (N, N) or self.x.shape != (N,) or self.Y.shape[0] != N:
             raise BadInput(f"table {self.name}: Z {self.Z.shape}, Y {self.Y.shape}, x {self.x.shape} "
