@@ -76,6 +76,14 @@ def test_shortfall_becomes_a_capacity_loss_in_the_focal_region_only(bundled):
     assert shock.daily(delta, 2).shape == (35, bundled.n)
 
 
+def test_a_monte_carlo_runs_median_path_is_used():
+    low = _series(2, {"ev": [1, 1]}).assign(quantile=0.05)
+    mid = _series(2, {"ev": [5, 2]}).assign(quantile=0.5)
+    high = _series(2, {"ev": [9, 9]}).assign(quantile=0.95)
+    frac = shock.shortfall_fractions(pd.concat([low, mid, high]))
+    np.testing.assert_allclose(frac["ev"].to_numpy(), [0.5, 0.2])
+
+
 def test_a_familys_own_rows_win_over_the_generic_ones():
     conc = concordance.load()
     ree = concordance.rows(conc, "rare-earths", ["ev", "other-uses", "battery-storage"])

@@ -9,8 +9,13 @@ from chokepoint.errors import NotFound, list_as_string
 
 
 def shortfall_fractions(series: pd.DataFrame) -> pd.DataFrame:
-    """Share of each end use's demand the focal country went without, week × chain sector (0-1)."""
+    """Share of each end use's demand the focal country went without, week × chain sector (0-1).
+
+    A Monte Carlo run's series carry percentiles: the median's are used."""
     s = series[series["variable"].isin(["shortfall", "demand"])]
+    if "quantile" in s and s["quantile"].notna().any():  # a Monte Carlo run: its median path
+        qs = s["quantile"].dropna().unique()
+        s = s[s["quantile"] == min(qs, key=lambda q: abs(q - 0.5))]
     wide = s.pivot_table(index="week", columns=["variable", "sector"], values="value", aggfunc="sum")
     short, dem = wide["shortfall"], wide["demand"]
     frac = short.div(dem.where(dem > 0)).fillna(0.0).clip(0, 1)
