@@ -6,6 +6,7 @@ at every step (measured: about 1e-15, i.e. rounding).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -66,6 +67,42 @@ def test_same_path_as_boario_with_other_parameters(test_system):
     d = _shock(test_system, 150, {("reg3", "electricity"): (3, 80, 0.7)})
     b = ario.baseline(test_system, p)
     assert _rel(ario.simulate(b, d)[0], oracle.production(test_system, d, p), b.x) < TOL
+
+
+@needs_boario
+def test_same_path_as_a_boario_simulation_with_an_event(bundled):
+    """BoARIO's own Simulation loop and EventArbitraryProd (60% and 30% losses in Korea for 90 days, then a
+    30-day recovery): the capacity loss it applies each step, fed to the kernel, gives its production path."""
+    pytest.importorskip("progressbar", reason="boario.simulation needs progressbar2 (in the test extra)")
+    import tempfile
+    import warnings
+
+    from boario import logger
+    from boario.event import EventArbitraryProd
+    from boario.simulation import Simulation
+
+    t = bundled
+    mdl = oracle.model(t)
+    hit = pd.Series([0.6, 0.3], index=pd.MultiIndex.from_tuples(
+        [("KOR", "electrical-optical"), ("KOR", "transport-equipment")], names=["region", "sector"]))
+    handlers = list(logger.handlers)
+    with warnings.catch_warnings(), tempfile.TemporaryDirectory() as tmp:
+        warnings.simplefilter("ignore")
+        sim = Simulation(mdl, n_temporal_units_to_sim=200, boario_output_dir=tmp)
+        sim.add_event(EventArbitraryProd(impact=hit, occurrence=10, duration=90, recovery_tau=30))
+        order = mdl.industries.get_indexer(t.industries)
+        deltas, theirs = [], []
+        for _ in range(200):
+            sim.next_step()
+            deltas.append(np.asarray(mdl.prod_cap_delta_tot)[order])
+            theirs.append(mdl.production[order].copy())
+        for h in [h for h in logger.handlers if h not in handlers]:  # Simulation adds a log file per run
+            logger.removeHandler(h)
+            h.close()
+    d = np.array(deltas)
+    assert d.max() == pytest.approx(0.6) and 0 < (d.max(axis=1) > 0).sum() < 200
+    b = ario.baseline(t)
+    assert _rel(ario.simulate(b, d)[0], np.array(theirs), b.x) < TOL
 
 
 def test_zero_shock_leaves_output_unchanged(bundled):
