@@ -71,6 +71,12 @@ class Workbench:
         return Chain(self)
 
     @functools.cached_property
+    def economy(self):
+        from chokepoint.economy.api import Economy
+
+        return Economy(self)
+
+    @functools.cached_property
     def news(self):
         from chokepoint.news.api import News
 

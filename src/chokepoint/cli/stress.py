@@ -8,6 +8,7 @@ import typer
 from rich.progress import Progress
 
 from chokepoint import settings
+from chokepoint.cli import impact
 from chokepoint.cli.common import DbOption, FormatOption, console, emit, emit_json, err_console, workbench
 
 
@@ -15,6 +16,8 @@ def stress(scenario: str = typer.Argument(..., help="Shipped scenario name or a 
            country: str = typer.Option(settings.get("country"), "--country", "-c", help="Focal country (ISO3)."),
            engine: str = typer.Option("lp", "--engine", "-e", help="Engine: lp or fast."),
            out: Path = typer.Option(Path("out"), "--out", help="Folder for the CSV, PNG and HTML."),
+           with_impact: bool = typer.Option(False, "--impact", help="Also print value added at risk by sector "
+                                                                     "(chokepoint impact RUN_ID); CSV and PNG in --out."),
            fmt=FormatOption, db: str | None = DbOption) -> None:
     """Run SCENARIO for a country; print peak shortfall by sector, timing, cover and price."""
     from chokepoint.chain import charts
@@ -32,7 +35,12 @@ def stress(scenario: str = typer.Argument(..., help="Shipped scenario name or a 
     charts.png(result.series, out / f"{stem}.png", title)
     charts.html(result.series, out / f"{stem}.html", title)
     if fmt.value == "json":
-        emit_json({"run_id": result.run_id, **s})
+        extra = {}
+        if with_impact:
+            economy = wb.economy.impact(result.run_id)
+            impact.write(economy, out)
+            extra = {"impact": impact.as_json(economy)}
+        emit_json({"run_id": result.run_id, **s, **extra})
         return
     table = pd.DataFrame([{"sector": k, **v} for k, v in s["sectors"].items()])
     emit(table, fmt, title=f"{title}: shortfall by sector (run {result.run_id})")
@@ -42,6 +50,8 @@ def stress(scenario: str = typer.Argument(..., help="Shipped scenario name or a 
                       f"recovery: week {s['recovery_week']} · price multiple: {s['price_multiple']:.2f}×\n"
                       f"days of cover by stage: {cover or 'none'} · edges: {s['edges']}\n"
                       f"wrote {out / stem}.csv, .png, .html")
+    if with_impact:
+        impact.show(wb, wb.economy.impact(result.run_id), fmt, out=out)
 
 
 def register(app: typer.Typer) -> None:

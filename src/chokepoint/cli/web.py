@@ -26,12 +26,14 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to bind (default: 
 
 def report(run_id: str = typer.Argument(..., help="Run id (see 'chokepoint runs')."),
            output: Path = typer.Option(Path("report.html"), "--output", "-o", help="HTML file to write."),
+           with_impact: bool = typer.Option(False, "--impact", help="Add value added at risk by sector "
+                                                                     "(chokepoint impact RUN_ID)."),
            db: str = DbOption) -> None:
     """Write one self-contained HTML report of a run (charts, tables, spec, sources)."""
     from chokepoint import report as reports
 
     with workbench(db, read_only=True) as wb:
-        path = reports.write(wb, run_id, output)
+        path = reports.write(wb, run_id, output, impact=with_impact)
     console.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 

@@ -51,14 +51,33 @@ def source_keys(result) -> list[str]:
     return sorted({str(k) for k in (keys or [])})
 
 
-def render(wb: Workbench, run_id: str) -> str:
-    """The report of a stored run as an HTML string."""
+def impact_section(wb: Workbench, run_id: str) -> dict:
+    """The economy section: focal region's value added at risk by sector, a weekly output chart, source keys."""
+    from chokepoint.cli.impact import COLUMNS
+    from chokepoint.economy.charts import figure
+
+    imp = wb.economy.impact(run_id)
+    t = imp.totals
+    focal = imp.sectors[imp.sectors["region"] == t["region"]].sort_values("va_at_risk", ascending=False)
+    fig = figure(imp)
+    return {"totals": t, "notes": imp.notes, "keys": imp.sources,
+            "table": focal[list(COLUMNS)].rename(columns=COLUMNS),
+            "chart": pio.to_html(fig, full_html=False, include_plotlyjs=False, div_id="chart-impact",
+                                 config={"displaylogo": False})}
+
+
+def render(wb: Workbench, run_id: str, impact: bool = False) -> str:
+    """The report of a stored run as an HTML string (with `impact`, its value added at risk too)."""
     result = wb.chain.result(run_id)
     figures = charts.run_figures(result.series)
     keys = source_keys(result)
     sources = (wb.store.df("SELECT key, publisher, title, year, url FROM source WHERE key IN "
                            "(SELECT unnest(?::VARCHAR[])) ORDER BY key", [keys]) if keys
                else wb.sources())
+    economy = impact_section(wb, run_id) if impact else None
+    if economy:
+        extra = wb.economy.sources(economy["keys"])
+        sources = pd.concat([sources, extra[~extra["key"].isin(sources["key"])][sources.columns]], ignore_index=True)
     return ENV.get_template("report.html").render(
         run_id=result.run_id, spec=json.dumps(result.spec, indent=2, default=str),
         scenario=result.spec.get("name", ""), summary={k: cell(v) for k, v in (result.summary or {}).items()},
@@ -66,14 +85,14 @@ def render(wb: Workbench, run_id: str) -> str:
         charts=[(charts.title_of(k), pio.to_html(f, full_html=False, include_plotlyjs=False,
                                                       div_id=f"chart-{k}", config={"displaylogo": False}))
                 for k, f in figures.items()],
-        final=final_values(result.series), sources=sources, sources_cited=bool(keys),
+        final=final_values(result.series), sources=sources, sources_cited=bool(keys), economy=economy,
         generated=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
 
 
-def write(wb: Workbench, run_id: str, path: str | Path) -> Path:
+def write(wb: Workbench, run_id: str, path: str | Path, impact: bool = False) -> Path:
     """Write the report; the file is complete or not written at all."""
     path = Path(path)
-    html = render(wb, run_id)
+    html = render(wb, run_id, impact)
     tmp = path.with_name(path.name + ".part")
     tmp.write_text(html, encoding="utf-8")
     tmp.replace(path)

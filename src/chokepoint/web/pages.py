@@ -65,15 +65,16 @@ def material(request: Request, m: str | None = filter_query(), country: str = co
 
 @router.get("/scenario", response_class=HTMLResponse)
 def scenario(request: Request, run: str | None = filter_query(), name: str | None = filter_query(),
-             country: str = country_query()) -> HTMLResponse:
+             country: str = country_query(), impact: bool = Query(False)) -> HTMLResponse:
     country = country.upper()
     with request.app.state.db.reader() as wb:
         listing = panels.scenarios(wb)
         chosen = name or (listing.get("scenarios") or [None])[0]
         spec = panels.scenario_spec(wb, chosen) if chosen else None
         result = panels.run_result(wb, run) if run else None
+        economy = panels.impact(wb, run) if run and impact else None
     return render(request, "scenario.html", "scenario", country, listing=listing, chosen=chosen,
-                  spec=spec, result=result)
+                  spec=spec, result=result, economy=economy)
 
 
 @router.get("/news", response_class=HTMLResponse)

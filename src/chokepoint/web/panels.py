@@ -220,6 +220,19 @@ def run_result(wb: Workbench, run_id: str) -> dict:
             "has_bands": bool(res.series["quantile"].nunique() > 1) if len(res.series) else False}
 
 
+@guarded
+def impact(wb: Workbench, run_id: str) -> dict:
+    """A stored run's value added at risk (wb.economy.impact): focal sectors, weekly output, sources."""
+    from chokepoint.cli.impact import COLUMNS
+    from chokepoint.economy.charts import figure
+
+    imp = api(wb, "economy.impact")(run_id)
+    focal = imp.sectors[imp.sectors["region"] == imp.totals["region"]].sort_values("va_at_risk", ascending=False)
+    return {"totals": _json_safe(imp.totals), "notes": imp.notes,
+            "sectors": table(focal[list(COLUMNS)].rename(columns=COLUMNS)),
+            "figure": charts.to_json(figure(imp)), "sources": table(api(wb, "economy.sources")(imp.sources))}
+
+
 def _json_safe(obj):
     """Round-trip through JSON so NaN/inf, numpy scalars and dates serialise."""
     def default(v):
