@@ -36,10 +36,7 @@ def test_exports_and_price_move_in_the_window_and_recover(wb, name):
     assert (base > 0).all()
     assert (exports[:w0] >= 0.999 * base).all()  # untouched before the shock
     assert (exports[w0:w1].mean(axis=0) < (1 - 0.3) * base).all()  # both replays withhold > 30% on average
-    # After the window buyers first run down stock built while short (orders net of destocking;
-    # the 2010 replay's ore exports dip for ~20 weeks, docs/validation.md): by the horizon's
-    # end exports are back within 5% of baseline.
-    assert (exports[-1] >= 0.95 * base).all()
+    assert (exports[w1 + SETTLE:] >= 0.99 * base).all()
     assert np.allclose(tr.price[:w0], 1.0)
     assert tr.price[w0:w1].max() > 1.05
     assert np.allclose(tr.price[w1 + SETTLE:], 1.0)

@@ -157,19 +157,42 @@ def _targets(b: Batch, t: int, demand: np.ndarray, ind: np.ndarray,
     last week's unmet gaps at the stage."""
     S = b.q.shape[1]
     restock = (b.stock_target[:, t] - ind) / b.restock
+    biting = np.isfinite(b.allow[:, t]).any(axis=(1, 2, 3))  # a restriction binds this week
     target, book = np.zeros_like(b.q), np.zeros_like(b.flows)
     wants = np.clip(demand.sum(axis=2) + restock[:, -1], 0, None)
     for s in range(S - 1, -1, -1):
         book[:, s] = _cap_routes(b, t, s, b.source[:, s] * wants[:, None, :])
         orders = book[:, s].sum(axis=2)
         room = np.clip(b.cap[:, t, s] - orders, 0, None)
-        # Unmet gaps at this stage or any later one last week: producers run up to capacity
-        # (what the LP does in a shortage); output nobody can take is cut again in the week.
-        gaps = unmet[:, s:].sum(axis=(1, 2))[:, None] > 1e-9 * np.maximum(b.need[:, -1].sum(axis=1), 1.0)[:, None]
+        # A restriction binding this week, or unmet gaps at this stage or a later one last
+        # week: producers run up to capacity (what the LP does in a shortage); output nobody
+        # can take is cut again within the week.
+        gaps = (unmet[:, s:].sum(axis=(1, 2)) > 1e-9 * np.maximum(b.need[:, -1].sum(axis=1), 1.0)) | biting
+        gaps = gaps[:, None]
         target[:, s] = np.clip(np.where(gaps, b.cap[:, t, s], np.minimum(orders, b.cap[:, t, s])), 0, None)
         if s > 0:
             wants = np.clip(target[:, s] / b.eta[:, s] + restock[:, s - 1], 0, None)
     return book, target
+
+
+def _unorder(b: Batch, cut: np.ndarray, prod: np.ndarray, ship: np.ndarray, ind: np.ndarray) -> None:
+    """Send back, stage by stage upstream, the inputs of output that was cut: a producer that
+    makes less takes less, so its suppliers make less too (instead of stock piling up at it)."""
+    C = prod.shape[2]
+    idx = np.arange(C)
+    for s in range(prod.shape[1] - 1, 0, -1):
+        spare = cut[:, s] / b.eta[:, s]                      # input no longer needed at bus (s-1, c)
+        x = ship[:, s - 1]
+        got = x.sum(axis=1)
+        back = x * np.divide(np.minimum(spare, got), got, out=np.zeros_like(got), where=got > 0)[:, None, :]
+        x -= back
+        ind[:, s - 1] += spare - back.sum(axis=1)            # what came from stock goes back to stock
+        returned = back.sum(axis=2)                          # per supplier at stage s-1
+        less = np.minimum(returned, prod[:, s - 1])
+        prod[:, s - 1] -= less
+        cut[:, s - 1] += less
+        x[:, idx, idx] += returned - less                    # recycled material stays at home
+        ind[:, s - 1] += returned - less
 
 
 def simulate(problems: list[Problem], progress: Callable[[int, int], None] | None = None) -> list[Trajectory]:
@@ -197,24 +220,24 @@ def simulate(problems: list[Problem], progress: Callable[[int, int], None] | Non
         demand = b.demand0 * (1 - sub)[:, :, None] * mult[:, None, None]
         routes = b.routes(t)
         book, target = _targets(b, t, demand, ind, unmet)
-        prod = np.zeros((B, S, C))
+        prod, cut = np.zeros((B, S, C)), np.zeros((B, S, C))
         prod[:, 0] = target[:, 0]
         for s in range(S):
             want = target[:, s + 1] / b.eta[:, s + 1] if s + 1 < S else demand.sum(axis=2)
             x, use, unmet[:, s], unsold = _stage_week(b, t, s, prod[:, s], book[:, s], want, ind[:, s],
                                                       strat[:, s], routes[:, s])
-            cut = np.minimum(unsold, prod[:, s])    # output nobody can take is not produced
-            prod[:, s] -= cut
-            if s > 0:
-                ind[:, s - 1] += cut / b.eta[:, s]  # its inputs stay in the producer's stock
+            cut[:, s] = np.minimum(unsold, prod[:, s])  # output nobody can take is not produced
+            prod[:, s] -= cut[:, s]
+            unsold = unsold - cut[:, s]
             idx = np.arange(C)
-            x[:, idx, idx] += unsold - cut          # unsold recycled material stays at home
-            ind[:, s] += unsold - cut
+            x[:, idx, idx] += unsold                # unsold recycled material stays at home
+            ind[:, s] += unsold
             ship_t[:, t, s] = x
             if s + 1 < S:
                 prod[:, s + 1] = use * b.eta[:, s + 1]
             else:
                 served_t[:, t] = _ration(use, demand, b.priority)
+        _unorder(b, cut, prod, ship_t[:, t], ind)
         prod_t[:, t], dem_t[:, t] = prod, demand
         ind_t[:, t + 1], str_t[:, t + 1] = ind, strat
         price[:, t] = price_index(served_t[:, t].sum(axis=(1, 2)), demand.sum(axis=(1, 2)), b.el, b.pcap)

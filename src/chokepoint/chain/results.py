@@ -158,7 +158,7 @@ def summary(tr: Trajectory, p: Problem, net: Network, focal: str) -> dict:
     held = stocks(tr, p, net, c)
     return {
         "country": focal, "family": net.family, "year": net.year, "weeks": p.T,
-        "sectors": {k: {"peak_shortfall_t": float(short[:, i].max()), "peak_shortfall_pct": float(pct[:, i].max()),
+        "sectors": {k: {"peak_shortfall_t": float(short[:, i].max()), "peak_shortfall_share": float(pct[:, i].max()),
                         "total_shortfall_t": float(short[:, i].sum())} for i, k in enumerate(K)},
         "total_shortfall_t": float(short.sum()), "total_demand_t": float(dem.sum()),
         "world_shortfall_t": float(tr.shortfall().sum()), "world_demand_t": float(tr.demand.sum()),
@@ -168,3 +168,28 @@ def summary(tr: Trajectory, p: Problem, net: Network, focal: str) -> dict:
         "edges": net.edges().groupby("basis").size().to_dict(),
         "sources": net.sources, "notes": net.notes + foresight_notes(tr, p),
     }
+
+
+def _pct(v: float | None) -> str:
+    return "" if v is None else f"{100 * v:.1f}%"
+
+
+def _num(v: float | None, digits: int = 0) -> str:
+    return "" if v is None else f"{v:,.{digits}f}"
+
+
+def readable(s: dict) -> dict[str, pd.DataFrame]:
+    """A run summary as the small tables an analyst reads (percentages as percentages, no dicts)."""
+    sectors = pd.DataFrame([{"sector": k, "peak shortfall (t/wk)": _num(v["peak_shortfall_t"], 1),
+                             "peak shortfall": _pct(v.get("peak_shortfall_share", v.get("peak_shortfall_pct"))),
+                             "total shortfall (t)": _num(v["total_shortfall_t"])} for k, v in s["sectors"].items()])
+    share = s["total_shortfall_t"] / s["total_demand_t"] if s["total_demand_t"] else None
+    timing = pd.DataFrame([{"first shortfall (week)": s["first_shortfall_week"], "peak (week)": s["peak_week"],
+                            "recovered (week)": s["recovery_week"], "price peak": f"{s['price_multiple']:.2f}×",
+                            "total shortfall (t)": _num(s["total_shortfall_t"]), "share of demand": _pct(share)}])
+    stocks = pd.DataFrame([{"stage": r["stage"], "form": r["form"], "industry (t)": _num(r["industry_t"]),
+                            "strategic (t)": _num(r["strategic_t"]), "days of cover": _num(r["days"]),
+                            "convertible": "yes" if r["convertible"] else "no", "note": r["note"]}
+                           for r in s["stocks"]])
+    edges = pd.DataFrame([{"edge basis": k, "edges": v} for k, v in s["edges"].items()])
+    return {"timing": timing, "sectors": sectors, "stocks": stocks, "edges": edges}

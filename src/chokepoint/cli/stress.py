@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import typer
 from rich.progress import Progress
 
@@ -21,6 +20,7 @@ def stress(scenario: str = typer.Argument(..., help="Shipped scenario name or a 
            fmt=FormatOption, db: str | None = DbOption) -> None:
     """Run SCENARIO for a country; print peak shortfall by sector, timing, cover and price."""
     from chokepoint.chain import charts
+    from chokepoint.chain.results import readable
 
     wb = workbench(db)
     with Progress(console=err_console, transient=True) as bar:
@@ -42,14 +42,15 @@ def stress(scenario: str = typer.Argument(..., help="Shipped scenario name or a 
             extra = {"impact": impact.as_json(economy)}
         emit_json({"run_id": result.run_id, **s, **extra})
         return
-    table = pd.DataFrame([{"sector": k, **v} for k, v in s["sectors"].items()])
-    emit(table, fmt, title=f"{title}: shortfall by sector (run {result.run_id})")
+    tables = readable(s)
+    emit(tables["sectors"], fmt, title=f"{title}: shortfall by sector (run {result.run_id})")
     if fmt.value == "table":
-        cover = ", ".join(f"{k} {v:.0f}" for k, v in s["days_of_cover"].items() if v is not None)
-        console.print(f"first shortfall: week {s['first_shortfall_week']} · peak: week {s['peak_week']} · "
-                      f"recovery: week {s['recovery_week']} · price multiple: {s['price_multiple']:.2f}×\n"
-                      f"days of cover by stage: {cover or 'none'} · edges: {s['edges']}\n"
-                      f"wrote {out / stem}.csv, .png, .html")
+        emit(tables["timing"], fmt, title="Timing and price")
+        emit(tables["stocks"], fmt, title="Opening stocks by stage and form")
+        emit(tables["edges"], fmt, title="Baseline edges by basis")
+        for note in s["notes"]:
+            console.print(f"note: {note}")
+        console.print(f"wrote {out / stem}.csv, .png, .html")
     if with_impact:
         impact.show(wb, wb.economy.impact(result.run_id), fmt, out=out)
 

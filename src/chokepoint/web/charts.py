@@ -65,7 +65,8 @@ def _band_traces(part: pd.DataFrame, label: str, colour: str) -> list[go.Scatter
 
 
 def run_figures(series: pd.DataFrame) -> dict[str, go.Figure]:
-    """One time-series figure per run variable, one line (or p-band) per country/stage/sector."""
+    """One time-series figure per run variable, one line (or p-band) per country/stage/sector; lines
+    that are zero throughout, and figures left empty, are dropped."""
     figures: dict[str, go.Figure] = {}
     if series.empty:
         return figures
@@ -74,6 +75,10 @@ def run_figures(series: pd.DataFrame) -> dict[str, go.Figure]:
     known = [v for v in RUN_VARIABLES if v in set(df["variable"])]
     for variable in known + sorted(set(df["variable"]) - set(known)):
         part, title = df[df["variable"] == variable], title_of(variable)
+        live = part.groupby("label")["value"].transform(lambda v: v.abs().max() > 0)
+        part = part[live.astype(bool)]  # a line that is zero all along says nothing (e.g. stages KOR lacks)
+        if part.empty:
+            continue
         fig = go.Figure()
         for i, (label, g) in enumerate(part.groupby("label", sort=True)):
             colour = PALETTE[i % len(PALETTE)]

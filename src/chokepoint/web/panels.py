@@ -215,7 +215,10 @@ def run_result(wb: Workbench, run_id: str) -> dict:
     """A stored run: its spec, summary and one chart per variable."""
     res = api(wb, "chain.result")(run_id)
     figs = charts.run_figures(res.series)
-    return {"run_id": res.run_id, "spec": _json_safe(res.spec), "summary": _json_safe(res.summary),
+    from chokepoint.chain.results import readable
+
+    tables = {k: table(v) for k, v in readable(res.summary).items()} if "stocks" in res.summary else {}
+    return {"run_id": res.run_id, "spec": _json_safe(res.spec), "summary": _json_safe(res.summary), "tables": tables,
             "figures": {k: charts.to_json(f) for k, f in figs.items()},
             "has_bands": bool(res.series["quantile"].nunique() > 1) if len(res.series) else False}
 
