@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import functools
 import math
+import warnings
 from typing import Annotated, Any, Literal, Union, get_args
 
 import annotated_types as at
@@ -238,7 +239,9 @@ def uniforms(d: int, seed: int, sampler: Sampler, start: int, stop: int, n: int)
         eng = qmc.Sobol(d=d, scramble=True, seed=seed)
         if start:
             eng.fast_forward(start)
-        u = eng.random(stop - start) if stop > start else np.zeros((0, d))
+        with warnings.catch_warnings():  # a chunk is rarely a power of 2; the sequence is still Sobol's
+            warnings.simplefilter("ignore", UserWarning)
+            u = eng.random(stop - start) if stop > start else np.zeros((0, d))
     elif sampler == "lhs":
         u = _lhs(n, d, seed)[start:stop]
     else:
