@@ -133,8 +133,15 @@ class Plan:
 
     def values(self, start: int, stop: int) -> np.ndarray:
         """Parameter values of draws start..stop−1 (draws, paths)."""
-        u = uncertainty.uniforms(len(self.paths), self.seed, self.spec.sampler, start, stop, self.n)
-        return uncertainty.values(self.spec.uncertain, u)
+        return self.transform(uncertainty.uniforms(len(self.paths), self.seed, self.spec.sampler, start, stop,
+                                                   self.n))
+
+    def transform(self, u: np.ndarray) -> np.ndarray:
+        """Parameter values from uniform points (draws, paths); integer fields rounded."""
+        v = uncertainty.values(self.spec.uncertain, u)
+        ints = [j for j, k in enumerate(self.kinds) if k is int]
+        v[:, ints] = np.floor(v[:, ints] + 0.5)
+        return v
 
     def problems(self, vals: np.ndarray) -> list[Problem]:
         return [problem.compile(Scenario.model_validate(uncertainty.apply(self.base, self.paths, self.kinds, row)),
@@ -324,16 +331,25 @@ def draws_frame(acc: Accumulator) -> pd.DataFrame:
     return df
 
 
-def run(plan: Plan, chunk: int = CHUNK, backend: str = "local", address: str | None = None,
-        progress: Callable[[int, int], None] | None = None) -> MonteCarloResult:
-    """Run n draws in chunks on a backend; same seed → same result for any chunk and backend."""
-    if plan.n < 1:
+def check(n: int, chunk: int, backend: str, device: str) -> None:
+    """Fail early, naming the option, on a bad n, chunk, backend or device (or Ray missing)."""
+    if n < 1:
         raise BadInput("n must be at least 1", field="n")
     if chunk < 1:
         raise BadInput("chunk must be at least 1", field="chunk")
     if backend not in BACKENDS:
         raise BadInput(f"unknown backend '{backend}'", field="backend", hint=f"backends are {list_as_string(BACKENDS)}")
-    engine(plan.device)
+    if backend == "ray":
+        from chokepoint.chain import mc_ray
+
+        mc_ray.ray_module()
+    engine(device)
+
+
+def run(plan: Plan, chunk: int = CHUNK, backend: str = "local", address: str | None = None,
+        progress: Callable[[int, int], None] | None = None) -> MonteCarloResult:
+    """Run n draws in chunks on a backend; same seed → same result for any chunk and backend."""
+    check(plan.n, chunk, backend, plan.device)
     acc, done = Accumulator(plan), 0
     for start, part in BACKENDS[backend](plan, ranges(plan.n, chunk), address):
         acc.add(start, part)
