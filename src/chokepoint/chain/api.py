@@ -96,7 +96,7 @@ class Chain:
                    ) -> montecarlo.MonteCarloResult:
         """Run n draws of a scenario's uncertain parameters and store bands, risk figures and draws."""
         montecarlo.check(n, chunk, backend, device)
-        spec = spec if isinstance(spec, Scenario) else self.load_scenario(spec)
+        spec = montecarlo.uncertain(spec if isinstance(spec, Scenario) else self.load_scenario(spec))
         seed = int(np.random.SeedSequence().entropy % 2**31) if seed is None else seed
         if not 0 <= seed < 2**31:
             raise BadInput("seed must be in 0..2147483647", field="seed")
@@ -113,7 +113,7 @@ class Chain:
         from chokepoint.chain import sensitivity
 
         montecarlo.engine(device)
-        spec = spec if isinstance(spec, Scenario) else self.load_scenario(spec)
+        spec = montecarlo.uncertain(spec if isinstance(spec, Scenario) else self.load_scenario(spec))
         plan = montecarlo.Plan(spec, self.network(spec.family, country, spec.year), self.blocs(), country, 1, seed,
                                device)
         return sensitivity.sobol(plan, base, metric, progress=progress)

@@ -94,6 +94,13 @@ def engine(device: str) -> BatchEngine:
     return DEVICES[device]
 
 
+def uncertain(spec: Scenario) -> Scenario:
+    """The scenario as sampled: its own `uncertain`, or the default distributions where it has none."""
+    if spec.uncertain:
+        return spec
+    return Scenario.model_validate({**spec.model_dump(), "uncertain": uncertainty.defaults(spec)})
+
+
 @dataclass
 class Plan:
     """Everything a worker needs to run any range of draws (picklable, for Ray)."""

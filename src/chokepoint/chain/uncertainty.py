@@ -282,3 +282,33 @@ def kinds(model: type[BaseModel], data: dict, paths: list[str]) -> list[type]:
     """int or float for each path (integer fields take the nearest integer of a draw)."""
     return [resolve(model, data, p)[0] for p in paths]
 
+
+
+def defaults(sc: Any) -> dict[str, Any]:
+    """The default distributions around a scenario's own values, for a scenario without `uncertain`
+    (docs/model.md, Monte Carlo: every spread is our assumption, none is a cited figure)."""
+    out: dict[str, Any] = {}
+
+    def tri(path: str, v: float, lo: float, hi: float) -> None:
+        if v > 0:
+            out[path] = Triangular(low=round(lo * v, 6), mode=v, high=round(hi * v, 6))
+
+    for i, r in enumerate(sc.restrictions):
+        if r.duration_weeks > 0 and r.depth > 0:
+            tri(f"restrictions.{i}.duration_weeks", r.duration_weeks, 0.5, 2.0)
+            out[f"restrictions.{i}.depth"] = Uniform(low=round(0.6 * r.depth, 6), high=r.depth)
+            if r.profile == "licensing":
+                a = r.approval_share
+                out[f"restrictions.{i}.approval_share"] = Uniform(low=max(0.0, round(a - 0.3, 6)),
+                                                                 high=min(1.0, round(a + 0.3, 6)))
+                tri(f"restrictions.{i}.licence_delay_weeks", r.licence_delay_weeks, 0.5, 2.0)
+    if sc.ramp_share_per_year > 0:
+        out["ramp_share_per_year"] = LogNormal(median=sc.ramp_share_per_year, sigma=0.5,
+                                                high=round(5 * sc.ramp_share_per_year, 6))
+    tri("spare_capacity", sc.spare_capacity, 1 / 3, 2.0)
+    out["substitution_per_year"] = Uniform(low=0.0, high=min(1.0, round(1.5 * sc.substitution_per_year, 6)))
+    out["recycling_share"] = Uniform(low=sc.recycling_share, high=min(1.0, round(sc.recycling_share + 0.05, 6)))
+    tri("industry_cover_weeks", sc.industry_cover_weeks, 0.5, 2.0)
+    out["release_weeks"] = Uniform(low=0.5 * sc.release_weeks, high=2 * sc.release_weeks)
+    tri("elasticity", sc.elasticity, 0.5, 2.0)
+    return out
