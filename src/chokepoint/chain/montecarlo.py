@@ -285,7 +285,7 @@ def _q(x: np.ndarray, q: float) -> float | None:
 
 
 def _cvar(x: np.ndarray) -> float:
-    k = max(1, math.ceil((1 - TAIL) * len(x)))
+    k = max(1, math.ceil(round((1 - TAIL) * len(x), 9)))  # round: 0.05 · 200 is 10, not 10.000…01
     return float(np.sort(x)[-k:].mean())
 
 
