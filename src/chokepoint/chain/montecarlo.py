@@ -30,6 +30,7 @@ from chokepoint.errors import BadInput, list_as_string
 
 BINS = 2000            # weekly shortfall share histogram: 0.05 percentage-point bins on [0, 1]
 PRICE_BINS = 2000      # price index histogram on [1, highest possible cap]
+PRICE_LIMIT = 100.0    # top of the price histogram when the cap's distribution is unbounded
 QUANTILES = (0.05, 0.5, 0.95)
 OVER = 0.20            # "a week more than 20% short"
 TAIL = 0.95            # CVaR level
@@ -136,7 +137,7 @@ class Plan:
     @property
     def price_max(self) -> float:
         cap = self.spec.uncertain.get("price_cap")
-        return max(self.spec.price_cap, cap.support()[1] if cap is not None else 1.0)
+        return max(self.spec.price_cap, min(cap.support()[1], PRICE_LIMIT) if cap is not None else 1.0)
 
     def values(self, start: int, stop: int) -> np.ndarray:
         """Parameter values of draws start..stop−1 (draws, paths)."""
