@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from test_chain_api import spec, tiny  # noqa: F401 (the tiny store fixture)
+from test_web_app import _wait, client, store  # noqa: F401 (the web fixtures)
 
 import chokepoint
 from chokepoint.chain import montecarlo as mc
@@ -208,6 +209,18 @@ def test_cli_gpu_without_a_gpu_exits_2(tiny, capsys):
         pytest.skip("a GPU is present")
     assert main(["montecarlo", "cn-ree-6m", "--n", "4", "--device", "gpu", "--db", str(tiny)]) == 2
     assert "no GPU" in capsys.readouterr().err
+
+
+def test_a_monte_carlo_run_started_on_the_web_is_stored_and_charted(client):  # noqa: F811
+    r = client.post("/api/runs", json={"scenario": "cn-ree-6m-uncertain", "country": "KOR", "draws": 12, "seed": 3})
+    assert r.status_code == 202, r.text
+    job = _wait(client, r.json()["job_id"])
+    assert job["state"] == "done", job["error"]
+    run = client.get(f"/api/runs/{job['run_id']}").json()
+    assert run["has_bands"] and run["spec"]["seed"] == 3 and run["summary"]["draws"] == 12
+    assert {"shortfall_share", "price_index"} <= set(run["figures"])
+    assert 'id="mc-button"' in client.get("/scenario?name=cn-ree-6m-uncertain").text
+    assert client.post("/api/runs", json={"scenario": "cn-ree-6m", "draws": 10**6}).status_code in (400, 422)
 
 
 @pytest.fixture(scope="module")
