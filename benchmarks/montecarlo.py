@@ -3,7 +3,8 @@
 Run: .venv/bin/python benchmarks/montecarlo.py [--n 10000 100000] [--chunk 128]. Prints, in
 one run: the fast engine on batches of 64 and of `--chunk` compiled problems (the baseline,
 best of 3), the cost of sampling and compiling one draw, and the whole Monte Carlo
-pipeline (sampling, compiling, the engine, the reductions) in scenario-weeks/s at each n;
+pipeline (sampling, compiling, the engine, the reductions) in scenario-weeks/s at each n,
+per wall second and per CPU second (the shared 2-core machine's load moves the first);
 then the peak traced memory (tracemalloc) of the pipeline at two smaller n, which stays
 flat in n (it is bounded by the chunk), and the process's peak RSS.
 """
@@ -21,11 +22,12 @@ from chokepoint.chain import fast
 from chokepoint.chain import montecarlo as mc
 
 
-def _pipeline(plan: mc.Plan, n: int, chunk: int) -> float:
+def _pipeline(plan: mc.Plan, n: int, chunk: int) -> tuple[float, float]:
+    """Wall and CPU seconds of a Monte Carlo run of n draws."""
     plan = mc.Plan(plan.spec, plan.net, plan.blocs, plan.country, n, plan.seed)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     mc.run(plan, chunk)
-    return time.perf_counter() - t
+    return time.perf_counter() - t, time.process_time() - c
 
 
 def _timed(fn, *a) -> float:
@@ -53,17 +55,17 @@ def main() -> None:
     probs = plan.problems(plan.values(0, args.chunk))
     base = 0.0
     for batch in (64, args.chunk):
-        rate = max(batch * T / _timed(fast.simulate, probs[:batch]) for _ in range(3))
+        rate = max(batch * T / _timed(fast.simulate, probs[:batch]) for _ in range(3))  # wall: ≈ CPU, one thread
         base = max(base, rate)
         print(f"{f'fast engine, batch of {batch}':>34}: {rate:12,.0f} scenario-weeks/s (best of 3)")
     t = time.perf_counter()
     plan.problems(plan.values(0, 256))
     print(f"{'sample + compile one draw':>34}: {(time.perf_counter() - t) / 256 * 1e3:12.2f} ms")
     for n in args.n:
-        wall = _pipeline(plan, n, args.chunk)
+        wall, cpu = _pipeline(plan, n, args.chunk)
         rate = n * T / wall
-        print(f"{f'Monte Carlo, n = {n:,}':>34}: {rate:12,.0f} scenario-weeks/s ({rate / base:.2f}x the faster baseline), "
-              f"{wall:,.1f} s")
+        print(f"{f'Monte Carlo, n = {n:,}':>34}: {rate:12,.0f} scenario-weeks/s ({rate / base:.2f}x the faster "
+              f"baseline), {wall:,.1f} s wall; {n * T / cpu:,.0f} per CPU-second ({cpu:,.1f} s CPU)")
     for n in args.memory_n:
         tracemalloc.start()
         _pipeline(plan, n, args.chunk)

@@ -154,7 +154,7 @@ def test_run_row_keeps_spec_and_seed_and_draws_are_stored(tiny):
 def test_bad_options_name_the_option(tiny):
     with chokepoint.open(tiny) as wb:
         for kw, field in (({"n": 0}, "n"), ({"chunk": 0}, "chunk"), ({"backend": "spark"}, "backend"),
-                          ({"device": "tpu"}, "device"), ({"seed": -1}, "seed")):
+                          ({"device": "tpu"}, "device"), ({"seed": -1}, "seed"), ({"address": "auto"}, "address")):
             with pytest.raises(BadInput) as err:
                 wb.chain.montecarlo(mc_spec(), **{"n": 2, **kw})
             assert err.value.field == field

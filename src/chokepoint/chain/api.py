@@ -95,7 +95,7 @@ class Chain:
                    device: str = "cpu", progress: Callable[[int, int], None] | None = None
                    ) -> montecarlo.MonteCarloResult:
         """Run n draws of a scenario's uncertain parameters and store bands, risk figures and draws."""
-        montecarlo.check(n, chunk, backend, device)
+        montecarlo.check(n, chunk, backend, device, address)
         spec = montecarlo.uncertain(spec if isinstance(spec, Scenario) else self.load_scenario(spec))
         seed = int(np.random.SeedSequence().entropy % 2**31) if seed is None else seed
         if not 0 <= seed < 2**31:

@@ -339,14 +339,16 @@ def draws_frame(acc: Accumulator) -> pd.DataFrame:
     return df
 
 
-def check(n: int, chunk: int, backend: str, device: str) -> None:
-    """Fail early, naming the option, on a bad n, chunk, backend or device (or Ray missing)."""
+def check(n: int, chunk: int, backend: str, device: str, address: str | None = None) -> None:
+    """Fail early, naming the option, on a bad n, chunk, backend, address or device (or Ray missing)."""
     if n < 1:
         raise BadInput("n must be at least 1", field="n")
     if chunk < 1:
         raise BadInput("chunk must be at least 1", field="chunk")
     if backend not in BACKENDS:
         raise BadInput(f"unknown backend '{backend}'", field="backend", hint=f"backends are {list_as_string(BACKENDS)}")
+    if address is not None and backend != "ray":
+        raise BadInput("an address is only for the ray backend", field="address", hint="add --backend ray")
     if backend == "ray":
         from chokepoint.chain import mc_ray
 
@@ -357,7 +359,7 @@ def check(n: int, chunk: int, backend: str, device: str) -> None:
 def run(plan: Plan, chunk: int = CHUNK, backend: str = "local", address: str | None = None,
         progress: Callable[[int, int], None] | None = None) -> MonteCarloResult:
     """Run n draws in chunks on a backend; same seed → same result for any chunk and backend."""
-    check(plan.n, chunk, backend, plan.device)
+    check(plan.n, chunk, backend, plan.device, address)
     acc, done = Accumulator(plan), 0
     for start, part in BACKENDS[backend](plan, ranges(plan.n, chunk), address):
         acc.add(start, part)
