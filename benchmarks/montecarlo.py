@@ -30,10 +30,11 @@ def _pipeline(plan: mc.Plan, n: int, chunk: int) -> tuple[float, float]:
     return time.perf_counter() - t, time.process_time() - c
 
 
-def _timed(fn, *a) -> float:
-    t = time.perf_counter()
+def _timed(fn, *a) -> tuple[float, float]:
+    """Wall and CPU seconds of one call."""
+    t, c = time.perf_counter(), time.process_time()
     fn(*a)
-    return time.perf_counter() - t
+    return time.perf_counter() - t, time.process_time() - c
 
 
 def main() -> None:
@@ -53,19 +54,22 @@ def main() -> None:
     print(f"network: {len(net.stages)} stages x {len(net.countries)} countries, {T} weeks; "
           f"{len(spec.uncertain)} uncertain parameters; chunk {args.chunk}")
     probs = plan.problems(plan.values(0, args.chunk))
-    base = 0.0
+    base = base_cpu = 0.0
     for batch in (64, args.chunk):
-        rate = max(batch * T / _timed(fast.simulate, probs[:batch]) for _ in range(3))  # wall: ≈ CPU, one thread
-        base = max(base, rate)
-        print(f"{f'fast engine, batch of {batch}':>34}: {rate:12,.0f} scenario-weeks/s (best of 3)")
+        times = [_timed(fast.simulate, probs[:batch]) for _ in range(3)]
+        rate, cpu_rate = batch * T / min(w for w, _ in times), batch * T / min(c for _, c in times)
+        base, base_cpu = max(base, rate), max(base_cpu, cpu_rate)
+        print(f"{f'fast engine, batch of {batch}':>34}: {rate:12,.0f} scenario-weeks/s wall, "
+              f"{cpu_rate:,.0f} per CPU-second (best of 3)")
     t = time.perf_counter()
     plan.problems(plan.values(0, 256))
     print(f"{'sample + compile one draw':>34}: {(time.perf_counter() - t) / 256 * 1e3:12.2f} ms")
     for n in args.n:
         wall, cpu = _pipeline(plan, n, args.chunk)
         rate = n * T / wall
-        print(f"{f'Monte Carlo, n = {n:,}':>34}: {rate:12,.0f} scenario-weeks/s ({rate / base:.2f}x the faster "
-              f"baseline), {wall:,.1f} s wall; {n * T / cpu:,.0f} per CPU-second ({cpu:,.1f} s CPU)")
+        print(f"{f'Monte Carlo, n = {n:,}':>34}: {rate:12,.0f} scenario-weeks/s wall ({rate / base:.2f}x the "
+              f"faster baseline), {wall:,.1f} s; {n * T / cpu:,.0f} per CPU-second "
+              f"({n * T / cpu / base_cpu:.2f}x), {cpu:,.1f} s CPU")
     for n in args.memory_n:
         tracemalloc.start()
         _pipeline(plan, n, args.chunk)

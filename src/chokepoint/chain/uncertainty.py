@@ -150,7 +150,6 @@ class Choice(_Dist):
 
 Distribution = Annotated[Union[Fixed, Uniform, Triangular, Normal, LogNormal, Choice],
                          Field(discriminator="dist")]
-KINDS = ["fixed", "uniform", "triangular", "normal", "lognormal", "choice"]
 
 
 def _scalar(annotation) -> type | None:
