@@ -77,9 +77,9 @@ def test_defaults_are_valid_for_every_shipped_scenario():
         assert "restrictions.0.duration_weeks" in sc.uncertain
 
 
-def _run(path, sc, n=24, seed=5, chunk=8, backend="local"):
+def _run(path, sc, n=24, seed=5, chunk=8, backend="local", workers=None):
     with chokepoint.open(path) as wb:
-        return wb.chain.montecarlo(sc, country="KOR", n=n, seed=seed, chunk=chunk, backend=backend)
+        return wb.chain.montecarlo(sc, country="KOR", n=n, seed=seed, chunk=chunk, backend=backend, workers=workers)
 
 
 def _same(a: mc.MonteCarloResult, b: mc.MonteCarloResult) -> None:
@@ -98,6 +98,11 @@ def test_same_seed_same_results_for_any_chunk_size(tiny):
     ints = first.draws["param:restrictions.0.duration_weeks"]
     assert (ints == ints.round()).all() and ints.between(4, 16).all()
     assert set(first.draws["param:restrictions.0.start_week"]) <= {1, 2, 4}
+
+
+def test_a_pool_of_processes_gives_the_in_process_results(tiny):
+    sc = mc_spec()
+    _same(_run(tiny, sc, chunk=24), _run(tiny, sc, chunk=5, workers=2))
 
 
 def test_fixed_draws_reproduce_the_deterministic_fast_run(tiny):
@@ -154,7 +159,8 @@ def test_run_row_keeps_spec_and_seed_and_draws_are_stored(tiny):
 def test_bad_options_name_the_option(tiny):
     with chokepoint.open(tiny) as wb:
         for kw, field in (({"n": 0}, "n"), ({"chunk": 0}, "chunk"), ({"backend": "spark"}, "backend"),
-                          ({"device": "tpu"}, "device"), ({"seed": -1}, "seed"), ({"address": "auto"}, "address")):
+                          ({"device": "tpu"}, "device"), ({"seed": -1}, "seed"), ({"address": "auto"}, "address"),
+                          ({"workers": 0}, "workers")):
             with pytest.raises(BadInput) as err:
                 wb.chain.montecarlo(mc_spec(), **{"n": 2, **kw})
             assert err.value.field == field

@@ -92,17 +92,17 @@ class Chain:
 
     def montecarlo(self, spec: Scenario | str, country: str = "KOR", n: int = 1000, seed: int | None = None,
                    chunk: int = montecarlo.CHUNK, backend: str = "local", address: str | None = None,
-                   device: str = "cpu", progress: Callable[[int, int], None] | None = None
-                   ) -> montecarlo.MonteCarloResult:
+                   device: str = "cpu", progress: Callable[[int, int], None] | None = None,
+                   workers: int | None = None) -> montecarlo.MonteCarloResult:
         """Run n draws of a scenario's uncertain parameters and store bands, risk figures and draws."""
-        montecarlo.check(n, chunk, backend, device, address)
+        montecarlo.check(n, chunk, backend, device, address, workers)
         spec = montecarlo.uncertain(spec if isinstance(spec, Scenario) else self.load_scenario(spec))
         seed = int(np.random.SeedSequence().entropy % 2**31) if seed is None else seed
         if not 0 <= seed < 2**31:
             raise BadInput("seed must be in 0..2147483647", field="seed")
         plan = montecarlo.Plan(spec, self.network(spec.family, country, spec.year), self.blocs(), country, n, seed,
                                device)
-        result = montecarlo.run(plan, chunk, backend, address, progress)
+        result = montecarlo.run(plan, chunk, backend, address, progress, workers)
         montecarlo.save(self.store, result, _versions())
         return result
 

@@ -25,13 +25,15 @@ def _task(plan: Plan, start: int, stop: int) -> Partial:
     return simulate_range(plan, start, stop)
 
 
-def run(plan: Plan, chunks: list[tuple[int, int]], address: str | None = None) -> Iterator[tuple[int, Partial]]:
-    """Submit every chunk as a task; yield (start, partial) as tasks finish."""
+def run(plan: Plan, chunks: list[tuple[int, int]], address: str | None = None,
+        workers: int | None = None) -> Iterator[tuple[int, Partial]]:
+    """Submit every chunk as a task; yield (start, partial) as tasks finish. `workers` sets the
+    CPUs of a local Ray this call starts (default: all)."""
     ray = ray_module()
     started = not ray.is_initialized()
     if started:
         try:
-            ray.init(address=address, include_dashboard=False, log_to_driver=False)
+            ray.init(address=address, num_cpus=workers, include_dashboard=False, log_to_driver=False)
         except ConnectionError as exc:
             raise BadInput(f"no Ray cluster at '{address}': {exc}", field="address",
                            hint="start one with `ray start --head`, or leave out --address for a local Ray") from exc

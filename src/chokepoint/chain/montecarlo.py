@@ -12,8 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import multiprocessing
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Protocol
@@ -214,17 +216,37 @@ def ranges(n: int, chunk: int) -> list[tuple[int, int]]:
     return [(a, min(a + chunk, n)) for a in range(0, n, chunk)]
 
 
-def run_local(plan: Plan, chunks: list[tuple[int, int]], address: str | None = None) -> Iterator[tuple[int, Partial]]:
-    """Run the chunks one after another in this process."""
-    eng = engine(plan.device)
-    for a, b in chunks:
-        yield a, simulate_range(plan, a, b, eng)
+_PLAN: Plan | None = None  # a pool worker's plan, set once by its initializer
 
 
-def _ray(plan: Plan, chunks: list[tuple[int, int]], address: str | None = None) -> Iterator[tuple[int, Partial]]:
+def _init_worker(plan: Plan) -> None:
+    global _PLAN
+    _PLAN = plan
+
+
+def _pool_task(start: int, stop: int) -> tuple[int, Partial]:
+    return start, simulate_range(_PLAN, start, stop)
+
+
+def run_local(plan: Plan, chunks: list[tuple[int, int]], address: str | None = None,
+              workers: int | None = None) -> Iterator[tuple[int, Partial]]:
+    """Run the chunks in this process, or in a pool of `workers` processes; yield as they finish."""
+    if not workers or workers == 1:
+        eng = engine(plan.device)
+        for a, b in chunks:
+            yield a, simulate_range(plan, a, b, eng)
+        return
+    ctx = multiprocessing.get_context("spawn")  # not fork: the store's threads live in this process
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(plan,)) as pool:
+        for done in as_completed([pool.submit(_pool_task, a, b) for a, b in chunks]):
+            yield done.result()
+
+
+def _ray(plan: Plan, chunks: list[tuple[int, int]], address: str | None = None,
+         workers: int | None = None) -> Iterator[tuple[int, Partial]]:
     from chokepoint.chain import mc_ray
 
-    return mc_ray.run(plan, chunks, address)
+    return mc_ray.run(plan, chunks, address, workers)
 
 
 BACKENDS: dict[str, Callable[..., Iterable[tuple[int, Partial]]]] = {"local": run_local, "ray": _ray}
@@ -339,8 +361,9 @@ def draws_frame(acc: Accumulator) -> pd.DataFrame:
     return df
 
 
-def check(n: int, chunk: int, backend: str, device: str, address: str | None = None) -> None:
-    """Fail early, naming the option, on a bad n, chunk, backend, address or device (or Ray missing)."""
+def check(n: int, chunk: int, backend: str, device: str, address: str | None = None,
+          workers: int | None = None) -> None:
+    """Fail early, naming the option, on a bad n, chunk, backend, address, workers or device (or Ray missing)."""
     if n < 1:
         raise BadInput("n must be at least 1", field="n")
     if chunk < 1:
@@ -349,6 +372,8 @@ def check(n: int, chunk: int, backend: str, device: str, address: str | None = N
         raise BadInput(f"unknown backend '{backend}'", field="backend", hint=f"backends are {list_as_string(BACKENDS)}")
     if address is not None and backend != "ray":
         raise BadInput("an address is only for the ray backend", field="address", hint="add --backend ray")
+    if workers is not None and (workers < 1 or address is not None):
+        raise BadInput("workers must be at least 1, and a Ray cluster at an address has its own", field="workers")
     if backend == "ray":
         from chokepoint.chain import mc_ray
 
@@ -357,11 +382,11 @@ def check(n: int, chunk: int, backend: str, device: str, address: str | None = N
 
 
 def run(plan: Plan, chunk: int = CHUNK, backend: str = "local", address: str | None = None,
-        progress: Callable[[int, int], None] | None = None) -> MonteCarloResult:
-    """Run n draws in chunks on a backend; same seed → same result for any chunk and backend."""
-    check(plan.n, chunk, backend, plan.device, address)
+        progress: Callable[[int, int], None] | None = None, workers: int | None = None) -> MonteCarloResult:
+    """Run n draws in chunks on a backend; same seed → same result for any chunk, backend and workers."""
+    check(plan.n, chunk, backend, plan.device, address, workers)
     acc, done = Accumulator(plan), 0
-    for start, part in BACKENDS[backend](plan, ranges(plan.n, chunk), address):
+    for start, part in BACKENDS[backend](plan, ranges(plan.n, chunk), address, workers):
         acc.add(start, part)
         done += len(part.values)
         if progress:

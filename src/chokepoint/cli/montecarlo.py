@@ -65,6 +65,8 @@ def montecarlo(scenario: str = typer.Argument(..., help="Shipped scenario name o
                backend: str = typer.Option("local", "--backend", help="local or ray."),
                address: str | None = typer.Option(None, "--address", help="Ray cluster: 'auto' or host:port "
                                                   "(default: a local Ray)."),
+               workers: int | None = typer.Option(None, "--workers", help="Processes for the local backend "
+                                                   "(default 1), or CPUs of a local Ray (default all)."),
                device: str = typer.Option("cpu", "--device", help="cpu or gpu."),
                out: Path = typer.Option(Path("out"), "--out", help="Folder for the bands CSV and the fan chart."),
                fmt=FormatOption, db: str | None = DbOption) -> None:
@@ -76,7 +78,8 @@ def montecarlo(scenario: str = typer.Argument(..., help="Shipped scenario name o
     with _bar() as bar:
         task = bar.add_task(f"{scenario} ({backend}, {n:,} draws)", total=n)
         r = wb.chain.montecarlo(scenario, country=c, n=n, seed=seed, chunk=chunk, backend=backend, address=address,
-                                device=device, progress=lambda done, total: bar.update(task, completed=done))
+                                device=device, workers=workers,
+                                progress=lambda done, total: bar.update(task, completed=done))
     s = r.summary
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{r.spec['name']}-{c}-mc"
