@@ -125,7 +125,7 @@ def sensitivity(scenario: str = typer.Argument(..., help="Shipped scenario name 
     path = out / f"{name}-{c}-sobol-{metric}.png"
     title = f"{name} · {c} · Sobol indices of {metric} ({df.attrs['runs']:,} runs)"
     charts.sensitivity(df, path, title)
-    emit(df, fmt, title=title)
+    emit(df.round(3), fmt, title=title)
     if fmt == Format.table:
         console.print(f"S1: share of the variance of {metric} due to the parameter alone; ST: including its "
                       f"interactions. ±conf: 95% bootstrap half-width. wrote {path}")
