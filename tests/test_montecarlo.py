@@ -225,7 +225,9 @@ def test_a_monte_carlo_run_started_on_the_web_is_stored_and_charted(client):  # 
     run = client.get(f"/api/runs/{job['run_id']}").json()
     assert run["has_bands"] and run["spec"]["seed"] == 3 and run["summary"]["draws"] == 12
     assert {"shortfall_share", "price_index"} <= set(run["figures"])
+    assert run["risk"]["columns"] == ["figure", "value"] and "%" in run["risk"]["rows"][0][1]
     assert 'id="mc-button"' in client.get("/scenario?name=cn-ree-6m-uncertain").text
+    assert 'id="mc-risk"' in client.get(f"/scenario?run={job['run_id']}").text
     assert client.post("/api/runs", json={"scenario": "cn-ree-6m", "draws": 10**6}).status_code in (400, 422)
 
 

@@ -421,3 +421,41 @@ def save(store, r: MonteCarloResult, versions: dict) -> None:
 
 def _lit(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
+
+
+def pct(v: float | None) -> str:
+    """0.123 → '12.3%' (None → '')."""
+    return "" if v is None else f"{100 * v:.1f}%"
+
+
+def week(v: float | None) -> str:
+    """7 → 'week 7' (None → '')."""
+    return "" if v is None else f"week {v:.0f}"
+
+
+def risk_table(s: dict) -> pd.DataFrame:
+    """The risk figures of a summary as rows an analyst reads (percentages as percentages)."""
+    def q(d: dict, f: Callable) -> str:
+        return " · ".join(f(d[k]) for k in ("p5", "p50", "p95"))
+
+    rows = [
+        ("expected shortfall", f"{s['expected_shortfall_t']:,.0f} t ({pct(s['expected_shortfall_pct'])} of demand)"),
+        ("shortfall p5 · p50 · p95", q(s["shortfall_pct"], pct)),
+        ("CVaR 95% (mean of the worst 5%)", f"{s['cvar95_shortfall_t']:,.0f} t ({pct(s['cvar95_shortfall_pct'])})"),
+        ("P(any shortfall)", pct(s["p_any_shortfall"])),
+        ("P(any week > 20% short)", pct(s["p_any_week_over_20pct"])),
+        ("first shortfall p5 · p50 · p95", q(s["first_shortfall_week"], week)),
+        ("recovery p5 · p50 · p95", q(s["recovery_week"], week)),
+        ("P(no recovery within the horizon)", pct(s["p_no_recovery"])),
+        ("peak price index p5 · p50 · p95", q(s["peak_price"], lambda v: f"{v:.2f}×")),
+    ]
+    return pd.DataFrame(rows, columns=["figure", "value"])
+
+
+def sector_table(s: dict) -> pd.DataFrame:
+    """Peak shortfall and weeks over 20% short by sector, formatted."""
+    return pd.DataFrame([{"sector": k, "peak shortfall p50": pct(v["peak_shortfall_pct_p50"]),
+                          "peak shortfall p95": pct(v["peak_shortfall_pct_p95"]),
+                          "P(a week > 20% short)": pct(v["p_any_week_over_20pct"]),
+                          "weeks > 20% short, p95": f"{v['weeks_over_20pct_p95']:.0f}"}
+                         for k, v in s["sectors"].items()])

@@ -4,7 +4,8 @@ A scenario's `uncertain` maps a path to a scalar field (`restrictions.0.duration
 `elasticity`, `strategic_days.KOR`) to a distribution. Sampling maps uniform points in
 [0, 1)^D (scrambled Sobol, Latin hypercube or plain random; `scipy.stats.qmc`) through
 each distribution's inverse CDF, so draw i is the same for a given spec and seed however
-the draws are split into chunks or tasks. Integer fields take the nearest integer.
+the draws are split into chunks or tasks. Integer fields take the nearest integer. SciPy is
+imported on first use, so loading a scenario does not pay for it.
 """
 from __future__ import annotations
 
@@ -17,8 +18,6 @@ from typing import Annotated, Any, Literal, Union, get_args
 import annotated_types as at
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from scipy import stats
-from scipy.stats import qmc
 
 Sampler = Literal["sobol", "lhs", "random"]
 EDGE = 1e-12            # uniforms are kept inside [EDGE, 1 − EDGE] so normal tails stay finite
@@ -89,6 +88,8 @@ class Triangular(_Dist):
         return self.low, self.high
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        from scipy import stats
+
         width = self.high - self.low
         return stats.triang.ppf(u, (self.mode - self.low) / width, loc=self.low, scale=width)
 
@@ -106,6 +107,8 @@ class Normal(_Dist):
         return self.low, self.high
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        from scipy import stats
+
         return np.clip(self.mean + self.sd * stats.norm.ppf(u), self.low, self.high)
 
 
@@ -121,6 +124,8 @@ class LogNormal(_Dist):
         return math.nextafter(0.0, 1.0), self.high  # (0, high]: never zero
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        from scipy import stats
+
         return np.minimum(self.median * np.exp(self.sigma * stats.norm.ppf(u)), self.high)
 
 
@@ -227,6 +232,8 @@ def check(model: type[BaseModel], data: dict, uncertain: dict[str, Any]) -> None
 
 @functools.lru_cache(maxsize=4)
 def _lhs(n: int, d: int, seed: int) -> np.ndarray:
+    from scipy.stats import qmc
+
     return qmc.LatinHypercube(d=d, seed=seed).random(n)
 
 
@@ -235,6 +242,8 @@ def uniforms(d: int, seed: int, sampler: Sampler, start: int, stop: int, n: int)
     if d == 0:
         return np.zeros((stop - start, 0))
     if sampler == "sobol":
+        from scipy.stats import qmc
+
         eng = qmc.Sobol(d=d, scramble=True, seed=seed)
         if start:
             eng.fast_forward(start)

@@ -13,47 +13,18 @@ from chokepoint.cli.common import DbOption, Format, FormatOption, console, emit,
 BAND_STEP = 4  # weeks between rows of the printed band table (the CSV and chart have every week)
 
 
-def _pct(v: float | None) -> str:
-    return "" if v is None else f"{100 * v:.1f}%"
-
-
-def _week(v: float | None) -> str:
-    return "" if v is None else f"week {v:.0f}"
-
-
 def _bar() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                     console=err_console, transient=True)
 
 
-def _risk_table(s: dict) -> pd.DataFrame:
-    q = lambda d, f: " · ".join(f(d[k]) for k in ("p5", "p50", "p95"))  # noqa: E731
-    rows = [
-        ("expected shortfall", f"{s['expected_shortfall_t']:,.0f} t ({_pct(s['expected_shortfall_pct'])} of demand)"),
-        ("shortfall p5 · p50 · p95", q(s["shortfall_pct"], _pct)),
-        ("CVaR 95% (mean of the worst 5%)", f"{s['cvar95_shortfall_t']:,.0f} t ({_pct(s['cvar95_shortfall_pct'])})"),
-        ("P(any shortfall)", _pct(s["p_any_shortfall"])),
-        ("P(any week > 20% short)", _pct(s["p_any_week_over_20pct"])),
-        ("first shortfall p5 · p50 · p95", q(s["first_shortfall_week"], _week)),
-        ("recovery p5 · p50 · p95", q(s["recovery_week"], _week)),
-        ("P(no recovery within the horizon)", _pct(s["p_no_recovery"])),
-        ("peak price index p5 · p50 · p95", q(s["peak_price"], lambda v: f"{v:.2f}×")),
-    ]
-    return pd.DataFrame(rows, columns=["figure", "value"])
-
-
-def _sector_table(s: dict) -> pd.DataFrame:
-    return pd.DataFrame([{"sector": k, "peak shortfall p50": _pct(v["peak_shortfall_pct_p50"]),
-                          "peak shortfall p95": _pct(v["peak_shortfall_pct_p95"]),
-                          "P(a week > 20% short)": _pct(v["p_any_week_over_20pct"]),
-                          "weeks > 20% short, p95": f"{v['weeks_over_20pct_p95']:.0f}"}
-                         for k, v in s["sectors"].items()])
-
-
 def _band_table(bands: pd.DataFrame) -> pd.DataFrame:
+    from chokepoint.chain import montecarlo as mc
+
     b = bands[(bands["variable"] == "shortfall_share") & (bands["week"] % BAND_STEP == 0)]
     wide = b.pivot_table(index=["week", "sector"], columns="quantile", values="value").reset_index()
-    wide["cell"] = [f"{_pct(r[0.05])} · {_pct(r[0.5])} · {_pct(r[0.95])}" for _, r in wide.iterrows()]
+    pct = mc.pct
+    wide["cell"] = [f"{pct(r[0.05])} · {pct(r[0.5])} · {pct(r[0.95])}" for _, r in wide.iterrows()]
     return wide.pivot(index="week", columns="sector", values="cell").reset_index()
 
 
@@ -72,6 +43,7 @@ def montecarlo(scenario: str = typer.Argument(..., help="Shipped scenario name o
                fmt=FormatOption, db: str | None = DbOption) -> None:
     """Run N draws of SCENARIO's uncertain parameters; print risk figures and shortfall bands."""
     from chokepoint.chain import charts
+    from chokepoint.chain import montecarlo as mc
 
     wb = workbench(db)
     c = country.upper()
@@ -92,8 +64,8 @@ def montecarlo(scenario: str = typer.Argument(..., help="Shipped scenario name o
     if fmt == Format.csv:
         emit(r.bands, fmt)
         return
-    emit(_risk_table(s), fmt, title=f"{title}: risk figures (run {r.run_id})")
-    emit(_sector_table(s), fmt, title="by sector (peak = the worst week's shortfall share)")
+    emit(mc.risk_table(s), fmt, title=f"{title}: risk figures (run {r.run_id})")
+    emit(mc.sector_table(s), fmt, title="by sector (peak = the worst week's shortfall share)")
     emit(_band_table(r.bands), fmt, title="shortfall share by week, p5 · p50 · p95")
     if not wb.chain.load_scenario(scenario).uncertain:
         console.print(f"{r.spec['name']} has no `uncertain`: the default distributions were drawn "

@@ -210,9 +210,15 @@ def run_result(wb: Workbench, run_id: str) -> dict:
     """A stored run: its spec, summary and one chart per variable."""
     res = api(wb, "chain.result")(run_id)
     figs = charts.run_figures(res.series)
-    return {"run_id": res.run_id, "spec": _json_safe(res.spec), "summary": _json_safe(res.summary),
-            "figures": {k: charts.to_json(f) for k, f in figs.items()},
-            "has_bands": bool(res.series["quantile"].nunique() > 1) if len(res.series) else False}
+    out = {"run_id": res.run_id, "spec": _json_safe(res.spec), "summary": _json_safe(res.summary),
+           "figures": {k: charts.to_json(f) for k, f in figs.items()},
+           "has_bands": bool(res.series["quantile"].nunique() > 1) if len(res.series) else False}
+    if "cvar95_shortfall_t" in res.summary:  # a Monte Carlo run: its risk figures as the CLI prints them
+        from chokepoint.chain import montecarlo
+
+        out["risk"] = table(montecarlo.risk_table(res.summary))
+        out["risk_sectors"] = table(montecarlo.sector_table(res.summary))
+    return out
 
 
 def _json_safe(obj):
