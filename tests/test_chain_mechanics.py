@@ -150,3 +150,14 @@ def test_stocks_stay_within_targets_on_the_bundled_chain(wb):
     tr = fast.simulate([p])[0]
     assert (tr.industry[1:] - p.stock_target).max() <= 1e-6 * p.q.max()
     assert tr.industry[-1].sum() <= p.industry0.sum() * 1.001
+
+
+def test_a_draw_gives_the_same_answer_alone_and_in_a_batch():
+    """Draws with other announcement weeks (other decision blocks) do not change each other."""
+    probs = [problem.compile(_spec(substitution_per_year=1.0, demand_elasticity=0.2, restrictions=[
+        Restriction(by=["AAA"], scope="all", start_week=7, announced_week=a, duration_weeks=6)]), LP_NET)
+        for a in (1, 5, 7)]
+    batch = fast.simulate(probs)
+    for p, tr in zip(probs, batch):
+        alone = fast.simulate([p])[0]
+        assert np.allclose(tr.served, alone.served) and np.allclose(tr.demand, alone.demand)

@@ -34,6 +34,7 @@ migration(2, "claim table")(_create_declared(2))
 migration(10, "trade_flow and trade_import: imported bilateral trade")(_create_declared(10))
 migration(11, "governance: WGI indicators for supply-risk scores")(_create_declared(11))
 migration(12, "sector_map: trade codes to downstream sectors")(_create_declared(12))
+migration(20, "run_draw: per-draw Monte Carlo figures")(_create_declared(20))
 
 
 @migration(16, "source.grade: official release or third-party copy")

@@ -244,6 +244,22 @@ RESULT_TABLES: dict[str, Table] = {t.name: t for t in [
         C("quantile", "float", required=False), C("value", "float"), C("unit"),
     ), key=("run_id", "week", "variable", "country", "stage", "sector", "quantile"),
         help="Long table of a run's time series.", reference=False),
+    Table("run_draw", (
+        C("run_id"), C("draw", "int", help="Draw index, 0..n-1; the run's spec and seed reproduce it."),
+        C("total_shortfall_t", "float", unit="t", help="Focal country's shortfall over the horizon."),
+        C("demand_t", "float", unit="t", help="Focal country's final demand over the horizon."),
+        C("shortfall_pct", "float", unit="fraction", help="total_shortfall_t / demand_t."),
+        C("peak_shortfall_pct", "float", unit="fraction", help="Largest weekly shortfall share (all sectors)."),
+        C("weeks_over_20pct", "int", help="Weeks with more than 20% of demand unserved."),
+        C("first_shortfall_week", "int", required=False, help="None: no shortfall."),
+        C("recovery_week", "int", required=False, help="First week after the peak with 99% served; None: "
+                                                       "no shortfall or no recovery within the horizon."),
+        C("peak_price", "float", unit="index", help="Highest world price index (baseline 1)."),
+        C("sector_peak", "json", help="Peak weekly shortfall share by sector."),
+        C("params", "json", help="The draw's value of each uncertain parameter, by path."),
+    ), key=("run_id", "draw"), migration=20, reference=False,
+        help="One row per Monte Carlo draw (chokepoint montecarlo): its figures and parameters, "
+             "for the decision optimizer."),
     Table("document", (
         C("doc_id"), C("path"), C("outlet", required=False), C("published", "date", required=False),
         C("title", required=False), C("text"), C("raw_chars", "int"),

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from chokepoint.chain import fast, lp, network, problem, scenario
+from chokepoint.chain import fast, lp, montecarlo, network, problem, scenario
 from chokepoint.chain.results import SERIES_COLUMNS, RunResult, Trajectory, series, summary
 from chokepoint.chain.scenario import Scenario
 from chokepoint.errors import BadInput, NotFound, list_as_string
@@ -89,6 +89,38 @@ class Chain:
             con.execute("INSERT INTO run_series SELECT * FROM _series")
             con.unregister("_run")
             con.unregister("_series")
+
+    def montecarlo(self, spec: Scenario | str, country: str = "KOR", n: int = 1000, seed: int | None = None,
+                   chunk: int = montecarlo.CHUNK, backend: str = "local", address: str | None = None,
+                   device: str = "cpu", progress: Callable[[int, int], None] | None = None,
+                   workers: int | None = None) -> montecarlo.MonteCarloResult:
+        """Run n draws of a scenario's uncertain parameters and store bands, risk figures and draws."""
+        montecarlo.check(n, chunk, backend, device, address, workers)
+        spec = montecarlo.uncertain(spec if isinstance(spec, Scenario) else self.load_scenario(spec))
+        seed = int(np.random.SeedSequence().entropy % 2**31) if seed is None else seed
+        if not 0 <= seed < 2**31:
+            raise BadInput("seed must be in 0..2147483647", field="seed")
+        plan = montecarlo.Plan(spec, self.network(spec.family, country, spec.year), self.blocs(), country, n, seed,
+                               device)
+        result = montecarlo.run(plan, chunk, backend, address, progress, workers)
+        montecarlo.save(self.store, result, _versions())
+        return result
+
+    def sensitivity(self, spec: Scenario | str, country: str = "KOR", base: int = 128,
+                    metric: str = "shortfall_pct", seed: int = 0, device: str = "cpu",
+                    progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+        """Sobol indices of a per-draw figure over the scenario's uncertain parameters (not stored)."""
+        from chokepoint.chain import sensitivity
+
+        montecarlo.engine(device)
+        spec = montecarlo.uncertain(spec if isinstance(spec, Scenario) else self.load_scenario(spec))
+        plan = montecarlo.Plan(spec, self.network(spec.family, country, spec.year), self.blocs(), country, 1, seed,
+                               device)
+        return sensitivity.sobol(plan, base, metric, progress=progress)
+
+    def draws(self, run_id: str) -> pd.DataFrame:
+        """A Monte Carlo run's per-draw table (figures, sector peaks and parameters; JSON columns as text)."""
+        return self.store.df("SELECT * FROM run_draw WHERE run_id = ? ORDER BY draw", [run_id])
 
     def runs(self) -> pd.DataFrame:
         """The run table, newest first."""

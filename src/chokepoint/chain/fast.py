@@ -206,17 +206,20 @@ def simulate(problems: list[Problem], progress: Callable[[int, int], None] | Non
     ind, strat = b.industry0.copy(), b.strategic0.copy()
     ind_t[:, 0], str_t[:, 0] = ind, strat
     unmet = np.zeros((B, S, C))
-    mult, sub, last = np.ones(B), np.zeros((B, C)), 0
-    starts = {t0 for t0, _ in problems[0].blocks()}
+    mult, sub, last = np.ones(B), np.zeros((B, C)), np.zeros(B, dtype=int)
+    starts = np.zeros((B, T), bool)  # each draw's own decision blocks (announcements differ by draw)
+    for i, p in enumerate(problems):
+        starts[i, [t0 for t0, _ in p.blocks()]] = True
+    wanted, got = np.zeros((B, C)), np.zeros((B, C))  # demand and served since the block began
     for t in range(T):
-        if t in starts and t > 0:
-            mult = demand_multiplier(price[:, t - 1], b.del_)
-            block = slice(last, t)
-            wanted = dem_t[:, block].sum(axis=(1, 3))
-            short = 1 - np.divide(served_t[:, block].sum(axis=(1, 3)), wanted, out=np.ones_like(wanted),
-                                  where=wanted > 0)
-            sub = substituted(sub, short, b.sub_rule, t - last)
-            last = t
+        new = starts[:, t] & (t > 0)
+        if new.any():
+            mult = np.where(new, demand_multiplier(price[:, t - 1], b.del_), mult)
+            short = 1 - np.divide(got, wanted, out=np.ones_like(wanted), where=wanted > 0)
+            weeks = (t - last)[:, None]
+            sub = np.where(new[:, None], substituted(sub, short, b.sub_rule, weeks), sub)
+            wanted, got = np.where(new[:, None], 0.0, wanted), np.where(new[:, None], 0.0, got)
+            last = np.where(new, t, last)
         demand = b.demand0 * (1 - sub)[:, :, None] * mult[:, None, None]
         routes = b.routes(t)
         book, target = _targets(b, t, demand, ind, unmet)
@@ -239,6 +242,8 @@ def simulate(problems: list[Problem], progress: Callable[[int, int], None] | Non
                 served_t[:, t] = _ration(use, demand, b.priority)
         _unorder(b, cut, prod, ship_t[:, t], ind)
         prod_t[:, t], dem_t[:, t] = prod, demand
+        wanted += demand.sum(axis=2)
+        got += served_t[:, t].sum(axis=2)
         ind_t[:, t + 1], str_t[:, t + 1] = ind, strat
         price[:, t] = price_index(served_t[:, t].sum(axis=(1, 2)), demand.sum(axis=(1, 2)), b.el, b.pcap)
         if progress:

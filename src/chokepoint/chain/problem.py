@@ -220,7 +220,7 @@ def demand_multiplier(price_prev: np.ndarray, demand_elasticity: float) -> np.nd
 
 
 def substituted(share: np.ndarray, short_ratio: np.ndarray, rule: tuple[float, float, float],
-                weeks: int) -> np.ndarray:
+                weeks: int | np.ndarray) -> np.ndarray:
     """Each country's substituted share of demand after a block of `weeks`: it grows while the
     country was short in the block (> SHORT_TRIGGER of demand unserved) and unwinds once it is not."""
     gain, unwind, ceiling = rule

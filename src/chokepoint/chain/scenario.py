@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
+from chokepoint.chain import uncertainty
+from chokepoint.chain.uncertainty import Distribution, Sampler
 from chokepoint.errors import BadInput, NotFound, list_as_string
 
 SHIPPED = "chokepoint.scenarios"
@@ -124,6 +126,19 @@ class Scenario(Strict):
     window_weeks: int = Field(12, ge=1, description="LP rolling-horizon look-ahead.")
     commit_weeks: int = Field(4, ge=1, description="Weeks committed per LP window; also the lag of the "
                               "price feedback on demand, in both engines.")
+    # Monte Carlo (chokepoint montecarlo); last, so its check sees every other field
+    sampler: Sampler = Field("sobol", description="How draws are spread: 'sobol' (scrambled Sobol "
+                             "points), 'lhs' (Latin hypercube) or 'random' (scipy.stats.qmc, numpy).")
+    uncertain: dict[str, Distribution] = Field({}, description="Uncertain parameters: a path to a "
+                                               "numeric field (e.g. restrictions.0.duration_weeks) → a "
+                                               "distribution (fixed, uniform, triangular, normal, "
+                                               "lognormal, choice); see docs/model.md, Monte Carlo.")
+
+    @field_validator("uncertain")
+    @classmethod
+    def _uncertain(cls, value: dict, info: ValidationInfo) -> dict:
+        uncertainty.check(cls, info.data, value)
+        return value
 
     @model_validator(mode="after")
     def _window(self) -> Scenario:

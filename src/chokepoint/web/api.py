@@ -66,6 +66,9 @@ def scenario(request: Request, name: str) -> dict:
         return panels.scenario_spec(wb, name)
 
 
+WEB_DRAWS = 2000  # Monte Carlo draws a web request may ask for (larger runs: chokepoint montecarlo)
+
+
 class RunRequest(BaseModel):
     """Run a named scenario, optionally with an edited specification."""
 
@@ -73,6 +76,9 @@ class RunRequest(BaseModel):
     spec: dict | None = Field(None, description="Edited scenario (the scenario's fields); replaces it.")
     country: str = Field("KOR", pattern="^[A-Za-z]{3}$")
     engine: Literal["lp", "fast"] = "lp"
+    draws: int | None = Field(None, ge=1, le=WEB_DRAWS, description="Monte Carlo draws of the scenario's "
+                              "uncertain parameters (fast engine); None = one run.")
+    seed: int | None = Field(None, ge=0, le=2**31 - 1, description="Monte Carlo seed (default: a fresh one).")
 
 
 @router.post("/runs", status_code=202)
@@ -92,12 +98,15 @@ def start_run(request: Request, body: RunRequest) -> dict:
             except pydantic.ValidationError as exc:
                 first = exc.errors()[0]
                 raise BadInput(first["msg"], field=".".join(map(str, first["loc"]))) from exc
-    country, engine = body.country.upper(), body.engine
+    country, engine, draws, seed = body.country.upper(), body.engine, body.draws, body.seed
 
     def work(wb, progress) -> str:
+        if draws is not None:
+            return wb.chain.montecarlo(sc, country=country, n=draws, seed=seed, progress=progress).run_id
         return wb.chain.run(sc, country=country, engine=engine, progress=progress).run_id
 
-    return request.app.state.jobs.submit(f"{body.scenario} ({engine}, {country})", work).as_dict()
+    label = f"{body.scenario} ({f'Monte Carlo, {draws} draws' if draws else engine}, {country})"
+    return request.app.state.jobs.submit(label, work).as_dict()
 
 
 @router.get("/jobs/{job_id}")

@@ -218,9 +218,15 @@ def run_result(wb: Workbench, run_id: str) -> dict:
     from chokepoint.chain.results import readable
 
     tables = {k: table(v) for k, v in readable(res.summary).items()} if "stocks" in res.summary else {}
-    return {"run_id": res.run_id, "spec": _json_safe(res.spec), "summary": _json_safe(res.summary), "tables": tables,
-            "figures": {k: charts.to_json(f) for k, f in figs.items()},
-            "has_bands": bool(res.series["quantile"].nunique() > 1) if len(res.series) else False}
+    out = {"run_id": res.run_id, "spec": _json_safe(res.spec), "summary": _json_safe(res.summary), "tables": tables,
+           "figures": {k: charts.to_json(f) for k, f in figs.items()},
+           "has_bands": bool(res.series["quantile"].nunique() > 1) if len(res.series) else False}
+    if "cvar95_shortfall_t" in res.summary:  # a Monte Carlo run: its risk figures as the CLI prints them
+        from chokepoint.chain import montecarlo
+
+        out["risk"] = table(montecarlo.risk_table(res.summary))
+        out["risk_sectors"] = table(montecarlo.sector_table(res.summary))
+    return out
 
 
 @guarded

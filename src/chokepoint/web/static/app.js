@@ -31,9 +31,15 @@ async function pollJob(jobId, scenario, country) {
   }
 }
 
-async function startRun(button) {
+async function startRun(button, montecarlo) {
   const scenario = button.dataset.scenario, country = button.dataset.country;
   const body = {scenario, country, engine: document.getElementById("engine").value};
+  if (montecarlo) {
+    body.engine = "fast";
+    body.draws = Number(document.getElementById("mc-draws").value);
+    const seed = document.getElementById("mc-seed").value;
+    if (seed !== "") body.seed = Number(seed);
+  }
   const specBox = document.getElementById("spec");
   if (specBox && specBox.value.trim() !== specBox.defaultValue.trim()) {
     try { body.spec = JSON.parse(specBox.value); }
@@ -56,5 +62,7 @@ async function startRun(button) {
 document.addEventListener("DOMContentLoaded", () => {
   drawCharts(document);
   const button = document.getElementById("run-button");
-  if (button) button.addEventListener("click", () => startRun(button));
+  if (button) button.addEventListener("click", () => startRun(button, false));
+  const mc = document.getElementById("mc-button");
+  if (mc) mc.addEventListener("click", () => startRun(mc, true));
 });
