@@ -117,7 +117,7 @@ def test_fixed_draws_reproduce_the_deterministic_fast_run(tiny):
     assert row["first_shortfall_week"] == ref["first_shortfall_week"]
     assert row["recovery_week"] == ref["recovery_week"]
     assert row["peak_price"] == pytest.approx(ref["price_multiple"])
-    peak = max(v["peak_shortfall_pct"] for v in ref["sectors"].values())
+    peak = max(v["peak_shortfall_share"] for v in ref["sectors"].values())
     assert max(row[c] for c in r.draws if c.startswith("peak:")) == pytest.approx(peak)
     assert r.summary["expected_shortfall_t"] == pytest.approx(ref["total_shortfall_t"])
 
