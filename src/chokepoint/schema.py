@@ -107,7 +107,9 @@ TABLES: dict[str, Table] = {t.name: t for t in [
     ), key=("code", "revision"), help="Trade codes mapped to material and stage."),
     Table("production", (
         C("material"), C("stage"), C("iso3", kind="iso3"), C("year", "int"),
-        C("measure", help="production | capacity | reserves"),
+        C("measure", help="production | capacity | reserves | production_partial (output that is not a full "
+                            "country table for its stage and year: one company, one country or a world "
+                            "total; left out of computed shares and of the chain)"),
         C("value", "float", kind="quantity"), C("unit", kind="unit"), EST, NOTE, SRC,
     ), key=("material", "stage", "iso3", "year", "measure", "source"),
         help="Production, capacity and reserves by country, stage and year (mass in t)."),

@@ -150,7 +150,10 @@ def coverage(store: Store) -> pd.DataFrame:
                 "(SELECT any_value(stage) FROM trade_code c WHERE c.code = t.code)")
     parts = {
         "production": f"SELECT {fam} f, stage s, year y, iso3 c, source FROM production t WHERE measure = 'production'",
-        "capacity/reserves": f"SELECT {fam} f, stage s, year y, iso3 c, source FROM production t WHERE measure <> 'production'",
+        "production_partial": (f"SELECT {fam} f, stage s, year y, iso3 c, source FROM production t "
+                               "WHERE measure = 'production_partial'"),
+        "capacity/reserves": (f"SELECT {fam} f, stage s, year y, iso3 c, source FROM production t "
+                              "WHERE measure NOT IN ('production', 'production_partial')"),
         "stage_share": f"SELECT {fam} f, stage s, year y, iso3 c, source FROM stage_share t",
         "trade": f"SELECT {code_fam[0]} f, {code_fam[1]} s, year y, exporter || '>' || importer c, source FROM trade t",
         "trade_monthly": ("SELECT coalesce((SELECT any_value(family) FROM trade_code c WHERE c.code = t.product), "
