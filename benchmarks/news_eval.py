@@ -1,12 +1,17 @@
 """Evaluate news event extraction and duplicate detection against gold annotations.
 
     python benchmarks/news_eval.py DOCS GOLD [DOCS GOLD ...]
+    python benchmarks/news_eval.py --real test [--real-dir ../shared/news-real]
 
 DOCS is a folder of articles, GOLD a JSON file (benchmarks/gold/*.json) whose events point
 into the files by character offsets and whose `docs` entries carry each file's SHA-256 (checked)
-and, where the file has no date of its own, its publication date. All pairs run as one batch, so
-duplicates are also checked across sets. An event matches on document, type and actor; target,
-amount (value and unit, 0.5% tolerance) and date accuracy are reported over matched events.
+and, where the file has no date of its own, its publication date (YYYY-MM-DD, YYYY-MM or YYYY).
+Only the files the gold names are read. `--real SPLIT` scores benchmarks/gold/real_SPLIT.json
+on the real corpus (kept outside the project; skipped with a message when the folder is absent).
+All pairs run as one batch, so duplicates are also checked across sets. An event matches on
+document, type and actor; target, amount (value and unit, 0.5% tolerance) and date accuracy are
+reported over matched events. Conflicts (gold `conflicts`) are scored as article pairs found,
+with their label; pairs in `not_conflicts` (one body under two names) must not be flagged.
 """
 from __future__ import annotations
 
@@ -22,7 +27,11 @@ from chokepoint.news.entities import Gazetteer
 from chokepoint.news.pipeline import run
 
 
-def load_gold(docs_dir: Path, gold_path: Path) -> tuple[dict, list, list]:
+GOLD_DIR = Path(__file__).parent / "gold"
+
+
+def load_gold(docs_dir: Path, gold_path: Path) -> tuple[dict, dict]:
+    """Publication dates by file, and the gold itself; exits when a file differs from its sha256."""
     gold = json.loads(gold_path.read_text())
     dates = {}
     for name, info in gold["docs"].items():
@@ -30,8 +39,12 @@ def load_gold(docs_dir: Path, gold_path: Path) -> tuple[dict, list, list]:
         if hashlib.sha256(text.encode()).hexdigest() != info["sha256"]:
             sys.exit(f"{docs_dir / name}: content differs from the annotated version (sha256)")
         if info.get("published"):
-            dates[name] = dt.date.fromisoformat(info["published"])
-    return dates, gold["events"], [tuple(sorted(p)) for p in gold["duplicates"]]
+            dates[name] = info["published"]
+    return dates, gold
+
+
+def _pairs(rows) -> set[tuple[str, str]]:
+    return {tuple(sorted(r["docs"] if isinstance(r, dict) else r)) for r in rows}
 
 
 def _amount_ok(g: dict, p) -> bool:
@@ -57,21 +70,45 @@ def match(gold: list[dict], pred: list) -> tuple[list[tuple[dict, object]], int,
     return pairs, len(gold), len(pred)
 
 
+def _pub(value: str) -> dt.date | None:
+    """The pipeline's fallback date: a full date only (month- or year-only dates give none)."""
+    return dt.date.fromisoformat(value) if len(value) == 10 else None
+
+
+def _score_pairs(name: str, gold: set, pred: set) -> None:
+    hit = len(gold & pred)
+    print(f"{name}: gold {len(gold)}  predicted {len(pred)}  found {hit}  "
+          f"recall {hit / max(len(gold), 1):.3f}  precision {hit / max(len(pred), 1):.3f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
-    ap.add_argument("pairs", nargs="+", help="DOCS GOLD [DOCS GOLD ...]")
+    ap.add_argument("pairs", nargs="*", help="DOCS GOLD [DOCS GOLD ...]")
+    ap.add_argument("--real", action="append", default=[], metavar="SPLIT",
+                    help="score benchmarks/gold/real_SPLIT.json (train, dev, test) on the real corpus")
+    ap.add_argument("--real-dir", default=str(Path(__file__).parent.parent.parent / "shared" / "news-real"),
+                    help="folder of the real corpus (default ../shared/news-real)")
     ap.add_argument("--show", action="store_true", help="list misses and false alarms")
     args = ap.parse_args(argv)
     if len(args.pairs) % 2:
         ap.error("give DOCS and GOLD in pairs")
-    dates, gold, gold_dups, folders = {}, [], set(), []
-    for docs, gpath in zip(args.pairs[::2], args.pairs[1::2]):
-        d, g, dups = load_gold(Path(docs), Path(gpath))
+    todo = list(zip(args.pairs[::2], args.pairs[1::2]))
+    if args.real and not Path(args.real_dir).is_dir():
+        print(f"skipped: the real corpus is not at {args.real_dir} (give --real-dir)")
+        args.real = []
+    todo += [(args.real_dir, str(GOLD_DIR / f"real_{s}.json")) for s in args.real]
+    if not todo:
+        return 0
+    dates, gold, gold_dups, gold_conf, not_conf, files = {}, [], set(), {}, set(), []
+    for docs, gpath in todo:
+        d, g = load_gold(Path(docs), Path(gpath))
         dates.update(d)
-        gold += g
-        gold_dups |= set(dups)
-        folders.append(docs)
-    batch = run(folders, Gazetteer.bundled(), dates=dates)
+        gold += g["events"]
+        gold_dups |= _pairs(g["duplicates"])
+        gold_conf.update({tuple(sorted(c["docs"])): c["label"] for c in g.get("conflicts", [])})
+        not_conf |= _pairs(g.get("not_conflicts", []))
+        files += [Path(docs) / name for name in g["docs"]]
+    batch = run(files, Gazetteer.bundled(), dates={k: _pub(v) for k, v in dates.items()})
     pred = [ev for a in batch.articles for ev in a.events]
     pairs, n_gold, n_pred = match(gold, pred)
     tp = len(pairs)
@@ -80,23 +117,57 @@ def main(argv: list[str] | None = None) -> int:
     acc = {
         "target": sum(pp.target == g["target"] for g, pp in pairs) / max(tp, 1),
         "amount": sum(_amount_ok(g, pp) for g, pp in pairs) / max(tp, 1),
-        "date": sum((pp.date.isoformat() if pp.date else None) == g["date"] for g, pp in pairs) / max(tp, 1),
+        "date": sum(_date(pp) == g["date"] for g, pp in pairs) / max(tp, 1),
         "tilt": sum(pp.tilt == g.get("tilt") for g, pp in pairs) / max(tp, 1),
     }
+    with_amount = [(g, pp) for g, pp in pairs if g["amount"] is not None]
+    with_date = [(g, pp) for g, pp in pairs if g["date"] is not None]
     pred_dups = {tuple(sorted((x, y))) for grp in batch.duplicates for x in grp["docs"]
                  for y in grp["docs"] if x < y}
-    dtp = len(pred_dups & gold_dups)
     print(f"articles {len(batch.articles)}  files {batch.files}  errors {len(batch.errors)}")
     print(f"events: gold {n_gold}  predicted {n_pred}  matched {tp}")
     print(f"event precision {p:.3f}  recall {r:.3f}  F1 {f1:.3f}")
     print("matched-event accuracy: " + "  ".join(f"{k} {v:.3f}" for k, v in acc.items()))
-    print(f"duplicate pairs: gold {len(gold_dups)}  predicted {len(pred_dups)}  "
-          f"precision {dtp / max(len(pred_dups), 1):.3f}  recall {dtp / max(len(gold_dups), 1):.3f}")
+    print(f"  amount right where gold has one: {sum(_amount_ok(g, pp) for g, pp in with_amount)} of "
+          f"{len(with_amount)}; date right where gold has one: "
+          f"{sum(_date(pp) == g['date'] for g, pp in with_date)} of {len(with_date)}")
+    _score_pairs("duplicate pairs", gold_dups, pred_dups)
+    for x, y in sorted(pred_dups - gold_dups):
+        print(f"  false pair: {x} / {y}")
+    if gold_conf or not_conf:
+        found = _conflicts(batch)
+        _score_pairs("conflict pairs", set(gold_conf), set(found))
+        right = sum(found.get(k) == v for k, v in gold_conf.items())
+        print(f"  label right on {right} of {len(gold_conf)}; flagged among same-body-two-names pairs: "
+              f"{len(not_conf & set(found))} of {len(not_conf)}")
     for grp in batch.duplicates:
         print(f"  group {grp['method']}: {', '.join(grp['docs'])}")
     if args.show:
         _show(gold, pred, pairs)
     return 0
+
+
+def _date(p) -> str | None:
+    return p.date.isoformat() if p.date else None
+
+
+def _conflicts(batch) -> dict[tuple[str, str], str]:
+    """Article pairs the pipeline flags as conflicting, with the label it gives."""
+    import pandas as pd
+
+    from chokepoint.news import claims
+
+    rows = []
+    for a in batch.articles:
+        net: dict[str, int] = defaultdict(int)
+        for ev in a.events:
+            for c in {ev.actor_country, ev.target_country} - {None}:
+                net[c] += ev.tilt
+        rows += [{"country": c, "doc": a.doc_id, "net_tilt": t, "published": a.published,
+                  "outlet": a.outlet, "title": a.title} for c, t in net.items() if t]
+    frame = claims.conflicts(pd.DataFrame(rows, columns=["country", "doc", "net_tilt", "published",
+                                                         "outlet", "title"]))
+    return {tuple(sorted((r.doc_a, r.doc_b))): "contradiction" for r in frame.itertuples()}
 
 
 def _show(gold, pred, pairs) -> None:
