@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from chokepoint.news import amounts, dates, offices, sentences
+from chokepoint.news import amounts, classifier, dates, offices, sentences
 from chokepoint.news.entities import COUNTRY_KINDS, PASSIVE_KINDS, Entity, Gazetteer
 from chokepoint.news.events import Event, merge, tilt
 from chokepoint.news.triggers import (COREF, HOSTILE_WORDS, MAIN_BREAK, ORG_COREF, PLURAL_COREF, Trigger,
-                                      find_triggers, restates)
+                                      asserted_at, find_triggers, restates)
 
 _I = re.IGNORECASE
 ORG_KINDS = {"company", "agency", "association"}
@@ -52,6 +52,10 @@ ROLE_PREP: dict[str, re.Pattern] = {t: re.compile(rf"\b(?:{p}){_DET}", _I) for t
 BACK_TO_ACTOR = re.compile(r"^\W*(?:\w+\s+){0,3}?(?:the|this|these|those|that)\s+(?:[\w-]+\s+){0,2}"
                            r"(?:decision|move|measures?|step|tariffs?|duties|increases?|controls|rules|"
                            r"restrictions|ban|curbs|policy|announcement|plan)\b", _I)
+# the sentence typer (classifier.py): a type it gives at least ADD_AT is added where no trigger found
+# it; a trigger's type it gives under KEEP_AT is replaced by its best type when that reaches ADD_AT
+ADD_AT = 0.5
+KEEP_AT = 0.1
 BACK_TO_TARGET = re.compile(r"\b(?:in|into|to|with|for)\s+(?:the|this)\s+(?:[\w-]+\s+){0,2}"
                             r"(?:project|company|firm|venture|plant|refinery|mine|smelter|miner|deal)\b", _I)
 
@@ -182,7 +186,7 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
             short.update({e.value.split()[0]: e.value for e in ents
                           if e.kind == "company" and e.iso3 is None and " " in e.value})
         heads = _heads(s, ents)
-        trigs = find_triggers(s) if heads or (prev is not None and COREF.match(s)) else []
+        trigs = _learned(s, find_triggers(s)) if heads or (prev is not None and COREF.match(s)) else []
         evs = []  # one event per main clause; a later one may refer back to an earlier one
         for trig in trigs:
             ev = _event(doc_id, s, a, b, trig, heads, (prev, last_org), out[-1] if out else None, published, gaz)
@@ -197,6 +201,27 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
         if not evs and heads and prev is None:
             prev = heads[0]
     return merge(out)
+
+
+def _learned(s: str, trigs: list[Trigger]) -> list[Trigger]:
+    """The triggers, retyped or added to by the sentence typer (ADD_AT, KEEP_AT); an added type is
+    anchored on the word that speaks most for it and passes the same filters as a trigger."""
+    model = classifier.bundled()
+    p = model.probabilities(s)
+    best = max(p, key=p.get)
+    have = {t.type for t in trigs}
+    out = []
+    for t in trigs:
+        if p[t.type] < KEEP_AT and p[best] >= ADD_AT and best not in have:
+            t = Trigger(best, t.start, t.end, t.clause)
+            have.add(best)
+        out.append(t)
+    for type_ in (t for t, v in p.items() if v >= ADD_AT and t not in have):
+        span = model.anchor(s, type_)
+        trig = asserted_at(s, type_, *span) if span else None
+        if trig is not None:
+            out.append(trig)
+    return sorted(out, key=lambda t: t.start)
 
 
 def _fill(out: list[Event], s: str, published: dt.date | None) -> None:

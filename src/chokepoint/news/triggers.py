@@ -192,21 +192,23 @@ def speculative(s: str, end: int, rx: Callable[[re.Pattern], re.Pattern] = lambd
     return bool(rx(WOULD).search(text)) and not rx(ANNOUNCED).search(text)
 
 
-def _filtered(s: str, type_: str, m: re.Match, a: int, b: int, rx: Callable[[re.Pattern], re.Pattern]) -> bool:
-    """Whether the trigger `m` (clause a..b) reports no new asserted event."""
+def _filtered(s: str, type_: str, m: re.Match | tuple[int, int], a: int, b: int,
+              rx: Callable[[re.Pattern], re.Pattern]) -> bool:
+    """Whether the trigger `m` (a match or a (start, end) span; clause a..b) reports no new asserted event."""
+    start, end = m if isinstance(m, tuple) else (m.start(), m.end())
     if speculative(s, b, rx) or rx(DATED).match(s[a:]) or rx(RELATIVE_LEAD).search(s[:a]) \
-            or rx(COMPOUND).match(s, m.end()):
+            or rx(COMPOUND).match(s, end):
         return True
     background = rx(BACKGROUND).match(s[a:b])
     if background and not rx(RECENT).search(s, max(0, a - 20), a):
         return True
-    rel = rx(RELATIVE_IN).search(s, a, m.start())
+    rel = rx(RELATIVE_IN).search(s, a, start)
     if rel and not rx(COMPLEMENT).search(s, a, rel.start(1)):
         return True
     if rx(RESTATEMENT).match(s[a:]) or (rx(RESTATEMENT).match(s) and not background) \
-            or rx(TOPIC).search(s, max(0, m.start() - 80), m.start()):
+            or rx(TOPIC).search(s, max(0, start - 80), start):
         return True
-    if type_ != "STATEMENT" and (rx(STANCE).search(s, a, m.start()) or rx(DEONTIC).search(s, 0, b)):
+    if type_ != "STATEMENT" and (rx(STANCE).search(s, a, start) or rx(DEONTIC).search(s, 0, b)):
         return True
     return type_ != "STATEMENT" and bool(rx(NEGATION).search(s, 0, b))
 
@@ -250,6 +252,14 @@ def _first(s: str, found: list[tuple[str, re.Match]]) -> Trigger | None:
             if not _filtered(text, type_, m, a, b, rx):
                 return Trigger(type_, m.start(), m.end(), (a, b))
     return None
+
+
+def asserted_at(s: str, type_: str, start: int, end: int) -> Trigger | None:
+    """A trigger of `type_` at s[start:end] (a word the sentence typer picked), unless the filters
+    of `_filtered` say it reports no new asserted event."""
+    text, rx = (s.lower(), FOLDED.__getitem__) if s.isascii() else (s, lambda p: p)
+    a, b = clause(s, start, end)
+    return None if _filtered(text, type_, (start, end), a, b, rx) else Trigger(type_, start, end, (a, b))
 
 
 def restates(s: str) -> str | None:
