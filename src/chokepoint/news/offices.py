@@ -86,7 +86,8 @@ CUES: dict[str, str] = {
 }
 # words that start a sentence but are no names, and titles that are no surnames
 _TITLES = {"President", "Premier", "Prime", "Minister", "Chairman", "Secretary", "King", "General"}
-_NOT_NAME = {"The", "A", "An", "Its", "Their", "This", "That", "These", "Those", "Separately", "Meanwhile"}
+_NOT_NAME = {"The", "A", "An", "Its", "Their", "This", "That", "These", "Those", "Separately", "Meanwhile",
+             "He", "She", "It", "They", "We", "I", "You"}
 
 
 def holder_names(mention: str) -> list[str]:

@@ -16,6 +16,8 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
     ("EXPORT_EASING", r"\b(?:resum\w+ (?:[\w-]+ ){0,3}exports?|lift\w* (?:its |the )?(?:export )?"
                       r"(?:ban|restrictions|controls|curbs)|lifted export|suspend\w* (?:its |the )?"
                       r"(?:export )?ban|eas\w* (?:its |the )?(?:\w+ )?(?:ban|export controls|restrictions)|"
+                      r"(?:suspend|lift|halt|scrap|drop|remov)\w* (?:[\w-]+ ){0,3}(?:ban|controls|restrictions|curbs|"
+                      r"sanctions|measures)\b|"
                       r"waiver|exempt\w*|(?:approv|grant|issu)\w* (?:[\w-]+ ){0,2}(?:export licen[cs]es|licen[cs]es for "
                       r"(?:[\w-]+ ){0,4}(?:exports?|shipments?))|"
                       r"lift\w* (?:[\w-]+ ){0,3}(?:ban|restrictions|controls|curbs) on (?:[\w-]+ ){0,3}exports|"
@@ -74,15 +76,24 @@ LOWER_TRIGGER = re.compile(r"\b(?=\w)(?:" + "|".join(f"(?P<{t}>{fold_pattern(rx.
                                                     for t, rx in TRIGGERS.items()) + ")")
 
 
+# a capitalised trigger word after a capitalised word is part of a name ("Hanwha Shipping LLC",
+# "Korea Investment Corp"), not a trigger
+IN_NAME_TYPES = {"SHIPMENT", "INVEST", "DEAL", "POLICY"}
+NAME_BEFORE = re.compile(r"[A-Z][\w&.’'-]*\s+$")
+
+
 def trigger_matches(s: str) -> Iterator[re.Match]:
-    """Every trigger match in `s`, as `ANY_TRIGGER.finditer(s)` finds them (group names, spans)."""
-    return LOWER_TRIGGER.finditer(s.lower()) if s.isascii() else ANY_TRIGGER.finditer(s)
+    """Every trigger match in `s`, as `ANY_TRIGGER.finditer(s)` finds them (group names, spans),
+    less trigger words inside a capitalised name."""
+    found = LOWER_TRIGGER.finditer(s.lower()) if s.isascii() else ANY_TRIGGER.finditer(s)
+    return (m for m in found if not (m.lastgroup in IN_NAME_TYPES and s[m.start()].isupper()
+                                     and NAME_BEFORE.search(s, max(0, m.start() - 30), m.start())))
 
 
 HOSTILE_WORDS = re.compile(r"oppos|condemn|rebuke|accus|critic|reject|den[yi]|not accept|protest|demand|"
                            r"regret|concern", _I)
 # hedges whose scope is what precedes them up to the end of the trigger's clause
-MODAL = re.compile(r"\b(?:could|may|might|likely|unlikely|expected|expects?|"
+MODAL = re.compile(r"\b(?:could|may|might|likely|unlikely|expected|expects?|threaten\w* to|"
                    r"projected|project (?:should|to)|forecast\w*|consider\w*|weigh\w*|mull\w*|"
                    r"propos\w+|claimed|if|whether|possibly|potential(?:ly)?|aims? to|hope[sd]?)\b", _I)
 # deontic modals and requests: what someone should do or is urged to do has not happened ("it
@@ -104,6 +115,10 @@ BACKGROUND = re.compile(r"^\W*(?:when|since|after|once|because|following|ahead o
 # "a day after", "hours after": a subordinate clause of the last few days is news, not background
 RECENT = re.compile(r"\b(?:(?:a|one|two|three|four|five|six|several|a few|\d+)\s+(?:days?|hours?|weeks?)|hours|days|"
                     r"shortly|just|minutes)\s+$", _I)
+# background stated with its time ("after Beijing imposed controls in December") is an event (GUIDELINE.md)
+WHEN = re.compile(r"\b(?:in|on|since|at the (?:start|end) of)\s+(?:early |late |mid-)?(?:(?:19|20)\d\d|january|february|"
+                  r"march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|"
+                  r"aug|sept?|oct|nov|dec|the month|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", _I)
 # a trigger noun that modifies another noun ("the export control dialogue", "tariff talks") names a topic
 COMPOUND = re.compile(r"\s+(?:dialogue|mechanism|consultations?|working group|forum|talks|cooperation)\b", _I)
 # checked up to the next comma or semicolon, past the subordinator that ends the clause
@@ -111,14 +126,15 @@ DATED = re.compile(r"^[^,;]*?(?:\bsince (?:early |late |mid-)?(?:19|20)\d\d\b|\b
 # a relative clause inside the trigger's clause ("a deal that took two years to negotiate") describes
 # the noun phrase it hangs on; "that" after a reporting verb ("said on Tuesday that") opens a complement
 RELATIVE_IN = re.compile(r"\b(?:a|an|the|its|their|this)\s+(?:[\w-]+\s+){0,3}?(that|which)\s+(?:[\w-]+\s+){0,6}$", _I)
-COMPLEMENT = re.compile(r"\b(?:said|says|announced|confirmed|stated|added|noted|reported|revealed|agreed|decided|"
+COMPLEMENT = re.compile(r"\b(?:said|says|announced|announces|confirmed|confirms|stated|states|added|adds|noted|notes|"
+                        r"reported|reports|revealed|reveals|agreed|decided|"
                         r"warned|insisted|argued|believes?|believed|expects?|hopes?|told|acknowledged|showed|shows|"
                         r"denied|claimed|disclosed|indicated)\b(?:\s+[\w-]+){0,5}\s*$", _I)
 RELATIVE_LEAD = re.compile(r"\b(?:which|who|whom|whose)\s*$", _I)
 # "X said it would ..." announces; "officials said the deal would help" predicts
 ANNOUNCED = re.compile(r"\b(?:said|says|stated|announced)\b[^,;]*?\b(?:it|they|he|she|we)\b[^,;]{0,60}?"
                        r"\bwould\b|\bannounced\b[^,;]*?\bthat\b[^,;]{0,60}?\bwould\b", _I)
-NEGATION = re.compile(r"\b(?:not|never|no|neither|nor|without|yet to)\b|n't\b", _I)
+NEGATION = re.compile(r"\b(?:not(?!\s+only\b)|never|no|neither|nor|without|yet to)\b|n't\b", _I)
 # clause boundaries: punctuation, coordinators, a conjoined reporting verb ("... and said the
 # duties would ...") and, zero-width so the clause keeps its opener, subordinators that start
 # background clauses in mid-sentence ("... since Beijing tightened its controls")
@@ -200,7 +216,7 @@ def _filtered(s: str, type_: str, m: re.Match | tuple[int, int], a: int, b: int,
             or rx(COMPOUND).match(s, end):
         return True
     background = rx(BACKGROUND).match(s[a:b])
-    if background and not rx(RECENT).search(s, max(0, a - 20), a):
+    if background and not rx(RECENT).search(s, max(0, a - 20), a) and not rx(WHEN).search(s, a, b):
         return True
     rel = rx(RELATIVE_IN).search(s, a, start)
     if rel and not rx(COMPLEMENT).search(s, a, rel.start(1)):
@@ -215,7 +231,7 @@ def _filtered(s: str, type_: str, m: re.Match | tuple[int, int], a: int, b: int,
 
 # the filters' case-folded twins, for lower-cased ASCII sentences (fold.py says why)
 FOLDED: dict[re.Pattern, re.Pattern] = {p: folded(p) for p in (
-    MODAL, SOURCE_HEDGE, DENIAL, WOULD, ANNOUNCED, DATED, RELATIVE_LEAD, COMPOUND, BACKGROUND, RECENT,
+    MODAL, SOURCE_HEDGE, DENIAL, WOULD, ANNOUNCED, DATED, RELATIVE_LEAD, COMPOUND, BACKGROUND, RECENT, WHEN,
     RELATIVE_IN, COMPLEMENT, RESTATEMENT, TOPIC, STANCE, DEONTIC, NEGATION)}
 
 
