@@ -196,6 +196,8 @@ CROSS_CURRENCY_TOLERANCE = 0.1
 # a story is retold when the shared events are a good part of each article's events: one item of a
 # roundup of many stories does not make the roundup a retelling of that item's article
 MIN_SHARED_FRACTION = 1 / 3
+# an undated document can be compared with any other: it needs twice the evidence
+UNDATED_SCORE = 2.0
 
 
 def _same_amount(a, b, fx: FxTable | None) -> bool:
@@ -225,12 +227,14 @@ def _evidence(a, b) -> float:
     same amount are one story by itself (1): outlets often name the other side differently (a
     company, its project's country) and write the amount in their own currency. The same two
     parties, in either order since outlets put either side first, tie with a shared commodity (1)
+    or, for a rate (percent: two trade deals may share a tariff rate), with the same amount (1)
     or else weakly (0.5: two such events are needed); so does the same actor with a shared
     commodity (0.5: the counterpart may go unnamed). The same date alone is no tie: on any day some
     government criticises another."""
-    if a.amount is not None and b.amount is not None and {a.actor, a.target} & {b.actor, b.target} - {None}:
+    if a.amount is not None and b.amount is not None and a.unit != "percent" \
+            and {a.actor, a.target} & {b.actor, b.target} - {None}:
         return 1.0
-    shared = bool(set(a.commodities) & set(b.commodities))
+    shared = bool(set(a.commodities) & set(b.commodities)) or (a.amount is not None and a.amount == b.amount)
     if a.target is None or b.target is None or {a.actor, a.target} != {b.actor, b.target}:
         return 0.5 if a.actor == b.actor and shared else 0.0
     return 1.0 if shared else 0.5
@@ -240,8 +244,11 @@ def event_pairs(events_by_doc: Sequence[Sequence], published: Sequence[dt.date |
                 fx: FxTable | None = None) -> set[tuple[int, int]]:
     """Docs telling the same story, published within the window: compatible events of the same
     type sharing a party (indexed by type and party, so only those are compared) whose evidence
-    (`_evidence`, the best per pair of events) adds up to 1, the events tied making up at least
-    MIN_SHARED_FRACTION of each document's events."""
+    (`_evidence`, the best per pair of events) adds up to 1 (UNDATED_SCORE where a document has
+    neither a publication date nor a dated event, since the window cannot rule it out), the
+    events tied making up at least MIN_SHARED_FRACTION of each document's events."""
+    published = [p or max((e.date for e in evs if e.date), default=None)
+                 for p, evs in zip(published, events_by_doc)]
     index: dict[tuple, list[tuple[int, int, object]]] = {}
     for i, evs in enumerate(events_by_doc):
         for k, ev in enumerate(evs):
@@ -263,13 +270,40 @@ def event_pairs(events_by_doc: Sequence[Sequence], published: Sequence[dt.date |
             ks, ms = tied.setdefault((i, j), (set(), set()))
             ks.add(k)
             ms.add(m)
-    return {(i, j) for (i, j), n in score.items() if n >= 1.0
+    return {(i, j) for (i, j), n in score.items() if n >= (1.0 if published[i] and published[j] else UNDATED_SCORE)
             and len(tied[(i, j)][0]) >= MIN_SHARED_FRACTION * len(events_by_doc[i])
             and len(tied[(i, j)][1]) >= MIN_SHARED_FRACTION * len(events_by_doc[j])}
 
 
 def _close(a: dt.date | None, b: dt.date | None) -> bool:
     return a is None or b is None or abs((a - b).days) <= EVENT_WINDOW_DAYS
+
+
+# wire copies cut short or padded with boilerplate fall under the MinHash threshold: sharing this many
+# long sentences (each found in few documents, so no boilerplate) makes two texts copies as well
+SHARED_SENTENCES = 2
+LONG_SENTENCE = 80
+COMMON_SENTENCE = 5
+_SPACE = re.compile(r"\s+")
+
+
+def sentence_pairs(texts: Sequence[str]) -> set[tuple[int, int]]:
+    """Pairs of texts sharing SHARED_SENTENCES long sentences, word for word (case and spacing aside)."""
+    from chokepoint.news import sentences
+
+    where: dict[int, set[int]] = {}
+    for i, text in enumerate(texts):
+        for a, b in sentences.split(text):
+            if b - a >= LONG_SENTENCE:
+                where.setdefault(hash(_SPACE.sub(" ", text[a:b].lower())), set()).add(i)
+    count: dict[tuple[int, int], int] = {}
+    for docs in where.values():
+        if 1 < len(docs) <= COMMON_SENTENCE:
+            ordered = sorted(docs)
+            for x, i in enumerate(ordered):
+                for j in ordered[x + 1:]:
+                    count[(i, j)] = count.get((i, j), 0) + 1
+    return {pair for pair, n in count.items() if n >= SHARED_SENTENCES}
 
 
 def groups(n: int, pairs: Iterable[tuple[int, int]]) -> list[list[int]]:

@@ -86,13 +86,15 @@ def run(paths: Iterable[str | Path], gaz: Gazetteer, published: dt.date | None =
 def find_duplicates(arts: list[Article]) -> list[dict]:
     """Duplicate groups; each article in a group gets its `dup_group` id."""
     wire = dedup.minhash_pairs([a.text for a in arts])
-    story = dedup.event_pairs([a.events for a in arts], [a.published for a in arts], FxTable.bundled()) - wire
+    copies = dedup.sentence_pairs([a.text for a in arts]) - wire
+    story = dedup.event_pairs([a.events for a in arts], [a.published for a in arts], FxTable.bundled()) \
+        - wire - copies
     out = []
     method_of: dict[int, set[str]] = {}
-    for pairs, name in ((wire, "minhash"), (story, "events")):
+    for pairs, name in ((wire, "minhash"), (copies, "sentences"), (story, "events")):
         for i, _ in pairs:
             method_of.setdefault(i, set()).add(name)
-    for members in dedup.groups(len(arts), wire | story):
+    for members in dedup.groups(len(arts), wire | copies | story):
         gid = f"dup-{arts[members[0]].doc_id}"
         methods = sorted(set().union(*(method_of.get(i, set()) for i in members)))
         for i in members:
