@@ -23,6 +23,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from chokepoint.news import conflicts
+from chokepoint.news.amounts import FxTable
 from chokepoint.news.entities import Gazetteer
 from chokepoint.news.pipeline import run
 
@@ -153,21 +155,9 @@ def _date(p) -> str | None:
 
 def _conflicts(batch) -> dict[tuple[str, str], str]:
     """Article pairs the pipeline flags as conflicting, with the label it gives."""
-    import pandas as pd
-
-    from chokepoint.news import claims
-
-    rows = []
-    for a in batch.articles:
-        net: dict[str, int] = defaultdict(int)
-        for ev in a.events:
-            for c in {ev.actor_country, ev.target_country} - {None}:
-                net[c] += ev.tilt
-        rows += [{"country": c, "doc": a.doc_id, "net_tilt": t, "published": a.published,
-                  "outlet": a.outlet, "title": a.title} for c, t in net.items() if t]
-    frame = claims.conflicts(pd.DataFrame(rows, columns=["country", "doc", "net_tilt", "published",
-                                                         "outlet", "title"]))
-    return {tuple(sorted((r.doc_a, r.doc_b))): "contradiction" for r in frame.itertuples()}
+    frame = conflicts.find(batch.articles, Gazetteer.bundled(), FxTable.bundled(),
+                           [g["docs"] for g in batch.duplicates])
+    return conflicts.pairs(frame)
 
 
 def _show(gold, pred, pairs) -> None:
