@@ -16,7 +16,6 @@ with their label; pairs in `not_conflicts` (one body under two names) must not b
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import hashlib
 import json
 import sys
@@ -24,6 +23,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from chokepoint.news import conflicts
+from chokepoint.news.dates import parse_published
 from chokepoint.news.amounts import FxTable
 from chokepoint.news.entities import Gazetteer
 from chokepoint.news.pipeline import run
@@ -72,11 +72,6 @@ def match(gold: list[dict], pred: list) -> tuple[list[tuple[dict, object]], int,
     return pairs, len(gold), len(pred)
 
 
-def _pub(value: str) -> dt.date | None:
-    """The pipeline's fallback date: a full date only (month- or year-only dates give none)."""
-    return dt.date.fromisoformat(value) if len(value) == 10 else None
-
-
 def _score_pairs(name: str, gold: set, pred: set) -> None:
     hit = len(gold & pred)
     print(f"{name}: gold {len(gold)}  predicted {len(pred)}  found {hit}  "
@@ -110,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         gold_conf.update({tuple(sorted(c["docs"])): c["label"] for c in g.get("conflicts", [])})
         not_conf |= _pairs(g.get("not_conflicts", []))
         files += [Path(docs) / name for name in g["docs"]]
-    batch = run(files, Gazetteer.bundled(), dates={k: _pub(v) for k, v in dates.items()})
+    batch = run(files, Gazetteer.bundled(), dates={k: parse_published(v) for k, v in dates.items()})
     pred = [ev for a in batch.articles for ev in a.events]
     pairs, n_gold, n_pred = match(gold, pred)
     tp = len(pairs)

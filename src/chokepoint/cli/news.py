@@ -24,7 +24,8 @@ news_app = typer.Typer(help="News signals: ingest articles, list events, claims,
 
 @news_app.command("ingest")
 def ingest(paths: list[str] = typer.Argument(..., help="Files (.txt, .html, .jsonl), folders or globs."),
-           published: str = typer.Option(None, "--published", help="Publication date (YYYY-MM-DD) for "
+           published: str = typer.Option(None, "--published", help="Publication date (YYYY-MM-DD, or "
+                                         "YYYY-MM / YYYY for pages dated only to the month or year) for "
                                          "articles whose file gives none."),
            db: str = DbOption) -> None:
     """Read, clean, deduplicate and extract events from articles into the store."""
@@ -73,14 +74,14 @@ def duplicates(fmt: Format = FormatOption, db: str = DbOption) -> None:
 
 @news_app.command("claims")
 def claims(fmt: Format = FormatOption, db: str = DbOption) -> None:
-    """Numeric claims checked against reference data, and contradictory framings side by side."""
+    """Share claims checked against reference data, and conflicts between articles side by side."""
     with workbench(db) as wb:
         checked, conflicts = wb.news.claims(), wb.news.conflicts()
     if fmt == Format.json:
         emit_json({"claims": checked.to_dict("records"), "conflicts": conflicts.to_dict("records")})
         return
     emit(checked, fmt, title="numeric claims vs reference data")
-    emit(conflicts, fmt, title="contradictory framings (same period, opposite tilt)")
+    emit(conflicts, fmt, title="conflicts between articles (contradiction / different scope / different time)")
 
 
 @news_app.command("signals")

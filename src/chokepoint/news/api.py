@@ -12,6 +12,8 @@ import pandas as pd
 
 from chokepoint.errors import BadInput, list_as_string
 from chokepoint.news import claims as claims_mod
+from chokepoint.news import conflicts as conflicts_mod
+from chokepoint.news import dates as dates_mod
 from chokepoint.news import signals as signals_mod
 from chokepoint.news import tilt as tilt_mod
 from chokepoint.news.amounts import FxTable
@@ -67,10 +69,10 @@ class News:
         by name in the report and the rest are ingested."""
         if isinstance(published, str):
             try:
-                published = dt.date.fromisoformat(published)
+                published = dates_mod.parse_published(published)
             except ValueError:
                 raise BadInput(f"'{published}' is not a date", field="published",
-                               hint="use YYYY-MM-DD") from None
+                               hint="use YYYY-MM-DD, or YYYY-MM / YYYY for pages dated to the month or year") from None
         batch = run(list(paths), self.gazetteer(), published=published, progress=progress)
         fx = self.fx()
         docs, events = _frames(batch.articles, fx)
@@ -127,10 +129,15 @@ class News:
                     else df[df[key] == value]
         return df.reset_index(drop=True)
 
-    def _with_countries(self, df: pd.DataFrame) -> pd.DataFrame:
+    def _homes(self) -> dict[str, str | None]:
+        """ISO3 home of every gazetteer form and canonical name."""
         gaz = self.gazetteer()
         home = {form: iso for form, (_, _, iso) in gaz.forms.items()}
         home.update({value: iso for value, _, iso in gaz.forms.values()})
+        return home
+
+    def _with_countries(self, df: pd.DataFrame) -> pd.DataFrame:
+        home = self._homes()
         df = df.copy()
         df["actor_country"] = [home.get(v) for v in df["actor"]]
         df["target_country"] = [home.get(v) if isinstance(v, str) else None for v in df["target"]]
@@ -159,20 +166,17 @@ class News:
         return claims_mod.check(self.store, found)
 
     def conflicts(self, country: str | None = None, window_days: int = 62) -> pd.DataFrame:
-        """Articles framing one country's alignment in opposite directions in the same period."""
-        ev = self._with_countries(self.events())
-        docs = self.documents().set_index("doc_id")
-        rows = []
-        countries = [country.upper()] if country else sorted(set(ev["actor_country"].dropna()))
-        for c in countries:
-            sub = tilt_mod.involving(ev, c)
-            for doc, g in sub.groupby("doc"):
-                if g["tilt"].sum() != 0:
-                    rows.append({"country": c, "doc": doc, "net_tilt": int(g["tilt"].sum()),
-                                 "published": docs.at[doc, "published"], "outlet": docs.at[doc, "outlet"],
-                                 "title": docs.at[doc, "title"]})
-        return claims_mod.conflicts(pd.DataFrame(rows, columns=["country", "doc", "net_tilt", "published",
-                                                                "outlet", "title"]), window_days)
+        """Conflicts between stored articles, side by side with their sources: share figures, one
+        story's amounts and dates, opposite framings of a country within `window_days`; each
+        labelled contradiction, different scope or different time."""
+        arts, home = self._articles(), self._homes()
+        for ev in (e for a in arts for e in a.events):
+            ev.actor_country, ev.target_country = home.get(ev.actor), home.get(ev.target) if ev.target else None
+        frame = conflicts_mod.find(arts, self.gazetteer(), self.fx(), [g["docs"] for g in find_duplicates(arts)],
+                                   window_days)
+        if country:
+            frame = frame[frame["country"] == country.upper()]
+        return frame.reset_index(drop=True)
 
     def signals(self) -> pd.DataFrame:
         """Export-control, easing and alliance events mapped to the scenarios they bear on."""

@@ -20,11 +20,12 @@ FRAMING_WINDOW_DAYS = 62
 FRAMING_MIN_TILT = 2  # one event's tilt is no framing: each article must lean by at least this much
 
 
-def find(arts: Sequence, gaz: Gazetteer, fx: FxTable | None = None, groups: Sequence[Sequence[str]] = ()) -> pd.DataFrame:
+def find(arts: Sequence, gaz: Gazetteer, fx: FxTable | None = None, groups: Sequence[Sequence[str]] = (),
+         window_days: int = FRAMING_WINDOW_DAYS) -> pd.DataFrame:
     """Every conflict between two articles (`arts`: pipeline Articles; `groups`: duplicate groups
-    of doc ids, the stories whose events are compared)."""
+    of doc ids, the stories whose events are compared; `window_days`: framings this close)."""
     by_id = {a.doc_id: a for a in arts}
-    rows = _shares(arts, gaz) + _story_events(by_id, groups, fx) + _framings(arts)
+    rows = _shares(arts, gaz) + _story_events(by_id, groups, fx) + _framings(arts, window_days)
     for r in rows:
         for side in "ab":
             art = by_id[r[f"doc_{side}"]]
@@ -109,7 +110,7 @@ def _event_pair(art_a, art_b, fx: FxTable | None) -> list[dict]:
     return rows
 
 
-def _framings(arts: Sequence) -> list[dict]:
+def _framings(arts: Sequence, window_days: int) -> list[dict]:
     """Opposite net tilts (each at least FRAMING_MIN_TILT) of one country's events in two articles
     published within the window."""
     by_id = {a.doc_id: a for a in arts}
@@ -123,7 +124,7 @@ def _framings(arts: Sequence) -> list[dict]:
                    "outlet": art.outlet, "title": art.title} for c, t in net.items()
                   if abs(t) >= FRAMING_MIN_TILT]
     frame = claims_mod.conflicts(pd.DataFrame(tilts, columns=["country", "doc", "net_tilt", "published",
-                                                              "outlet", "title"]), FRAMING_WINDOW_DAYS)
+                                                              "outlet", "title"]), window_days)
     return [_row(r.country, "framing", "contradiction", f"{r.country} alignment framed both ways",
                  by_id[r.doc_a], f"net tilt {r.tilt_a:+d}", r.title_a or "", by_id[r.doc_b],
                  f"net tilt {r.tilt_b:+d}", r.title_b or "") for r in frame.itertuples()]
