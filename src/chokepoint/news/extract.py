@@ -21,6 +21,9 @@ MODIFIER_GAP = re.compile(r"^(?:['’]s\s+(?:[a-z][\w-]*\s+){0,4}|-based\s+(?:[a
                           r"\s+(?:[a-z][\w-]*\s+){0,2}(?:[a-z]\w*-)?(?:company|firm|miner|producer|refiner|maker|giant|group|"
                           r"conglomerate|smelter|developer|supplier|operator|trader|utility|manufacturer|explorer|"
                           r"carmaker|automaker|chipmaker|recycler|processor)\s+)$")
+# "the South Korean company signed": a country adjective on a company noun is the last company named
+COUNTRY_ORG_NOUN = re.compile(r"\s+(?:[a-z][\w-]*\s+){0,2}(?:[a-z]\w*-)?(?:company|firm|miner|producer|refiner|"
+                              r"maker|giant|group|conglomerate|smelter|developer|supplier|manufacturer)\b(?!\s+[A-Z])")
 AND_GAP = re.compile(r"^,?\s+and\s+(?:the\s+)?$")
 COMMA_GAP = re.compile(r"^\s*,\s+(?:the\s+)?$")
 LIST_NEXT = re.compile(r"^\s*(?:,|and\b)")
@@ -187,6 +190,9 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
                           for w in offices.holder_names(s[e.start:e.end])})
             short.update({e.value.split()[0]: e.value for e in ents
                           if e.kind == "company" and e.iso3 is None and " " in e.value})
+            # "LG Energy" after "LG Energy Solution": a listed name's first two words
+            short.update({" ".join(e.value.split()[:2]): e.value for e in ents
+                          if e.kind == "company" and len(e.value.split()) > 2})
         heads = _heads(s, ents)
         trigs = _learned(s, find_triggers(s)) if heads or (prev is not None and COREF.match(s)) else []
         evs = []  # one event per main clause; a later one may refer back to an earlier one
@@ -246,6 +252,9 @@ def _event(doc_id, s, a, b, trig, heads, salient, last, published, gaz) -> Event
     if actor is not None and trig.type == "POLICY" and actor.kind in ORG_KINDS \
             and SPENDING.match(s, trig.start):
         trig = Trigger("INVEST", trig.start, trig.end, trig.clause)  # a company spending invests
+    if actor is not None and actor.kind in COUNTRY_KINDS and last_org is not None \
+            and actor.iso3 == last_org.iso3 and COUNTRY_ORG_NOUN.match(s, actor.end):
+        actor = last_org
     if actor is None or (trig.type in GOVERNMENT_TYPES and actor.kind not in COUNTRY_KINDS):
         return None
     plural = PLURAL_COREF.match(s[trig.clause[0]:]) and actor is prev

@@ -94,7 +94,8 @@ HOSTILE_WORDS = re.compile(r"oppos|condemn|rebuke|accus|critic|reject|den[yi]|no
                            r"regret|concern", _I)
 # hedges whose scope is what precedes them up to the end of the trigger's clause
 MODAL = re.compile(r"\b(?:could|may|might|likely|unlikely|expected|expects?|threaten\w* to|(?:is|are) willing to|"
-                   r"(?:is|are) ready to|hopes? to|(?:is|are|was|were) scheduled|"
+                   r"(?:is|are) ready to|hopes? to|(?:is|are|was|were) scheduled|(?:is|are|was|were|been) (?:pressing|seeking|trying|aiming) to|"
+                   r"seeks? to|sought to|aims? to|wants? to|will (?:host|hold|meet|visit)|(?:is|are) set to|"
                    r"projected|project (?:should|to)|forecast\w*|consider\w*|weigh\w*|mull\w*|"
                    r"propos\w+|claimed|if|whether|possibly|potential(?:ly)?|aims? to|hope[sd]?)\b", _I)
 # deontic modals and requests: what someone should do or is urged to do has not happened ("it
