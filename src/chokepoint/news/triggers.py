@@ -23,10 +23,14 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
                       r"lift\w* (?:[\w-]+ ){0,3}(?:ban|restrictions|controls|curbs) on (?:[\w-]+ ){0,3}exports|"
                       r"remov\w* (?:[\w-]+ ){0,2}licen[cs]e requirements)"),
     ("EXPORT_CONTROL", r"\b(?:export controls?|export (?:ban|curbs|restrictions|licensing|quotas?)|"
+                       r"(?:impos|introduc|tighten)\w* (?:[\w-]+ ){0,2}(?:controls|curbs)\b|"
+                       r"(?:impos|slap)\w* (?:[\w-]+ ){0,2}sanctions|banned (?:[\w-]+ ){0,3}dealings|"
+                       r"(?:require|need)\w* (?:[\w-]+ ){0,3}(?:export )?(?:permits|licen[cs]es)|"
                        r"(?:ban|prohibit|forbid|forbade|restrict|halt|stop|block|curb)\w* (?:all |the |its )?"
                        r"(?:[\w-]+ ){0,2}?export(?:s|ing)?\b|"
                        r"entity list)"),
-    ("TARIFF", rf"\b(?:(?:impos\w*|slap\w*|levi\w*|rais\w*|announc\w*|introduc\w*) (?:[\w%\"“”.-]+ ){{0,4}}"
+    ("TARIFF", rf"\b(?:port fees|(?:cut|lower|reduc)\w* (?:[\w-]+ ){{0,3}}{_DUTY}\b|{_DUTY} (?:will )?(?:drop|fall|be cut|be lowered)\w* to\b|"
+               rf"(?:impos\w*|slap\w*|levi\w*|rais\w*|announc\w*|introduc\w*) (?:[\w%\"“”.-]+ ){{0,4}}"
                rf"{_DUTY}\b|\d+(?:\.\d+)?\s?(?:%|percent) (?:[\w\"“”-]+ ){{0,2}}{_DUTY} on\b|"
                rf"{_DUTY}\b[^,;]{{0,60}}?\b(?:were|was|have been|has been|had been) imposed)"),
     ("MILITARY", r"\b(?:drills?|rammed|ramming|water cannons?|fired (?:on|at)\b|(?:military |joint |naval )?"
@@ -40,9 +44,9 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
                  r"(?:alliance|partnership|bloc|pact|club|framework|coalition|initiative))\b"),
     ("TALKS", r"\b(?:talks|summit|met|meet(?:s|ing)?|negotiations?|negotiat\w+|(?:video |phone |telephone )?"
               r"call with)\b"),
-    ("DEAL", r"\b(?:sign(?:s|ed|ing)?|agreement|deals?|memorandum of understanding|MoU|pact|"
+    ("DEAL", r"\b(?:sign(?:s|ed|ing)?|agreements?|deals?|memorand(?:um|ums|a) of understanding|MoUs?|pact|offtake|"
              r"agreed to (?:buy|purchase|supply|sell)(?! [^,;]{0,40}?\b(?:stock|shares|stake|equity)\b))\b"),
-    ("INVEST", r"\b(?:invest(?:s|ed|ing)?|stake in|acquir\w+|"
+    ("INVEST", r"\b(?:invest(?:s|ed|ing)?|stake in|acquir\w+|acquisitions?|equity (?:investment|stake|finance)|"
                r"(?:contribut|commit)\w* (?:[\w$€¥£.,-]+ ){0,6}(?:in equity|equity stake|stake)|"
                r"(?:broke|break\w*) ground on|"
                r"(?:buy|bought|purchas|acquir)\w* [^,;]{0,40}?\b(?:stock|shares|equity) in|"
