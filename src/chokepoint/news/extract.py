@@ -179,7 +179,7 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
     last_org: Entity | None = None  # the last company named first in a sentence: what "the company" is
     home = offices.home(dateline, gaz.forms) or home
     short: dict[str, str] = {}  # "Arafura" -> "Arafura Rare Earths" once the full name was seen
-    named: dict[str, str] = {}  # "Kim" -> KOR once "Industry Minister Kim Jung-kwan" was seen
+    named = dict(gaz.bare_surnames)  # "Kim" -> KOR once "Industry Minister Kim Jung-kwan" was seen
     for a, b in sentences.split(text):
         s = text[a:b]
         if not SENTENCE_END.search(s):

@@ -154,6 +154,17 @@ def surnames(forms: dict) -> dict[str, str]:
     return out
 
 
+def bare_surnames(forms: dict) -> dict[str, str]:
+    """Last names that name their bearer alone ("Trump met Xi"): the last word, of at least four
+    letters, of one gazetteer person's name, borne by no one of another country."""
+    out: dict[str, str | None] = {}
+    for form, (_, kind, iso3) in forms.items():
+        words = form.split()
+        if kind == "person" and iso3 and len(words) > 1 and len(words[-1]) >= 4 and words[-1][:1].isupper():
+            out[words[-1]] = iso3 if out.get(words[-1], iso3) == iso3 else None
+    return {w: iso3 for w, iso3 in out.items() if iso3 and w not in _TITLES}
+
+
 def mentions(s: str, taken: Iterable[tuple[int, int]], cues: set[str], home: str | None,
              people: dict[str, str], short_forms: dict[str, str] | None = None,
              weak: Iterable[tuple[int, int]] = (),
