@@ -21,7 +21,8 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
                       r"waiver|exempt\w*|(?:approv|grant|issu)\w* (?:[\w-]+ ){0,2}(?:export licen[cs]es|licen[cs]es for "
                       r"(?:[\w-]+ ){0,4}(?:exports?|shipments?))|"
                       r"lift\w* (?:[\w-]+ ){0,3}(?:ban|restrictions|controls|curbs) on (?:[\w-]+ ){0,3}exports|"
-                      r"remov\w* (?:[\w-]+ ){0,2}licen[cs]e requirements)"),
+                      r"remov\w* (?:[\w-]+ ){0,2}licen[cs]e requirements|"
+                      r"export applications (?:had |have |has )?(?:been |were |was )?approved)"),
     ("EXPORT_CONTROL", r"\b(?:export controls?|export (?:ban|curbs|restrictions|licensing|quotas?)|"
                        r"(?:impos|introduc|tighten)\w* (?:[\w-]+ ){0,2}(?:controls|curbs)\b|"
                        r"(?:impos|slap)\w* (?:[\w-]+ ){0,2}sanctions|banned (?:[\w-]+ ){0,3}dealings|"
@@ -45,7 +46,9 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
     ("TALKS", r"\b(?:talks|summit|met|meet(?:s|ing)?|negotiations?|negotiat\w+|(?:video |phone |telephone )?"
               r"call with)\b"),
     ("DEAL", r"\b(?:sign(?:s|ed|ing)?|agreements?|deals?|memorand(?:um|ums|a) of understanding|MoUs?|pact|offtake|"
-             r"agreed to (?:buy|purchase|supply|sell)(?! [^,;]{0,40}?\b(?:stock|shares|stake|equity)\b))\b"),
+             r"agreed to (?:buy|purchase|supply|sell)(?! [^,;]{0,40}?\b(?:stock|shares|stake|equity)\b)|"
+             r"agree\w* (?:to|on) (?!invest|buy|acquire|take)(?:[\w-]+ )?(?:walk back|roll back|de-escalate|coordinate|"
+             r"cooperat\w*|continue|remove|strengthen|expand|work))\b"),
     ("INVEST", r"\b(?:invest(?:s|ed|ing)?|stake in|acquir\w+|acquisitions?|equity (?:investment|stake|finance)|"
                r"(?:contribut|commit)\w* (?:[\w$€¥£.,-]+ ){0,6}(?:in equity|equity stake|stake)|"
                r"(?:broke|break\w*) ground on|"
@@ -66,7 +69,8 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
                   r"reject\w*|urg\w+|acknowledg\w+|stated|statement|(?:ask\w*|call\w* on) (?:[\w'’-]+ ){1,5}?to|"
                   r"den(?:y|ied|ies)|"
                   r"pledg\w+|vow\w*|willing to|did not accept|protest(?:s|ed)?|demanded|demands that|"
-                  r"(?:express|voic)\w* (?:[\w-]+ ){0,2}(?:regret|concern))\b"),
+                  r"(?:express|voic)\w* (?:[\w-]+ ){0,2}(?:regret|concerns?|frustration|dissatisfaction|anger|"
+                  r"discontent|opposition)|warn(?:s|ed|ing)\b)\b"),
 ]}
 # all triggers in one pattern: one scan per sentence instead of one per type. Every trigger starts
 # with \b and a word character, so that check is hoisted in front of the alternation: `re` then
