@@ -24,6 +24,8 @@ MODIFIER_GAP = re.compile(r"^(?:['’]s\s+(?:[a-z][\w-]*\s+){0,4}|-based\s+(?:[a
 # "the South Korean company signed": a country adjective on a company noun is the last company named
 COUNTRY_ORG_NOUN = re.compile(r"\s+(?:[a-z][\w-]*\s+){0,2}(?:[a-z]\w*-)?(?:company|firm|miner|producer|refiner|"
                               r"maker|giant|group|conglomerate|smelter|developer|supplier|manufacturer)\b(?!\s+[A-Z])")
+# "his Chinese counterpart": the other side of a meeting, never its subject
+COUNTERPART = re.compile(r"\s+counterparts?\b")
 AND_GAP = re.compile(r"^,?\s+and\s+(?:the\s+)?$")
 COMMA_GAP = re.compile(r"^\s*,\s+(?:the\s+)?$")
 LIST_NEXT = re.compile(r"^\s*(?:,|and\b)")
@@ -91,7 +93,8 @@ def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
                   and AGENT.search(s, max(0, e.start - 12), e.start)), None)
     if agent is not None and PASSIVE.search(s, max(0, trig.start - 20), trig.start):
         return agent
-    subjects = [e for e in heads if not PREPOSITION.search(s[max(0, e.start - 30):e.start])]
+    subjects = [e for e in heads if not PREPOSITION.search(s[max(0, e.start - 30):e.start])
+                and not COUNTERPART.match(s, e.end)]
     before = [e for e in subjects if trig.clause[0] <= e.start < trig.start]
     if before:
         first = before[0]

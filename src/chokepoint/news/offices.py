@@ -200,6 +200,9 @@ def mentions(s: str, taken: Iterable[tuple[int, int]], cues: set[str], home: str
         word = s[:m.start()].rstrip().rpartition(" ")[2]
         if word in people:
             add(people[word], "government", people[word], m.start() - len(word) - 1, m.end())
+    for short in shorts:  # a short form of a name seen before wins over a guess from its shape
+        for m in re.finditer(rf"(?<![\w.]){re.escape(short)}(?![\w])", s):
+            add(short_forms[short], "company", None, m.start(), m.end())
     for rx, gate in ((ORG, "org" in cues), (APPOSITIVE, appositive)):
         for m in rx.finditer(s) if gate else ():
             a, name = m.start(1), m.group(1)
@@ -214,9 +217,6 @@ def mentions(s: str, taken: Iterable[tuple[int, int]], cues: set[str], home: str
     # "Wang said", "Industry Minister Ahn will": people and offices, handled below
     if m and words[0] not in _NOT_NAME and not any(w in people or w in _TITLES for w in words):
         add(m.group(1), "company", None, m.start(1), m.end(1))
-    for short in shorts:
-        for m in re.finditer(rf"(?<![\w.]){re.escape(short)}(?![\w])", s):
-            add(short_forms[short], "company", None, m.start(), m.end())
     for name in names:  # "Kim said ..." after "Trade Minister Kim Jung-kwan"
         for m in re.finditer(rf"(?<![\w.-]){re.escape(name)}(?![\w-])", s):
             add(named[name], "person", named[name], m.start(), m.end())
