@@ -198,6 +198,7 @@ CROSS_CURRENCY_TOLERANCE = 0.1
 MIN_SHARED_FRACTION = 1 / 3
 # an undated document can be compared with any other: it needs twice the evidence
 UNDATED_SCORE = 2.0
+RETOLD_FIGURE_DAYS = 2  # one deal with two figures: articles published this close
 
 
 def _same_amount(a, b, fx: FxTable | None) -> bool:
@@ -258,10 +259,16 @@ def event_pairs(events_by_doc: Sequence[Sequence], published: Sequence[dt.date |
     for hits in index.values():
         for x, (i, k, a) in enumerate(hits):
             for j, m, b in hits[x + 1:]:
-                if i == j or not _close(published[i], published[j]) or not _compatible(a, b, fx):
+                if i == j or not _close(published[i], published[j]):
+                    continue
+                if _compatible(a, b, fx):
+                    n = _evidence(a, b)
+                elif _retold_figure(a, b) and _close(published[i], published[j], RETOLD_FIGURE_DAYS):
+                    n = 1.0
+                else:
                     continue
                 key = (i, k, j, m) if i < j else (j, m, i, k)
-                best[key] = max(best.get(key, 0.0), _evidence(a, b))
+                best[key] = max(best.get(key, 0.0), n)
     score: dict[tuple[int, int], float] = {}
     tied: dict[tuple[int, int], tuple[set, set]] = {}
     for (i, k, j, m), n in best.items():
@@ -275,8 +282,16 @@ def event_pairs(events_by_doc: Sequence[Sequence], published: Sequence[dt.date |
             and len(tied[(i, j)][1]) >= MIN_SHARED_FRACTION * len(events_by_doc[j])}
 
 
-def _close(a: dt.date | None, b: dt.date | None) -> bool:
-    return a is None or b is None or abs((a - b).days) <= EVENT_WINDOW_DAYS
+def _retold_figure(a, b) -> bool:
+    """One deal told with two figures (a conflict to show, not two stories): same type, actor and
+    named counterpart, a shared commodity, amounts in money that differ, dates (if both) a day apart."""
+    return (a.type, a.actor, a.target) == (b.type, b.actor, b.target) and a.target is not None \
+        and bool(set(a.commodities) & set(b.commodities)) and "percent" not in (a.unit, b.unit) \
+        and (a.date is None or b.date is None or abs((a.date - b.date).days) <= 1)
+
+
+def _close(a: dt.date | None, b: dt.date | None, days: int = EVENT_WINDOW_DAYS) -> bool:
+    return a is None or b is None or abs((a - b).days) <= days
 
 
 # wire copies cut short or padded with boilerplate fall under the MinHash threshold: sharing this many
