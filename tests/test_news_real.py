@@ -174,3 +174,23 @@ def test_news_eval_skips_without_the_real_corpus(capsys):
         sys.path.pop(0)
     assert news_eval.main(["--real", "test", "--real-dir", "/nonexistent/news-real"]) == 0
     assert "skipped" in capsys.readouterr().out
+
+
+def test_one_deal_with_two_figures_is_one_story():
+    def deal(amount, unit):
+        return Event("d", "DEAL", "Samsung SDI", "USA", ["lithium"], [], amount, unit, None, 0, "")
+    pub = [dt.date(2025, 12, 10), dt.date(2025, 12, 11)]
+    assert dedup.event_pairs([[deal(2e12, "KRW")], [deal(15e9, "USD")]], pub) == {(0, 1)}
+    far = [dt.date(2025, 12, 10), dt.date(2025, 12, 20)]
+    assert dedup.event_pairs([[deal(2e12, "KRW")], [deal(15e9, "USD")]], far) == set()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Japan imposed sanctions on two Chinese firms on Monday.", ("EXPORT_CONTROL", "JPN", "CHN")),
+    ("Trump met Xi Jinping on Monday. The two leaders agreed to walk back punitive measures.",
+     ("DEAL", "USA", "CHN")),
+    ("Seoul expressed frustration with Washington on Monday.", ("STATEMENT", "KOR", "USA")),
+    ("Washington on Monday approved Seoul's plan to build nuclear-powered submarines.", ("MILITARY", "USA", "KOR")),
+])
+def test_vocabulary_named_in_the_issue(gaz, text, expected):
+    assert expected in _events(gaz, text)

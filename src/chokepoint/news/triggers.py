@@ -37,7 +37,8 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
     ("MILITARY", r"\b(?:drills?|rammed|ramming|water cannons?|fired (?:on|at)\b|(?:military |joint |naval )?"
                  r"exercises?|fired (?:[\w-]+ ){0,3}missiles?|"
                  r"missile (?:test|launch)|test of (?:[\w-]+ ){0,3}missile|warships|troops|"
-                 r"lock\w* (?:[\w-]+ ){0,3}radar|radar lock(?:-on)?)\b"),
+                 r"lock\w* (?:[\w-]+ ){0,3}radar|radar lock(?:-on)?|(?:approv|authori[sz])\w* (?:[\w’'-]+ ){0,6}"
+                 r"(?:nuclear-powered )?submarines?)\b"),
     ("ALLIANCE", r"\b(?:join(?:s|ed|ing)? (?:the |a |an )?(?:[\w-]+ ){0,4}(?:alliance|partnership|bloc|"
                  r"pact|club|framework|coalition|initiative)|(?:launch|form)\w* (?:[\w-]+ ){0,6}dialogue|"
                  r"(?:launch|form)\w* (?:a|an|the) (?:[A-Z][\w-]* ){1,5}(?:Alliance|Partnership|Coalition)|"
@@ -128,7 +129,8 @@ RECENT = re.compile(r"\b(?:(?:a|one|two|three|four|five|six|several|a few|\d+)\s
 # background stated with its time ("after Beijing imposed controls in December") is an event (GUIDELINE.md)
 WHEN = re.compile(r"\b(?:in|on|since|at the (?:start|end) of)\s+(?:early |late |mid-)?(?:(?:19|20)\d\d|january|february|"
                   r"march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|"
-                  r"aug|sept?|oct|nov|dec|the month|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", _I)
+                  r"aug|sept?|oct|nov|dec|the month|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|"
+                  r"\b(?:last|this|earlier this) (?:year|month)\b", _I)
 # a trigger noun that modifies another noun ("the export control dialogue", "tariff talks") names a topic
 COMPOUND = re.compile(r"\s+(?:dialogue|mechanism|consultations?|working group|forum|talks|cooperation)\b", _I)
 # checked up to the next comma or semicolon, past the subordinator that ends the clause
