@@ -34,6 +34,7 @@ migration(2, "claim table")(_create_declared(2))
 migration(10, "trade_flow and trade_import: imported bilateral trade")(_create_declared(10))
 migration(11, "governance: WGI indicators for supply-risk scores")(_create_declared(11))
 migration(12, "sector_map: trade codes to downstream sectors")(_create_declared(12))
+migration(40, "llm_cache: answers of the optional LLM news extractor")(_create_declared(40))
 
 
 # trade_flow as migration 13 left it (migration 14 changes it; the declared table is the newest)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import enum
 import json
+import os
 import sys
 
 import typer
@@ -27,12 +28,17 @@ def ingest(paths: list[str] = typer.Argument(..., help="Files (.txt, .html, .jso
            published: str = typer.Option(None, "--published", help="Publication date (YYYY-MM-DD, or "
                                          "YYYY-MM / YYYY for pages dated only to the month or year) for "
                                          "articles whose file gives none."),
+           llm_url: str = typer.Option(None, "--llm-url", help="Extract with an LLM at this OpenAI-compatible "
+                                       "endpoint (e.g. http://localhost:8080/v1) instead of the rules; "
+                                       "the key, if any, from OPENAI_API_KEY; answers cached in the store."),
+           llm_model: str = typer.Option(None, "--llm-model", help="Model name for --llm-url."),
            db: str = DbOption) -> None:
     """Read, clean, deduplicate and extract events from articles into the store."""
     with workbench(db) as wb, Progress(TextColumn("{task.description}"), BarColumn(),
                                        MofNCompleteColumn(), console=err_console, transient=True) as bar:
         task = bar.add_task("ingesting", total=None)
-        report = wb.news.ingest(paths, published=published,
+        report = wb.news.ingest(paths, published=published, llm_url=llm_url, llm_model=llm_model,
+                                llm_key=os.environ.get("OPENAI_API_KEY"),
                                 progress=lambda n, total, name: bar.update(task, total=total, completed=n,
                                                                            description=name[:40]))
     console.print(f"{report.files} files, {report.articles} articles, {report.events} events, "

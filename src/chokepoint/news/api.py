@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from chokepoint.news import tilt as tilt_mod
 from chokepoint.news.amounts import FxTable
 from chokepoint.news.entities import Gazetteer
 from chokepoint.news.events import TYPES, Event
+from chokepoint.news.llm import LlmExtractor
 from chokepoint.news.pipeline import Article, find_duplicates, run
 from chokepoint.schema import RESULT_TABLES
 
@@ -40,6 +41,33 @@ class IngestReport:
         return {"files": self.files, "articles": self.articles, "events": self.events,
                 "duplicate_groups": self.duplicate_groups, "errors": self.errors,
                 "removed_lines": self.removed_lines}
+
+
+class StoreCache(MutableMapping):
+    """The store's llm_cache table as a mapping of request keys to answers (`model` is recorded)."""
+
+    def __init__(self, store, model: str = ""):
+        self.store, self.model = store, model
+
+    def __getitem__(self, key: str) -> str:
+        row = self.store.con.execute("SELECT response FROM llm_cache WHERE key = ?", [key]).fetchone()
+        if row is None:
+            raise KeyError(key)
+        return row[0]
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self.store.con.execute("DELETE FROM llm_cache WHERE key = ?", [key])
+        self.store.con.execute("INSERT INTO llm_cache VALUES (?, ?, ?, ?)",
+                               [key, self.model, value, dt.datetime.now()])
+
+    def __delitem__(self, key: str) -> None:
+        self.store.con.execute("DELETE FROM llm_cache WHERE key = ?", [key])
+
+    def __iter__(self):
+        return iter([r[0] for r in self.store.con.execute("SELECT key FROM llm_cache").fetchall()])
+
+    def __len__(self) -> int:
+        return self.store.count("llm_cache")
 
 
 class News:
@@ -64,16 +92,24 @@ class News:
 
     # -- ingest ---------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path], published: dt.date | str | None = None,
-               progress: Callable[[int, int, str], None] | None = None) -> IngestReport:
+               progress: Callable[[int, int, str], None] | None = None, llm_url: str | None = None,
+               llm_model: str | None = None, llm_key: str | None = None) -> IngestReport:
         """Read, clean, extract and store articles in one transaction; bad files are reported
-        by name in the report and the rest are ingested."""
+        by name in the report and the rest are ingested. With `llm_url` (an OpenAI-compatible
+        endpoint) events come from news.llm.LlmExtractor, its answers cached in `llm_cache`."""
         if isinstance(published, str):
             try:
                 published = dates_mod.parse_published(published)
             except ValueError:
                 raise BadInput(f"'{published}' is not a date", field="published",
                                hint="use YYYY-MM-DD, or YYYY-MM / YYYY for pages dated to the month or year") from None
-        batch = run(list(paths), self.gazetteer(), published=published, progress=progress)
+        if llm_url:
+            model = llm_model or "default"
+            extractor = LlmExtractor(llm_url, model, llm_key, cache=StoreCache(self.store, model))
+            batch = run(list(paths), self.gazetteer(), published=published, progress=progress,
+                        extractor=extractor)
+        else:
+            batch = run(list(paths), self.gazetteer(), published=published, progress=progress)
         fx = self.fx()
         docs, events = _frames(batch.articles, fx)
         with self.store.transaction() as con:

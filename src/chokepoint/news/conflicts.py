@@ -95,7 +95,7 @@ def _event_pair(art_a, art_b, fx: FxTable | None) -> list[dict]:
                 continue
             if a.commodities and b.commodities and not set(a.commodities) & set(b.commodities):
                 continue
-            if a.amount is not None and b.amount is not None and not dedup._same_amount(a, b, fx) \
+            if a.amount is not None and b.amount is not None and not dedup.same_amount(a, b, fx) \
                     and (a.unit == b.unit or "percent" not in (a.unit, b.unit)):
                 what, va, vb = "amount", f"{a.amount:,.0f} {a.unit}", f"{b.amount:,.0f} {b.unit}"
             elif a.date and b.date and abs((a.date - b.date).days) > 1:

@@ -201,7 +201,7 @@ UNDATED_SCORE = 2.0
 RETOLD_FIGURE_DAYS = 2  # one deal with two figures: articles published this close
 
 
-def _same_amount(a, b, fx: FxTable | None) -> bool:
+def same_amount(a, b, fx: FxTable | None) -> bool:
     """Equal amounts: same unit within 0.5%, or two currencies within CROSS_CURRENCY_TOLERANCE in USD."""
     if a.unit == b.unit:
         return abs(a.amount - b.amount) <= 0.005 * max(abs(a.amount), abs(b.amount))
@@ -216,7 +216,7 @@ def _same_amount(a, b, fx: FxTable | None) -> bool:
 def _compatible(a, b, fx: FxTable | None = None) -> bool:
     """Two events that could be one: no differing amount, no disjoint commodities, and no dates
     (when both are given) more than a day apart."""
-    if a.amount is not None and b.amount is not None and not _same_amount(a, b, fx):
+    if a.amount is not None and b.amount is not None and not same_amount(a, b, fx):
         return False
     if a.commodities and b.commodities and not set(a.commodities) & set(b.commodities):
         return False
@@ -299,18 +299,16 @@ def _close(a: dt.date | None, b: dt.date | None, days: int = EVENT_WINDOW_DAYS) 
 SHARED_SENTENCES = 2
 LONG_SENTENCE = 80
 COMMON_SENTENCE = 5
-_SPACE = re.compile(r"\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n")  # a rough split is enough to compare texts
 
 
 def sentence_pairs(texts: Sequence[str]) -> set[tuple[int, int]]:
     """Pairs of texts sharing SHARED_SENTENCES long sentences, word for word (case and spacing aside)."""
-    from chokepoint.news import sentences
-
     where: dict[int, set[int]] = {}
     for i, text in enumerate(texts):
-        for a, b in sentences.split(text):
-            if b - a >= LONG_SENTENCE:
-                where.setdefault(hash(_SPACE.sub(" ", text[a:b].lower())), set()).add(i)
+        for sent in _SENTENCE_END.split(text):
+            if len(sent) >= LONG_SENTENCE:
+                where.setdefault(hash(" ".join(sent.lower().split())), set()).add(i)
     count: dict[tuple[int, int], int] = {}
     for docs in where.values():
         if 1 < len(docs) <= COMMON_SENTENCE:

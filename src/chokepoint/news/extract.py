@@ -162,7 +162,8 @@ def _referred_target(s: str, trig: Trigger, actor: Entity, last: Event | None) -
     return None if value == actor.value or same_country else (value, iso3)
 
 
-def _amount(type_: str, s: str) -> amounts.Amount | None:
+def amount_for(type_: str, s: str) -> amounts.Amount | None:
+    """The sentence's amount of the kind the event type takes (AMOUNT_KINDS), else None."""
     found = amounts.find(s)
     for kind in AMOUNT_KINDS.get(type_, ()):
         hit = next((a for a in found if a.kind == kind), None)
@@ -242,7 +243,7 @@ def _fill(out: list[Event], s: str, published: dt.date | None) -> None:
     host = next((e for e in reversed(out) if e.type == type_), None)
     if host is None:
         return
-    amt = _amount(type_, s)
+    amt = amount_for(type_, s)
     if host.amount is None and amt is not None:
         host.amount, host.unit = amt.value, amt.unit
     host.date = host.date or dates.resolve(s, published)
@@ -272,7 +273,7 @@ def _event(doc_id, s, a, b, trig, heads, salient, last, published, gaz) -> Event
         tv, tc = last.target, last.target_country
     elif target is None:
         tv, tc = _referred_target(s, trig, actor, last) or (None, None)
-    amt = _amount(trig.type, s)
+    amt = amount_for(trig.type, s)
     commodities, sectors = gaz.terms_in(s)
     hostile = trig.type == "STATEMENT" and bool(HOSTILE_WORDS.search(s[trig.start:trig.end]))
     return Event(doc=doc_id, type=trig.type, actor=actor.value, target=tv,
