@@ -10,7 +10,7 @@ Only the files the gold names are read. `--real SPLIT` scores benchmarks/gold/re
 on the real corpus (kept outside the project; skipped with a message when the folder is absent).
 All pairs run as one batch, so duplicates are also checked across sets. An event matches on
 document, type and actor; target, amount (value and unit, 0.5% tolerance) and date accuracy are
-reported over matched events. Conflicts (gold `conflicts`) are scored as article pairs found,
+reported over matched events; `--llm-url` scores the LLM extractor instead of the rules. Conflicts (gold `conflicts`) are scored as article pairs found,
 with their label; pairs in `not_conflicts` (one body under two names) must not be flagged.
 """
 from __future__ import annotations
@@ -18,12 +18,16 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import sys
 from collections import defaultdict
 from pathlib import Path
 
+from chokepoint.errors import BadInput
 from chokepoint.news import conflicts
 from chokepoint.news.dates import parse_published
+from chokepoint.news.extract import extract
+from chokepoint.news.llm import LlmExtractor
 from chokepoint.news.amounts import FxTable
 from chokepoint.news.entities import Gazetteer
 from chokepoint.news.pipeline import run
@@ -86,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--real-dir", default=str(Path(__file__).parent.parent.parent / "shared" / "news-real"),
                     help="folder of the real corpus (default ../shared/news-real)")
     ap.add_argument("--show", action="store_true", help="list misses and false alarms")
+    ap.add_argument("--llm-url", help="score the LLM extractor at this OpenAI-compatible endpoint instead")
+    ap.add_argument("--llm-model", default="default", help="model name for --llm-url")
     args = ap.parse_args(argv)
     if len(args.pairs) % 2:
         ap.error("give DOCS and GOLD in pairs")
@@ -105,7 +111,13 @@ def main(argv: list[str] | None = None) -> int:
         gold_conf.update({tuple(sorted(c["docs"])): c["label"] for c in g.get("conflicts", [])})
         not_conf |= _pairs(g.get("not_conflicts", []))
         files += [Path(docs) / name for name in g["docs"]]
-    batch = run(files, Gazetteer.bundled(), dates={k: parse_published(v) for k, v in dates.items()})
+    extractor = LlmExtractor(args.llm_url, args.llm_model, os.environ.get("OPENAI_API_KEY")) if args.llm_url \
+        else extract
+    try:
+        batch = run(files, Gazetteer.bundled(), dates={k: parse_published(v) for k, v in dates.items()},
+                    extractor=extractor)
+    except BadInput as exc:
+        sys.exit(exc.describe())
     pred = [ev for a in batch.articles for ev in a.events]
     pairs, n_gold, n_pred = match(gold, pred)
     tp = len(pairs)
