@@ -10,8 +10,9 @@ Only the files the gold names are read. `--real SPLIT` scores benchmarks/gold/re
 on the real corpus (kept outside the project; skipped with a message when the folder is absent).
 All pairs run as one batch, so duplicates are also checked across sets. An event matches on
 document, type and actor; target, amount (value and unit, 0.5% tolerance) and date accuracy are
-reported over matched events; `--llm-url` scores the LLM extractor instead of the rules. Conflicts (gold `conflicts`) are scored as article pairs found,
-with their label; pairs in `not_conflicts` (one body under two names) must not be flagged.
+reported over matched events; `--llm-url` scores the LLM extractor instead of the rules.
+Conflicts (gold `conflicts`) are scored as article pairs found, with their label; pairs in
+`not_conflicts` (one body under two names) must not be flagged.
 """
 from __future__ import annotations
 
