@@ -76,20 +76,21 @@ class Model:
 
     def save(self, path: Path = MODEL_PATH) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(path, types=np.array(self.types), ids=self.ids, weights=self.weights,
-                            bias=self.bias)
+        np.savez_compressed(path, types=np.array(self.types), ids=self.ids.astype(np.int32),
+                            weights=self.weights.astype(np.float16), bias=self.bias)
 
 
 @lru_cache(maxsize=1)
 def bundled() -> Model:
     """The model shipped with the package."""
     with np.load(MODEL_PATH) as z:
-        return Model(tuple(str(t) for t in z["types"]), z["ids"], z["weights"], z["bias"])
+        return Model(tuple(str(t) for t in z["types"]), z["ids"].astype(np.int64),
+                     z["weights"].astype(np.float32), z["bias"])
 
 
 def train(sentences: Sequence[str], labels: Sequence[Iterable[str]], c: float = 1.0) -> Model:
     """Fit one L2 logistic regression per type (liblinear, fixed seed: the same data gives the
-    same model); needs scikit-learn (the `learn` extra)."""
+    same model; saved as float16 weights); needs scikit-learn (the `learn` extra)."""
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
 
