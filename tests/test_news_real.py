@@ -64,6 +64,8 @@ def test_bundled_typer_holds_ids_and_weights_only():
     # background with its time is an event
     ("The announcement came after Beijing imposed controls on graphite in December.",
      ("EXPORT_CONTROL", "CHN", None)),
+    # the month May is no modal
+    ("In May 2025, Japan imposed export controls on gallium.", ("EXPORT_CONTROL", "JPN", None)),
 ])
 def test_filters_keep_asserted_events(gaz, text, expected):
     assert expected in _events(gaz, text)

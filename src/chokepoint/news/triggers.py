@@ -39,12 +39,14 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
                  r"missile (?:test|launch)|test of (?:[\w-]+ ){0,3}missile|warships|troops|"
                  r"lock\w* (?:[\w-]+ ){0,3}radar|radar lock(?:-on)?|(?:approv|authori[sz])\w* (?:[\w’'-]+ ){0,6}"
                  r"(?:nuclear-powered )?submarines?)\b"),
-    ("ALLIANCE", r"\b(?:join(?:s|ed|ing)? (?:the |a |an )?(?:[\w-]+ ){0,4}(?:alliance|partnership|bloc|"
+    ("ALLIANCE", r"\b(?:launch\w* (?:the |a |an )?(?:[\w-]+ ){0,3}(?:framework|partnership|alliance)|"
+                 r"(?:was|were) (?:launched|founded|formed) (?:in (?:19|20)\d\d )?by|"
+                 r"join(?:s|ed|ing)? (?:the |a |an )?(?:[\w-]+ ){0,4}(?:alliance|partnership|bloc|"
                  r"pact|club|framework|coalition|initiative)|(?:launch|form)\w* (?:[\w-]+ ){0,6}dialogue|"
                  r"(?:launch|form)\w* (?:a|an|the) (?:[A-Z][\w-]* ){1,5}(?:Alliance|Partnership|Coalition)|"
                  r"join(?:s|ed|ing)? (?:the )?(?:[A-Z][\w-]* ){0,3}[A-Z][\w-]*, (?:the|a|an) (?:[\w-]+ ){0,3}"
                  r"(?:alliance|partnership|bloc|pact|club|framework|coalition|initiative))\b"),
-    ("TALKS", r"\b(?:talks|summit|met|meet(?:s|ing)?|negotiations?|negotiat\w+|(?:video |phone |telephone )?"
+    ("TALKS", r"\b(?:talks|summit|met|meet(?:s|ing)?|(?:attended|took part in|taken part in) (?:[\w.-]+ ){0,5}meeting|negotiations?|negotiat\w+|(?:video |phone |telephone )?"
               r"call with)\b"),
     ("DEAL", r"\b(?:sign(?:s|ed|ing)?|agreements?|deals?|memorand(?:um|ums|a) of understanding|MoUs?|pact|offtake|"
              r"agreed to (?:buy|purchase|supply|sell)(?! [^,;]{0,40}?\b(?:stock|shares|stake|equity)\b)|"
@@ -102,8 +104,11 @@ def trigger_matches(s: str) -> Iterator[re.Match]:
 HOSTILE_WORDS = re.compile(r"oppos|condemn|rebuke|accus|critic|reject|den[yi]|not accept|protest|demand|"
                            r"regret|concern", _I)
 # hedges whose scope is what precedes them up to the end of the trigger's clause
-MODAL = re.compile(r"\b(?:could|may|might|likely|unlikely|expected|expects?|threaten\w* to|(?:is|are) willing to|"
-                   r"(?:is|are) ready to|hopes? to|(?:is|are|was|were) scheduled|(?:is|are|was|were|been) (?:pressing|seeking|trying|aiming) to|"
+# "may" the modal, not the month ("in May 2022", "on May 3", "early May": filters see folded text)
+_MAY = r"(?<!\bin )(?<!\bon )(?<!\bof )(?<!\bby )(?<!since )(?<!early )(?<!\blate )(?<!\bmid-)may(?!\s+\d)"
+MODAL = re.compile(rf"\b(?:could|{_MAY}|might|likely|unlikely|expected|expects?|threaten\w* to|(?:is|are) willing to|"
+                   r"(?:is|are) ready to|hopes? to|(?:is|are|was|were) scheduled|"
+                   r"(?:is|are|was|were|been) (?:pressing|seeking|trying|aiming) to|"
                    r"seeks? to|sought to|aims? to|wants? to|will (?:host|hold|meet|visit)|(?:is|are) set to|"
                    r"projected|project (?:should|to)|forecast\w*|consider\w*|weigh\w*|mull\w*|"
                    r"propos\w+|claimed|if|whether|possibly|potential(?:ly)?|aims? to|hope[sd]?)\b", _I)
