@@ -196,3 +196,9 @@ def test_one_deal_with_two_figures_is_one_story():
 ])
 def test_vocabulary_named_in_the_issue(gaz, text, expected):
     assert expected in _events(gaz, text)
+
+
+def test_country_in_an_appositive_is_no_actor(gaz):
+    text = ("Kestrel Magnetics, the only operational U.S. maker of sintered magnets, and Lynas Rare "
+            "Earths on Monday announced the signing of a memorandum of understanding.")
+    assert ("DEAL", "Kestrel Magnetics", "Lynas Rare Earths") in _events(gaz, text)

@@ -26,6 +26,8 @@ COUNTRY_ORG_NOUN = re.compile(r"\s+(?:[a-z][\w-]*\s+){0,2}(?:[a-z]\w*-)?(?:compa
                               r"maker|giant|group|conglomerate|smelter|developer|supplier|manufacturer)\b(?!\s+[A-Z])")
 # "his Chinese counterpart": the other side of a meeting, never its subject
 COUNTERPART = re.compile(r"\s+counterparts?\b")
+APPOSITIVE_GAP = re.compile(r"^,\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,4}$")
+APPOSITIVE_AND_GAP = re.compile(r"^,\s+(?:a|an|the)\s+[^,;]{0,100},\s+and\s+(?:the\s+)?$")  # "X, the ..., and Y"
 AND_GAP = re.compile(r"^,?\s+and\s+(?:the\s+)?$")
 COMMA_GAP = re.compile(r"^\s*,\s+(?:the\s+)?$")
 LIST_NEXT = re.compile(r"^\s*(?:,|and\b)")
@@ -68,13 +70,18 @@ BACK_TO_TARGET = re.compile(r"\b(?:in|into|to|with|for)\s+(?:the|this)\s+(?:[\w-
 
 
 def _heads(s: str, ents: list[Entity]) -> list[Entity]:
-    """Active entities without possessive modifiers ("China's CATL" keeps CATL only)."""
+    """Active entities without possessive modifiers ("China's CATL" keeps CATL only) nor countries
+    inside an organisation's appositive ("Noveon, the only U.S. magnet maker, ...")."""
     active = [e for e in ents if e.kind not in PASSIVE_KINDS]
     out = []
     for i, e in enumerate(active):
         nxt = active[i + 1] if i + 1 < len(active) else None
         if (nxt is not None and e.kind in COUNTRY_KINDS and nxt.kind in ORG_KINDS
                 and MODIFIER_GAP.match(s[e.end:nxt.start])):
+            continue
+        prv = active[i - 1] if i else None
+        if (prv is not None and e.kind in COUNTRY_KINDS and prv.kind in ORG_KINDS
+                and APPOSITIVE_GAP.match(s[prv.end:e.start])):
             continue
         out.append(e)
     return out
@@ -101,7 +108,8 @@ def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
         earlier = [e for e in heads if e.end <= first.start]
         while earlier:
             gap = s[earlier[-1].end:first.start]
-            if not (AND_GAP.match(gap) or (COMMA_GAP.match(gap) and LIST_NEXT.match(s[first.end:]))):
+            if not (AND_GAP.match(gap) or APPOSITIVE_AND_GAP.match(gap)
+                    or (COMMA_GAP.match(gap) and LIST_NEXT.match(s[first.end:]))):
                 break
             first = earlier.pop()
         return first

@@ -46,7 +46,7 @@ SUBJECT = re.compile(r"^((?:[A-Z][\w&'’-]*[^\Ws]|[A-Z]{2,})(?:\s+[A-Z][\w&'’
 LEGAL_FORM = re.compile(r"(?:,?\s+(?:Corp(?:oration)?\.?|Co\.|Inc\.?|Ltd\.?|Limited|plc|PLC|LLC|AG|SA|SE|"
                         r"S\.A\.|GmbH|N\.?V\.?|Pty|Tbk|JSC))+$")
 # "Kestrel, a Canadian miner," / "Kestrel, the trading house,": a name with a company appositive
-APPOSITIVE = re.compile(rf"({_CAP_START}(?:\s+{_CAP}){{0,2}}),\s+(?:a|an|the)\s+(?:[\w-]+\s+){{0,3}}"
+APPOSITIVE = re.compile(rf"({_CAP_START}(?:\s+{_CAP}){{0,2}}),\s+(?:a|an|the)\s+(?:[\w.’'-]+\s+){{0,3}}"
                         r"(?:company|firm|miner|producer|refiner|maker|trading house|conglomerate|"
                         r"smelter|developer|supplier|group|startup|start-up|venture|recycler|processor|"
                         r"manufacturer|explorer|subsidiary|consortium|trader|utility|operator)\b")
