@@ -246,10 +246,8 @@ def event_pairs(events_by_doc: Sequence[Sequence], published: Sequence[dt.date |
     """Docs telling the same story, published within the window: compatible events of the same
     type sharing a party (indexed by type and party, so only those are compared) whose evidence
     (`_evidence`, the best per pair of events) adds up to 1 (UNDATED_SCORE where a document has
-    neither a publication date nor a dated event, since the window cannot rule it out), the
+    no publication date, since the window cannot rule it out), the
     events tied making up at least MIN_SHARED_FRACTION of each document's events."""
-    published = [p or max((e.date for e in evs if e.date), default=None)
-                 for p, evs in zip(published, events_by_doc)]
     index: dict[tuple, list[tuple[int, int, object]]] = {}
     for i, evs in enumerate(events_by_doc):
         for k, ev in enumerate(evs):
