@@ -202,3 +202,8 @@ def test_country_in_an_appositive_is_no_actor(gaz):
     text = ("Kestrel Magnetics, the only operational U.S. maker of sintered magnets, and Lynas Rare "
             "Earths on Monday announced the signing of a memorandum of understanding.")
     assert ("DEAL", "Kestrel Magnetics", "Lynas Rare Earths") in _events(gaz, text)
+
+
+def test_last_year_is_a_year():
+    assert dates.resolve("The board approved it last year.", PUB).isoformat() == "2024"
+    assert dates.resolve("The board approved it last year.", None) is None

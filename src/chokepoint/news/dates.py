@@ -114,6 +114,11 @@ def _year_only(m: re.Match, pub: dt.date | None) -> dt.date | None:
     return PartialDate(int(m.group("year")), precision="year")
 
 
+def _years_back(years: int) -> Resolver:
+    """'last year', 'this year': the year only (YYYY)."""
+    return lambda m, pub: PartialDate(pub.year - years, precision="year") if pub else None
+
+
 def _shift(days: int) -> Resolver:
     return lambda m, pub: pub + dt.timedelta(days=days) if pub else None
 
@@ -169,6 +174,8 @@ PATTERNS: list[tuple[re.Pattern, Resolver]] = [(re.compile(p, re.I), r) for p, r
     (r"\b(?P<n>\d{1,2}) days ago\b", _needs("day", _days_ago)),
     (rf"\bin (?:early |late |mid-)?{_MON}(?:\s+(?P<year>(?:19|20)\d\d))?\b", _month_only),
     (r"\bin (?:early |late |mid-)?(?P<year>(?:19|20)\d\d)\b", _year_only),
+    (r"\blast year\b", _years_back(1)),
+    (r"\b(?:earlier )?this year\b", _years_back(0)),
 ]]
 
 

@@ -268,7 +268,7 @@ def _event(doc_id, s, a, b, trig, heads, salient, last, published, gaz) -> Event
             and SPENDING.match(s, trig.start):
         trig = Trigger("INVEST", trig.start, trig.end, trig.clause)  # a company spending invests
     if actor is not None and actor.kind in COUNTRY_KINDS and last_org is not None \
-            and actor.iso3 == last_org.iso3 and COUNTRY_ORG_NOUN.match(s, actor.end):
+            and last_org.iso3 in (None, actor.iso3) and COUNTRY_ORG_NOUN.match(s, actor.end):
         actor = last_org
     if actor is None or (trig.type in GOVERNMENT_TYPES and actor.kind not in COUNTRY_KINDS):
         return None
