@@ -207,3 +207,8 @@ def test_country_in_an_appositive_is_no_actor(gaz):
 def test_last_year_is_a_year():
     assert dates.resolve("The board approved it last year.", PUB).isoformat() == "2024"
     assert dates.resolve("The board approved it last year.", None) is None
+
+
+def test_share_claim_carries_its_year(gaz):
+    (claim,) = claims.find_claims("d", "China accounted for 48% of antimony production in 2023.", gaz)
+    assert claim["year"] == 2023

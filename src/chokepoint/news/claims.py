@@ -25,6 +25,8 @@ SHARE = re.compile(rf"(?P<bound>over|more than|above|at least|nearly|almost|unde
 NOT_SHARE = re.compile(r"\b(?:stakes?|equity|tariffs?|dut(?:y|ies)|tax|rates?|budget|profits?|dividends?|gdp|"
                        r"reserves|costs?|interest|month-on-month|year-on-year|year-over-year|rose|fell|jumped|"
                        r"plunged|surged|dropped|increase|decrease|higher|lower)\b", re.I)
+# the year a share is given for ("in 2023", "as of 2021"): the basis year of the check
+YEAR = re.compile(r"\b(?:in|as of|of|for)\s+((?:19|20)\d\d)\b")
 BOUNDS = {"over": "min", "more than": "min", "above": "min", "at least": "min", "under": "max",
           "less than": "max"}
 
@@ -57,6 +59,7 @@ def find_claims(doc_id: str, text: str, gaz: Gazetteer) -> list[dict]:
             named = [gaz.materials[c] for c in gaz.terms_in(tail)[0] if c in gaz.materials]
             out.append({"doc": doc_id, "iso3": owner.iso3, "material": (named or materials)[0],
                         "stages": stages, "low": low, "high": high, "bound": BOUNDS.get(word),
+                        "year": int(y.group(1)) if (y := YEAR.search(s)) else None,
                         "quote": s[max(0, m.start() - 5):m.end() + 60].strip(), "start": a, "end": b})
     return out
 
@@ -72,7 +75,7 @@ def check(store, claims: list[dict]) -> pd.DataFrame:
         have = set(stage_shares(store, c["material"], None, ())["stage"])
         stage = next((st for st in c["stages"] if st in have), c["stages"][0])
         rows.append({"claim_id": f"{c['doc']}:{n}", "material": c["material"], "stage": stage,
-                     "iso3": c["iso3"], "year": None, "low": c["low"], "high": c["high"],
+                     "iso3": c["iso3"], "year": c.get("year"), "low": c["low"], "high": c["high"],
                      "bound": c["bound"], "quote": c["quote"], "source": c["doc"]})
     frame = pd.DataFrame(rows, columns=["claim_id", "material", "stage", "iso3", "year", "low",
                                         "high", "bound", "quote", "source"])
