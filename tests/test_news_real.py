@@ -212,3 +212,8 @@ def test_last_year_is_a_year():
 def test_share_claim_carries_its_year(gaz):
     (claim,) = claims.find_claims("d", "China accounted for 48% of antimony production in 2023.", gaz)
     assert claim["year"] == 2023
+
+
+def test_actor_is_who_acts_not_who_reports(gaz):
+    text = "Trump said on Monday the EU will invest $600 billion in the United States."
+    assert _events(gaz, text) == [("INVEST", "EUN", "USA")]

@@ -24,6 +24,9 @@ MODIFIER_GAP = re.compile(r"^(?:['’]s\s+(?:[a-z][\w-]*\s+){0,4}|-based\s+(?:[a
 # "the South Korean company signed": a country adjective on a company noun is the last company named
 COUNTRY_ORG_NOUN = re.compile(r"\s+(?:[a-z][\w-]*\s+){0,2}(?:[a-z]\w*-)?(?:company|firm|miner|producer|refiner|"
                               r"maker|giant|group|conglomerate|smelter|developer|supplier|manufacturer)\b(?!\s+[A-Z])")
+# a reporting verb opening a complement clause ("said on Monday (that) ..."): its subject acts
+REPORTED = re.compile(r"\b(?:said|says|told|announced|reported|reports|confirmed|stated)\b(?:\s+(?:on|last|this)\s+\w+)?"
+                      r"(?:\s+that)?\s+", _I)
 # "his Chinese counterpart": the other side of a meeting, never its subject
 COUNTERPART = re.compile(r"\s+counterparts?\b")
 APPOSITIVE_GAP = re.compile(r"^,\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,4}$")
@@ -104,6 +107,10 @@ def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
     subjects = [e for e in heads if not PREPOSITION.search(s[max(0, e.start - 30):e.start])
                 and not COUNTERPART.match(s, e.end)]
     before = [e for e in subjects if trig.clause[0] <= e.start < trig.start]
+    said = REPORTED.search(s, before[0].end, trig.start) if before else None
+    if said:  # "Trump said the EU will invest": the complement's subject invests, not who reports it
+        inner = [e for e in before if said.end() <= e.start <= said.end() + len("the ")]
+        before = inner or before
     if before:
         first = before[0]
         earlier = [e for e in heads if e.end <= first.start]
