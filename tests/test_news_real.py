@@ -217,3 +217,8 @@ def test_share_claim_carries_its_year(gaz):
 def test_actor_is_who_acts_not_who_reports(gaz):
     text = "Trump said on Monday the EU will invest $600 billion in the United States."
     assert _events(gaz, text) == [("INVEST", "EUN", "USA")]
+
+
+def test_trade_deal_and_its_tariff_rate_are_two_events(gaz):
+    text = "The United States and Japan on Monday signed a trade deal setting a 15% tariff on Japanese goods."
+    assert sorted(_events(gaz, text)) == [("DEAL", "USA", "JPN"), ("TARIFF", "USA", "JPN")]

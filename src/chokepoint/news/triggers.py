@@ -265,6 +265,10 @@ def find_trigger(s: str) -> Trigger | None:
     return _first(s, found) if found else None
 
 
+# types a clause can report together with the first one found
+PAIRED = {"DEAL": "TARIFF", "TARIFF": "DEAL"}
+
+
 def find_triggers(s: str) -> list[Trigger]:
     """`find_trigger` of each main clause of the sentence (see MAIN_BREAK), in order."""
     found = [(m.lastgroup, m) for m in trigger_matches(s)]
@@ -272,7 +276,18 @@ def find_triggers(s: str) -> list[Trigger]:
         return []
     cuts = [0] + [m.end() for m in MAIN_BREAK.finditer(s)] + [len(s) + 1]
     parts = ([(t, m) for t, m in found if lo <= m.start() < hi] for lo, hi in zip(cuts, cuts[1:]))
-    return [hit for hit in (_first(s, part) for part in parts if part) if hit is not None]
+    out = []
+    for part in (p for p in parts if p):
+        hit = _first(s, part)
+        if hit is None:
+            continue
+        out.append(hit)
+        # a trade agreement's tariff rate is a TARIFF event beside its DEAL (GUIDELINE.md)
+        pair = PAIRED.get(hit.type)
+        extra = _first(s, [(t, m) for t, m in part if t == pair]) if pair else None
+        if extra is not None:
+            out.append(extra)
+    return out
 
 
 def _first(s: str, found: list[tuple[str, re.Match]]) -> Trigger | None:
