@@ -222,3 +222,19 @@ def test_actor_is_who_acts_not_who_reports(gaz):
 def test_trade_deal_and_its_tariff_rate_are_two_events(gaz):
     text = "The United States and Japan on Monday signed a trade deal setting a 15% tariff on Japanese goods."
     assert sorted(_events(gaz, text)) == [("DEAL", "USA", "JPN"), ("TARIFF", "USA", "JPN")]
+
+
+def test_retold_lead_is_one_story_and_another_story_is_not():
+    a = ("Ruritania's President Kestrel met Borduria's Prime Minister Zenda for the first time on Friday at the "
+         "regional summit in the port city of Ostrava, where both leaders discussed cobalt supply chains.")
+    b = ("President Kestrel of Ruritania held his first meeting with Borduria's Prime Minister Zenda on Friday, "
+         "at the regional summit in Ostrava, the port city, to discuss supply chains for cobalt.")
+    c = ("Widgetium prices rose sharply in European spot markets this week as traders scrambled for "
+         "material after smelters in three countries cut their output for maintenance.")
+    others = [f"Report {i}: Zembla's parliament approved budget line {i} for harbour {i} and road works "
+              f"in district {i} after a debate of {i} hours on Tuesday." for i in range(10)]
+    pub = [dt.date(2025, 10, 31)] * 13
+    assert dedup.lead_pairs([a, b, c] + others, pub) == {(0, 1)}
+    late = [dt.date(2025, 10, 31), dt.date(2025, 12, 31)] + pub[2:]
+    assert dedup.lead_pairs([a, b, c] + others, late) == set()
+    assert dedup.lead_pairs([a, b, c], pub[:3]) == set()  # too few documents to tell words apart

@@ -93,12 +93,13 @@ def find_duplicates(arts: list[Article]) -> list[dict]:
     copies = dedup.sentence_pairs([a.text for a in arts]) - wire
     story = dedup.event_pairs([a.events for a in arts], [a.published for a in arts], FxTable.bundled()) \
         - wire - copies
+    lead = dedup.lead_pairs([a.text for a in arts], [a.published for a in arts]) - wire - copies - story
     out = []
     method_of: dict[int, set[str]] = {}
-    for pairs, name in ((wire, "minhash"), (copies, "sentences"), (story, "events")):
+    for pairs, name in ((wire, "minhash"), (copies, "sentences"), (story, "events"), (lead, "lead")):
         for i, _ in pairs:
             method_of.setdefault(i, set()).add(name)
-    for members in dedup.groups(len(arts), wire | copies | story):
+    for members in dedup.groups(len(arts), wire | copies | story | lead):
         gid = f"dup-{arts[members[0]].doc_id}"
         methods = sorted(set().union(*(method_of.get(i, set()) for i in members)))
         for i in members:
