@@ -31,6 +31,7 @@ def _events(gaz, text, pub=PUB):
 
 
 def test_typer_training_is_deterministic_and_learns_a_word():
+    pytest.importorskip("sklearn", reason="training needs the learn extra (scikit-learn)")
     xs = ["Ruritania granted a loan to Kestrel.", "Ruritania granted a loan to Zenda.",
           "Prices rose in the morning.", "The weather was fine."] * 3
     ys = [{"INVEST"}, {"INVEST"}, set(), set()] * 3
