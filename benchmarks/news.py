@@ -7,6 +7,7 @@ Articles are generated from event sentences and filler drawn from a fixed vocabu
 with one in fifty a near copy of an earlier one, so the LSH has real work to do. The baseline
 printed is measured in the same run: datasketch's own `MinHash.update_batch` signatures on a
 2,000-article sample against dedup.py's vectorised signatures, one article and one batch at a time.
+The second wire-copy pass (shared long sentences) is timed on its own, on articles that have sentences.
 Wall and CPU time are both printed (a shared machine inflates wall time); generating the dedup
 corpus is timed apart from deduplicating it. For a quiet figure pin the cores:
 `taskset -c 0,1 python benchmarks/news.py` (clean+extract runs on one of them).
@@ -113,6 +114,19 @@ def bench_dedup(n: int, workers: int) -> float:
     return wall
 
 
+def bench_sentence_copies(n: int) -> float:
+    """`dedup.sentence_pairs` (the second wire-copy pass of pipeline.find_duplicates) on n articles
+    of the clean+extract kind, which have sentences (the dedup corpus has none), on one core."""
+    rng = random.Random(11)
+    texts = [article(rng) for _ in range(n)]
+    t0, c0 = time.perf_counter(), time.process_time()
+    pairs = dedup.sentence_pairs(texts)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(f"sentence copies: {n} articles of ~800 words on one core: wall {wall:.1f} s, CPU {cpu:.1f} s, "
+          f"{len(pairs)} pairs (adds to the dedup figure in the pipeline)")
+    return wall
+
+
 def bench_baseline(n: int = 2000) -> None:
     texts = _corpus(n, 5)
     t0 = time.perf_counter()
@@ -160,6 +174,7 @@ def main() -> None:
     bench_extract(args.articles, Gazetteer.bundled())
     bench_baseline()
     bench_dedup(args.dedup, args.workers)
+    bench_sentence_copies(args.dedup)
 
 
 if __name__ == "__main__":

@@ -1,28 +1,44 @@
 """Evaluate news event extraction and duplicate detection against gold annotations.
 
     python benchmarks/news_eval.py DOCS GOLD [DOCS GOLD ...]
+    python benchmarks/news_eval.py --real test [--real-dir ../shared/news-real]
 
 DOCS is a folder of articles, GOLD a JSON file (benchmarks/gold/*.json) whose events point
 into the files by character offsets and whose `docs` entries carry each file's SHA-256 (checked)
-and, where the file has no date of its own, its publication date. All pairs run as one batch, so
-duplicates are also checked across sets. An event matches on document, type and actor; target,
-amount (value and unit, 0.5% tolerance) and date accuracy are reported over matched events.
+and, where the file has no date of its own, its publication date (YYYY-MM-DD, YYYY-MM or YYYY).
+Only the files the gold names are read. `--real SPLIT` scores benchmarks/gold/real_SPLIT.json
+on the real corpus (kept outside the project; skipped with a message when the folder is absent).
+All pairs run as one batch, so duplicates are also checked across sets. An event matches on
+document, type and actor; target, amount (value and unit, 0.5% tolerance) and date accuracy are
+reported over matched events; `--llm-url` scores the LLM extractor instead of the rules.
+Conflicts (gold `conflicts`) are scored as article pairs found, with their label; pairs in
+`not_conflicts` (one body under two names) must not be flagged.
 """
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import hashlib
 import json
+import os
 import sys
 from collections import defaultdict
 from pathlib import Path
 
+from chokepoint.errors import BadInput
+from chokepoint.news import conflicts
+from chokepoint.news.dates import parse_published
+from chokepoint.news.extract import extract
+from chokepoint.news.llm import LlmExtractor
+from chokepoint.news.amounts import FxTable
 from chokepoint.news.entities import Gazetteer
 from chokepoint.news.pipeline import run
 
 
-def load_gold(docs_dir: Path, gold_path: Path) -> tuple[dict, list, list]:
+GOLD_DIR = Path(__file__).parent / "gold"
+
+
+def load_gold(docs_dir: Path, gold_path: Path) -> tuple[dict, dict]:
+    """Publication dates by file, and the gold itself; exits when a file differs from its sha256."""
     gold = json.loads(gold_path.read_text())
     dates = {}
     for name, info in gold["docs"].items():
@@ -30,8 +46,12 @@ def load_gold(docs_dir: Path, gold_path: Path) -> tuple[dict, list, list]:
         if hashlib.sha256(text.encode()).hexdigest() != info["sha256"]:
             sys.exit(f"{docs_dir / name}: content differs from the annotated version (sha256)")
         if info.get("published"):
-            dates[name] = dt.date.fromisoformat(info["published"])
-    return dates, gold["events"], [tuple(sorted(p)) for p in gold["duplicates"]]
+            dates[name] = info["published"]
+    return dates, gold
+
+
+def _pairs(rows) -> set[tuple[str, str]]:
+    return {tuple(sorted(r["docs"] if isinstance(r, dict) else r)) for r in rows}
 
 
 def _amount_ok(g: dict, p) -> bool:
@@ -57,21 +77,48 @@ def match(gold: list[dict], pred: list) -> tuple[list[tuple[dict, object]], int,
     return pairs, len(gold), len(pred)
 
 
+def _score_pairs(name: str, gold: set, pred: set) -> None:
+    hit = len(gold & pred)
+    print(f"{name}: gold {len(gold)}  predicted {len(pred)}  found {hit}  "
+          f"recall {hit / max(len(gold), 1):.3f}  precision {hit / max(len(pred), 1):.3f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
-    ap.add_argument("pairs", nargs="+", help="DOCS GOLD [DOCS GOLD ...]")
+    ap.add_argument("pairs", nargs="*", help="DOCS GOLD [DOCS GOLD ...]")
+    ap.add_argument("--real", action="append", default=[], metavar="SPLIT",
+                    help="score benchmarks/gold/real_SPLIT.json (train, dev, test) on the real corpus")
+    ap.add_argument("--real-dir", default=str(Path(__file__).parent.parent.parent / "shared" / "news-real"),
+                    help="folder of the real corpus (default ../shared/news-real)")
     ap.add_argument("--show", action="store_true", help="list misses and false alarms")
+    ap.add_argument("--llm-url", help="score the LLM extractor at this OpenAI-compatible endpoint instead")
+    ap.add_argument("--llm-model", default="default", help="model name for --llm-url")
     args = ap.parse_args(argv)
     if len(args.pairs) % 2:
         ap.error("give DOCS and GOLD in pairs")
-    dates, gold, gold_dups, folders = {}, [], set(), []
-    for docs, gpath in zip(args.pairs[::2], args.pairs[1::2]):
-        d, g, dups = load_gold(Path(docs), Path(gpath))
+    todo = list(zip(args.pairs[::2], args.pairs[1::2]))
+    if args.real and not Path(args.real_dir).is_dir():
+        print(f"skipped: the real corpus is not at {args.real_dir} (give --real-dir)")
+        args.real = []
+    todo += [(args.real_dir, str(GOLD_DIR / f"real_{s}.json")) for s in args.real]
+    if not todo:
+        return 0
+    dates, gold, gold_dups, gold_conf, not_conf, files = {}, [], set(), {}, set(), []
+    for docs, gpath in todo:
+        d, g = load_gold(Path(docs), Path(gpath))
         dates.update(d)
-        gold += g
-        gold_dups |= set(dups)
-        folders.append(docs)
-    batch = run(folders, Gazetteer.bundled(), dates=dates)
+        gold += g["events"]
+        gold_dups |= _pairs(g["duplicates"])
+        gold_conf.update({tuple(sorted(c["docs"])): c["label"] for c in g.get("conflicts", [])})
+        not_conf |= _pairs(g.get("not_conflicts", []))
+        files += [Path(docs) / name for name in g["docs"]]
+    extractor = LlmExtractor(args.llm_url, args.llm_model, os.environ.get("OPENAI_API_KEY")) if args.llm_url \
+        else extract
+    try:
+        batch = run(files, Gazetteer.bundled(), dates={k: parse_published(v) for k, v in dates.items()},
+                    extractor=extractor)
+    except BadInput as exc:
+        sys.exit(exc.describe())
     pred = [ev for a in batch.articles for ev in a.events]
     pairs, n_gold, n_pred = match(gold, pred)
     tp = len(pairs)
@@ -80,23 +127,45 @@ def main(argv: list[str] | None = None) -> int:
     acc = {
         "target": sum(pp.target == g["target"] for g, pp in pairs) / max(tp, 1),
         "amount": sum(_amount_ok(g, pp) for g, pp in pairs) / max(tp, 1),
-        "date": sum((pp.date.isoformat() if pp.date else None) == g["date"] for g, pp in pairs) / max(tp, 1),
+        "date": sum(_date(pp) == g["date"] for g, pp in pairs) / max(tp, 1),
         "tilt": sum(pp.tilt == g.get("tilt") for g, pp in pairs) / max(tp, 1),
     }
+    with_amount = [(g, pp) for g, pp in pairs if g["amount"] is not None]
+    with_date = [(g, pp) for g, pp in pairs if g["date"] is not None]
     pred_dups = {tuple(sorted((x, y))) for grp in batch.duplicates for x in grp["docs"]
                  for y in grp["docs"] if x < y}
-    dtp = len(pred_dups & gold_dups)
     print(f"articles {len(batch.articles)}  files {batch.files}  errors {len(batch.errors)}")
     print(f"events: gold {n_gold}  predicted {n_pred}  matched {tp}")
     print(f"event precision {p:.3f}  recall {r:.3f}  F1 {f1:.3f}")
     print("matched-event accuracy: " + "  ".join(f"{k} {v:.3f}" for k, v in acc.items()))
-    print(f"duplicate pairs: gold {len(gold_dups)}  predicted {len(pred_dups)}  "
-          f"precision {dtp / max(len(pred_dups), 1):.3f}  recall {dtp / max(len(gold_dups), 1):.3f}")
+    print(f"  amount right where gold has one: {sum(_amount_ok(g, pp) for g, pp in with_amount)} of "
+          f"{len(with_amount)}; date right where gold has one: "
+          f"{sum(_date(pp) == g['date'] for g, pp in with_date)} of {len(with_date)}")
+    _score_pairs("duplicate pairs", gold_dups, pred_dups)
+    for x, y in sorted(pred_dups - gold_dups):
+        print(f"  false pair: {x} / {y}")
+    if gold_conf or not_conf:
+        found = _conflicts(batch)
+        _score_pairs("conflict pairs", set(gold_conf), set(found))
+        right = sum(found.get(k) == v for k, v in gold_conf.items())
+        print(f"  label right on {right} of {len(gold_conf)}; flagged among same-body-two-names pairs: "
+              f"{len(not_conf & set(found))} of {len(not_conf)}")
     for grp in batch.duplicates:
         print(f"  group {grp['method']}: {', '.join(grp['docs'])}")
     if args.show:
         _show(gold, pred, pairs)
     return 0
+
+
+def _date(p) -> str | None:
+    return p.date.isoformat() if p.date else None
+
+
+def _conflicts(batch) -> dict[tuple[str, str], str]:
+    """Article pairs the pipeline flags as conflicting, with the label it gives."""
+    frame = conflicts.find(batch.articles, Gazetteer.bundled(), FxTable.bundled(),
+                           [g["docs"] for g in batch.duplicates])
+    return conflicts.pairs(frame)
 
 
 def _show(gold, pred, pairs) -> None:

@@ -49,7 +49,7 @@ def test_name_of_an_act_is_not_a_company(gaz):
 
 
 @pytest.mark.parametrize("text, dateline, expected", [
-    ("Trade Minister Park Min-su will meet Albemarle executives in Santiago on Friday.", "SEOUL",
+    ("Trade Minister Park Min-su met Albemarle executives in Santiago on Friday.", "SEOUL",
      ("TALKS", "KOR", "Albemarle")),
     ("The Trump administration raised tariffs on Chinese graphite anodes to 40% on Monday.", None,
      ("TARIFF", "USA", "CHN")),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from chokepoint.news import clean, dedup, offices, sentences, triggers
@@ -153,6 +153,7 @@ def test_folded_filters_equal_ignorecase_on_fixtures():
 @given(ascii_lines)
 def test_folded_twins_equal_ignorecase_on_ascii(s):
     from chokepoint.news import dates
+    assume(s.isascii())  # the pieces hold "İ", which lower() turns into two characters
     for rx, low in triggers.FOLDED.items():
         assert _spans(rx, s) == _spans(low, s.lower()), rx.pattern
     for (rx, _), (low, _) in zip(dates.PATTERNS, dates.LOWER_PATTERNS):

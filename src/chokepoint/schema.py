@@ -276,6 +276,12 @@ RESULT_TABLES: dict[str, Table] = {t.name: t for t in [
         C("fx_note", required=False, help="Set when the FX year used differs from the event's."),
     ), key=("event_id",), help="Events extracted from documents (DESIGN section 6).",
         reference=False),
+    Table("llm_cache", (
+        C("key", help="SHA-256 of model, prompt version and article text (news.llm.LlmExtractor.key)."),
+        C("model"), C("response", help="The endpoint's JSON answer, as returned."), C("created", "timestamp"),
+    ), key=("key",), migration=40,
+        help="Answers of the optional LLM news extractor, so re-runs are identical and cost nothing.",
+        reference=False),
     Table("trade_flow", (
         C("year", "int"),
         C("exporter", "int", help="ISO 3166-1 numeric code; decode through country.iso_numeric."),

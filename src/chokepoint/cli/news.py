@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import enum
 import json
+import os
 import sys
 
 import typer
@@ -24,14 +25,20 @@ news_app = typer.Typer(help="News signals: ingest articles, list events, claims,
 
 @news_app.command("ingest")
 def ingest(paths: list[str] = typer.Argument(..., help="Files (.txt, .html, .jsonl), folders or globs."),
-           published: str = typer.Option(None, "--published", help="Publication date (YYYY-MM-DD) for "
+           published: str = typer.Option(None, "--published", help="Publication date (YYYY-MM-DD, or "
+                                         "YYYY-MM / YYYY for pages dated only to the month or year) for "
                                          "articles whose file gives none."),
+           llm_url: str = typer.Option(None, "--llm-url", help="Extract with an LLM at this OpenAI-compatible "
+                                       "endpoint (e.g. http://localhost:8080/v1) instead of the rules; "
+                                       "the key, if any, from OPENAI_API_KEY; answers cached in the store."),
+           llm_model: str = typer.Option(None, "--llm-model", help="Model name for --llm-url."),
            db: str = DbOption) -> None:
     """Read, clean, deduplicate and extract events from articles into the store."""
     with workbench(db) as wb, Progress(TextColumn("{task.description}"), BarColumn(),
                                        MofNCompleteColumn(), console=err_console, transient=True) as bar:
         task = bar.add_task("ingesting", total=None)
-        report = wb.news.ingest(paths, published=published,
+        report = wb.news.ingest(paths, published=published, llm_url=llm_url, llm_model=llm_model,
+                                llm_key=os.environ.get("OPENAI_API_KEY"),
                                 progress=lambda n, total, name: bar.update(task, total=total, completed=n,
                                                                            description=name[:40]))
     console.print(f"{report.files} files, {report.articles} articles, {report.events} events, "
@@ -73,14 +80,14 @@ def duplicates(fmt: Format = FormatOption, db: str = DbOption) -> None:
 
 @news_app.command("claims")
 def claims(fmt: Format = FormatOption, db: str = DbOption) -> None:
-    """Numeric claims checked against reference data, and contradictory framings side by side."""
+    """Share claims checked against reference data, and conflicts between articles side by side."""
     with workbench(db) as wb:
         checked, conflicts = wb.news.claims(), wb.news.conflicts()
     if fmt == Format.json:
         emit_json({"claims": checked.to_dict("records"), "conflicts": conflicts.to_dict("records")})
         return
     emit(checked, fmt, title="numeric claims vs reference data")
-    emit(conflicts, fmt, title="contradictory framings (same period, opposite tilt)")
+    emit(conflicts, fmt, title="conflicts between articles (contradiction / different scope / different time)")
 
 
 @news_app.command("signals")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,11 +12,14 @@ import pandas as pd
 
 from chokepoint.errors import BadInput, list_as_string
 from chokepoint.news import claims as claims_mod
+from chokepoint.news import conflicts as conflicts_mod
+from chokepoint.news import dates as dates_mod
 from chokepoint.news import signals as signals_mod
 from chokepoint.news import tilt as tilt_mod
 from chokepoint.news.amounts import FxTable
 from chokepoint.news.entities import Gazetteer
 from chokepoint.news.events import TYPES, Event
+from chokepoint.news.llm import LlmExtractor
 from chokepoint.news.pipeline import Article, find_duplicates, run
 from chokepoint.schema import RESULT_TABLES
 
@@ -38,6 +41,33 @@ class IngestReport:
         return {"files": self.files, "articles": self.articles, "events": self.events,
                 "duplicate_groups": self.duplicate_groups, "errors": self.errors,
                 "removed_lines": self.removed_lines}
+
+
+class StoreCache(MutableMapping):
+    """The store's llm_cache table as a mapping of request keys to answers (`model` is recorded)."""
+
+    def __init__(self, store, model: str = ""):
+        self.store, self.model = store, model
+
+    def __getitem__(self, key: str) -> str:
+        row = self.store.con.execute("SELECT response FROM llm_cache WHERE key = ?", [key]).fetchone()
+        if row is None:
+            raise KeyError(key)
+        return row[0]
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self.store.con.execute("DELETE FROM llm_cache WHERE key = ?", [key])
+        self.store.con.execute("INSERT INTO llm_cache VALUES (?, ?, ?, ?)",
+                               [key, self.model, value, dt.datetime.now()])
+
+    def __delitem__(self, key: str) -> None:
+        self.store.con.execute("DELETE FROM llm_cache WHERE key = ?", [key])
+
+    def __iter__(self):
+        return iter([r[0] for r in self.store.con.execute("SELECT key FROM llm_cache").fetchall()])
+
+    def __len__(self) -> int:
+        return self.store.count("llm_cache")
 
 
 class News:
@@ -62,16 +92,24 @@ class News:
 
     # -- ingest ---------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path], published: dt.date | str | None = None,
-               progress: Callable[[int, int, str], None] | None = None) -> IngestReport:
+               progress: Callable[[int, int, str], None] | None = None, llm_url: str | None = None,
+               llm_model: str | None = None, llm_key: str | None = None) -> IngestReport:
         """Read, clean, extract and store articles in one transaction; bad files are reported
-        by name in the report and the rest are ingested."""
+        by name in the report and the rest are ingested. With `llm_url` (an OpenAI-compatible
+        endpoint) events come from news.llm.LlmExtractor, its answers cached in `llm_cache`."""
         if isinstance(published, str):
             try:
-                published = dt.date.fromisoformat(published)
+                published = dates_mod.parse_published(published)
             except ValueError:
                 raise BadInput(f"'{published}' is not a date", field="published",
-                               hint="use YYYY-MM-DD") from None
-        batch = run(list(paths), self.gazetteer(), published=published, progress=progress)
+                               hint="use YYYY-MM-DD, or YYYY-MM / YYYY for pages dated to the month or year") from None
+        if llm_url:
+            model = llm_model or "default"
+            extractor = LlmExtractor(llm_url, model, llm_key, cache=StoreCache(self.store, model))
+            batch = run(list(paths), self.gazetteer(), published=published, progress=progress,
+                        extractor=extractor)
+        else:
+            batch = run(list(paths), self.gazetteer(), published=published, progress=progress)
         fx = self.fx()
         docs, events = _frames(batch.articles, fx)
         with self.store.transaction() as con:
@@ -127,10 +165,15 @@ class News:
                     else df[df[key] == value]
         return df.reset_index(drop=True)
 
-    def _with_countries(self, df: pd.DataFrame) -> pd.DataFrame:
+    def _homes(self) -> dict[str, str | None]:
+        """ISO3 home of every gazetteer form and canonical name."""
         gaz = self.gazetteer()
         home = {form: iso for form, (_, _, iso) in gaz.forms.items()}
         home.update({value: iso for value, _, iso in gaz.forms.values()})
+        return home
+
+    def _with_countries(self, df: pd.DataFrame) -> pd.DataFrame:
+        home = self._homes()
         df = df.copy()
         df["actor_country"] = [home.get(v) for v in df["actor"]]
         df["target_country"] = [home.get(v) if isinstance(v, str) else None for v in df["target"]]
@@ -159,20 +202,17 @@ class News:
         return claims_mod.check(self.store, found)
 
     def conflicts(self, country: str | None = None, window_days: int = 62) -> pd.DataFrame:
-        """Articles framing one country's alignment in opposite directions in the same period."""
-        ev = self._with_countries(self.events())
-        docs = self.documents().set_index("doc_id")
-        rows = []
-        countries = [country.upper()] if country else sorted(set(ev["actor_country"].dropna()))
-        for c in countries:
-            sub = tilt_mod.involving(ev, c)
-            for doc, g in sub.groupby("doc"):
-                if g["tilt"].sum() != 0:
-                    rows.append({"country": c, "doc": doc, "net_tilt": int(g["tilt"].sum()),
-                                 "published": docs.at[doc, "published"], "outlet": docs.at[doc, "outlet"],
-                                 "title": docs.at[doc, "title"]})
-        return claims_mod.conflicts(pd.DataFrame(rows, columns=["country", "doc", "net_tilt", "published",
-                                                                "outlet", "title"]), window_days)
+        """Conflicts between stored articles, side by side with their sources: share figures, one
+        story's amounts and dates, opposite framings of a country within `window_days`; each
+        labelled contradiction, different scope or different time."""
+        arts, home = self._articles(), self._homes()
+        for ev in (e for a in arts for e in a.events):
+            ev.actor_country, ev.target_country = home.get(ev.actor), home.get(ev.target) if ev.target else None
+        frame = conflicts_mod.find(arts, self.gazetteer(), self.fx(), [g["docs"] for g in find_duplicates(arts)],
+                                   window_days)
+        if country:
+            frame = frame[frame["country"] == country.upper()]
+        return frame.reset_index(drop=True)
 
     def signals(self) -> pd.DataFrame:
         """Export-control, easing and alliance events mapped to the scenarios they bear on."""

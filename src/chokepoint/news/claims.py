@@ -15,17 +15,25 @@ STAGE_WORDS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     (re.compile(r"smelt|separat|refin|process", re.I), ("separation", "refining")),
     (re.compile(r"production|produc|mine|mining|mined|output|supply|supplies", re.I), ("mine", "refining")),
 ]
-SHARE = re.compile(r"(?P<bound>over|more than|above|at least|nearly|almost|under|less than|about|"
-                   r"approximately|around|some)?\s*(?P<low>\d{1,3}(?:\.\d+)?)\s*(?:%|percent)?\s*"
-                   r"(?:-|–|to)\s*(?P<high>\d{1,3}(?:\.\d+)?)\s*(?:%|percent)|"
-                   r"(?P<bound2>over|more than|above|at least|under|less than|about|approximately|around)?"
-                   r"\s*(?P<point>\d{1,3}(?:\.\d+)?)\s*(?:%|percent)", re.I)
+_PCT = r"(?:%|percent|per cent)"
+SHARE = re.compile(rf"(?P<bound>over|more than|above|at least|nearly|almost|under|less than|about|"
+                   rf"approximately|around|some)?\s*(?P<low>\d{{1,3}}(?:\.\d+)?)\s*{_PCT}?\s*"
+                   rf"(?:-|–|to)\s*(?P<high>\d{{1,3}}(?:\.\d+)?)\s*{_PCT}|"
+                   rf"(?P<bound2>over|more than|above|at least|under|less than|about|approximately|around)?"
+                   rf"\s*(?P<point>\d{{1,3}}(?:\.\d+)?)\s*{_PCT}", re.I)
+# a percentage that is no share of production, refining or trade: a stake, a rate, a budget share
+NOT_SHARE = re.compile(r"\b(?:stakes?|equity|tariffs?|dut(?:y|ies)|tax|rates?|budget|profits?|dividends?|gdp|"
+                       r"reserves|costs?|interest|month-on-month|year-on-year|year-over-year|rose|fell|jumped|"
+                       r"plunged|surged|dropped|increase|decrease|higher|lower)\b", re.I)
+# the year a share is given for ("in 2023", "as of 2021"): the basis year of the check
+YEAR = re.compile(r"\b(?:in|as of|of|for)\s+((?:19|20)\d\d)\b")
 BOUNDS = {"over": "min", "more than": "min", "above": "min", "at least": "min", "under": "max",
           "less than": "max"}
 
 
 def find_claims(doc_id: str, text: str, gaz: Gazetteer) -> list[dict]:
-    """Share claims: a country, then shares each followed by a commodity or stage phrase."""
+    """Share claims: a country, then shares of a stage (production, refining, supply) of a
+    commodity; stakes, rates, budget shares and changes are no shares (NOT_SHARE)."""
     out = []
     for a, b in sentences.split(text):
         s = text[a:b]
@@ -37,14 +45,21 @@ def find_claims(doc_id: str, text: str, gaz: Gazetteer) -> list[dict]:
         matches = [m for m in SHARE.finditer(s) if m.start() > ents[0].start]
         for i, m in enumerate(matches):
             tail = s[m.end():matches[i + 1].start() if i + 1 < len(matches) else len(s)]
-            stages = next((st for rx, st in STAGE_WORDS if rx.search(tail)), None)
+            if NOT_SHARE.search(s, max(0, m.start() - 30), m.end() + 40):
+                continue
+            # the stage named after the share ("60% of refining"), else before it ("China produces 90%")
+            stages = next((st for rx, st in STAGE_WORDS if rx.search(tail)), None) or \
+                next((st for rx, st in STAGE_WORDS if rx.search(s, ents[0].start, m.start())), None)
             if stages is None:
                 continue
             low = float(m.group("low") or m.group("point")) / 100
             high = float(m.group("high")) / 100 if m.group("high") else None
             word = (m.group("bound") or m.group("bound2") or "").lower()
-            out.append({"doc": doc_id, "iso3": ents[0].iso3, "material": materials[0],
+            owner = [e for e in ents if e.start < m.start()][-1]  # the country nearest before the share
+            named = [gaz.materials[c] for c in gaz.terms_in(tail)[0] if c in gaz.materials]
+            out.append({"doc": doc_id, "iso3": owner.iso3, "material": (named or materials)[0],
                         "stages": stages, "low": low, "high": high, "bound": BOUNDS.get(word),
+                        "year": int(y.group(1)) if (y := YEAR.search(s)) else None,
                         "quote": s[max(0, m.start() - 5):m.end() + 60].strip(), "start": a, "end": b})
     return out
 
@@ -60,7 +75,7 @@ def check(store, claims: list[dict]) -> pd.DataFrame:
         have = set(stage_shares(store, c["material"], None, ())["stage"])
         stage = next((st for st in c["stages"] if st in have), c["stages"][0])
         rows.append({"claim_id": f"{c['doc']}:{n}", "material": c["material"], "stage": stage,
-                     "iso3": c["iso3"], "year": None, "low": c["low"], "high": c["high"],
+                     "iso3": c["iso3"], "year": c.get("year"), "low": c["low"], "high": c["high"],
                      "bound": c["bound"], "quote": c["quote"], "source": c["doc"]})
     frame = pd.DataFrame(rows, columns=["claim_id", "material", "stage", "iso3", "year", "low",
                                         "high", "bound", "quote", "source"])

@@ -23,12 +23,58 @@ _WD = r"(?P<wd>" + "|".join(WEEKDAYS) + r")"
 Resolver = Callable[[re.Match, dt.date | None], dt.date | None]
 
 
+class PartialDate(dt.date):
+    """A date known only to its month or year: the period's first day, `precision` 'month' or
+    'year'; isoformat() gives YYYY-MM or YYYY (GUIDELINE.md). No arithmetic on it is meaningful."""
+
+    def __new__(cls, year: int, month: int = 1, precision: str = "month") -> PartialDate:
+        self = super().__new__(cls, year, month if precision == "month" else 1, 1)
+        self.precision = precision
+        return self
+
+    def isoformat(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}" if self.precision == "month" else f"{self.year:04d}"
+
+    __str__ = isoformat
+
+    def __repr__(self) -> str:
+        return f"PartialDate({self.isoformat()!r})"
+
+
+def precision(d: dt.date | None) -> str | None:
+    """'day', 'month' or 'year'; None for no date."""
+    return None if d is None else getattr(d, "precision", "day")
+
+
+def parse_published(text: str) -> dt.date:
+    """A publication date written YYYY-MM-DD, YYYY-MM or YYYY (ValueError otherwise)."""
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", text.strip())
+    if m is None:
+        raise ValueError(text)
+    year, month, day = (int(g) if g else None for g in m.groups())
+    if day is not None:
+        return dt.date(year, month, day)
+    if month is not None:
+        if not 1 <= month <= 12:
+            raise ValueError(text)
+        return PartialDate(year, month)
+    return PartialDate(year, precision="year")
+
+
+def _needs(level: str, resolver: Resolver) -> Resolver:
+    """`resolver`, or None where the publication date is coarser than `level` ('day', 'month')."""
+    order = {"day": 0, "month": 1, "year": 2}
+    return lambda m, pub: resolver(m, pub) if pub is not None and order[precision(pub)] <= order[level] else None
+
+
 def _month_day(m: re.Match, pub: dt.date | None) -> dt.date | None:
     month, day = MONTHS[m.group("mon").lower()], int(m.group("day"))
     year = int(m.group("year")) if m.groupdict().get("year") else None
     if year is None:
         if pub is None:
             return None
+        if precision(pub) == "year":
+            return _safe_date(pub.year, month, day)
         # the year that puts the date within ~10 months before to ~2 months after publication
         year = pub.year
         for cand in (pub.year, pub.year - 1, pub.year + 1):
@@ -43,6 +89,34 @@ def _month_day(m: re.Match, pub: dt.date | None) -> dt.date | None:
         return dt.date(year, month, day)
     except ValueError:
         return None
+
+
+def _safe_date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _month_only(m: re.Match, pub: dt.date | None) -> dt.date | None:
+    """'in April' (the latest April on or before publication), 'in December 2024': YYYY-MM."""
+    month = MONTHS[m.group("mon").lower()]
+    if m.group("year"):
+        return PartialDate(int(m.group("year")), month)
+    if pub is None:
+        return None
+    if precision(pub) == "year":
+        return PartialDate(pub.year, month)
+    return PartialDate(pub.year if month <= pub.month else pub.year - 1, month)
+
+
+def _year_only(m: re.Match, pub: dt.date | None) -> dt.date | None:
+    return PartialDate(int(m.group("year")), precision="year")
+
+
+def _years_back(years: int) -> Resolver:
+    """'last year', 'this year': the year only (YYYY)."""
+    return lambda m, pub: PartialDate(pub.year - years, precision="year") if pub else None
 
 
 def _shift(days: int) -> Resolver:
@@ -87,17 +161,21 @@ PATTERNS: list[tuple[re.Pattern, Resolver]] = [(re.compile(p, re.I), r) for p, r
     (r"\b\d{4}-\d{2}-\d{2}\b", _iso),
     (rf"\b{_MON}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<year>(?:19|20)\d\d))?\b", _month_day),
     (rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MON}(?:,?\s+(?P<year>(?:19|20)\d\d))?\b", _month_day),
-    (r"\byesterday\b|\b(?:on )?the (?:previous|prior) day\b|\bthe day before\b", _shift(-1)),
-    (r"\btoday\b|\bthis morning\b|\bearlier today\b", _shift(0)),
-    (r"\btomorrow\b", _shift(1)),
-    (rf"\b(?:on|last|this past)\s+{_WD}\b", _weekday),
-    (r"\b(?:earlier|later)? ?(?:this|in the) week\b", _week_start(0)),
-    (r"\blast week\b", _week_start(1)),
-    (r"\bnext week\b", _week_start(-1)),
-    (r"\b(?:earlier |later )?this month\b", _month_start(0)),
-    (r"\blast month\b", _month_start(1)),
-    (r"\bnext month\b", _month_start(-1)),
-    (r"\b(?P<n>\d{1,2}) days ago\b", _days_ago),
+    (r"\byesterday\b|\b(?:on )?the (?:previous|prior) day\b|\bthe day before\b", _needs("day", _shift(-1))),
+    (r"\btoday\b|\bthis morning\b|\bearlier today\b", _needs("day", _shift(0))),
+    (r"\btomorrow\b", _needs("day", _shift(1))),
+    (rf"\b(?:on|last|this past)\s+{_WD}\b", _needs("day", _weekday)),
+    (r"\b(?:earlier|later)? ?(?:this|in the) week\b", _needs("day", _week_start(0))),
+    (r"\blast week\b", _needs("day", _week_start(1))),
+    (r"\bnext week\b", _needs("day", _week_start(-1))),
+    (r"\b(?:earlier |later )?this month\b", _needs("month", _month_start(0))),
+    (r"\blast month\b", _needs("month", _month_start(1))),
+    (r"\bnext month\b", _needs("month", _month_start(-1))),
+    (r"\b(?P<n>\d{1,2}) days ago\b", _needs("day", _days_ago)),
+    (rf"\bin (?:early |late |mid-)?{_MON}(?:\s+(?P<year>(?:19|20)\d\d))?\b", _month_only),
+    (r"\bin (?:early |late |mid-)?(?P<year>(?:19|20)\d\d)\b", _year_only),
+    (r"\blast year\b", _years_back(1)),
+    (r"\b(?:earlier )?this year\b", _years_back(0)),
 ]]
 
 
@@ -110,19 +188,22 @@ LOWER_ANY_DATE = folded(ANY_DATE)
 
 
 def resolve(sentence: str, published: dt.date | None) -> dt.date | None:
-    """The first date expression in the sentence, resolved; None when there is none."""
+    """The first date expression in the sentence that gives a full date, resolved, else the first
+    that gives a month or year (a PartialDate); None when there is none."""
     patterns, any_date = PATTERNS, ANY_DATE
     if sentence.isascii():
         sentence, patterns, any_date = sentence.lower(), LOWER_PATTERNS, LOWER_ANY_DATE
     if not any_date.search(sentence):
         return None
-    best: tuple[int, dt.date] | None = None
+    best: dict[bool, tuple[int, dt.date]] = {}  # full date? -> (position, date)
     for pattern, resolver in patterns:
         for m in pattern.finditer(sentence):
-            if best is not None and m.start() >= best[0]:
-                break
             value = resolver(m, published)
-            if value is not None:
-                best = (m.start(), value)
-                break
-    return best[1] if best else None
+            if value is None:
+                continue
+            full = precision(value) == "day"
+            if full not in best or m.start() < best[full][0]:
+                best[full] = (m.start(), value)
+            break
+    hit = best.get(True) or best.get(False)
+    return hit[1] if hit else None

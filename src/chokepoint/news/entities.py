@@ -76,6 +76,7 @@ class Gazetteer:
         self.cues = {w: k for w, k in offices.CUES.items() if w not in self.forms}
         self._entity_re = _alternation({**self.forms, **self.cues}, flags=0, bare=True)
         self.people = offices.surnames(self.forms)
+        self.bare_surnames = offices.bare_surnames(self.forms)
         self.terms: dict[str, tuple[str, str]] = {}
         for row in terms.fillna("").itertuples(index=False):
             self.terms[row.term if row.term != row.term.lower() else row.term.lower()] = (row.canonical, row.kind)

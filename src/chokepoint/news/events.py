@@ -65,13 +65,16 @@ def tilt(type_: str, actor_country: str | None, target_country: str | None,
 def _compatible(a: Event, b: Event) -> bool:
     if (a.type, a.actor) != (b.type, b.actor):
         return False
+    if a.commodities and b.commodities and not set(a.commodities) & set(b.commodities):
+        return False  # the same actor's controls on two different materials are two events
     return all(x is None or y is None or x == y
                for x, y in ((a.target, b.target), (a.amount, b.amount), (a.date, b.date)))
 
 
 def merge(events: list[Event]) -> list[Event]:
     """Fold repeated mentions of one event in a document into its first mention: same type and
-    actor, and target, amount and date each equal or missing on one side (missing ones filled)."""
+    actor, target, amount and date each equal or missing on one side (missing ones filled), and
+    commodities shared when both name some."""
     out: list[Event] = []
     for ev in events:
         host = next((o for o in out if _compatible(o, ev)), None)

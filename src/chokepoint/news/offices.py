@@ -46,7 +46,7 @@ SUBJECT = re.compile(r"^((?:[A-Z][\w&'’-]*[^\Ws]|[A-Z]{2,})(?:\s+[A-Z][\w&'’
 LEGAL_FORM = re.compile(r"(?:,?\s+(?:Corp(?:oration)?\.?|Co\.|Inc\.?|Ltd\.?|Limited|plc|PLC|LLC|AG|SA|SE|"
                         r"S\.A\.|GmbH|N\.?V\.?|Pty|Tbk|JSC))+$")
 # "Kestrel, a Canadian miner," / "Kestrel, the trading house,": a name with a company appositive
-APPOSITIVE = re.compile(rf"({_CAP_START}(?:\s+{_CAP}){{0,2}}),\s+(?:a|an|the)\s+(?:[\w-]+\s+){{0,3}}"
+APPOSITIVE = re.compile(rf"({_CAP_START}(?:\s+{_CAP}){{0,2}}),\s+(?:a|an|the)\s+(?:[\w.’'-]+\s+){{0,3}}"
                         r"(?:company|firm|miner|producer|refiner|maker|trading house|conglomerate|"
                         r"smelter|developer|supplier|group|startup|start-up|venture|recycler|processor|"
                         r"manufacturer|explorer|subsidiary|consortium|trader|utility|operator)\b")
@@ -86,7 +86,8 @@ CUES: dict[str, str] = {
 }
 # words that start a sentence but are no names, and titles that are no surnames
 _TITLES = {"President", "Premier", "Prime", "Minister", "Chairman", "Secretary", "King", "General"}
-_NOT_NAME = {"The", "A", "An", "Its", "Their", "This", "That", "These", "Those", "Separately", "Meanwhile"}
+_NOT_NAME = {"The", "A", "An", "Its", "Their", "This", "That", "These", "Those", "Separately", "Meanwhile",
+             "He", "She", "It", "They", "We", "I", "You"}
 
 
 def holder_names(mention: str) -> list[str]:
@@ -153,6 +154,17 @@ def surnames(forms: dict) -> dict[str, str]:
     return out
 
 
+def bare_surnames(forms: dict) -> dict[str, str]:
+    """Last names that name their bearer alone ("Trump met Xi"): the last word, of at least four
+    letters, of one gazetteer person's name, borne by no one of another country."""
+    out: dict[str, str | None] = {}
+    for form, (_, kind, iso3) in forms.items():
+        words = form.split()
+        if kind == "person" and iso3 and len(words) > 1 and len(words[-1]) >= 4 and words[-1][:1].isupper():
+            out[words[-1]] = iso3 if out.get(words[-1], iso3) == iso3 else None
+    return {w: iso3 for w, iso3 in out.items() if iso3 and w not in _TITLES}
+
+
 def mentions(s: str, taken: Iterable[tuple[int, int]], cues: set[str], home: str | None,
              people: dict[str, str], short_forms: dict[str, str] | None = None,
              weak: Iterable[tuple[int, int]] = (),
@@ -188,6 +200,9 @@ def mentions(s: str, taken: Iterable[tuple[int, int]], cues: set[str], home: str
         word = s[:m.start()].rstrip().rpartition(" ")[2]
         if word in people:
             add(people[word], "government", people[word], m.start() - len(word) - 1, m.end())
+    for short in shorts:  # a short form of a name seen before wins over a guess from its shape
+        for m in re.finditer(rf"(?<![\w.]){re.escape(short)}(?![\w])", s):
+            add(short_forms[short], "company", None, m.start(), m.end())
     for rx, gate in ((ORG, "org" in cues), (APPOSITIVE, appositive)):
         for m in rx.finditer(s) if gate else ():
             a, name = m.start(1), m.group(1)
@@ -202,9 +217,6 @@ def mentions(s: str, taken: Iterable[tuple[int, int]], cues: set[str], home: str
     # "Wang said", "Industry Minister Ahn will": people and offices, handled below
     if m and words[0] not in _NOT_NAME and not any(w in people or w in _TITLES for w in words):
         add(m.group(1), "company", None, m.start(1), m.end(1))
-    for short in shorts:
-        for m in re.finditer(rf"(?<![\w.]){re.escape(short)}(?![\w])", s):
-            add(short_forms[short], "company", None, m.start(), m.end())
     for name in names:  # "Kim said ..." after "Trade Minister Kim Jung-kwan"
         for m in re.finditer(rf"(?<![\w.-]){re.escape(name)}(?![\w-])", s):
             add(named[name], "person", named[name], m.start(), m.end())

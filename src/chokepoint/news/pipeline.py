@@ -42,8 +42,11 @@ class Batch:
     files: int = 0
 
 
+Extractor = Callable[..., list[Event]]  # extract.extract's signature: (doc_id, text, published, gaz, ...)
+
+
 def process_text(doc: reader.RawDoc, gaz: Gazetteer, published: dt.date | None = None,
-                 removed: Counter | None = None) -> Article:
+                 removed: Counter | None = None, extractor: Extractor = extract) -> Article:
     """Clean one raw document and extract its events (its own date wins over `published`)."""
     result = clean(doc.text)
     if removed is not None:
@@ -51,14 +54,15 @@ def process_text(doc: reader.RawDoc, gaz: Gazetteer, published: dt.date | None =
     pub = doc.published or published
     art = Article(doc.doc_id, doc.path, result.text, doc.raw_chars, doc.title, doc.outlet, pub)
     home = offices.header_home(doc.text, gaz.forms) or offices.outlet_home(doc.outlet, gaz)
-    art.events = extract(doc.doc_id, result.text, pub, gaz, dateline=result.dateline, home=home)
+    art.events = extractor(doc.doc_id, result.text, pub, gaz, dateline=result.dateline, home=home)
     return art
 
 
 def run(paths: Iterable[str | Path], gaz: Gazetteer, published: dt.date | None = None,
         dates: dict[str, dt.date] | None = None,
-        progress: Callable[[int, int, str], None] | None = None) -> Batch:
-    """Read every file (bad ones reported by name, the rest kept), clean, extract, group duplicates."""
+        progress: Callable[[int, int, str], None] | None = None, extractor: Extractor = extract) -> Batch:
+    """Read every file (bad ones reported by name, the rest kept), clean, extract (the rules, or
+    another `extractor` such as llm.LlmExtractor), group duplicates."""
     files, errors = reader.expand(paths)
     arts: list[Article] = []
     removed: Counter = Counter()
@@ -78,7 +82,7 @@ def run(paths: Iterable[str | Path], gaz: Gazetteer, published: dt.date | None =
                 errors.append((path.name, doc.describe()))
                 continue
             fallback = (dates or {}).get(doc.doc_id) or (dates or {}).get(path.name) or published
-            arts.append(process_text(doc, gaz, fallback, removed))
+            arts.append(process_text(doc, gaz, fallback, removed, extractor))
     dups = find_duplicates(arts)
     return Batch(arts, errors, dups, removed, len(files))
 
@@ -86,13 +90,16 @@ def run(paths: Iterable[str | Path], gaz: Gazetteer, published: dt.date | None =
 def find_duplicates(arts: list[Article]) -> list[dict]:
     """Duplicate groups; each article in a group gets its `dup_group` id."""
     wire = dedup.minhash_pairs([a.text for a in arts])
-    story = dedup.event_pairs([a.events for a in arts], [a.published for a in arts], FxTable.bundled()) - wire
+    copies = dedup.sentence_pairs([a.text for a in arts]) - wire
+    story = dedup.event_pairs([a.events for a in arts], [a.published for a in arts], FxTable.bundled()) \
+        - wire - copies
+    lead = dedup.lead_pairs([a.text for a in arts], [a.published for a in arts]) - wire - copies - story
     out = []
     method_of: dict[int, set[str]] = {}
-    for pairs, name in ((wire, "minhash"), (story, "events")):
+    for pairs, name in ((wire, "minhash"), (copies, "sentences"), (story, "events"), (lead, "lead")):
         for i, _ in pairs:
             method_of.setdefault(i, set()).add(name)
-    for members in dedup.groups(len(arts), wire | story):
+    for members in dedup.groups(len(arts), wire | copies | story | lead):
         gid = f"dup-{arts[members[0]].doc_id}"
         methods = sorted(set().union(*(method_of.get(i, set()) for i in members)))
         for i in members:

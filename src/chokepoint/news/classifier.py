@@ -1,0 +1,112 @@
+"""A learned sentence-level multi-label event typer: hashed word uni- and bigrams, one logistic
+regression per event type (scikit-learn at build time, NumPy at run time).
+
+The bundled model (`data/sentence_types.npz`) holds only hashed feature ids and weights, no
+text; `benchmarks/train_sentence_types.py` rebuilds it from the project's own annotated fixtures
+and the train split of the real corpus (read from ../shared/news-real, never shipped). The
+extractor uses it to find event types that no trigger word names (extract.py).
+"""
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from chokepoint.news.events import TYPES
+
+BITS = 20
+_TOKEN = re.compile(r"[a-z]+|\d+(?:[.,]\d+)*|[$€£¥₩%]")
+MODEL_PATH = Path(__file__).parent / "data" / "sentence_types.npz"
+
+
+def tokens(s: str) -> list[str]:
+    """Lower-cased words, numbers as '0', currency and percent signs kept."""
+    return ["0" if t[0].isdigit() else t for t in _TOKEN.findall(s.lower())]
+
+
+def features(s: str) -> list[int]:
+    """Hashed ids of the sentence's unigrams and bigrams (CRC-32, BITS bits), without repeats."""
+    toks = tokens(s)
+    grams = toks + [f"{a} {b}" for a, b in zip(toks, toks[1:])]
+    mask = (1 << BITS) - 1
+    return sorted({zlib.crc32(g.encode()) & mask for g in grams})
+
+
+@dataclass(frozen=True)
+class Model:
+    """Weights per event type over the hashed ids seen in training (`ids` sorted)."""
+
+    types: tuple[str, ...]
+    ids: np.ndarray      # (n,) int64, sorted
+    weights: np.ndarray  # (n, len(types)) float32
+    bias: np.ndarray     # (len(types),) float32
+
+    def probabilities(self, s: str) -> dict[str, float]:
+        """P(the sentence reports an event of each type)."""
+        f = np.asarray(features(s), dtype=np.int64)
+        pos = np.searchsorted(self.ids, f)
+        pos = pos[(pos < len(self.ids)) & (self.ids[np.minimum(pos, len(self.ids) - 1)] == f)]
+        z = self.bias + self.weights[pos].sum(axis=0)
+        return dict(zip(self.types, (1.0 / (1.0 + np.exp(-z))).tolist()))
+
+    def anchor(self, s: str, type_: str) -> tuple[int, int] | None:
+        """(start, end) of the word that speaks most for `type_` (its own weight plus half of its
+        bigrams'), or None when no word has a positive weight."""
+        k = self.types.index(type_)
+        spans = [(m.start(), m.end()) for m in _TOKEN.finditer(s.lower())]
+        toks = tokens(s)
+        if len(toks) != len(spans):
+            return None
+        mask = (1 << BITS) - 1
+        w = [self._weight(zlib.crc32(t.encode()) & mask, k) for t in toks]
+        bi = [self._weight(zlib.crc32(f"{a} {b}".encode()) & mask, k) for a, b in zip(toks, toks[1:])]
+        score = [w[i] + 0.5 * ((bi[i - 1] if i else 0.0) + (bi[i] if i < len(bi) else 0.0))
+                 for i in range(len(w))]
+        best = max(range(len(score)), key=score.__getitem__, default=None)
+        return spans[best] if best is not None and score[best] > 0 else None
+
+    def _weight(self, fid: int, k: int) -> float:
+        pos = int(np.searchsorted(self.ids, fid))
+        return float(self.weights[pos, k]) if pos < len(self.ids) and self.ids[pos] == fid else 0.0
+
+    def save(self, path: Path = MODEL_PATH) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(path, types=np.array(self.types), ids=self.ids.astype(np.int32),
+                            weights=self.weights.astype(np.float16), bias=self.bias)
+
+
+@lru_cache(maxsize=1)
+def bundled() -> Model:
+    """The model shipped with the package."""
+    with np.load(MODEL_PATH) as z:
+        return Model(tuple(str(t) for t in z["types"]), z["ids"].astype(np.int64),
+                     z["weights"].astype(np.float32), z["bias"])
+
+
+def train(sentences: Sequence[str], labels: Sequence[Iterable[str]], c: float = 1.0) -> Model:
+    """Fit one L2 logistic regression per type (liblinear, fixed seed: the same data gives the
+    same model; saved as float16 weights); needs scikit-learn (the `learn` extra)."""
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    rows = [features(s) for s in sentences]
+    ids = np.array(sorted({i for r in rows for i in r}), dtype=np.int64)
+    col = {int(i): n for n, i in enumerate(ids)}
+    indptr = np.cumsum([0] + [len(r) for r in rows])
+    x = csr_matrix((np.ones(indptr[-1]), [col[i] for r in rows for i in r], indptr),
+                   shape=(len(rows), len(ids)))
+    sets = [set(lab) for lab in labels]
+    weights, bias = np.zeros((len(ids), len(TYPES)), np.float32), np.full(len(TYPES), -10.0, np.float32)
+    for k, t in enumerate(TYPES):
+        y = np.array([t in lab for lab in sets])
+        if y.any():
+            clf = LogisticRegression(C=c, solver="liblinear", class_weight="balanced", random_state=0)
+            clf.fit(x, y)
+            weights[:, k], bias[k] = clf.coef_[0], clf.intercept_[0]
+    keep = np.abs(weights).max(axis=1) > 1e-4
+    return Model(TYPES, ids[keep], weights[keep], bias)
