@@ -161,3 +161,20 @@ def test_a_draw_gives_the_same_answer_alone_and_in_a_batch():
     for p, tr in zip(probs, batch):
         alone = fast.simulate([p])[0]
         assert np.allclose(tr.served, alone.served) and np.allclose(tr.demand, alone.demand)
+
+
+def test_the_compiled_kernel_gives_the_fast_engines_figures():
+    """chain.kernel (numba) against fast (NumPy), its definition: random networks and shocks."""
+    from chokepoint.chain import kernel
+
+    probs = [problem.compile(_spec(demand_elasticity=0.2, substitution_per_year=1.0, restrictions=[
+        Restriction(by=["AAA"], scope=scope, targets=["KOR"], start_week=3, announced_week=a, duration_weeks=d,
+                    depth=depth, profile=profile)]), random_network(seed))
+        for seed, scope, a, d, depth, profile in [(1, "all", 3, 6, 1.0, "ban"), (2, "named", 0, 10, 0.6, "ban"),
+                                                  (3, "all", 1, 12, 1.0, "licensing"), (4, "named", 3, 0, 1.0, "ban")]]
+    demand, served, price = kernel.simulate(probs)
+    for i, tr in enumerate(fast.simulate(probs)):
+        assert np.allclose(served[i], tr.served, rtol=1e-9, atol=1e-9)
+        assert np.allclose(demand[i], tr.demand, rtol=1e-9, atol=1e-9)
+        assert np.allclose(price[i], tr.price, rtol=1e-9)
+    assert served[0].sum() < demand[0].sum()  # the shock bites: the comparison is not of two baselines

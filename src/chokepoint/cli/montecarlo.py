@@ -38,7 +38,7 @@ def montecarlo(scenario: str = typer.Argument(..., help="Shipped scenario name o
                                                   "(default: a local Ray)."),
                workers: int | None = typer.Option(None, "--workers", help="Processes for the local backend "
                                                    "(default 1), or CPUs of a local Ray (default all)."),
-               device: str = typer.Option("cpu", "--device", help="cpu or gpu."),
+               device: str = typer.Option("cpu", "--device", help="cpu (compiled kernel), numpy (the reference engine) or gpu."),
                out: Path = typer.Option(Path("out"), "--out", help="Folder for the bands CSV and the fan chart."),
                fmt=FormatOption, db: str | None = DbOption) -> None:
     """Run N draws of SCENARIO's uncertain parameters; print risk figures and shortfall bands."""
@@ -80,7 +80,7 @@ def sensitivity(scenario: str = typer.Argument(..., help="Shipped scenario name 
                 metric: str = typer.Option("shortfall_pct", "--metric", help="Per-draw figure to explain, e.g. "
                                            "shortfall_pct, peak_shortfall_pct, weeks_over_20pct, peak_price."),
                 seed: int = typer.Option(0, "--seed", help="Seed of the Saltelli design and the bootstrap."),
-                device: str = typer.Option("cpu", "--device", help="cpu or gpu."),
+                device: str = typer.Option("cpu", "--device", help="cpu (compiled kernel), numpy (the reference engine) or gpu."),
                 out: Path = typer.Option(Path("out"), "--out", help="Folder for the chart."),
                 fmt=FormatOption, db: str | None = DbOption) -> None:
     """Sobol indices: which of SCENARIO's uncertain parameters drive a Monte Carlo figure."""
