@@ -1,8 +1,9 @@
 """Monte Carlo throughput and memory on the rare-earth chain, next to the batched NumPy engine.
 
 Run: .venv/bin/python benchmarks/montecarlo.py [--n 10000 100000] [--chunk 128]. Prints, in
-one run: the fast engine on batches of 64 and of `--chunk` compiled problems (the baseline,
-best of 3), the cost of sampling and compiling one draw, and the whole Monte Carlo
+one run: the NumPy fast engine on batches of 64 and of `--chunk` compiled problems (the
+baseline, best of 3), the compiled kernel (chain.kernel) on the same batches, the cost of
+sampling and compiling one draw, and the whole Monte Carlo
 pipeline (sampling, compiling, the engine, the reductions) in scenario-weeks/s at each n,
 per wall second and per CPU second (the shared 2-core machine's load moves the first);
 then the peak traced memory (tracemalloc) of the pipeline at two smaller n, which stays
@@ -18,7 +19,7 @@ import tracemalloc
 from pathlib import Path
 
 import chokepoint
-from chokepoint.chain import fast
+from chokepoint.chain import fast, kernel
 from chokepoint.chain import montecarlo as mc
 
 
@@ -61,6 +62,12 @@ def main() -> None:
         base, base_cpu = max(base, rate), max(base_cpu, cpu_rate)
         print(f"{f'fast engine, batch of {batch}':>34}: {rate:12,.0f} scenario-weeks/s wall, "
               f"{cpu_rate:,.0f} per CPU-second (best of 3)")
+    kernel.simulate(probs[:2])  # compile (or load numba's cache) before timing
+    for batch in (64, args.chunk):
+        times = [_timed(kernel.simulate, probs[:batch]) for _ in range(3)]
+        rate, cpu_rate = batch * T / min(w for w, _ in times), batch * T / min(c for _, c in times)
+        print(f"{f'compiled kernel, batch of {batch}':>34}: {rate:12,.0f} scenario-weeks/s wall "
+              f"({rate / base:.1f}x the NumPy engine), {cpu_rate:,.0f} per CPU-second ({cpu_rate / base_cpu:.1f}x)")
     t = time.perf_counter()
     plan.problems(plan.values(0, 256))
     print(f"{'sample + compile one draw':>34}: {(time.perf_counter() - t) / 256 * 1e3:12.2f} ms")
