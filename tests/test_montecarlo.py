@@ -245,3 +245,15 @@ def test_ray_gives_the_local_results_for_any_chunk_and_worker_count(tiny, local_
     _same(local, _run(tiny, sc, n=20, chunk=3, backend="ray"))
     _same(local, _run(tiny, sc, n=20, chunk=20, backend="ray"))
     assert math.isclose(local.summary["expected_shortfall_t"], local.draws["total_shortfall_t"].mean())
+
+
+def test_the_report_of_a_monte_carlo_run_shows_its_risk_figures(tiny):
+    from chokepoint.report import run_report
+
+    res = _run(tiny, mc_spec(), n=8)
+    with chokepoint.open(tiny) as wb:
+        html = run_report.render(wb, res.run_id)
+        stress = wb.chain.run(spec(), engine="fast")
+        plain = run_report.render(wb, stress.run_id)
+    assert "<h1>Monte Carlo" in html and "CVaR 95%" in html and "Risk figures" in html
+    assert "<h1>Stress test" in plain and "Shortfall by sector" in plain and "%</td>" in plain

@@ -66,6 +66,21 @@ def impact_section(wb: Workbench, run_id: str) -> dict:
                                  config={"displaylogo": False})}
 
 
+def summary_tables(summary: dict) -> dict[str, pd.DataFrame]:
+    """The summary as the tables an analyst reads: a stress run's, or a Monte Carlo run's risk figures."""
+    if "cvar95_shortfall_t" in summary:
+        from chokepoint.chain import montecarlo
+
+        return {"Risk figures": montecarlo.risk_table(summary), "By sector": montecarlo.sector_table(summary)}
+    if "stocks" in summary:
+        from chokepoint.chain.results import readable
+
+        t = readable(summary)
+        return {"Timing and price": t["timing"], "Shortfall by sector": t["sectors"],
+                "Opening stocks by stage and form": t["stocks"]}
+    return {}
+
+
 def render(wb: Workbench, run_id: str, impact: bool = False) -> str:
     """The report of a stored run as an HTML string (with `impact`, its value added at risk too)."""
     result = wb.chain.result(run_id)
@@ -81,6 +96,8 @@ def render(wb: Workbench, run_id: str, impact: bool = False) -> str:
     return ENV.get_template("report.html").render(
         run_id=result.run_id, spec=json.dumps(result.spec, indent=2, default=str),
         scenario=result.spec.get("name", ""), summary={k: cell(v) for k, v in (result.summary or {}).items()},
+        tables=summary_tables(result.summary or {}), kind="Monte Carlo" if "cvar95_shortfall_t" in (result.summary or {})
+        else "Stress test", notes=(result.summary or {}).get("notes", []),
         plotly_js=get_plotlyjs(),
         charts=[(charts.title_of(k), pio.to_html(f, full_html=False, include_plotlyjs=False,
                                                       div_id=f"chart-{k}", config={"displaylogo": False}))
