@@ -24,7 +24,7 @@ from chokepoint.errors import BadInput, ChokepointError, list_as_string
 from chokepoint.policy import money
 from chokepoint.policy.sample import RISKS, Sample, measure
 
-FRACTIONS = (1 / 3, 2 / 3, 1.0)   # grid levels: shares of the budget's worth of each lever
+FRACTIONS = (0.2, 0.4, 0.7, 1.0)  # grid levels: shares of the budget's worth of each lever
 FRONTIER = (0.25, 0.5, 1.0, 1.5)  # frontier budgets as multiples of the budget
 OOS_SEED_OFFSET = 1_000_003       # out-of-sample seed = seed + this
 STEP = 0.05                       # marginal value: the next 5% of the budget spent on one lever
@@ -123,7 +123,10 @@ def solve(c: Curves, budget_krw: float, risk: str = "expected") -> dict[str, flo
         u = m.add_variables(0, coords=[("draw", dr)], name="u")
         m.add_constraints(u - y + t >= 0, name="tail")
         m.add_objective(t + u.sum() / ((1 - TAIL) * n) + thrift)
-    status, condition = m.solve(solver_name="highs", output_flag=False, log_to_console=False)
+    from chokepoint.chain.lp import _quiet_stdout
+
+    with _quiet_stdout():  # HiGHS's C++ banner would corrupt JSON/CSV on stdout
+        status, condition = m.solve(solver_name="highs", output_flag=False, log_to_console=False)
     if status != "ok":
         raise ChokepointError(f"the portfolio MILP did not solve: {status} ({condition})")
     w = m.solution["lam"].values
@@ -216,7 +219,7 @@ def marginal(c: Curves, levels: dict[str, float], sample: Sample, budget_krw: fl
             rows.append({"lever": lv.name, "t_per_bn_krw": 0.0, "note": "at its maximum level"})
             continue
         there = measure(c.fitted({**levels, lv.name: x + step}), risk)
-        rows.append({"lever": lv.name, "t_per_bn_krw": (here - there) / (step * unit / 1e9), "note": ""})
+        rows.append({"lever": lv.name, "t_per_bn_krw": round((here - there) / (step * unit / 1e9), 3), "note": ""})
     return pd.DataFrame(rows)
 
 
