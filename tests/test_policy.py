@@ -159,6 +159,12 @@ def test_cvar_plan_and_the_frontier_falls_with_budget(pwb, small_plan):
     s, r = small_plan
     risks = r.frontier.sort_values("budget_krw")["risk_t"].to_numpy()
     assert np.all(np.diff(risks) <= TOL)
+    for row in r.frontier.itertuples():  # every frontier point beats each lever alone at that budget
+        for i, lv in enumerate(s.levers):
+            x = min(lv.max_level, row.budget_krw / lv.cost_krw(1.0, s.ctx))
+            j = int(np.argmin(abs(r.curves.levels[i] - x)))
+            assert math.isclose(r.curves.levels[i, j], x, rel_tol=1e-9, abs_tol=1e-9)
+            assert row.risk_t <= r.curves.shortfall[i, j].mean() + TOL
     c = optimize.plan(s, 150e9, "cvar95", budgets=(1.0,))
     assert cvar(c.choice.shortfall) <= cvar(c.curves.base) + TOL
     assert set(r.portfolio()["lever"]) == {lv.name for lv in s.levers}

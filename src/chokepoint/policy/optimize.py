@@ -24,8 +24,9 @@ from chokepoint.errors import BadInput, ChokepointError, list_as_string
 from chokepoint.policy import money
 from chokepoint.policy.sample import RISKS, Sample, measure
 
-FRACTIONS = (0.2, 0.4, 0.7, 1.0)  # grid levels: shares of the budget's worth of each lever
 FRONTIER = (0.25, 0.5, 1.0, 1.5)  # frontier budgets as multiples of the budget
+GRID = (0.125, *FRONTIER)         # grid levels: each lever alone worth these multiples of the budget, so
+                                  # every frontier budget's single-lever portfolio is evaluated exactly
 OOS_SEED_OFFSET = 1_000_003       # out-of-sample seed = seed + this
 STEP = 0.05                       # marginal value: the next 5% of the budget spent on one lever
 PENNY = 1e-4                      # t of fitted risk a bn KRW must save to be spent (tie-break to the cheapest)
@@ -58,23 +59,20 @@ class Curves:
         return np.clip(out, 0, None)
 
 
-def grid(sample: Sample, budget_krw: float, top_krw: float) -> tuple[np.ndarray, np.ndarray]:
-    """Levels (L, M): 0, the budget's worth × FRACTIONS and the top budget's worth, within max_level."""
+def grid(sample: Sample, spend_krw: list[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Levels (L, M): 0 and each lever alone worth each amount in `spend_krw`, within its max_level."""
     rows = []
     for lv in sample.levers:
         unit = lv.cost_krw(1.0, sample.ctx)
-        worth = [min(lv.max_level, b / unit) if unit > 0 else lv.max_level
-                 for b in [budget_krw * f for f in FRACTIONS] + [top_krw]]
-        rows.append(sorted([0.0, *worth]))
+        rows.append(sorted([0.0, *(min(lv.max_level, b / unit) if unit > 0 else lv.max_level for b in spend_krw)]))
     levels = np.array(rows)
     costs = np.array([[lv.cost_krw(x, sample.ctx) for x in row] for lv, row in zip(sample.levers, levels)])
     return levels, costs
 
 
-def curves(sample: Sample, budget_krw: float, top_krw: float,
-           progress: Callable[[int], None] | None = None) -> Curves:
+def curves(sample: Sample, spend_krw: list[float], progress: Callable[[int], None] | None = None) -> Curves:
     """Run do-nothing and each lever alone at its grid levels on the common sample."""
-    levels, costs = grid(sample, budget_krw, top_krw)
+    levels, costs = grid(sample, spend_krw)
     base = sample.shortfall({}, progress)
     out = np.zeros((*levels.shape, len(base)))
     for i, lv in enumerate(sample.levers):
@@ -88,7 +86,7 @@ def curves(sample: Sample, budget_krw: float, top_krw: float,
 
 def evaluations(sample: Sample, n_budgets: int) -> int:
     """Engine evaluations a full plan takes (for a progress bar): base, grid, joint re-runs, out-of-sample."""
-    return 1 + len(sample.levers) * (len(FRACTIONS) + 1) + n_budgets + 2
+    return 1 + len(sample.levers) * len(GRID) + n_budgets + 2
 
 
 def solve(c: Curves, budget_krw: float, risk: str = "expected") -> dict[str, float]:
@@ -219,7 +217,7 @@ def marginal(c: Curves, levels: dict[str, float], sample: Sample, budget_krw: fl
             rows.append({"lever": lv.name, "t_per_bn_krw": 0.0, "note": "at its maximum level"})
             continue
         there = measure(c.fitted({**levels, lv.name: x + step}), risk)
-        rows.append({"lever": lv.name, "t_per_bn_krw": round((here - there) / (step * unit / 1e9), 3), "note": ""})
+        rows.append({"lever": lv.name, "t_per_bn_krw": round((here - there) / (step * unit / 1e9), 3) + 0.0, "note": ""})
     return pd.DataFrame(rows)
 
 
@@ -246,7 +244,7 @@ def plan(sample: Sample, budget_krw: float, risk: str = "expected", scenario: st
     if risk not in RISKS:
         raise BadInput(f"unknown risk '{risk}'", field="risk", hint=f"risks are {list_as_string(RISKS)}")
     levels = sorted({b * budget_krw for b in budgets} | {budget_krw})
-    c = curves(sample, budget_krw, max(levels), progress)
+    c = curves(sample, sorted({g * budget_krw for g in GRID} | set(levels)), progress)
     front, choices = frontier(sample, c, levels, risk, progress)
     choice = choices[budget_krw]
     fresh = sample.fresh(sample.plan.seed + OOS_SEED_OFFSET)
