@@ -193,3 +193,14 @@ def test_cli_plan_and_finance(pwb, tmp_path, capsys):
     assert main(["finance", "--db", str(pwb.path), "--budget", "67.5e9"]) == 0
     assert "new (70% / 90%)" in capsys.readouterr().out
     assert main(["plan", "--db", str(pwb.path), "--risk", "worst", "--n", "4", "--out", str(tmp_path)]) == 2
+
+
+def test_every_lever_field_is_documented_and_docs_name_every_lever():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "policy.md").read_text(encoding="utf-8")
+    for kind, cls in levers.KINDS.items():
+        assert f"`{kind}`" in text, f"docs/policy.md lacks lever {kind}"
+        for name, f in cls.model_fields.items():
+            assert name == "kind" or f.description, f"{kind}.{name} has no description"
+    assert "chokepoint plan" in text and "chokepoint finance" in text
