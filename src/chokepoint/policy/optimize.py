@@ -7,8 +7,10 @@ in the fit, never in the reported figures), and chooses levels that minimise exp
 shortfall or CVaR 95% of the fitted per-draw shortfall under the budget, as a MILP in linopy
 + HiGHS (convex-combination weights per lever with SOS2-style segment binaries); `choose`
 re-evaluates that portfolio jointly with the engine and keeps it unless doing nothing or a
-single-lever grid point (already evaluated exactly) does better in-sample; `out_of_sample`
-re-evaluates on a fresh seed. `frontier` repeats solve + choose across budgets.
+single-lever grid point (already evaluated exactly) does better in-sample; `frontier`
+repeats solve + choose across budgets; `refine` adds two grid levels per lever next to the
+budget's choice and solves again; the chosen portfolio is then re-evaluated on a fresh seed
+(out-of-sample).
 """
 from __future__ import annotations
 
@@ -86,7 +88,7 @@ def curves(sample: Sample, spend_krw: list[float], progress: Callable[[int], Non
 
 def evaluations(sample: Sample, n_budgets: int) -> int:
     """Engine evaluations a full plan takes (for a progress bar): base, grid, joint re-runs, out-of-sample."""
-    return 1 + len(sample.levers) * len(GRID) + n_budgets + 2
+    return 1 + len(sample.levers) * (len(GRID) + 2) + n_budgets + 3
 
 
 def solve(c: Curves, budget_krw: float, risk: str = "expected") -> dict[str, float]:
@@ -236,6 +238,27 @@ def frontier(sample: Sample, c: Curves, budgets: list[float], risk: str,
     return pd.DataFrame(rows).fillna(0.0), choices
 
 
+def refine(sample: Sample, c: Curves, levels: dict[str, float],
+           progress: Callable[[int], None] | None = None) -> Curves:
+    """Two more grid levels per lever, the midpoints of the segments nearest its chosen level (a lever
+    whose curve is flat at every grid level is interpolated, not run)."""
+    L, M, _ = c.shortfall.shape
+    new_levels, new_sf = [], []
+    for i, lv in enumerate(sample.levers):
+        g, x = c.levels[i], levels.get(lv.name, 0.0)
+        j = int(np.clip(np.searchsorted(g, x, side="right") - 1, 0, M - 2))
+        mids = [(g[k] + g[k + 1]) / 2 for k in (j - 1, j, j + 1) if 0 <= k < M - 1 and g[k + 1] > g[k]]
+        mids = (sorted(mids, key=lambda v: abs(v - x)) + [float(g[j])] * 2)[:2]
+        flat = np.allclose(c.shortfall[i], c.base[None], atol=1e-9)
+        extra = [c.fitted({lv.name: v}) if flat or v in g else sample.shortfall({lv.name: v}, progress) for v in mids]
+        order = np.argsort(np.concatenate([g, mids]), kind="stable")
+        new_levels.append(np.concatenate([g, mids])[order])
+        new_sf.append(np.concatenate([c.shortfall[i], np.stack(extra)])[order])
+    lvl = np.array(new_levels)
+    costs = np.array([[lv.cost_krw(x, sample.ctx) for x in row] for lv, row in zip(sample.levers, lvl)])
+    return Curves(c.names, lvl, costs, np.stack(new_sf), c.base)
+
+
 def plan(sample: Sample, budget_krw: float, risk: str = "expected", scenario: str = "",
          budgets: tuple[float, ...] = FRONTIER, progress: Callable[[int], None] | None = None) -> PlanResult:
     """The whole pipeline: curves → frontier (including the budget) → out-of-sample re-evaluation."""
@@ -246,7 +269,17 @@ def plan(sample: Sample, budget_krw: float, risk: str = "expected", scenario: st
     levels = sorted({b * budget_krw for b in budgets} | {budget_krw})
     c = curves(sample, sorted({g * budget_krw for g in GRID} | set(levels)), progress)
     front, choices = frontier(sample, c, levels, risk, progress)
-    choice = choices[budget_krw]
+    c = refine(sample, c, choices[budget_krw].levels, progress)
+    choice = choose(sample, c, budget_krw, risk, progress)
+    if measure(choice.shortfall, risk) > measure(choices[budget_krw].shortfall, risk) + 1e-9:
+        choice = choices[budget_krw]  # never let the refined grid undo the coarse choice
+    at = front["budget_krw"] == budget_krw
+    front.loc[at, ["cost_krw", "risk_t", "expected_t", "chosen_by"]] = [
+        choice.cost_krw, measure(choice.shortfall, risk), float(choice.shortfall.mean()), choice.source]
+    for k, v in choice.levels.items():
+        if f"level:{k}" not in front:
+            front[f"level:{k}"] = 0.0
+        front.loc[at, f"level:{k}"] = v
     fresh = sample.fresh(sample.plan.seed + OOS_SEED_OFFSET)
     base_oos = fresh.shortfall({}, progress)
     chosen_oos = fresh.shortfall(choice.levels, progress) if choice.levels else base_oos
