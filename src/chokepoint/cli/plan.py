@@ -50,6 +50,7 @@ def plan(country: str = typer.Option(settings.get("country"), "--country", "-c",
     emit(r.risk_table(), fmt, title="risk before and after (t); out-of-sample = a fresh seed, same portfolio")
     emit(r.marginal, fmt, title=f"marginal value: {risk} shortfall cut by the next "
                                 f"{optimize.STEP:.0%} of the budget on each lever (fitted, t per bn KRW)")
+    emit(r.alone(), fmt, title="each lever alone at the budget's worth (or its maximum), in-sample (t)")
     front = r.frontier.assign(budget_bn_krw=r.frontier["budget_krw"] / 1e9, cost_bn_krw=r.frontier["cost_krw"] / 1e9)
     cols = ["budget_bn_krw", "cost_bn_krw", "risk_t", "expected_t", "chosen_by",
             *[k for k in front.columns if k.startswith("level:")]]

@@ -38,7 +38,7 @@ class Policy:
             raise BadInput(f"unknown risk '{risk}'", field="risk", hint="risks are 'expected' or 'cvar95'")
         budget_krw = money.to_krw(budget, currency)
         s = self.sample(spec, country, n, seed, lever_set)
-        name = spec.name if isinstance(spec, Scenario) else str(spec)
+        name = s.plan.spec.name  # a YAML path's stem, as `load` names it
         total = optimize.evaluations(s, len(set(optimize.FRONTIER) | {1.0})) * n
         done = [0]
 

@@ -198,13 +198,25 @@ class PlanResult:
                          "after (out-of-sample)": measure(self.chosen_oos, name)})
         return pd.DataFrame(rows)
 
+    def alone(self) -> pd.DataFrame:
+        """Each lever alone at the budget's worth (or its maximum level), run on the same sample."""
+        t = self.curves.table(self.risk)
+        rows = []
+        for i, lv in enumerate(self.levers):
+            x = min(lv.max_level, self.budget_krw / lv.cost_krw(1.0, self.ctx))
+            j = int(np.argmin(abs(self.curves.levels[i] - x)))
+            g = t[t["lever"] == lv.name].iloc[j]
+            rows.append({"lever": lv.name, "level": g["level"], "unit": lv.unit, "cost_bn_krw": g["cost_krw"] / 1e9,
+                         "expected_t": g["expected_t"], "cvar95_t": measure(self.curves.shortfall[i, j], "cvar95")})
+        return pd.DataFrame(rows)
+
     def summary(self) -> dict:
         t = self.risk_table().set_index("figure")
         return {"country": self.country, "scenario": self.scenario, "n": self.n, "seed": self.seed,
                 "risk": self.risk, "budget_krw": self.budget_krw, "chosen_by": self.choice.source,
                 "cost_krw": self.choice.cost_krw, "levels": self.choice.levels,
                 "risk_figures": t.to_dict(orient="index"), "frontier": self.frontier.to_dict(orient="records"),
-                "marginal": self.marginal.to_dict(orient="records")}
+                "marginal": self.marginal.to_dict(orient="records"), "alone": self.alone().to_dict(orient="records")}
 
 
 def marginal(c: Curves, levels: dict[str, float], sample: Sample, budget_krw: float, risk: str) -> pd.DataFrame:
