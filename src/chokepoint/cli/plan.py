@@ -64,12 +64,14 @@ def finance(budget: float = typer.Option(250e9, "--budget", help="Programme budg
                                          "(250e9: Korea's fund; 67.5e9: this year's loan budget)."),
             currency: str = typer.Option("KRW", "--currency", help="Currency of the budget."),
             seed: int = typer.Option(0, "--seed", help="Seed of the outcome simulation."),
+            by_week: int = typer.Option(78, "--by-week", help="Also count the expected capacity online by this "
+                                        "week (lead times; 78 = the cn-ree-6m horizon)."),
             fmt=FormatOption, db: str | None = DbOption) -> None:
     """Old (50% loan / 80% forgiveness) vs new (70% / 90%) terms on the same project pipeline."""
     from chokepoint.policy import finance as fin
 
     wb = workbench(db)
-    df = wb.policy.finance(budget, currency, seed=seed)
+    df = wb.policy.finance(budget, currency, seed=seed, by_week=by_week)
     if fmt == Format.json:
         emit_json(df.to_dict(orient="records"))
         return
@@ -84,7 +86,8 @@ def _finance_table(df: pd.DataFrame) -> pd.DataFrame:
     for k in bn:
         t[k.replace("_krw", "_bn_krw")] = t.pop(k) / 1e9
     keep = ["terms", "projects_funded", "projects_declined", *[k.replace("_krw", "_bn_krw") for k in bn],
-            "nameplate_t_per_year", "expected_capacity_t_per_year", "t_per_year_per_bn_krw", "firm_loss_share"]
+            "nameplate_t_per_year", "expected_capacity_t_per_year", *[k for k in t if k.startswith("expected_capacity_by")],
+            "first_output_week", "t_per_year_per_bn_krw", "firm_loss_share"]
     return t[keep].set_index("terms").T.reset_index().rename(columns={"index": "figure"})
 
 

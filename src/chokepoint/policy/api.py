@@ -53,6 +53,7 @@ class Policy:
         return r
 
     def finance(self, budget: float = finance.FUND_KRW, currency: str = "KRW",
-                pipeline: list[finance.Candidate] | None = None, seed: int = 0) -> pd.DataFrame:
+                pipeline: list[finance.Candidate] | None = None, seed: int = 0,
+                by_week: int | None = 78) -> pd.DataFrame:
         """Old vs new loan terms on the same pipeline and budget (one row per terms)."""
-        return finance.compare(money.to_krw(budget, currency), pipeline, seed=seed)
+        return finance.compare(money.to_krw(budget, currency), pipeline, seed=seed, by_week=by_week)

@@ -110,7 +110,8 @@ def outcome(budget_krw: float, terms: Terms, pipeline: list[Candidate], seed: in
     f = df[df["funded"]]
     L, p = f["loan_krw"].to_numpy(), f["success_probability"].to_numpy()
     s, h, cap = f["interest_subsidy"].to_numpy(), f["political_haircut"].to_numpy(), f["capacity_t_per_year"].to_numpy()
-    online = np.ones(len(f), bool) if by_week is None else f["lead_time_weeks"].to_numpy() <= by_week
+    lead = f["lead_time_weeks"].to_numpy()
+    online = np.ones(len(f), bool) if by_week is None else lead <= by_week
     fl = terms.forgiveness
     mean = float((L * ((1 - p) * fl + p * s)).sum())
     sd = math.sqrt(float((L ** 2 * (fl - s) ** 2 * p * (1 - p)).sum()))
@@ -125,6 +126,7 @@ def outcome(budget_krw: float, terms: Terms, pipeline: list[Candidate], seed: in
         "private_capex_krw": float(((1 - terms.loan_ratio) * f["capex_krw"]).sum()),
         "nameplate_t_per_year": float(cap.sum()),
         "expected_capacity_t_per_year": float((p * (1 - h) * cap * online).sum()),
+        "first_output_week": int(lead.min()) if len(f) else None,
         "expected_fiscal_cost_krw": mean, "fiscal_cost_sd_krw": sd,
         "fiscal_cost_p50_krw": float(np.quantile(cost, 0.5)), "fiscal_cost_p95_krw": float(np.quantile(cost, 0.95)),
         "simulated_mean_krw": float(cost.mean()), "expected_fiscal_cost_usd": mean / usd,
@@ -134,7 +136,15 @@ def outcome(budget_krw: float, terms: Terms, pipeline: list[Candidate], seed: in
 
 
 def compare(budget_krw: float, pipeline: list[Candidate] | None = None, terms: tuple[Terms, ...] = (OLD, NEW),
-            seed: int = 0) -> pd.DataFrame:
-    """Old vs new terms (or any terms) on the same pipeline and budget, one row each."""
+            seed: int = 0, by_week: int | None = None) -> pd.DataFrame:
+    """Old vs new terms (or any terms) on the same pipeline and budget, one row each; `by_week`
+    adds the expected capacity online by then (lead times counted)."""
     pipe = default_pipeline() if pipeline is None else pipeline
-    return pd.DataFrame([outcome(budget_krw, t, pipe, seed) for t in terms])
+    rows = []
+    for t in terms:
+        row = outcome(budget_krw, t, pipe, seed)
+        if by_week is not None:
+            row[f"expected_capacity_by_week_{by_week}"] = outcome(budget_krw, t, pipe, seed, 1, by_week)[
+                "expected_capacity_t_per_year"]
+        rows.append(row)
+    return pd.DataFrame(rows)
