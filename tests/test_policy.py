@@ -204,3 +204,14 @@ def test_every_lever_field_is_documented_and_docs_name_every_lever():
         for name, f in cls.model_fields.items():
             assert name == "kind" or f.description, f"{kind}.{name} has no description"
     assert "chokepoint plan" in text and "chokepoint finance" in text
+
+
+def test_the_common_sample_reproduces_the_monte_carlo_run(pwb):
+    """Do-nothing on the policy sample is `montecarlo.run` draw by draw (same seed, same engine)."""
+    from chokepoint.chain import montecarlo as mc
+
+    s = _sample(pwb, n=24, seed=11)
+    r = mc.run(s.plan)
+    np.testing.assert_allclose(s.shortfall({}), r.draws["total_shortfall_t"].to_numpy(), rtol=1e-12, atol=1e-9)
+    fresh = s.fresh(12)
+    assert fresh.plan.seed == 12 and not np.allclose(fresh.shortfall({}), s.shortfall({}))
