@@ -86,7 +86,8 @@ def _finance_table(df: pd.DataFrame) -> pd.DataFrame:
     for k in bn:
         t[k.replace("_krw", "_bn_krw")] = t.pop(k) / 1e9
     keep = ["terms", "projects_funded", "projects_declined", *[k.replace("_krw", "_bn_krw") for k in bn],
-            "nameplate_t_per_year", "expected_capacity_t_per_year", *[k for k in t if k.startswith("expected_capacity_by")],
+            "nameplate_t_per_year", "expected_capacity_t_per_year",
+            *[k for k in t if k.startswith("expected_capacity_by")],
             "first_output_week", "t_per_year_per_bn_krw", "firm_loss_share"]
     return t[keep].set_index("terms").T.reset_index().rename(columns={"index": "figure"})
 

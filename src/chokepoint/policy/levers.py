@@ -166,7 +166,8 @@ class OverseasProject(_Lever):
     probability × (1 − political-risk haircut). Its budget cost is the public loan."""
 
     kind: Literal["project"] = "project"
-    host: str = Field("VNM", description="Host ISO3 (the seed names the US, Vietnam and Laos) [NEWS_SEED_KR_REE_STRATEGY_2026].")
+    host: str = Field("VNM", description="Host ISO3 (the seed names the US, Vietnam and Laos) "
+                      "[NEWS_SEED_KR_REE_STRATEGY_2026].")
     stage: str = Field("separation", description="Stage of the project.")
     start_week: int = Field(104, ge=0, description="Lead time to first output, weeks [CHOKEPOINT_ASSUMPTION].")
     success_probability: float = Field(0.5, ge=0, le=1, description="Exploration/development success "

@@ -231,7 +231,8 @@ def marginal(c: Curves, levels: dict[str, float], sample: Sample, budget_krw: fl
             rows.append({"lever": lv.name, "t_per_bn_krw": 0.0, "note": "at its maximum level"})
             continue
         there = measure(c.fitted({**levels, lv.name: x + step}), risk)
-        rows.append({"lever": lv.name, "t_per_bn_krw": round((here - there) / (step * unit / 1e9), 3) + 0.0, "note": ""})
+        value = round((here - there) / (step * unit / 1e9), 3) + 0.0  # + 0.0: no "-0"
+        rows.append({"lever": lv.name, "t_per_bn_krw": value, "note": ""})
     return pd.DataFrame(rows)
 
 
