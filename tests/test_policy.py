@@ -190,6 +190,8 @@ def test_cli_plan_and_finance(pwb, tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0 and "portfolio" in out and "out-of-sample" in out and "frontier" in out
     assert (tmp_path / "cn-ree-6m-KOR-plan-expected.png").stat().st_size > 0
+    row = pwb.store.df("SELECT kind, seed, spec->>'budget_krw' AS b FROM run WHERE kind = 'plan'")
+    assert len(row) >= 1 and float(row["b"].iloc[-1]) == 100e9
     assert main(["finance", "--db", str(pwb.path), "--budget", "67.5e9"]) == 0
     assert "new (70% / 90%)" in capsys.readouterr().out
     assert main(["plan", "--db", str(pwb.path), "--risk", "worst", "--n", "4", "--out", str(tmp_path)]) == 2

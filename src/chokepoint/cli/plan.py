@@ -55,7 +55,7 @@ def plan(country: str = typer.Option(settings.get("country"), "--country", "-c",
     cols = ["budget_bn_krw", "cost_bn_krw", "risk_t", "expected_t", "chosen_by",
             *[k for k in front.columns if k.startswith("level:")]]
     emit(front[cols], fmt, title="efficient frontier (joint re-evaluation, in-sample)")
-    console.print(f"wrote {out / stem}.png and {out / stem}-frontier.csv · {wall:.0f} s · the fit assumes levers' "
+    console.print(f"run {r.run_id} · wrote {out / stem}.png and {out / stem}-frontier.csv · {wall:.0f} s · the fit assumes levers' "
                   "effects add up; every figure above except 'fitted' is the engine run on the whole portfolio "
                   "(docs/policy.md)")
 

@@ -1,6 +1,9 @@
 """`wb.policy`: levers, loan-programme finance and the budgeted portfolio optimizer (DESIGN section 5)."""
 from __future__ import annotations
 
+import datetime as dt
+import json
+import uuid
 from collections.abc import Callable
 
 import pandas as pd
@@ -33,7 +36,8 @@ class Policy:
     def plan(self, spec: Scenario | str, country: str = "KOR", budget: float = 500e9, currency: str = "KRW",
              risk: str = "expected", n: int = 2000, seed: int = 0, lever_set: list | None = None,
              progress: Callable[[int, int], None] | None = None) -> optimize.PlanResult:
-        """Choose lever levels minimising expected shortfall or CVaR 95% under a budget (not stored)."""
+        """Choose lever levels minimising expected shortfall or CVaR 95% under a budget; one `run` row
+        (kind 'plan') keeps the spec, levers, seed and summary."""
         if risk not in RISKS:
             raise BadInput(f"unknown risk '{risk}'", field="risk", hint="risks are 'expected' or 'cvar95'")
         budget_krw = money.to_krw(budget, currency)
@@ -50,7 +54,26 @@ class Policy:
         r = optimize.plan(s, budget_krw, risk, name, progress=tick)
         if progress:
             progress(total, total)
+        r.run_id = self._save(r, s)
         return r
+
+    def _save(self, r: optimize.PlanResult, s: Sample) -> str:
+        """One `run` row (kind 'plan'): the scenario, levers, budget, n, seed, versions and the summary."""
+        from chokepoint.chain.api import _json, _versions
+
+        run_id = uuid.uuid4().hex[:12]
+        spec = {**s.plan.spec.model_dump(), "country": r.country, "n": r.n, "seed": r.seed, "risk": r.risk,
+                "budget_krw": r.budget_krw, "levers": [lv.model_dump() for lv in s.levers],
+                "oos_seed": r.seed + optimize.OOS_SEED_OFFSET}
+        row = pd.DataFrame([{"run_id": run_id, "created": dt.datetime.now(), "kind": "plan", "scenario": r.scenario,
+                             "engine": "fast", "seed": r.seed, "spec": json.dumps(spec, default=_json),
+                             "versions": json.dumps(_versions()), "summary": json.dumps(r.summary(), default=_json)}])
+        with self.wb.store.transaction() as con:
+            con.register("_run", row)
+            con.execute("INSERT INTO run SELECT run_id, created, kind, scenario, engine, CAST(seed AS INTEGER), "
+                        "spec::JSON, versions::JSON, summary::JSON FROM _run")
+            con.unregister("_run")
+        return run_id
 
     def finance(self, budget: float = finance.FUND_KRW, currency: str = "KRW",
                 pipeline: list[finance.Candidate] | None = None, seed: int = 0,

@@ -177,6 +177,7 @@ class PlanResult:
     marginal: pd.DataFrame
     levers: list = field(repr=False, default_factory=list)
     ctx: object = field(repr=False, default=None)
+    run_id: str | None = None
 
     def portfolio(self) -> pd.DataFrame:
         usd = money.per_usd("KRW")
@@ -212,7 +213,7 @@ class PlanResult:
 
     def summary(self) -> dict:
         t = self.risk_table().set_index("figure")
-        return {"country": self.country, "scenario": self.scenario, "n": self.n, "seed": self.seed,
+        return {"run_id": self.run_id, "country": self.country, "scenario": self.scenario, "n": self.n, "seed": self.seed,
                 "risk": self.risk, "budget_krw": self.budget_krw, "chosen_by": self.choice.source,
                 "cost_krw": self.choice.cost_krw, "levels": self.choice.levels,
                 "risk_figures": t.to_dict(orient="index"), "frontier": self.frontier.to_dict(orient="records"),
