@@ -13,7 +13,7 @@ from chokepoint.store import Store
 class Workbench:
     """The library's front door: `chokepoint.open()` returns one.
 
-    Domains hang off it as accessors (`wb.exposure`, `wb.chain`, `wb.news`), each a small
+    Domains hang off it as accessors (`wb.exposure`, `wb.chain`, `wb.policy`, `wb.news`), each a small
     object holding this workbench; the CLI and web call their methods and nothing else.
     """
 
@@ -75,6 +75,12 @@ class Workbench:
         from chokepoint.economy.api import Economy
 
         return Economy(self)
+
+    @functools.cached_property
+    def policy(self):
+        from chokepoint.policy.api import Policy
+
+        return Policy(self)
 
     @functools.cached_property
     def news(self):

@@ -189,7 +189,8 @@ def compile(sc: Scenario, net: Network, blocs: dict[str, set[str]] | None = None
     if t0 is not None and sc.recycling_share > 0:
         s_rec = _stage(net, sc.recycling_stage, min(1, S - 1), "recycling_stage")
         yields = net.eta[s_rec + 1:].prod(axis=0)
-        recycled[t0 + sc.recycling_lag_weeks:, s_rec] = sc.recycling_share * final_use / np.maximum(yields, 1e-9)
+        where = np.ones(C) if sc.recycling_countries is None else np.isin(net.countries, sc.recycling_countries)
+        recycled[t0 + sc.recycling_lag_weeks:, s_rec] = where * sc.recycling_share * final_use / np.maximum(yields, 1e-9)
     sectors = sorted(net.demand["sector"].unique())
     demand0 = np.zeros((C, len(sectors)))
     for r in net.demand.itertuples():

@@ -108,6 +108,9 @@ class Scenario(Strict):
                                    "baseline demand (Sprecher 2017: no appreciable increase in 2010-11).")
     recycling_lag_weeks: int = Field(26, ge=0, description="Weeks from shock to recycled supply (assumption).")
     recycling_stage: str | None = Field(None, description="Stage recycled material re-enters; None = second stage.")
+    recycling_countries: list[str] | None = Field(None, description="ISO3 codes whose end-of-life scrap "
+                                                  "re-enters; None = every country (a policy lever recycles "
+                                                  "in one country only).")
     industry_cover_weeks: float = Field(4.0, ge=0, description="Industry inventory at every node, weeks "
                                         "of baseline throughput, where the store has none (assumption).")
     strategic_stage: str | None = Field(None, description="Stage (form) strategic stocks are held in; "

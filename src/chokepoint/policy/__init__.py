@@ -1,0 +1,1 @@
+"""Decisions (DESIGN section 5): mitigation levers, public loan finance and a budgeted optimizer."""
