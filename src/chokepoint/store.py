@@ -62,24 +62,33 @@ class Store:
                                 "WHERE table_schema = 'main' ORDER BY table_name").fetchall()
         return [r[0] for r in rows]
 
+    def ident(self, name: str) -> str:
+        """`name` quoted as an identifier, if it is one of the store's tables (else NotFound).
+
+        SQL built with a table name takes it from here: the allow-list is the store itself.
+        """
+        known = self.tables()
+        if name not in known:
+            raise NotFound(f"no table '{name}'", field="table", hint=f"tables are {list_as_string(known)}")
+        return '"' + name.replace('"', '""') + '"'
+
     def df(self, sql: str, params: list | None = None) -> pd.DataFrame:
         return self.con.execute(sql, params or []).df()
 
     def table(self, name: str, where: str | None = None, params: list | None = None) -> pd.DataFrame:
         """A whole table (optionally filtered), rows in the table's key order."""
-        if name not in self.tables():
-            raise NotFound(f"no table '{name}'", hint=f"tables are {list_as_string(self.tables())}")
+        table = self.ident(name)
         spec = ALL_TABLES.get(name)
         order = ", ".join(f'"{k}"' for k in spec.sort_keys()) if spec else "1"
         clause = f" WHERE {where}" if where else ""
-        return self.df(f'SELECT * FROM "{name}"{clause} ORDER BY {order}', params)
+        return self.df(f"SELECT * FROM {table}{clause} ORDER BY {order}", params)
 
     def count(self, name: str) -> int:
-        return self.con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+        return self.con.execute(f"SELECT count(*) FROM {self.ident(name)}").fetchone()[0]
 
     def checksum(self, name: str) -> str:
         """Order-independent digest of a table's contents (for 'identical store' checks)."""
-        rows = self.con.execute(f'SELECT * FROM "{name}"').fetchall()
+        rows = self.con.execute(f"SELECT * FROM {self.ident(name)}").fetchall()
         digests = sorted(hashlib.sha256(repr(r).encode()).hexdigest() for r in rows)
         return hashlib.sha256("".join(digests).encode()).hexdigest()
 

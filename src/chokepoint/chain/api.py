@@ -72,6 +72,7 @@ class Chain:
         tr = solve(prob, progress)
         result = RunResult(uuid.uuid4().hex[:12], {**spec.model_dump(), "country": country, "engine": engine},
                            summary(tr, prob, net, country), series(tr, net, country))
+        _check_finite(result)
         self._save(result, spec.name, engine)
         return result
 
@@ -103,6 +104,18 @@ class Chain:
                           "ORDER BY variable, week, stage, sector", [run_id])
         r = row.iloc[0]
         return RunResult(run_id, json.loads(r["spec"]), json.loads(r["summary"]), s)
+
+
+def _check_finite(r: RunResult) -> None:
+    """A run whose figures are not all finite is never stored: the error names the first bad one."""
+    where = scenario.non_finite(json.loads(json.dumps(r.summary, default=_json)))
+    field = f"summary.{where}" if where else None
+    bad = ~np.isfinite(r.series["value"].to_numpy(dtype=float))
+    if field is None and bad.any():
+        field = f"series.{r.series.loc[bad, 'variable'].iloc[0]}"
+    if field:
+        raise BadInput("the run produced a non-finite figure; nothing was stored", field=field,
+                       hint="check the scenario's parameters (e.g. a tiny elasticity overflows the price)")
 
 
 def _json(v):

@@ -42,7 +42,8 @@ def show(table: str = typer.Argument(..., help="Table name (see 'chokepoint data
     """Print a store table."""
     with workbench(db) as wb:
         filters = _filters(where)
-        known = set(wb.store.df(f'SELECT * FROM "{table}" LIMIT 0').columns) if table in wb.store.tables() else set()
+        known = set(wb.store.df(f"SELECT * FROM {wb.store.ident(table)} LIMIT 0").columns) \
+            if table in wb.store.tables() else set()
         bad = [c for c in filters if known and c not in known]
         if bad:
             raise BadInput(f"table {table} has no column '{bad[0]}'", field="--where")

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-import pydantic
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-from chokepoint.errors import BadInput
+from chokepoint.chain.scenario import validate as validate_scenario
 from chokepoint.web import panels
 from chokepoint.web.pages import cached
 from chokepoint.web.panels import Unavailable
@@ -87,11 +86,7 @@ def start_run(request: Request, body: RunRequest) -> dict:
         except Unavailable as exc:
             raise HTTPException(409, f"{exc.api} is not available yet") from exc
         if body.spec is not None:
-            try:
-                sc = type(sc).model_validate(body.spec)
-            except pydantic.ValidationError as exc:
-                first = exc.errors()[0]
-                raise BadInput(first["msg"], field=".".join(map(str, first["loc"]))) from exc
+            sc = validate_scenario(body.spec)
     country, engine = body.country.upper(), body.engine
 
     def work(wb, progress) -> str:
