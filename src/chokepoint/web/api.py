@@ -1,11 +1,13 @@
 """The JSON API: every page's data under /api, described by the OpenAPI schema."""
 from __future__ import annotations
 
+import json
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
+from chokepoint import settings
 from chokepoint.chain.scenario import validate as validate_scenario
 from chokepoint.web import panels
 from chokepoint.web.pages import cached
@@ -65,6 +67,9 @@ def scenario(request: Request, name: str) -> dict:
         return panels.scenario_spec(wb, name)
 
 
+MAX_SPEC_CHARS = 64 * 1024  # a scenario is a few kB; a bigger spec is a payload, not a scenario
+
+
 class RunRequest(BaseModel):
     """Run a named scenario, optionally with an edited specification."""
 
@@ -72,6 +77,13 @@ class RunRequest(BaseModel):
     spec: dict | None = Field(None, description="Edited scenario (the scenario's fields); replaces it.")
     country: str = Field("KOR", pattern="^[A-Za-z]{3}$")
     engine: Literal["lp", "fast"] = "lp"
+
+    @field_validator("spec")
+    @classmethod
+    def _small(cls, spec: dict | None) -> dict | None:
+        if spec is not None and len(json.dumps(spec)) > MAX_SPEC_CHARS:
+            raise ValueError(f"spec over {MAX_SPEC_CHARS} characters as JSON")
+        return spec
 
 
 @router.post("/runs", status_code=202)
@@ -87,12 +99,23 @@ def start_run(request: Request, body: RunRequest) -> dict:
             raise HTTPException(409, f"{exc.api} is not available yet") from exc
         if body.spec is not None:
             sc = validate_scenario(body.spec)
-    country, engine = body.country.upper(), body.engine
+        country, engine = body.country.upper(), body.engine
+        limit = settings.number("web_max_run_cost")
+        cost = wb.chain.estimate(sc, country=country, engine=engine, max_cost=limit)
 
     def work(wb, progress) -> str:
-        return wb.chain.run(sc, country=country, engine=engine, progress=progress).run_id
+        return wb.chain.run(sc, country=country, engine=engine, progress=progress, max_cost=limit).run_id
 
-    return request.app.state.jobs.submit(f"{body.scenario} ({engine}, {country})", work).as_dict()
+    return request.app.state.jobs.submit(f"{body.scenario} ({engine}, {country})", work, cost).as_dict()
+
+
+@router.delete("/runs/{job_id}")
+def cancel_run(request: Request, job_id: str) -> dict:
+    """Cancel a queued or running job: queued, it never starts; running, it stops and stores nothing."""
+    found = request.app.state.jobs.cancel(job_id)
+    if found is None:
+        raise HTTPException(404, f"no job '{job_id}'")
+    return found.as_dict()
 
 
 @router.get("/jobs/{job_id}")

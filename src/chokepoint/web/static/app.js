@@ -25,7 +25,12 @@ async function pollJob(jobId, scenario, country) {
       window.location.assign(`/scenario?${q}`);
       return;
     }
-    if (job.state === "failed") { setStatus(`failed: ${job.error}`); bar.hidden = true; return; }
+    if (job.state === "failed" || job.state === "cancelled") {
+      setStatus(`${job.state}: ${job.error || ""}`); bar.hidden = true;
+      document.getElementById("cancel-button").hidden = true;
+      document.getElementById("run-button").disabled = false;
+      return;
+    }
     setStatus(`${job.state} ${job.done}/${job.total || "?"}`);
     await new Promise(r => setTimeout(r, 300));
   }
@@ -50,6 +55,9 @@ async function startRun(button) {
     button.disabled = false;
     return;
   }
+  const cancel = document.getElementById("cancel-button");
+  cancel.hidden = false;
+  cancel.onclick = () => fetch(`/api/runs/${encodeURIComponent(job.job_id)}`, {method: "DELETE"});
   await pollJob(job.job_id, scenario, country);
 }
 
@@ -57,4 +65,6 @@ document.addEventListener("DOMContentLoaded", () => {
   drawCharts(document);
   const button = document.getElementById("run-button");
   if (button) button.addEventListener("click", () => startRun(button));
+  const picker = document.getElementById("scenario-name");  // no inline handlers: the CSP forbids them
+  if (picker) picker.addEventListener("change", () => picker.form.submit());
 });
