@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,6 +40,33 @@ class Store:
 
     def close(self) -> None:
         self.con.close()
+
+    def compact(self) -> tuple[int, int]:
+        """Rewrite the file without the dead space aborted imports leave; (bytes before, after).
+
+        DuckDB reuses freed blocks but never shrinks its file, so the live contents are copied
+        into a fresh file next to it, which then replaces the store in one rename: a crash
+        part-way leaves the old file whole (and at worst a stray `.compact` file).
+        """
+        if self.read_only:
+            raise ChokepointError("the store was opened read-only; compact needs it writable")
+        before = self.path.stat().st_size
+        target = self.path.with_name(self.path.name + ".compact")
+        target.unlink(missing_ok=True)
+        self.con.execute("CHECKPOINT")
+        source = self.con.execute("SELECT current_database()").fetchone()[0]
+        # ATTACH and COPY FROM DATABASE take no parameters: the path is a quoted literal, the
+        # database name a quoted identifier.
+        self.con.execute("ATTACH '" + str(target).replace("'", "''") + "' AS chokepoint_compact")
+        try:
+            self.con.execute('COPY FROM DATABASE "' + source.replace('"', '""') + '" TO chokepoint_compact')
+        finally:
+            self.con.execute("DETACH chokepoint_compact")
+        self.con.close()
+        os.replace(target, self.path)
+        self.con = duckdb.connect(str(self.path))
+        self.con.execute("SET enable_progress_bar = false")
+        return before, self.path.stat().st_size
 
     def __enter__(self) -> Store:
         return self

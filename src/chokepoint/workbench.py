@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from chokepoint import reference
+from chokepoint import reference, scratch
 from chokepoint.errors import BadInput, list_as_string
 from chokepoint.store import Store
 
@@ -38,6 +38,12 @@ class Workbench:
     def build(self, user_files: list[str] = ()) -> dict[str, int]:
         """Rebuild the reference tables from bundled data and user files (one transaction)."""
         return reference.build(self.store, list(user_files))
+
+    def compact(self) -> dict[str, int]:
+        """Reclaim the store file's dead space and sweep stale scratch folders (bytes before/after)."""
+        swept = scratch.sweep()
+        before, after = self.store.compact()
+        return {"bytes_before": before, "bytes_after": after, "scratch_bytes_removed": swept}
 
     def is_built(self) -> bool:
         return "source" in self.store.tables() and self.store.count("source") > 0

@@ -1,4 +1,4 @@
-"""`chokepoint data build|show|tables`, `chokepoint sources` and `chokepoint config show`."""
+"""`chokepoint data build|show|tables|compact`, `chokepoint sources` and `chokepoint config show`."""
 from __future__ import annotations
 
 import pandas as pd
@@ -66,6 +66,14 @@ def sources(table: str = typer.Option(None, "--table", "-t", help="Only sources 
     with workbench(db) as wb:
         df = wb.sources(table)
     emit(df[["key", "publisher", "title", "year", "url"]] if fmt == Format.table else df, fmt)
+
+
+@data_app.command("compact")
+def compact(db: str = DbOption, fmt: Format = FormatOption) -> None:
+    """Reclaim the dead space aborted imports leave in the store file (and stale scratch folders)."""
+    with workbench(db, build=False) as wb:
+        got = wb.compact()
+    emit(pd.DataFrame([got]), fmt, title=f"store {wb.path} compacted")
 
 
 @config_app.command("show")

@@ -65,6 +65,8 @@ document.addEventListener("DOMContentLoaded", () => {
   drawCharts(document);
   const button = document.getElementById("run-button");
   if (button) button.addEventListener("click", () => startRun(button));
-  const picker = document.getElementById("scenario-name");  // no inline handlers: the CSP forbids them
-  if (picker) picker.addEventListener("change", () => picker.form.submit());
+  // no inline handlers: the Content-Security-Policy forbids them
+  for (const picker of document.querySelectorAll("select[data-autosubmit]")) {
+    picker.addEventListener("change", () => picker.form.submit());
+  }
 });
