@@ -48,11 +48,11 @@ class Guard:
             return await _refuse(send, 421, "host_not_allowed", "this server does not answer for that Host")
         set_cookie = None
         if self.token is not None:
-            given = _given_token(headers, scope.get("query_string", b""))
+            given, from_link = _given_token(headers, scope.get("query_string", b""))
             if given is None or not hmac.compare_digest(given.encode(), self.token.encode()):
                 return await _refuse(send, 401, "unauthorized", "a token is required (Authorization: "
                                      "Bearer TOKEN, or open the link the server printed)")
-            if COOKIE not in _cookies(headers):
+            if from_link:  # the browser keeps it, so the page's own requests carry it
                 set_cookie = f"{COOKIE}={self.token}; HttpOnly; SameSite=Strict; Path=/".encode()
         length = headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_body):
@@ -79,15 +79,16 @@ def _cookies(headers: dict[str, str]) -> dict[str, str]:
     return {k: m.value for k, m in jar.items()}
 
 
-def _given_token(headers: dict[str, str], query: bytes) -> str | None:
+def _given_token(headers: dict[str, str], query: bytes) -> tuple[str | None, bool]:
+    """The token the request carries, and whether it came in the link (?token=)."""
     auth = headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        return auth[7:].strip()
+        return auth[7:].strip(), False
     cookie = _cookies(headers).get(COOKIE)
     if cookie:
-        return cookie
+        return cookie, False
     values = parse_qs(query.decode("latin-1")).get("token")
-    return values[0] if values else None
+    return (values[0], True) if values else (None, False)
 
 
 async def _bounded(receive, limit: int):
