@@ -19,6 +19,7 @@ from rich.text import Text
 from chokepoint.cli.common import err_console
 from chokepoint.errors import BadInput, ChokepointError
 
+INTERRUPTED = 130  # 128 + SIGINT, the shell's convention
 app = typer.Typer(name="chokepoint", no_args_is_help=True, add_completion=False,
                   help="Critical-mineral exposure, stress tests, decisions and news signals.",
                   pretty_exceptions_enable=False)
@@ -41,7 +42,9 @@ _register_all()
 def main(argv: list[str] | None = None) -> int:
     """Entry point: runs the app and maps errors to exit codes and readable messages."""
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)
+        if code == INTERRUPTED:  # typer turns Ctrl-C into this exit code, silently
+            return _interrupted()
     except BadInput as exc:
         _error("error", exc)
         return 2
@@ -69,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
 def _interrupted() -> int:
     """Ctrl-C: one line and exit 130 (128 + SIGINT); the store kept its last committed state."""
     err_console.print("interrupted: nothing was committed by the unfinished step", highlight=False)
-    return 130
+    return INTERRUPTED
 
 
 def _terminate(signum, frame) -> None:
