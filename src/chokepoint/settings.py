@@ -29,6 +29,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
     Setting("web_max_run_cost", "5000000", "Largest run the web server queues, in estimated cell-weeks."),
     Setting("web_queue", "4", "Runs the web server holds queued or running at once; more are refused (429)."),
     Setting("web_run_timeout", "300", "Seconds a web run may take before it is stopped."),
+    Setting("web_cache", "1", "0 turns off the web server's cache of API answers (for measuring it)."),
     Setting("web_max_body", "1048576", "Largest request body the web server reads, in bytes (413 above)."),
 ]}
 

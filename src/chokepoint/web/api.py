@@ -1,10 +1,11 @@
 """The JSON API: every page's data under /api, described by the OpenAPI schema."""
 from __future__ import annotations
 
+import functools
 import json
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field, field_validator
 
 from chokepoint import settings
@@ -29,7 +30,26 @@ def reader(request: Request):
     return request.app.state.db.reader()
 
 
+def cached_read(route):
+    """A read-only route answered from the response cache with an ETag (304 when it matches).
+
+    Keyed by the route and its validated parameters, so stray query parameters cannot grow
+    the cache; the writer's commits invalidate it (see `chokepoint.web.cache.ResponseCache`).
+    """
+    @functools.wraps(route)
+    def answer(**params) -> Response:
+        request = params["request"]
+        key = (route.__name__, tuple(sorted((k, v) for k, v in params.items() if k != "request")))
+        got = request.app.state.responses.get(key, lambda: route(**params))
+        headers = {"ETag": got.etag, "Cache-Control": "no-cache"}
+        if got.etag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers=headers)
+        return Response(got.body, media_type="application/json", headers=headers)
+    return answer
+
+
 @router.get("/overview")
+@cached_read
 def overview(request: Request, country: str = country_query()) -> dict:
     """A country's dependencies, the chokepoint stage of each chain, latest news signals."""
     country = country.upper()
@@ -40,6 +60,7 @@ def overview(request: Request, country: str = country_query()) -> dict:
 
 
 @router.get("/materials")
+@cached_read
 def materials(request: Request) -> dict:
     """Materials and families the store knows."""
     with reader(request) as wb:
@@ -47,6 +68,7 @@ def materials(request: Request) -> dict:
 
 
 @router.get("/material/{material}")
+@cached_read
 def material(request: Request, material: str, country: str = country_query()) -> dict:
     """Stage shares by country, flows into the country (Sankey) and the sources used."""
     with reader(request) as wb:
@@ -54,6 +76,7 @@ def material(request: Request, material: str, country: str = country_query()) ->
 
 
 @router.get("/scenarios")
+@cached_read
 def scenarios(request: Request) -> dict:
     """Named scenarios and stored runs."""
     with reader(request) as wb:
@@ -61,6 +84,7 @@ def scenarios(request: Request) -> dict:
 
 
 @router.get("/scenarios/{name}")
+@cached_read
 def scenario(request: Request, name: str) -> dict:
     """One scenario's specification."""
     with reader(request) as wb:
@@ -128,6 +152,7 @@ def job(request: Request, job_id: str) -> dict:
 
 
 @router.get("/runs/{run_id}")
+@cached_read
 def run(request: Request, run_id: str) -> dict:
     """A stored run: spec, summary and its charts as Plotly JSON."""
     with reader(request) as wb:
@@ -135,6 +160,7 @@ def run(request: Request, run_id: str) -> dict:
 
 
 @router.get("/news/events")
+@cached_read
 def events(request: Request, type: str | None = name_query(), actor: str | None = name_query(),
            target: str | None = name_query(), commodity: str | None = name_query(), doc: str | None = name_query()) -> dict:
     """Events from ingested news, filtered by type, actor, target, commodity or document."""
@@ -143,6 +169,7 @@ def events(request: Request, type: str | None = name_query(), actor: str | None 
 
 
 @router.get("/news/tilt")
+@cached_read
 def tilt(request: Request, country: str = country_query(),
          by: Literal["month", "quarter", "year"] = "month") -> dict:
     """The alignment index of a country by period."""
@@ -151,6 +178,7 @@ def tilt(request: Request, country: str = country_query(),
 
 
 @router.get("/news/duplicates")
+@cached_read
 def duplicates(request: Request) -> dict:
     """Duplicate groups (copied wire text and retold stories)."""
     with reader(request) as wb:
@@ -158,6 +186,7 @@ def duplicates(request: Request) -> dict:
 
 
 @router.get("/news/claims")
+@cached_read
 def claims(request: Request, country: str | None = Query(None, pattern="^[A-Za-z]{3}$")) -> dict:
     """Claims checked against the data, and contradictory framings (of one country, if given)."""
     with reader(request) as wb:
@@ -165,6 +194,7 @@ def claims(request: Request, country: str | None = Query(None, pattern="^[A-Za-z
 
 
 @router.get("/news/signals")
+@cached_read
 def signals(request: Request) -> dict:
     """Scenario hints raised by news events."""
     with reader(request) as wb:

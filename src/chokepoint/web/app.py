@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from chokepoint import settings
 from chokepoint.errors import BadInput, ChokepointError, NotFound
 from chokepoint.web import api, pages
-from chokepoint.web.cache import ReferenceCache
+from chokepoint.web.cache import ReferenceCache, ResponseCache
 from chokepoint.web.database import Database
 from chokepoint.web.guard import Guard
 from chokepoint.web.jobs import JobRunner, QueueFull
@@ -48,6 +48,8 @@ def create_app(db_path: str | Path, read_only: bool = False, *, token: str | Non
         app.state.jobs = JobRunner(app.state.db, max_open=int(settings.number("web_queue")),
                                    timeout_s=settings.number("web_run_timeout"))
         app.state.cache = ReferenceCache()
+        app.state.responses = ResponseCache(enabled=settings.get("web_cache") != "0")
+        app.state.jobs.on_commit = app.state.responses.invalidate
         try:
             yield
         finally:

@@ -57,6 +57,7 @@ class JobRunner:
     def __init__(self, db: Database, max_open: int = 4, timeout_s: float = 300.0, keep: int = 200):
         self.db, self.max_open, self.timeout_s, self.keep = db, max_open, timeout_s, keep
         self.jobs: dict[str, Job] = {}
+        self.on_commit: Callable[[], None] = lambda: None  # the response cache drops its answers
         self._lock = threading.Lock()
         self._queue: queue.Queue[tuple[Job, Work] | None] = queue.Queue()
         self._ids = itertools.count(1)
@@ -107,8 +108,11 @@ class JobRunner:
                 continue
             job.state, job.started = "running", time.time()
             try:
-                with self.db.writer() as wb:
-                    job.run_id = work(wb, self._progress(job))
+                try:
+                    with self.db.writer() as wb:
+                        job.run_id = work(wb, self._progress(job))
+                finally:  # even a failed job may have committed part of its work
+                    self.on_commit()
                 job.state = "done"
             except Stopped as exc:
                 job.state = "cancelled" if job.cancel_requested else "failed"
