@@ -215,3 +215,21 @@ def test_bodies_and_fields_have_size_limits(store):
         r = c.post("/api/runs", json={"scenario": "cn-ree-6m", "spec": {"description": "x" * 100_000}})
         assert r.status_code == 422
         assert c.get("/api/scenarios").json()["runs"]["rows"] == []
+
+
+def test_read_answers_carry_etags_and_revalidate_with_304(client):
+    first = client.get("/api/materials")
+    etag = first.headers["etag"]
+    again = client.get("/api/materials", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    assert client.get("/api/materials?junk=1").headers["etag"] == etag  # stray parameters share one entry
+
+
+def test_a_committed_run_invalidates_cached_answers(client):
+    before = client.get("/api/scenarios")
+    assert before.json()["runs"]["rows"] == []
+    job = client.post("/api/runs", json={"scenario": "cn-ree-6m", "engine": "fast"}).json()
+    done = _wait(client, job["job_id"])
+    after = client.get("/api/scenarios", headers={"If-None-Match": before.headers["etag"]})
+    assert after.status_code == 200 and after.headers["etag"] != before.headers["etag"]
+    assert done["run_id"] in after.text
