@@ -6,6 +6,7 @@ import json
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, field_validator
 
 from chokepoint import settings
@@ -37,10 +38,11 @@ def cached_read(route):
     the cache; the writer's commits invalidate it (see `chokepoint.web.cache.ResponseCache`).
     """
     @functools.wraps(route)
-    def answer(**params) -> Response:
-        request = params["request"]
+    async def answer(**params) -> Response:
+        request, cache = params["request"], params["request"].app.state.responses
         key = (route.__name__, tuple(sorted((k, v) for k, v in params.items() if k != "request")))
-        got = request.app.state.responses.get(key, lambda: route(**params))
+        # a hit is answered on the event loop; only a miss computes, in a worker thread
+        got = cache.peek(key) or await run_in_threadpool(cache.get, key, lambda: route(**params))
         headers = {"ETag": got.etag, "Cache-Control": "no-cache"}
         if got.etag in request.headers.get("if-none-match", ""):
             return Response(status_code=304, headers=headers)

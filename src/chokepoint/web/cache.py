@@ -78,6 +78,12 @@ class ResponseCache:
             self.generation += 1
             self._items.clear()
 
+    def peek(self, key: Hashable) -> Answer | None:
+        """The current answer for `key`, if one is cached."""
+        with self._lock:
+            hit = self._items.get(key) if self.enabled else None
+            return hit[1] if hit is not None and hit[0] == self.generation else None
+
     def get(self, key: Hashable, compute: Callable[[], object]) -> Answer:
         with self._lock:
             generation = self.generation
