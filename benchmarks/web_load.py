@@ -27,7 +27,7 @@ import chokepoint
 
 ENDPOINTS = ["/api/materials", "/api/overview?country=KOR", "/api/material/rare-earths?country=KOR",
              "/api/scenarios", "/api/scenarios/cn-ree-6m", "/api/news/events"]
-LONG_RUN = b'{"scenario": "cn-ree-6m", "engine": "lp", "spec": {"weeks": 260, "window_weeks": 26}}'
+LONG_RUN = b'{"scenario": "cn-ree-6m", "engine": "lp", "spec": {"weeks": 520, "window_weeks": 26}}'
 
 
 def free_port() -> int:
