@@ -1,0 +1,186 @@
+"""Fuzz and fault injection (issue 17): hostile input never crashes or half-writes the store.
+
+Every importer, the scenario YAML and the news reader get generated input; each must either
+accept it or refuse it as BadInput (file, line, field), and a refused import leaves every
+table exactly as it was. The default suite runs a few hundred examples; the slow suite runs
+10,000 per target and kills imports and runs with SIGKILL at several points:
+
+    .venv/bin/python -m pytest -q -p no:xdist --slow -m slow tests/test_faults.py
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_importers import COMTRADE_HEADER, write_dictionaries
+
+from chokepoint.chain import scenario
+from chokepoint.errors import BadInput
+from chokepoint.news.entities import Gazetteer
+from chokepoint.news.pipeline import run as read_news
+from chokepoint.reference import loader
+from chokepoint.schema import TABLES
+from chokepoint.store import Store
+from chokepoint.trade.baci import import_baci
+from chokepoint.trade.comtrade import import_comtrade
+
+DEFAULT, SLOW = 60, int(os.environ.get("CHOKEPOINT_FUZZ_EXAMPLES", 10_000))
+EXAMPLES = [DEFAULT, pytest.param(SLOW, marks=pytest.mark.slow, id="slow")]
+
+
+def fuzz(n: int):
+    return settings(max_examples=n, deadline=None, database=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                           HealthCheck.data_too_large])
+
+
+# -- strategies --------------------------------------------------------------------------
+NUMBERS = st.one_of(st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True),
+                    st.sampled_from([0, 1, -1, 1e-300, 1e300]))
+SCALARS = st.one_of(st.none(), st.booleans(), NUMBERS, st.text(max_size=20))
+VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                       st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+                      max_leaves=8)
+PARAMS = st.dictionaries(st.sampled_from(sorted(scenario.Scenario.model_fields)), VALUES, max_size=6)
+RESTRICTION = st.fixed_dictionaries({}, optional={k: VALUES for k in scenario.Restriction.model_fields})
+SCENARIOS = st.one_of(PARAMS, st.builds(lambda p, r: {**p, "restrictions": r}, PARAMS, st.lists(RESTRICTION, max_size=2)))
+BYTES_LINES = st.lists(st.one_of(st.text(max_size=80), st.binary(max_size=40).map(lambda b: b.decode("latin-1"))),
+                       max_size=8)
+
+
+def _cell(kind):
+    return st.one_of(kind, st.sampled_from(["", "NA", "-1", "1e309", "nan", "\x00", '"', "=1+1", "9" * 30]),
+                     st.text(max_size=12))
+
+
+# -- scenario YAML ------------------------------------------------------------------------
+def _finite(model) -> bool:
+    return scenario.non_finite(json.loads(model.model_dump_json())) is None
+
+
+@pytest.mark.parametrize("n", EXAMPLES)
+def test_scenario_yaml_is_a_scenario_or_bad_input(tmp_path, n):
+    path = tmp_path / "fuzz.yaml"
+
+    @fuzz(n)
+    @given(st.one_of(SCENARIOS.map(lambda d: yaml.safe_dump(d, allow_unicode=True)), st.text(max_size=200)))
+    def check(text):
+        path.write_text(text, encoding="utf-8")
+        try:
+            got = scenario.load(str(path))
+        except BadInput as exc:
+            assert exc.file == str(path)
+            return
+        assert _finite(got) and got.commit_weeks <= got.window_weeks
+    check()
+
+
+# -- news reader ----------------------------------------------------------------------------
+GOOD_NEWS = "Published: 2024-05-01\n\nChina on Monday announced export controls on gallium exports.\n"
+JSON_LINES = st.lists(st.one_of(
+    st.dictionaries(st.sampled_from(["id", "text", "title", "html", "published", "url", "source"]), VALUES,
+                    max_size=5).map(json.dumps),
+    st.text(max_size=60), st.integers(1, 3000).map(lambda d: "[" * d + "]" * d)), max_size=6)
+
+
+@pytest.mark.parametrize("n", EXAMPLES)
+def test_news_files_are_read_or_named_never_crash(tmp_path, n):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "good.txt").write_text(GOOD_NEWS)
+    gazetteer = Gazetteer.bundled()
+
+    @fuzz(n)
+    @given(st.sampled_from([".txt", ".jsonl", ".html"]), st.one_of(JSON_LINES.map("\n".join),
+                                                                  BYTES_LINES.map("\n".join)), st.binary(max_size=64))
+    def check(suffix, text, tail):
+        name = f"fuzz{suffix}"
+        (folder / name).write_bytes(text.encode("utf-8", "surrogatepass") + tail)
+        batch = read_news([folder], gazetteer)
+        assert any(a.doc_id == "good.txt" for a in batch.articles)
+        named = {a.doc_id.split("#")[0] for a in batch.articles} | {n for n, _ in batch.errors}
+        assert name in named
+        for a in batch.articles:
+            assert "\x00" not in a.text and "\x00" not in (a.title or "")
+    check()
+
+
+# -- importers: a refused file leaves the store exactly as it was ----------------------------
+def _importer_check(store: Store, run) -> None:
+    before = store.checksums()
+    try:
+        rep = run()
+    except BadInput as exc:
+        assert exc.file or exc.field or exc.line or str(exc)
+        assert store.checksums() == before, "a refused import changed the store"
+        return
+    assert rep.rows >= 0
+
+
+BACI_ROW = st.tuples(_cell(st.just("2022")), _cell(st.sampled_from(["156", "410", "392", "36", "490"])),
+                     _cell(st.sampled_from(["156", "410", "392"])), _cell(st.sampled_from(["284690", "850511", "10121"])),
+                     _cell(st.floats(0, 1e6).map(str)), _cell(st.floats(0, 1e3).map(str)))
+
+
+@pytest.mark.parametrize("n", EXAMPLES)
+def test_baci_files_import_or_are_refused_whole(tmp_path, n):
+    write_dictionaries(tmp_path)
+    path = tmp_path / "BACI_HS22_Y2022_V202501.csv"
+    with Store(tmp_path / "s.duckdb") as store:
+        @fuzz(n)
+        @given(st.lists(BACI_ROW, max_size=12), st.sampled_from(["t,i,j,k,v,q", "t,i,j,k,v", "x"]),
+               st.sampled_from(["\n", "\r\n"]))
+        def check(rows, header, eol):
+            path.write_text(eol.join([header, *(",".join(r) for r in rows)]) + eol, encoding="utf-8",
+                            errors="surrogatepass")
+            _importer_check(store, lambda: import_baci(store, path, dataset="F", replace=True))
+        check()
+
+
+COMTRADE_ROW = st.tuples(_cell(st.just("2022")), _cell(st.sampled_from(["410", "156"])),
+                         _cell(st.sampled_from(["KOR", "CHN"])), _cell(st.sampled_from(["M", "X"])),
+                         _cell(st.sampled_from(["156", "392", "0"])), _cell(st.sampled_from(["CHN", "JPN", "W00"])),
+                         _cell(st.sampled_from(["284690", "2846"])), _cell(st.floats(0, 1e6).map(str)),
+                         _cell(st.floats(0, 1e6).map(str)))
+
+
+@pytest.mark.parametrize("n", EXAMPLES)
+def test_comtrade_files_import_or_are_refused_whole(tmp_path, n):
+    path = tmp_path / "comtrade.tsv"
+    with Store(tmp_path / "s.duckdb") as store:
+        @fuzz(n)
+        @given(st.lists(COMTRADE_ROW, max_size=10))
+        def check(rows):
+            lines = [COMTRADE_HEADER] + ["\t".join(("C", "A", y, rc, ri, fl, pc, pi, "0", k, "C00", "0", kg, v))
+                                         for y, rc, ri, fl, pc, pi, k, kg, v in rows]
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8", errors="surrogatepass")
+            _importer_check(store, lambda: import_comtrade(store, path, dataset="F", replace=True))
+        check()
+
+
+@pytest.mark.parametrize("n", EXAMPLES)
+def test_reference_csvs_validate_or_name_the_line(n):
+    table = TABLES["production"]
+    header = ",".join(table.names)
+
+    @fuzz(n)
+    @given(st.lists(st.lists(_cell(st.sampled_from(["rare-earths", "mine", "CHN", "2024", "production", "1.5",
+                                                     "t", "USGS_MCS2025_WD"])),
+                             min_size=len(table.names) - 1, max_size=len(table.names) + 1), max_size=6))
+    def check(rows):
+        lines = [",".join(c.replace(",", ";") for c in r) for r in rows]
+        text = "\n".join([header, *lines]) + "\n"
+        try:
+            got = loader.validate([loader.TableFile(table, text, "production.csv")])
+        except BadInput as exc:
+            assert exc.file == "production.csv" or "production.csv" in str(exc)
+            return
+        for df in got.values():
+            for col in df.select_dtypes("float"):
+                assert all(math.isfinite(v) or math.isnan(v) for v in df[col])
+    check()
