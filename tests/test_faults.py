@@ -184,3 +184,140 @@ def test_reference_csvs_validate_or_name_the_line(n):
             for col in df.select_dtypes("float"):
                 assert all(math.isfinite(v) or math.isnan(v) for v in df[col])
     check()
+
+
+# -- fault injection: SIGKILL at several points leaves the store before or after, never between
+def _state(db) -> dict[str, str]:
+    """Checksums of every table; an import's own timestamp is left out so two imports compare."""
+    with Store(db, read_only=True) as s:
+        sums = s.checksums()
+        sums["trade_import"] = repr(s.con.execute("SELECT dataset, rows, years::VARCHAR FROM trade_import "
+                                                  "ORDER BY import_id").fetchall())
+        return sums
+
+
+def _big_baci(folder, rows: int, db):
+    """A BACI yearly file of `rows` distinct flows between the store's countries (plus its dictionaries)."""
+    import numpy as np
+
+    with Store(db, read_only=True) as s:
+        nums = s.con.execute("SELECT iso_numeric, iso3 FROM country WHERE iso_numeric IS NOT NULL "
+                             "ORDER BY iso3").fetchall()
+    (folder / "country_codes_V202501.csv").write_text(
+        "country_code,country_name,country_iso2,country_iso3\n" + "".join(f"{n},x,,{c}\n" for n, c in nums))
+    codes = np.arange(280100, 280100 + -(-rows // len(nums) ** 2) + 1)
+    (folder / "product_codes_HS22_V202501.csv").write_text("code,description\n" + "".join(f"{c},g\n" for c in codes))
+    n = np.array([x for x, _ in nums])
+    pick = np.random.default_rng(7).permutation(len(n) * len(n) * len(codes))[:rows]
+    i, rest = np.divmod(pick, len(n) * len(codes))
+    j, k = np.divmod(rest, len(codes))
+    path = folder / "BACI_HS22_Y2022_V202501.csv"
+    with open(path, "w") as f:
+        f.write("t,i,j,k,v,q\n")
+        for a in range(0, rows, 200_000):
+            sl = slice(a, a + 200_000)
+            f.write("".join(f"2022,{x},{y},{z},{v},{q}\n" for x, y, z, v, q in
+                            zip(n[i[sl]].tolist(), n[j[sl]].tolist(), codes[k[sl]].tolist(),
+                                (pick[sl] % 9973 + 1).tolist(), (pick[sl] % 97 + 1).tolist())))
+    return path
+
+
+def _killed_at(args: list[str], delay: float, env: dict) -> int:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "chokepoint", *args], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    return proc.wait(60)
+
+
+@pytest.mark.slow
+def test_a_killed_import_leaves_the_store_before_or_after(built_db, tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    from chokepoint import scratch
+
+    data = tmp_path / "data"
+    data.mkdir()
+    csv = _big_baci(data, 2_000_000, built_db)
+    source = tmp_path / "BACI_HS22_V202501.zip"
+    with zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for f in data.iterdir():
+            zf.write(f, f.name)
+    csv.unlink()
+    before_db, after_db = tmp_path / "before.duckdb", tmp_path / "after.duckdb"
+    shutil.copy(built_db, before_db)
+    shutil.copy(built_db, after_db)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    args = ["trade", "import-baci", str(source), "--dataset", "KILL"]
+    env = {**os.environ, "TMPDIR": str(temp)}
+    subprocess.run([sys.executable, "-m", "chokepoint", *args, "--db", str(after_db)], env=env, check=True,
+                   capture_output=True)
+    before, after = _state(before_db), _state(after_db)
+    assert before != after
+    outcomes, left = [], []
+    for delay in (1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 10.0, 12.0):
+        db = tmp_path / "kill.duckdb"
+        shutil.copy(built_db, db)
+        _killed_at([*args, "--db", str(db)], delay, env)
+        state = _state(db)
+        assert state in (before, after), f"killed at {delay} s: a partial write"
+        outcomes.append("after" if state == after else "before")
+        left.append(sum(f.stat().st_size for f in temp.rglob("*") if f.is_file()))
+        scratch.sweep(temp)  # what the next import does first
+        assert not list(temp.iterdir())
+    print(f"import killed at 1-12 s: {outcomes}; scratch left by each kill (MB, swept): "
+          f"{[round(b / 1e6) for b in left]}")
+
+
+@pytest.mark.slow
+def test_a_killed_run_stores_a_whole_run_or_nothing(built_db, tmp_path):
+    import shutil
+
+    spec = tmp_path / "long.yaml"
+    spec.write_text("extends: cn-ree-6m\nname: long\nweeks: 156\n")
+    outcomes = []
+    for delay in (2.0, 4.0, 6.0, 8.0, 10.0, 14.0):
+        db = tmp_path / f"run-{delay}.duckdb"
+        shutil.copy(built_db, db)
+        _killed_at(["stress", str(spec), "--engine", "lp", "--db", str(db), "--out", str(tmp_path / "out")],
+                   delay, dict(os.environ))
+        with Store(db, read_only=True) as s:
+            runs = s.count("run")
+            assert runs in (0, 1)
+            if runs:
+                weeks = s.con.execute("SELECT count(DISTINCT week) FROM run_series").fetchone()[0]
+                assert weeks == 156, "a stored run must be whole"
+        outcomes.append(runs)
+    print("runs stored when killed at 2-14 s:", outcomes)
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_a_real_process_exits_130_with_one_line(built_db, tmp_path):
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    db = tmp_path / "s.duckdb"
+    shutil.copy(built_db, db)
+    spec = tmp_path / "long.yaml"
+    spec.write_text("extends: cn-ree-6m\nname: long\nweeks: 520\nwindow_weeks: 26\n")
+    proc = subprocess.Popen([sys.executable, "-m", "chokepoint", "stress", str(spec), "--db", str(db)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(8)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert proc.returncode == 130 and lines[-1].startswith("interrupted") and len(lines) == 1, err
+    with Store(db, read_only=True) as s:
+        assert s.count("run") == 0

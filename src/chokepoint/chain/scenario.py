@@ -184,9 +184,16 @@ def raw(name_or_path: str, _seen: tuple[str, ...] = ()) -> tuple[dict, str]:
     data, label = _read(name_or_path)
     parent = data.get("extends")
     if parent:
+        if not isinstance(parent, str):
+            raise BadInput("extends names one scenario (a name or a YAML path)", file=label, field="extends")
         if parent in _seen:
             raise BadInput(f"scenario extends itself via {' -> '.join(_seen)}", file=label, field="extends")
-        base, _ = raw(parent, _seen + (name_or_path,))
+        try:
+            base, _ = raw(parent, _seen + (name_or_path,))
+        except NotFound as exc:  # say which file's `extends` names the missing scenario
+            if exc.file is not None:
+                raise
+            raise NotFound(exc.message, file=label, field="extends", hint=exc.hint) from None
         base.pop("name", None)
         base.pop("description", None)
         data = _merge(base, data)
