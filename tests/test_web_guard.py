@@ -190,6 +190,8 @@ def test_every_answer_carries_security_headers(client):
         assert "frame-ancestors 'none'" in h["content-security-policy"] and "script-src 'self'" in h[
             "content-security-policy"]
         assert h["x-content-type-options"] == "nosniff" and h["x-frame-options"] == "DENY"
+    docs = client.get("/docs").headers["content-security-policy"]  # Swagger UI: its CDN, still unframed
+    assert "cdn.jsdelivr.net" in docs and "frame-ancestors 'none'" in docs
 
 
 def test_pages_have_no_inline_scripts_the_policy_would_block(client):

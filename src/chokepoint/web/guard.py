@@ -5,8 +5,9 @@
 - Token: when the server has one, every request needs it, as `Authorization: Bearer TOKEN`,
   a `chokepoint_token` cookie, or `?token=TOKEN` once (the answer then sets the cookie).
 - Body: a request body over `max_body` bytes gets 413 before the app reads it.
-- Every answer carries a Content-Security-Policy (scripts from this server only, no framing),
-  X-Content-Type-Options, X-Frame-Options and Referrer-Policy.
+- Every answer carries a Content-Security-Policy (scripts from this server only, no framing;
+  FastAPI's /docs and /redoc pages may also load their CDN script), X-Content-Type-Options,
+  X-Frame-Options and Referrer-Policy.
 """
 from __future__ import annotations
 
@@ -20,8 +21,15 @@ COOKIE = "chokepoint_token"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
-           (b"x-frame-options", b"DENY"), (b"referrer-policy", b"no-referrer")]
+# FastAPI's /docs and /redoc pages are an inline script loading Swagger UI / ReDoc from a CDN
+DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+            "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+            "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; font-src https://fonts.gstatic.com; "
+            "worker-src blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+DOCS_PATHS = ("/docs", "/redoc")
+COMMON = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"), (b"referrer-policy", b"no-referrer")]
+HEADERS = [(b"content-security-policy", CSP.encode()), *COMMON]
+DOCS_HEADERS = [(b"content-security-policy", DOCS_CSP.encode()), *COMMON]
 
 
 def host_name(host: str) -> str:
@@ -61,9 +69,11 @@ class Guard:
         if receive is None:
             return await _refuse(send, 413, "too_large", f"request body over {self.max_body} bytes")
 
+        extra = DOCS_HEADERS if scope["path"] in DOCS_PATHS else HEADERS
+
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), *HEADERS,
+                message = {**message, "headers": [*message.get("headers", []), *extra,
                                                   *([(b"set-cookie", set_cookie)] if set_cookie else [])]}
             await send(message)
 
