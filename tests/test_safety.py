@@ -215,3 +215,27 @@ def test_nul_bytes_in_a_csv_cell_are_refused_with_the_line(wb, tmp_path):
     with pytest.raises(BadInput) as exc:
         wb.build([str(path)])
     assert "NUL" in exc.value.message and (exc.value.line, exc.value.field) == (2, "title")
+
+
+# -- found by the fuzz suite (tests/test_faults.py) -----------------------------------------
+@pytest.mark.parametrize("extends,message", [("[a, b]", "names one scenario"), ("'0'", "unknown scenario")])
+def test_a_bad_extends_is_bad_input_naming_file_and_field(tmp_path, extends, message):
+    path = tmp_path / "child.yaml"
+    path.write_text(f"extends: {extends}\n")
+    with pytest.raises(BadInput, match=message) as exc:
+        scenario.load(str(path))
+    assert (exc.value.file, exc.value.field) == (str(path), "extends")
+
+
+def test_a_comtrade_file_the_sniffer_cannot_read_is_bad_input(tmp_path):
+    from chokepoint.store import Store
+    from chokepoint.trade.comtrade import import_comtrade
+
+    from test_importers import COMTRADE_HEADER
+
+    path = tmp_path / "comtrade.tsv"  # a byte that is not UTF-8 makes DuckDB's sniffer give up
+    path.write_bytes(COMTRADE_HEADER.encode() + b"\nC\tA\t2022\t410\tKOR\tM\t156\tCHN\t0\t284690\tC00\t0\t1\t\xff\n")
+    with Store(tmp_path / "s.duckdb") as store:
+        with pytest.raises(BadInput) as exc:
+            import_comtrade(store, path)
+        assert exc.value.line == 1 and store.count("trade_flow") == 0
