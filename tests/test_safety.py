@@ -239,3 +239,19 @@ def test_a_comtrade_file_the_sniffer_cannot_read_is_bad_input(tmp_path):
         with pytest.raises(BadInput) as exc:
             import_comtrade(store, path)
         assert exc.value.line == 1 and store.count("trade_flow") == 0
+
+
+def test_a_baci_file_with_a_byte_that_is_not_utf8_is_bad_input_naming_the_line(tmp_path):
+    from test_importers import write_dictionaries
+
+    from chokepoint.store import Store
+    from chokepoint.trade.baci import import_baci
+
+    write_dictionaries(tmp_path)
+    path = tmp_path / "BACI_HS22_Y2022_V202501.csv"
+    path.write_bytes(b"t,i,j,k,v,q\r\n2022,156,410,284690,1,1\r\n2022,156,392,\xff284690,1,1\r\n")
+    with Store(tmp_path / "s.duckdb") as store:
+        with pytest.raises(BadInput) as exc:
+            import_baci(store, path)
+        assert exc.value.file == str(path) and exc.value.line is not None
+        assert store.count("trade_flow") == 0
