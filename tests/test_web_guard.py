@@ -235,3 +235,12 @@ def test_a_committed_run_invalidates_cached_answers(client):
     after = client.get("/api/scenarios", headers={"If-None-Match": before.headers["etag"]})
     assert after.status_code == 200 and after.headers["etag"] != before.headers["etag"]
     assert done["run_id"] in after.text
+
+
+def test_a_cross_site_form_post_cannot_start_a_run(client):
+    """A page elsewhere can send a 'simple' POST (no preflight) only as form or text: refused."""
+    body = '{"scenario": "cn-ree-6m", "engine": "fast"}'
+    for kind in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"):
+        r = client.post("/api/runs", content=body, headers={"content-type": kind})
+        assert r.status_code == 422, kind
+    assert client.get("/api/scenarios").json()["runs"]["rows"] == []
