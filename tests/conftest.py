@@ -37,3 +37,18 @@ def db_path(built_db, tmp_path):
 def wb(db_path):
     with chokepoint.open(db_path) as handle:
         yield handle
+
+
+def pytest_addoption(parser):
+    parser.addoption("--slow", action="store_true", help="also run tests marked slow (the fuzz and "
+                     "fault-injection suite: docs/reliability.md)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked slow run only with --slow, so `make test` stays quick."""
+    if config.getoption("--slow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --slow (docs/reliability.md)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

@@ -15,7 +15,8 @@ from chokepoint.web import create_app
 from test_web_app import make_store
 
 OPERATIONS = ["GET /api/overview", "GET /api/materials", "GET /api/material/{material}", "GET /api/scenarios",
-              "GET /api/scenarios/{name}", "POST /api/runs", "GET /api/jobs/{job_id}", "GET /api/runs/{run_id}",
+              "GET /api/scenarios/{name}", "POST /api/runs", "DELETE /api/runs/{job_id}", "GET /api/jobs/{job_id}",
+              "GET /api/runs/{run_id}",
               "GET /api/news/events", "GET /api/news/tilt", "GET /api/news/duplicates", "GET /api/news/claims",
               "GET /api/news/signals"]
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,6 +41,33 @@ class Store:
     def close(self) -> None:
         self.con.close()
 
+    def compact(self) -> tuple[int, int]:
+        """Rewrite the file without the dead space aborted imports leave; (bytes before, after).
+
+        DuckDB reuses freed blocks but never shrinks its file, so the live contents are copied
+        into a fresh file next to it, which then replaces the store in one rename: a crash
+        part-way leaves the old file whole (and at worst a stray `.compact` file).
+        """
+        if self.read_only:
+            raise ChokepointError("the store was opened read-only; compact needs it writable")
+        before = self.path.stat().st_size
+        target = self.path.with_name(self.path.name + ".compact")
+        target.unlink(missing_ok=True)
+        self.con.execute("CHECKPOINT")
+        source = self.con.execute("SELECT current_database()").fetchone()[0]
+        # ATTACH and COPY FROM DATABASE take no parameters: the path is a quoted literal, the
+        # database name a quoted identifier.
+        self.con.execute("ATTACH '" + str(target).replace("'", "''") + "' AS chokepoint_compact")
+        try:
+            self.con.execute('COPY FROM DATABASE "' + source.replace('"', '""') + '" TO chokepoint_compact')
+        finally:
+            self.con.execute("DETACH chokepoint_compact")
+        self.con.close()
+        os.replace(target, self.path)
+        self.con = duckdb.connect(str(self.path))
+        self.con.execute("SET enable_progress_bar = false")
+        return before, self.path.stat().st_size
+
     def __enter__(self) -> Store:
         return self
 
@@ -62,24 +90,33 @@ class Store:
                                 "WHERE table_schema = 'main' ORDER BY table_name").fetchall()
         return [r[0] for r in rows]
 
+    def ident(self, name: str) -> str:
+        """`name` quoted as an identifier, if it is one of the store's tables (else NotFound).
+
+        SQL built with a table name takes it from here: the allow-list is the store itself.
+        """
+        known = self.tables()
+        if name not in known:
+            raise NotFound(f"no table '{name}'", field="table", hint=f"tables are {list_as_string(known)}")
+        return '"' + name.replace('"', '""') + '"'
+
     def df(self, sql: str, params: list | None = None) -> pd.DataFrame:
         return self.con.execute(sql, params or []).df()
 
     def table(self, name: str, where: str | None = None, params: list | None = None) -> pd.DataFrame:
         """A whole table (optionally filtered), rows in the table's key order."""
-        if name not in self.tables():
-            raise NotFound(f"no table '{name}'", hint=f"tables are {list_as_string(self.tables())}")
+        table = self.ident(name)
         spec = ALL_TABLES.get(name)
         order = ", ".join(f'"{k}"' for k in spec.sort_keys()) if spec else "1"
         clause = f" WHERE {where}" if where else ""
-        return self.df(f'SELECT * FROM "{name}"{clause} ORDER BY {order}', params)
+        return self.df(f"SELECT * FROM {table}{clause} ORDER BY {order}", params)
 
     def count(self, name: str) -> int:
-        return self.con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+        return self.con.execute(f"SELECT count(*) FROM {self.ident(name)}").fetchone()[0]
 
     def checksum(self, name: str) -> str:
         """Order-independent digest of a table's contents (for 'identical store' checks)."""
-        rows = self.con.execute(f'SELECT * FROM "{name}"').fetchall()
+        rows = self.con.execute(f"SELECT * FROM {self.ident(name)}").fetchall()
         digests = sorted(hashlib.sha256(repr(r).encode()).hexdigest() for r in rows)
         return hashlib.sha256("".join(digests).encode()).hexdigest()
 

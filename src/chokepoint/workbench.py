@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from chokepoint import reference
+from chokepoint import reference, scratch
+from chokepoint.errors import BadInput, list_as_string
 from chokepoint.store import Store
 
 
@@ -38,6 +39,12 @@ class Workbench:
         """Rebuild the reference tables from bundled data and user files (one transaction)."""
         return reference.build(self.store, list(user_files))
 
+    def compact(self) -> dict[str, int]:
+        """Reclaim the store file's dead space and sweep stale scratch folders (bytes before/after)."""
+        swept = scratch.sweep()
+        before, after = self.store.compact()
+        return {"bytes_before": before, "bytes_after": after, "scratch_bytes_removed": swept}
+
     def is_built(self) -> bool:
         return "source" in self.store.tables() and self.store.count("source") > 0
 
@@ -47,6 +54,11 @@ class Workbench:
 
     def table(self, name: str, **filters) -> pd.DataFrame:
         """A store table, filtered by equality on any columns given as keywords."""
+        known = set(self.store.df(f"SELECT * FROM {self.store.ident(name)} LIMIT 0").columns)
+        bad = [k for k in filters if k not in known]
+        if bad:
+            raise BadInput(f"table {name} has no column '{bad[0]}'", field=bad[0],
+                           hint=f"columns are {list_as_string(sorted(known))}")
         where = " AND ".join(f'"{k}" = ?' for k in filters) or None
         return self.store.table(name, where, list(filters.values()))
 
@@ -54,7 +66,8 @@ class Workbench:
         """The source table; with `used_by`, only the sources that table cites."""
         if used_by is None:
             return self.store.table("source")
-        return self.store.df(f'SELECT * FROM source WHERE key IN (SELECT DISTINCT source FROM "{used_by}") '
+        table = self.store.ident(used_by)  # an existing table's name, never text from the caller
+        return self.store.df(f"SELECT * FROM source WHERE key IN (SELECT DISTINCT source FROM {table}) "
                              "ORDER BY key")
 
     # -- domains ----------------------------------------------------------------------

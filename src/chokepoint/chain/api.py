@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from chokepoint.chain import fast, lp, montecarlo, network, problem, scenario
+from chokepoint import settings
+from chokepoint.chain import cost, fast, lp, montecarlo, network, problem, scenario
 from chokepoint.chain.results import SERIES_COLUMNS, RunResult, Trajectory, series, summary
 from chokepoint.chain.scenario import Scenario
 from chokepoint.errors import BadInput, NotFound, list_as_string
@@ -63,15 +64,29 @@ class Chain:
         net = self.network(spec.family, country, spec.year)
         return net, problem.compile(spec, net, self.blocs())
 
+    def estimate(self, spec: Scenario | str, country: str = "KOR", engine: str = "lp",
+                 max_cost: float | None = None) -> int:
+        """A run's cost in cell-weeks (`chain.cost`); BadInput when it is over `max_cost`."""
+        spec = spec if isinstance(spec, Scenario) else self.load_scenario(spec)
+        globals()["engine"](engine)
+        _, prob = self.problem(spec, country)
+        return cost.check(prob, engine, settings.number("max_run_cost") if max_cost is None else max_cost)
+
     def run(self, spec: Scenario | str, country: str = "KOR", engine: str = "lp",
-            progress: Callable[[int, int], None] | None = None) -> RunResult:
-        """Run a scenario for a focal country with an engine and store the result (one transaction)."""
+            progress: Callable[[int, int], None] | None = None, max_cost: float | None = None) -> RunResult:
+        """Run a scenario for a focal country with an engine and store the result (one transaction).
+
+        A run whose estimated cost is over `max_cost` (default: the `max_run_cost` setting) is
+        refused before it starts.
+        """
         spec = spec if isinstance(spec, Scenario) else self.load_scenario(spec)
         solve = globals()["engine"](engine)
         net, prob = self.problem(spec, country)
+        cost.check(prob, engine, settings.number("max_run_cost") if max_cost is None else max_cost)
         tr = solve(prob, progress)
         result = RunResult(uuid.uuid4().hex[:12], {**spec.model_dump(), "country": country, "engine": engine},
                            summary(tr, prob, net, country), series(tr, net, country))
+        _check_finite(result)
         self._save(result, spec.name, engine)
         return result
 
@@ -135,6 +150,18 @@ class Chain:
                           "ORDER BY variable, week, stage, sector", [run_id])
         r = row.iloc[0]
         return RunResult(run_id, json.loads(r["spec"]), json.loads(r["summary"]), s)
+
+
+def _check_finite(r: RunResult) -> None:
+    """A run whose figures are not all finite is never stored: the error names the first bad one."""
+    where = scenario.non_finite(json.loads(json.dumps(r.summary, default=_json)))
+    field = f"summary.{where}" if where else None
+    bad = ~np.isfinite(r.series["value"].to_numpy(dtype=float))
+    if field is None and bad.any():
+        field = f"series.{r.series.loc[bad, 'variable'].iloc[0]}"
+    if field:
+        raise BadInput("the run produced a non-finite figure; nothing was stored", field=field,
+                       hint="check the scenario's parameters (e.g. a tiny elasticity overflows the price)")
 
 
 def _json(v):

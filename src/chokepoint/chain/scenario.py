@@ -6,6 +6,7 @@ Every parameter carries its default and the source of that default in its descri
 """
 from __future__ import annotations
 
+import math
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -143,6 +144,16 @@ class Scenario(Strict):
         uncertainty.check(cls, info.data, value)
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _finite(cls, data):
+        """Infinite or NaN numbers are bad input (they would reach the engines and the store)."""
+        if isinstance(data, dict):
+            where = non_finite(data)
+            if where:
+                raise ValueError(f"'{where}' must be a finite number")
+        return data
+
     @model_validator(mode="after")
     def _window(self) -> Scenario:
         if self.commit_weeks > self.window_weeks:
@@ -160,15 +171,34 @@ class Scenario(Strict):
         return min(weeks) if weeks else None
 
 
+def non_finite(value, path: str = "") -> str | None:
+    """The dotted path of the first infinite or NaN number inside `value`, or None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path or "value"
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = non_finite(item, f"{path}.{key}" if path else str(key))
+        if found:
+            return found
+    return None
+
+
 def shipped() -> list[str]:
     """Names of the shipped scenarios."""
     root = resources.files(SHIPPED)
     return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".yaml"))
 
 
+def is_path(name_or_path: str) -> bool:
+    """A user file is named by an explicit path (a .yaml/.yml suffix or a folder part); anything
+    else is a shipped scenario's name, so a file in the working folder cannot shadow one."""
+    path = Path(name_or_path)
+    return path.suffix in (".yaml", ".yml") or len(path.parts) > 1 or name_or_path.startswith(".")
+
+
 def _read(name_or_path: str) -> tuple[dict, str]:
     path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml") or path.exists():
+    if is_path(name_or_path):
         if not path.exists():
             raise NotFound(f"no scenario file {path}")
         text, label = path.read_text(encoding="utf-8"), str(path)
@@ -201,9 +231,16 @@ def raw(name_or_path: str, _seen: tuple[str, ...] = ()) -> tuple[dict, str]:
     data, label = _read(name_or_path)
     parent = data.get("extends")
     if parent:
+        if not isinstance(parent, str):
+            raise BadInput("extends names one scenario (a name or a YAML path)", file=label, field="extends")
         if parent in _seen:
             raise BadInput(f"scenario extends itself via {' -> '.join(_seen)}", file=label, field="extends")
-        base, _ = raw(parent, _seen + (name_or_path,))
+        try:
+            base, _ = raw(parent, _seen + (name_or_path,))
+        except NotFound as exc:  # say which file's `extends` names the missing scenario
+            if exc.file is not None:
+                raise
+            raise NotFound(exc.message, file=label, field="extends", hint=exc.hint) from None
         base.pop("name", None)
         base.pop("description", None)
         data = _merge(base, data)
@@ -214,6 +251,14 @@ def load(name_or_path: str) -> Scenario:
     """Load and validate a scenario by shipped name or YAML path (errors name file and field)."""
     data, label = raw(name_or_path)
     data.setdefault("name", Path(name_or_path).stem if label.endswith(("yaml", "yml")) else name_or_path)
+    return validate(data, label)
+
+
+def validate(data: dict, label: str | None = None) -> Scenario:
+    """A scenario from its parameters; errors name the file (`label`) and the field."""
+    where = non_finite(data)
+    if where:
+        raise BadInput("must be a finite number", file=label, field=where)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 import chokepoint
+from chokepoint import spreadsheet
 from chokepoint.workbench import Workbench
 
 err_console = Console(stderr=True)
@@ -58,7 +59,7 @@ def _cell(v) -> str:
 def emit(df: pd.DataFrame, fmt: Format = Format.table, title: str | None = None) -> None:
     """Print a frame as a rich table, CSV or JSON records."""
     if fmt == Format.csv:
-        df.to_csv(sys.stdout, index=False)
+        spreadsheet.to_csv(df, sys.stdout)
     elif fmt == Format.json:
         sys.stdout.write(df.to_json(orient="records", date_format="iso", indent=1) + "\n")
     else:

@@ -1,4 +1,4 @@
-"""`chokepoint data build|show|tables`, `chokepoint sources` and `chokepoint config show`."""
+"""`chokepoint data build|show|tables|compact`, `chokepoint sources` and `chokepoint config show`."""
 from __future__ import annotations
 
 import pandas as pd
@@ -43,7 +43,8 @@ def show(table: str = typer.Argument(..., help="Table name (see 'chokepoint data
     """Print a store table."""
     with workbench(db) as wb:
         filters = _filters(where)
-        known = set(wb.store.df(f'SELECT * FROM "{table}" LIMIT 0').columns) if table in wb.store.tables() else set()
+        known = set(wb.store.df(f"SELECT * FROM {wb.store.ident(table)} LIMIT 0").columns) \
+            if table in wb.store.tables() else set()
         bad = [c for c in filters if known and c not in known]
         if bad:
             raise BadInput(f"table {table} has no column '{bad[0]}'", field="--where")
@@ -94,6 +95,14 @@ def sources(table: str = typer.Option(None, "--table", "-t", help="Only sources 
     with workbench(db) as wb:
         df = wb.sources(table)
     emit(df[["key", "publisher", "title", "year", "url"]] if fmt == Format.table else df, fmt)
+
+
+@data_app.command("compact")
+def compact(db: str = DbOption, fmt: Format = FormatOption) -> None:
+    """Reclaim the dead space aborted imports leave in the store file (and stale scratch folders)."""
+    with workbench(db, build=False) as wb:
+        got = wb.compact()
+    emit(pd.DataFrame([got]), fmt, title=f"store {wb.path} compacted")
 
 
 @config_app.command("show")

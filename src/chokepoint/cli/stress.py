@@ -6,9 +6,10 @@ from pathlib import Path
 import typer
 from rich.progress import Progress
 
-from chokepoint import settings
+from chokepoint import settings, spreadsheet
 from chokepoint.cli import impact
 from chokepoint.cli.common import DbOption, FormatOption, console, emit, emit_json, err_console, workbench
+from chokepoint.names import slug
 
 
 def stress(scenario: str = typer.Argument(..., help="Shipped scenario name or a YAML path."),
@@ -29,8 +30,8 @@ def stress(scenario: str = typer.Argument(..., help="Shipped scenario name or a 
                               progress=lambda done, total: bar.update(task, completed=done, total=total))
     s = result.summary
     out.mkdir(parents=True, exist_ok=True)
-    stem = f"{result.spec['name']}-{country.upper()}-{engine}"
-    result.series.to_csv(out / f"{stem}.csv", index=False)
+    stem = slug(f"{result.spec['name']}-{country.upper()}-{engine}")  # a file name, never a path
+    spreadsheet.to_csv(result.series, out / f"{stem}.csv")
     title = f"{result.spec['name']} · {country.upper()} · {engine}"
     charts.png(result.series, out / f"{stem}.png", title)
     charts.html(result.series, out / f"{stem}.html", title)

@@ -134,9 +134,14 @@ def _decode(path: Path) -> str:
     if b"\x00" in data[:8192]:
         raise BadInput("binary file (NUL bytes), not text", file=str(path))
     try:
-        return data.decode("utf-8-sig")
+        return denul(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise BadInput(f"not UTF-8 text (byte {exc.start})", file=str(path)) from None
+
+
+def denul(text: str) -> str:
+    """`text` without NUL characters (a stray one past the binary check, or a JSON "\\u0000")."""
+    return text.replace("\x00", "") if "\x00" in text else text
 
 
 def _checked(doc: RawDoc) -> RawDoc:
@@ -213,22 +218,29 @@ def _json_doc(path: Path, n: int, line: str) -> RawDoc:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
         raise BadInput(f"invalid JSON ({exc.msg})", file=str(path), line=n) from None
+    except RecursionError:  # nesting deeper than the parser's stack: this line only, not the file
+        raise BadInput("invalid JSON (nested too deeply)", file=str(path), line=n) from None
     if not isinstance(obj, dict):
         raise BadInput("each line must be a JSON object", file=str(path), line=n)
-    doc_id = f"{path.name}#{obj.get('id', n)}"
+    doc_id = denul(f"{path.name}#{obj.get('id', n)}")
     text = next((obj[k] for k in ("text", "content", "body") if isinstance(obj.get(k), str)), None)
     if text is None and isinstance(obj.get("html"), str):
-        doc = html_to_doc(doc_id, path, obj["html"])
+        doc = html_to_doc(doc_id, path, denul(obj["html"]))
     elif text is None:
         raise BadInput("no 'text', 'content', 'body' or 'html' field", file=str(path), line=n,
                        field="text")
     else:
-        doc = RawDoc(doc_id, str(path), text, "jsonl", raw_chars=len(line))
-    doc.title = obj.get("title") or doc.title
-    doc.outlet = obj.get("outlet") or obj.get("source") or doc.outlet
+        doc = RawDoc(doc_id, str(path), denul(text), "jsonl", raw_chars=len(line))
+    doc.title = _text(obj.get("title")) or doc.title
+    doc.outlet = _text(obj.get("outlet")) or _text(obj.get("source")) or doc.outlet
     doc.published = parse_date(obj.get("published") or obj.get("date")) or doc.published
-    doc.url = obj.get("url") or doc.url
+    doc.url = _text(obj.get("url")) or doc.url
     return doc
+
+
+def _text(value) -> str | None:
+    """A metadata field as text without NULs; anything that is not a string counts as absent."""
+    return denul(value) if isinstance(value, str) else None
 
 
 READERS: dict[str, Callable[[Path], list]] = {

@@ -145,6 +145,10 @@ def read_rows(tf: TableFile, source_keys: set[str]) -> list[dict]:
                                    "is the file truncated?", file=label, line=line,
                                    field=header[min(len(cells), len(header) - 1)]))
             continue
+        nul = next((h for h, c in zip(header, cells) if "\x00" in c), None)
+        if nul is not None:
+            errors.append(BadInput("NUL byte in the cell", file=label, line=line, field=nul))
+            continue
         try:
             row = _row(table, dict(zip(header, (c.strip() for c in cells))), label, line, source_keys)
         except BadInput as exc:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from chokepoint import scratch
 from chokepoint.errors import BadInput, list_as_string
 from chokepoint.store import Store
 from chokepoint.trade.baci_parser import YearFile
@@ -276,7 +276,7 @@ def import_baci(store: Store, path: str | Path, *, countries_file: str | Path | 
                 progress: Progress = lambda step: None) -> ImportReport:
     """Import a BACI release zip, a folder of yearly CSVs, or one yearly CSV (one transaction)."""
     src = check_path(path)
-    with tempfile.TemporaryDirectory(prefix="chokepoint-baci-") as tmp:
+    with scratch.folder("baci") as tmp:
         if src.suffix.lower() == ".zip":
             progress(f"extracting {src.name}")
             src = _unzip(src, Path(tmp), filters)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+
 from chokepoint.errors import BadInput, list_as_string
 from chokepoint.store import Store
 from chokepoint.trade.importer import (BASES, CANONICAL, CHECK, MAX_BAD, Filters, ImportReport,
@@ -41,8 +43,12 @@ KNOWN = "_comtrade_iso3"
 
 def _columns(store: Store, path: Path) -> tuple[dict[str, str], list[str]]:
     """Map canonical fields to the file's header names; BadInput naming the missing one."""
-    header = [r[0] for r in store.con.execute(
-        "DESCRIBE SELECT * FROM read_csv(?, all_varchar=true, header=true)", [str(path)]).fetchall()]
+    try:
+        header = [r[0] for r in store.con.execute(
+            "DESCRIBE SELECT * FROM read_csv(?, all_varchar=true, header=true)", [str(path)]).fetchall()]
+    except duckdb.Error as exc:  # the sniffer found no consistent table: say so, on line 1
+        raise BadInput(f"not a readable CSV/TSV table ({str(exc).splitlines()[0][:160]})", file=str(path),
+                       line=1, field="header") from None
     out = {}
     for name, accepted in {**FIELDS, **OPTIONAL}.items():
         found = next((h for h in accepted if h in header), None)

@@ -12,12 +12,17 @@ shares are s_j = m_ij / sum_j m_ij over exporters j != i.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
 
+from chokepoint.errors import BadInput, list_as_string
+
+MEASURES = ("value_usd", "quantity_t")  # the flow columns a metric may sum
+IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # a grouping column: a plain name, nothing to escape
 DEFAULT_BY: tuple[str, ...] = ("year", "importer")
 MEANINGFUL = 0.01  # a supplier "counts" above 1% of the importer's supply (DESIGN section 3)
 
@@ -43,6 +48,15 @@ class Selection:
     bloc: frozenset[str] = field(default_factory=frozenset)
     bloc_name: str = "bloc"
     threshold: float = MEANINGFUL
+
+    def __post_init__(self) -> None:
+        # measure and by become SQL identifiers: only known measures and plain column names
+        if self.measure not in MEASURES:
+            raise BadInput(f"unknown measure '{self.measure}'", field="measure",
+                           hint=f"measures are {list_as_string(MEASURES)}")
+        bad = [b for b in self.by if not IDENT.fullmatch(b)]
+        if bad:
+            raise BadInput(f"'{bad[0]}' is not a column name", field="by")
 
     def where(self) -> tuple[str, list]:
         """SQL filter and parameters for the selection (codes match exactly or as prefixes)."""

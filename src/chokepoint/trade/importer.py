@@ -26,6 +26,7 @@ which decodes them to ISO3, 6-digit text, basis names and the dataset.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -260,7 +261,10 @@ def _slow(store: Store, staging: Staging, import_id: int, max_bad: float) -> tup
     """
     con = store.con
     con.execute(f"DROP TABLE IF EXISTS {STAGE}")
-    con.execute(f"CREATE TEMP TABLE {STAGE} AS SELECT *, {KEY} AS key FROM ({staging.text_sql})")
+    try:
+        con.execute(f"CREATE TEMP TABLE {STAGE} AS SELECT *, {KEY} AS key FROM ({staging.text_sql})")
+    except duckdb.InvalidInputException as exc:  # even the text pass cannot read it (e.g. not UTF-8)
+        raise _unreadable(staging.label, str(exc)) from None
     kept, skipped, n_bad = _count_bad(store)
     errors = _problems_with_lines(store, staging.label, 200)
     if n_bad > max_bad * max(kept, 1):
@@ -274,6 +278,13 @@ def _slow(store: Store, staging: Staging, import_id: int, max_bad: float) -> tup
                 f"WHERE keep AND problem IS NULL QUALIFY line = min(line) OVER (PARTITION BY key)")
     con.execute(f"DROP TABLE {STAGE}")
     return kept - n_bad, skipped, errors
+
+
+def _unreadable(label: str, message: str) -> BadInput:
+    """DuckDB's CSV error as bad input naming the file and the line it gives."""
+    line = re.search(r"CSV Error on Line: (\d+)", message)
+    what = "not UTF-8 text" if "unicode" in message.lower() else message.splitlines()[0][:160]
+    return BadInput(what, file=label, line=int(line.group(1)) if line else None)
 
 
 def country_codes(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

@@ -1,12 +1,16 @@
 """The JSON API: every page's data under /api, described by the OpenAPI schema."""
 from __future__ import annotations
 
+import functools
+import json
 from typing import Literal
 
-import pydantic
-from fastapi import APIRouter, HTTPException, Query, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field, field_validator
 
+from chokepoint import settings
+from chokepoint.chain.scenario import validate as validate_scenario
 from chokepoint.errors import BadInput
 from chokepoint.web import panels
 from chokepoint.web.pages import cached
@@ -28,7 +32,27 @@ def reader(request: Request):
     return request.app.state.db.reader()
 
 
+def cached_read(route):
+    """A read-only route answered from the response cache with an ETag (304 when it matches).
+
+    Keyed by the route and its validated parameters, so stray query parameters cannot grow
+    the cache; the writer's commits invalidate it (see `chokepoint.web.cache.ResponseCache`).
+    """
+    @functools.wraps(route)
+    async def answer(**params) -> Response:
+        request, cache = params["request"], params["request"].app.state.responses
+        key = (route.__name__, tuple(sorted((k, v) for k, v in params.items() if k != "request")))
+        # a hit is answered on the event loop; only a miss computes, in a worker thread
+        got = cache.peek(key) or await run_in_threadpool(cache.get, key, lambda: route(**params))
+        headers = {"ETag": got.etag, "Cache-Control": "no-cache"}
+        if got.etag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers=headers)
+        return Response(got.body, media_type="application/json", headers=headers)
+    return answer
+
+
 @router.get("/overview")
+@cached_read
 def overview(request: Request, country: str = country_query()) -> dict:
     """A country's dependencies, the chokepoint stage of each chain, latest news signals."""
     country = country.upper()
@@ -39,6 +63,7 @@ def overview(request: Request, country: str = country_query()) -> dict:
 
 
 @router.get("/materials")
+@cached_read
 def materials(request: Request) -> dict:
     """Materials and families the store knows."""
     with reader(request) as wb:
@@ -46,6 +71,7 @@ def materials(request: Request) -> dict:
 
 
 @router.get("/material/{material}")
+@cached_read
 def material(request: Request, material: str, country: str = country_query()) -> dict:
     """Stage shares by country, flows into the country (Sankey) and the sources used."""
     with reader(request) as wb:
@@ -53,6 +79,7 @@ def material(request: Request, material: str, country: str = country_query()) ->
 
 
 @router.get("/scenarios")
+@cached_read
 def scenarios(request: Request) -> dict:
     """Named scenarios and stored runs."""
     with reader(request) as wb:
@@ -60,6 +87,7 @@ def scenarios(request: Request) -> dict:
 
 
 @router.get("/scenarios/{name}")
+@cached_read
 def scenario(request: Request, name: str) -> dict:
     """One scenario's specification."""
     with reader(request) as wb:
@@ -67,6 +95,7 @@ def scenario(request: Request, name: str) -> dict:
 
 
 WEB_DRAWS = 2000  # Monte Carlo draws a web request may ask for (larger runs: chokepoint montecarlo)
+MAX_SPEC_CHARS = 64 * 1024  # a scenario is a few kB; a bigger spec is a payload, not a scenario
 
 
 class RunRequest(BaseModel):
@@ -79,6 +108,13 @@ class RunRequest(BaseModel):
     draws: int | None = Field(None, ge=1, le=WEB_DRAWS, description="Monte Carlo draws of the scenario's "
                               "uncertain parameters (fast engine); None = one run.")
     seed: int | None = Field(None, ge=0, le=2**31 - 1, description="Monte Carlo seed (default: a fresh one).")
+
+    @field_validator("spec")
+    @classmethod
+    def _small(cls, spec: dict | None) -> dict | None:
+        if spec is not None and len(json.dumps(spec)) > MAX_SPEC_CHARS:
+            raise ValueError(f"spec over {MAX_SPEC_CHARS} characters as JSON")
+        return spec
 
 
 @router.post("/runs", status_code=202)
@@ -93,20 +129,33 @@ def start_run(request: Request, body: RunRequest) -> dict:
         except Unavailable as exc:
             raise HTTPException(409, f"{exc.api} is not available yet") from exc
         if body.spec is not None:
-            try:
-                sc = type(sc).model_validate(body.spec)
-            except pydantic.ValidationError as exc:
-                first = exc.errors()[0]
-                raise BadInput(first["msg"], field=".".join(map(str, first["loc"]))) from exc
-    country, engine, draws, seed = body.country.upper(), body.engine, body.draws, body.seed
+            sc = validate_scenario(body.spec)
+        country, engine, draws, seed = body.country.upper(), body.engine, body.draws, body.seed
+        limit = settings.number("web_max_run_cost")
+        if draws is None:
+            cost = wb.chain.estimate(sc, country=country, engine=engine, max_cost=limit)
+        else:  # a Monte Carlo run: `draws` runs of the fast engine
+            cost = wb.chain.estimate(sc, country=country, engine="fast", max_cost=limit) * draws
+            if cost > limit:
+                raise BadInput(f"{draws} draws would cost {cost:,} cell-weeks, over the server's limit of "
+                               f"{limit:,.0f}", field="draws", hint="ask for fewer draws, or run chokepoint montecarlo")
 
     def work(wb, progress) -> str:
         if draws is not None:
             return wb.chain.montecarlo(sc, country=country, n=draws, seed=seed, progress=progress).run_id
-        return wb.chain.run(sc, country=country, engine=engine, progress=progress).run_id
+        return wb.chain.run(sc, country=country, engine=engine, progress=progress, max_cost=limit).run_id
 
     label = f"{body.scenario} ({f'Monte Carlo, {draws} draws' if draws else engine}, {country})"
-    return request.app.state.jobs.submit(label, work).as_dict()
+    return request.app.state.jobs.submit(label, work, cost).as_dict()
+
+
+@router.delete("/runs/{job_id}")
+def cancel_run(request: Request, job_id: str) -> dict:
+    """Cancel a queued or running job: queued, it never starts; running, it stops and stores nothing."""
+    found = request.app.state.jobs.cancel(job_id)
+    if found is None:
+        raise HTTPException(404, f"no job '{job_id}'")
+    return found.as_dict()
 
 
 @router.get("/jobs/{job_id}")
@@ -119,6 +168,7 @@ def job(request: Request, job_id: str) -> dict:
 
 
 @router.get("/runs/{run_id}")
+@cached_read
 def run(request: Request, run_id: str) -> dict:
     """A stored run: spec, summary and its charts as Plotly JSON."""
     with reader(request) as wb:
@@ -126,6 +176,7 @@ def run(request: Request, run_id: str) -> dict:
 
 
 @router.get("/news/events")
+@cached_read
 def events(request: Request, type: str | None = name_query(), actor: str | None = name_query(),
            target: str | None = name_query(), commodity: str | None = name_query(), doc: str | None = name_query()) -> dict:
     """Events from ingested news, filtered by type, actor, target, commodity or document."""
@@ -134,6 +185,7 @@ def events(request: Request, type: str | None = name_query(), actor: str | None 
 
 
 @router.get("/news/tilt")
+@cached_read
 def tilt(request: Request, country: str = country_query(),
          by: Literal["month", "quarter", "year"] = "month") -> dict:
     """The alignment index of a country by period."""
@@ -142,6 +194,7 @@ def tilt(request: Request, country: str = country_query(),
 
 
 @router.get("/news/duplicates")
+@cached_read
 def duplicates(request: Request) -> dict:
     """Duplicate groups (copied wire text and retold stories)."""
     with reader(request) as wb:
@@ -149,6 +202,7 @@ def duplicates(request: Request) -> dict:
 
 
 @router.get("/news/claims")
+@cached_read
 def claims(request: Request, country: str | None = Query(None, pattern="^[A-Za-z]{3}$")) -> dict:
     """Claims checked against the data, and contradictory framings (of one country, if given)."""
     with reader(request) as wb:
@@ -156,6 +210,7 @@ def claims(request: Request, country: str | None = Query(None, pattern="^[A-Za-z
 
 
 @router.get("/news/signals")
+@cached_read
 def signals(request: Request) -> dict:
     """Scenario hints raised by news events."""
     with reader(request) as wb:

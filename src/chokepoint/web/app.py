@@ -1,6 +1,7 @@
 """`create_app(db_path)`: the FastAPI app — HTML pages, a JSON API under /api, static files."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -10,11 +11,13 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from chokepoint import settings
 from chokepoint.errors import BadInput, ChokepointError, NotFound
 from chokepoint.web import api, pages
-from chokepoint.web.cache import ReferenceCache
+from chokepoint.web.cache import ReferenceCache, ResponseCache
 from chokepoint.web.database import Database
-from chokepoint.web.jobs import JobRunner
+from chokepoint.web.guard import Guard
+from chokepoint.web.jobs import JobRunner, QueueFull
 
 HERE = Path(__file__).parent
 # The chart library comes from the installed plotly package: no CDN, works offline.
@@ -31,17 +34,22 @@ def _error(request: Request, status: int, exc: ChokepointError) -> Response:
                                 "status": status}, status_code=status)
 
 
-def create_app(db_path: str | Path, read_only: bool = False) -> FastAPI:
+def create_app(db_path: str | Path, read_only: bool = False, *, token: str | None = None,
+               hosts: Iterable[str] | None = None, max_body: int | None = None) -> FastAPI:
     """The web app over one store file; runs are refused when `read_only`.
 
     The store is opened when the server starts and closed when it stops (the lifespan), so
-    one app object can be started again, as test clients do.
+    one app object can be started again, as test clients do. `token`, `hosts` and `max_body`
+    configure the `Guard` in front of every route (`chokepoint serve` always sets `hosts`).
     """
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.db = Database(db_path, read_only=read_only)
-        app.state.jobs = JobRunner(app.state.db)
+        app.state.jobs = JobRunner(app.state.db, max_open=int(settings.number("web_queue")),
+                                   timeout_s=settings.number("web_run_timeout"))
         app.state.cache = ReferenceCache()
+        app.state.responses = ResponseCache(enabled=settings.get("web_cache") != "0")
+        app.state.jobs.on_commit = app.state.responses.invalidate
         try:
             yield
         finally:
@@ -70,6 +78,13 @@ def create_app(db_path: str | Path, read_only: bool = False) -> FastAPI:
     async def failed(request: Request, exc: ChokepointError) -> JSONResponse:
         return _error(request, 500, exc)
 
+    @app.exception_handler(QueueFull)
+    async def busy(request: Request, exc: QueueFull) -> JSONResponse:
+        return JSONResponse({"error": "busy", "message": str(exc)}, status_code=429,
+                            headers={"Retry-After": "30"})
+
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.add_middleware(Guard, token=token, hosts=hosts,
+                       max_body=int(settings.number("web_max_body")) if max_body is None else max_body)
     return app

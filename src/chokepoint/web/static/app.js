@@ -25,7 +25,12 @@ async function pollJob(jobId, scenario, country) {
       window.location.assign(`/scenario?${q}`);
       return;
     }
-    if (job.state === "failed") { setStatus(`failed: ${job.error}`); bar.hidden = true; return; }
+    if (job.state === "failed" || job.state === "cancelled") {
+      setStatus(`${job.state}: ${job.error || ""}`); bar.hidden = true;
+      document.getElementById("cancel-button").hidden = true;
+      document.getElementById("run-button").disabled = false;
+      return;
+    }
     setStatus(`${job.state} ${job.done}/${job.total || "?"}`);
     await new Promise(r => setTimeout(r, 300));
   }
@@ -56,6 +61,9 @@ async function startRun(button, montecarlo) {
     button.disabled = false;
     return;
   }
+  const cancel = document.getElementById("cancel-button");
+  cancel.hidden = false;
+  cancel.onclick = () => fetch(`/api/runs/${encodeURIComponent(job.job_id)}`, {method: "DELETE"});
   await pollJob(job.job_id, scenario, country);
 }
 
@@ -65,4 +73,8 @@ document.addEventListener("DOMContentLoaded", () => {
   if (button) button.addEventListener("click", () => startRun(button, false));
   const mc = document.getElementById("mc-button");
   if (mc) mc.addEventListener("click", () => startRun(mc, true));
+  // no inline handlers: the Content-Security-Policy forbids them
+  for (const picker of document.querySelectorAll("select[data-autosubmit]")) {
+    picker.addEventListener("change", () => picker.form.submit());
+  }
 });
