@@ -412,8 +412,8 @@ def save(store, r: MonteCarloResult, versions: dict) -> None:
                          "summary": json.dumps(r.summary)}])
     series = r.bands.assign(run_id=r.run_id)[["run_id"] + SERIES_COLUMNS]
     d = r.draws
-    peaks = ", ".join(f"{_lit(c[5:])}, \"{c}\"" for c in d.columns if c.startswith("peak:"))
-    params = ", ".join(f"{_lit(c[6:])}, \"{c}\"" for c in d.columns if c.startswith("param:"))
+    peaks = ", ".join(f"{_lit(c[5:])}, {_ident(c)}" for c in d.columns if c.startswith("peak:"))
+    params = ", ".join(f"{_lit(c[6:])}, {_ident(c)}" for c in d.columns if c.startswith("param:"))
     with store.transaction() as con:
         con.register("_run", row)
         con.register("_series", series)
@@ -428,7 +428,13 @@ def save(store, r: MonteCarloResult, versions: dict) -> None:
 
 
 def _lit(s: str) -> str:
+    """A string as an SQL literal (quotes doubled): parameter paths come from the user's YAML."""
     return "'" + s.replace("'", "''") + "'"
+
+
+def _ident(s: str) -> str:
+    """A column name of the draws frame as a quoted SQL identifier (quotes doubled)."""
+    return '"' + s.replace('"', '""') + '"'
 
 
 def pct(v: float | None) -> str:
