@@ -63,6 +63,20 @@ class Network:
     def index(self, iso3: str) -> int:
         return self.countries.index(iso3) if iso3 in self.countries else self.countries.index(ROW)
 
+    def final_demand(self) -> tuple[list[str], np.ndarray]:
+        """Sectors and baseline final demand by country and sector (C, K), from `demand`.
+
+        Computed once per network (Monte Carlo compiles thousands of draws on one network);
+        a copy is returned, so a caller may change it.
+        """
+        if getattr(self, "_final", (None,))[0] is not self.demand:
+            sectors = sorted(self.demand["sector"].unique())
+            arr = np.zeros((len(self.countries), len(sectors)))
+            for c, k, v in zip(self.demand["country"], self.demand["sector"], self.demand["baseline"]):
+                arr[self.index(c), sectors.index(k)] += v
+            self._final = (self.demand, sectors, arr)
+        return list(self._final[1]), self._final[2].copy()
+
     def need(self) -> np.ndarray:
         """Baseline use at each bus (S, C): inputs for the next stage, or final consumption."""
         return self.flows.sum(axis=1)

@@ -191,10 +191,7 @@ def compile(sc: Scenario, net: Network, blocs: dict[str, set[str]] | None = None
         yields = net.eta[s_rec + 1:].prod(axis=0)
         where = np.ones(C) if sc.recycling_countries is None else np.isin(net.countries, sc.recycling_countries)
         recycled[t0 + sc.recycling_lag_weeks:, s_rec] = where * sc.recycling_share * final_use / np.maximum(yields, 1e-9)
-    sectors = sorted(net.demand["sector"].unique())
-    demand0 = np.zeros((C, len(sectors)))
-    for r in net.demand.itertuples():
-        demand0[net.index(r.country), sectors.index(r.sector)] += r.baseline
+    sectors, demand0 = net.final_demand()
     substitution = (sc.substitution_per_year / WEEKS_PER_YEAR, sc.substitution_unwind_per_year / WEEKS_PER_YEAR,
                     sc.substitution_max)
     return Problem(T, net.q, _capacity(sc, net, restrictors, sc.shock_known()), net.eta, net.flows, mask, allow, announced,
