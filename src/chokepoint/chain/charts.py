@@ -19,22 +19,14 @@ def _panels(series: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 def png(series: pd.DataFrame, path: Path, title: str) -> Path:
     """Three stacked panels: shortfall by sector, stocks by stage, price index."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     panels = _panels(series)
     fig, axes = plt.subplots(len(panels), 1, figsize=(9, 9), sharex=True)
     for ax, (name, df) in zip(axes, panels.items()):
         df.plot(ax=ax, legend=df.shape[1] > 1)
         ax.set_title(name, fontsize=10)
     axes[-1].set_xlabel("week")
-    fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path, title)
 
 
 def html(series: pd.DataFrame, path: Path, title: str) -> Path:
@@ -60,6 +52,16 @@ def _pyplot():
     return plt
 
 
+def _save(plt, fig, path: Path, title: str | None = None) -> Path:
+    """Title (if given), lay out, write the PNG and free the figure."""
+    if title is not None:
+        fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def fan(bands: pd.DataFrame, path: Path, title: str) -> Path:
     """Monte Carlo fan chart: p5–p95 band and median of the weekly shortfall share by sector, and price."""
     plt = _pyplot()
@@ -80,11 +82,7 @@ def fan(bands: pd.DataFrame, path: Path, title: str) -> Path:
     axes.ravel()[0].legend(fontsize=8)
     for ax in axes[-1]:
         ax.set_xlabel("week")
-    fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path, title)
 
 
 def sensitivity(indices: pd.DataFrame, path: Path, title: str) -> Path:
@@ -99,7 +97,4 @@ def sensitivity(indices: pd.DataFrame, path: Path, title: str) -> Path:
     ax.set_xlabel("share of the variance of the metric")
     ax.legend(fontsize=8)
     ax.set_title(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)

@@ -98,6 +98,9 @@ class Batch:
         self.sub_rule = tuple(np.array([p.substitution[i] for p in problems])[:, None] for i in range(3))
         self.restock = np.array([p.restock_weeks for p in problems])[:, None, None]
         self.need = self.flows.sum(axis=2)
+        self.starts = np.zeros((len(problems), self.T), bool)  # each draw's own decision blocks
+        for i, p in enumerate(problems):
+            self.starts[i, [t0 for t0, _ in p.blocks()]] = True
         need_in = self.flows.sum(axis=2, keepdims=True)  # (B, S, 1, C): each buyer's baseline receipts
         self.source = np.divide(self.flows, need_in, out=np.zeros_like(self.flows), where=need_in > 0)
 
@@ -207,12 +210,9 @@ def simulate(problems: list[Problem], progress: Callable[[int, int], None] | Non
     ind_t[:, 0], str_t[:, 0] = ind, strat
     unmet = np.zeros((B, S, C))
     mult, sub, last = np.ones(B), np.zeros((B, C)), np.zeros(B, dtype=int)
-    starts = np.zeros((B, T), bool)  # each draw's own decision blocks (announcements differ by draw)
-    for i, p in enumerate(problems):
-        starts[i, [t0 for t0, _ in p.blocks()]] = True
     wanted, got = np.zeros((B, C)), np.zeros((B, C))  # demand and served since the block began
     for t in range(T):
-        new = starts[:, t] & (t > 0)
+        new = b.starts[:, t] & (t > 0)
         if new.any():
             mult = np.where(new, demand_multiplier(price[:, t - 1], b.del_), mult)
             short = 1 - np.divide(got, wanted, out=np.ones_like(wanted), where=wanted > 0)

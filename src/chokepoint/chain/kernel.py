@@ -289,13 +289,10 @@ def simulate(problems: list[Problem]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     b = Batch(problems)
     B, S, C = b.q.shape
     T, K = b.T, b.demand0.shape[2]
-    starts = np.zeros((B, T), np.bool_)
-    for i, p in enumerate(problems):
-        starts[i, [t0 for t0, _ in p.blocks()]] = True
     levels = np.unique(b.priority)[::-1].astype(np.float64)
     dem, srv, price = np.zeros((B, T, C, K)), np.zeros((B, T, C, K)), np.ones((B, T))
     _batch(b.q, b.cap, b.eta, b.source, b.mask, b.allow, b.stock_target, b.industry0, b.strategic0, b.release,
-           b.recycled, b.demand0, b.priority.astype(np.float64), levels, starts, b.el, b.del_, b.pcap,
+           b.recycled, b.demand0, b.priority.astype(np.float64), levels, b.starts, b.el, b.del_, b.pcap,
            b.sub_rule[0][:, 0], b.sub_rule[1][:, 0], b.sub_rule[2][:, 0], b.restock[:, 0, 0],
            b.need[:, -1].sum(axis=1), dem, srv, price)
     return dem, srv, price

@@ -3,7 +3,7 @@ regression per event type (scikit-learn at build time, NumPy at run time).
 
 The bundled model (`data/sentence_types.npz`) holds only hashed feature ids and weights, no
 text; `benchmarks/train_sentence_types.py` rebuilds it from the project's own annotated fixtures
-and the train split of the real corpus (read from ../shared/news-real, never shipped). The
+and the train split of the real corpus (read from a folder the user names; texts never shipped). The
 extractor uses it to find event types that no trigger word names (extract.py).
 """
 from __future__ import annotations
