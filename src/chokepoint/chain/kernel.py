@@ -2,7 +2,9 @@
 
 The same mathematics as `fast` (whose NumPy code is the readable definition and the test
 oracle), written as loops over one draw so a batch costs no temporaries, no per-draw Python
-steps and no shipment history: only each draw's demand, served and price paths come back.
+steps and no shipment history: only the demand, served and price paths come back (of one
+focal country, or of all). Inputs are a `chain.draws.Draws`: arrays that vary over draws
+carry a leading draw axis, shared ones a leading axis of 1 (read, never copied per draw).
 Hand-written because no library runs this rationing rule; numba is already a dependency.
 """
 from __future__ import annotations
@@ -10,62 +12,70 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from chokepoint.chain.fast import REROUTE_ROUNDS, Batch
+from chokepoint.chain.draws import Draws
+from chokepoint.chain.fast import REROUTE_ROUNDS
 from chokepoint.chain.problem import SHORT_TRIGGER, Problem
 
 
+@njit(cache=True, inline="always")
+def _at(a, b):
+    """Row b of a per-draw array, row 0 of a shared one (leading axis 1)."""
+    return a[b] if a.shape[0] > 1 else a[0]
+
+
 @njit(cache=True)
-def _reroute(x, surplus, gap, eligible):
-    """Pro-rata allocation of exporters' surplus to eligible buyers' gaps (in place on x, gap)."""
+def _reroute(x, surplus, gap, elig, w, g, wsum):
+    """Pro-rata allocation of exporters' surplus to eligible buyers' gaps (in place on x, surplus, gap).
+
+    As `fast._reroute`, factored: exporter i offers buyer j surplus_i · gap_j / tot_i, so the offer
+    matrix is w_i · gap_j (w_i = surplus_i / tot_i), each buyer scaled to its gap."""
     C = x.shape[0]
-    offer = np.empty((C, C))
     for _ in range(REROUTE_ROUNDS):
         if surplus.max() <= 0.0 or gap.max() <= 0.0:
             return  # nothing to place or nowhere to place it: every further offer is zero
-        offer[:] = 0.0
         for i in range(C):
             tot = 0.0
             for j in range(C):
-                if eligible[i, j]:
+                if elig[i, j]:
                     tot += gap[j]
-            if tot > 0:
-                for j in range(C):
-                    if eligible[i, j]:
-                        offer[i, j] = surplus[i] * gap[j] / tot
-        for j in range(C):
-            got = 0.0
-            for i in range(C):
-                got += offer[i, j]
-            scale = min(gap[j] / got, 1.0) if got > 0 else 0.0
-            for i in range(C):
-                offer[i, j] *= scale
+            w[i] = surplus[i] / tot if tot > 0 else 0.0
+        wsum[:] = 0.0
         for i in range(C):
-            for j in range(C):
-                x[i, j] += offer[i, j]
-                surplus[i] -= offer[i, j]
-                gap[j] -= offer[i, j]
+            if w[i] != 0.0:
+                for j in range(C):
+                    if elig[i, j]:
+                        wsum[j] += w[i]
+        for j in range(C):
+            got = gap[j] * wsum[j]
+            g[j] = gap[j] * min(gap[j] / got, 1.0) if got > 0 else 0.0
+        for i in range(C):
+            if w[i] != 0.0:
+                sent = 0.0
+                for j in range(C):
+                    if elig[i, j]:
+                        o = w[i] * g[j]
+                        x[i, j] += o
+                        sent += o
+                surplus[i] -= sent
+        for j in range(C):
+            gap[j] -= g[j] * wsum[j]
 
 
 @njit(cache=True)
-def _swap(x, surplus, gap, mask):
+def _swap(x, surplus, gap, mask, elig, restrictor, inflow, a, take, w, g, wsum):
     """Withheld output to unrestricted buyers, who release free supply to restricted gaps (as `fast._swap`)."""
     C = x.shape[0]
-    restrictor = np.zeros(C, np.bool_)
-    for i in range(C):
-        for j in range(C):
-            if mask[i, j]:
-                restrictor[i] = True
     if not restrictor.any():
-        _reroute(x, surplus, gap, ~mask)
+        _reroute(x, surplus, gap, elig, w, g, wsum)
         return
-    inflow = np.zeros(C)
+    inflow[:] = 0.0
     for i in range(C):
         if not restrictor[i]:
             for j in range(C):
                 inflow[j] += x[i, j]
-    a = np.zeros((C, C))
+    a[:] = 0.0
     for i in range(C):
-        if restrictor[i]:
+        if restrictor[i] and surplus[i] != 0.0:
             tot = 0.0
             for j in range(C):
                 if not mask[i, j]:
@@ -83,22 +93,21 @@ def _swap(x, surplus, gap, mask):
         for i in range(C):
             a[i, j] *= f
             total += a[i, j]
-    limit = gap.sum()
-    g = min(limit / total, 1.0) if total > 0 else 0.0
-    take = np.zeros(C)
-    for j in range(C):
-        s = 0.0
-        for i in range(C):
-            a[i, j] *= g
-            s += a[i, j]
-        take[j] = s / inflow[j] if inflow[j] > 0 else 0.0
-    for i in range(C):
+    if total > 0:
+        lim = gap.sum()
+        f = min(lim / total, 1.0)
         for j in range(C):
-            released = x[i, j] * take[j] if not restrictor[i] else 0.0
-            x[i, j] += a[i, j] - released
-            surplus[i] += released - a[i, j]
-    eligible = ~mask
-    _reroute(x, surplus, gap, eligible)
+            s = 0.0
+            for i in range(C):
+                a[i, j] *= f
+                s += a[i, j]
+            take[j] = s / inflow[j] if inflow[j] > 0 else 0.0
+        for i in range(C):
+            for j in range(C):
+                released = x[i, j] * take[j] if not restrictor[i] else 0.0
+                x[i, j] += a[i, j] - released
+                surplus[i] += released - a[i, j]
+    _reroute(x, surplus, gap, elig, w, g, wsum)
 
 
 @njit(cache=True)
@@ -139,21 +148,28 @@ def _ration(avail, demand, priority, levels, served):
 
 
 @njit(cache=True)
-def _draw(q, cap, eta, source, mask, allow, stock_target, industry0, strategic0, release, recycled, demand0,
-          priority, levels, starts, el, del_, pcap, gain, unwind, ceiling, restock_weeks, world_final,
+def _draw(cap, eta, source, mask, allow, stock_target, industry0, strategic0, release, recycled, demand0,
+          priority, levels, starts, el, del_, pcap, gain, unwind, ceiling, restock_weeks, world_final, focal,
           dem_out, srv_out, price_out):
-    """One draw over its horizon; writes demand (T, C, K), served (T, C, K) and price (T,)."""
+    """One draw over its horizon; writes demand and served (T, C or 1, K) and price (T,)."""
     T, S, C = cap.shape
     K = demand0.shape[1]
+    R = mask.shape[0]
     ind, strat = industry0.copy(), strategic0.copy()
     unmet = np.zeros((S, C))
     sub, mult, last = np.zeros(C), 1.0, 0
     wanted, got_acc = np.zeros(C), np.zeros(C)
     demand = np.zeros((C, K))
-    routes, book, target = np.zeros((S, C, C), np.bool_), np.zeros((S, C, C)), np.zeros((S, C))
+    routes, elig = np.zeros((S, C, C), np.bool_), np.ones((S, C, C), np.bool_)
+    restrictor = np.zeros((S, C), np.bool_)
+    book, target, restock = np.zeros((S, C, C)), np.zeros((S, C)), np.zeros((S, C))
     prod, cut, ship = np.zeros((S, C)), np.zeros((S, C)), np.zeros((S, C, C))
     served, wants, want, out = np.zeros((C, K)), np.zeros(C), np.zeros(C), np.zeros(C)
     x, surplus, gap, use, returned = np.zeros((C, C)), np.zeros(C), np.zeros(C), np.zeros(C), np.zeros(C)
+    inflow, a, take, w, g, wsum = np.zeros(C), np.zeros((C, C)), np.zeros(C), np.zeros(C), np.zeros(C), np.zeros(C)
+    demtot = np.zeros(C)
+    thresh = 1e-9 * max(world_final, 1.0)
+    was_biting = True  # routes and elig start cleared below
     for t in range(T):
         if starts[t] and t > 0:
             mult = price_out[t - 1] ** (-del_)
@@ -164,33 +180,60 @@ def _draw(q, cap, eta, source, mask, allow, stock_target, industry0, strategic0,
                 wanted[c], got_acc[c] = 0.0, 0.0
             last = t
         for c in range(C):
+            s_ = 0.0
             for k in range(K):
                 demand[c, k] = demand0[c, k] * (1 - sub[c]) * mult
+                s_ += demand[c, k]
+            demtot[c] = s_
+        allow_t = allow[t]
         biting = False
-        routes[:] = False
-        for r in range(mask.shape[0]):
+        for r in range(R):
             for s in range(S):
                 for i in range(C):
-                    if np.isfinite(allow[t, r, s, i]):
+                    if np.isfinite(allow_t[r, s, i]):
                         biting = True
-                        for j in range(C):
-                            if mask[r, s, i, j]:
-                                routes[s, i, j] = True
+        if biting or was_biting:
+            routes[:] = False
+            if biting:
+                for r in range(R):
+                    for s in range(S):
+                        for i in range(C):
+                            if np.isfinite(allow_t[r, s, i]):
+                                for j in range(C):
+                                    if mask[r, s, i, j]:
+                                        routes[s, i, j] = True
+            for s in range(S):
+                for i in range(C):
+                    any_ = False
+                    for j in range(C):
+                        elig[s, i, j] = not routes[s, i, j]
+                        any_ = any_ or routes[s, i, j]
+                    restrictor[s, i] = any_
+            was_biting = biting
         # orders and targets, downstream first (as fast._targets)
-        restock = (stock_target[t] - ind) / restock_weeks
+        for s in range(S):
+            for c in range(C):
+                restock[s, c] = (stock_target[t, s, c] - ind[s, c]) / restock_weeks
         for c in range(C):
-            wants[c] = max(demand[c].sum() + restock[S - 1, c], 0.0)
+            wants[c] = max(demtot[c] + restock[S - 1, c], 0.0)
         short_after = 0.0
         for s in range(S - 1, -1, -1):
-            short_after += unmet[s].sum()
+            for c in range(C):
+                short_after += unmet[s, c]
             for i in range(C):
                 for j in range(C):
                     book[s, i, j] = source[s, i, j] * wants[j]
-            _cap_routes(book[s], mask[:, s], allow[t, :, s])
-            gaps = biting or short_after > 1e-9 * max(world_final, 1.0)
+            if biting:
+                _cap_routes(book[s], mask[:, s], allow_t[:, s])
+            gaps = biting or short_after > thresh
             for i in range(C):
-                orders = book[s, i].sum()
-                target[s, i] = max(cap[t, s, i] if gaps else min(orders, cap[t, s, i]), 0.0)
+                if gaps:
+                    target[s, i] = max(cap[t, s, i], 0.0)
+                else:
+                    orders = 0.0
+                    for j in range(C):
+                        orders += book[s, i, j]
+                    target[s, i] = max(min(orders, cap[t, s, i]), 0.0)
             if s > 0:
                 for c in range(C):
                     wants[c] = max(target[s, c] / eta[s, c] + restock[s - 1, c], 0.0)
@@ -199,20 +242,30 @@ def _draw(q, cap, eta, source, mask, allow, stock_target, industry0, strategic0,
         prod[0] = target[0]
         for s in range(S):
             for c in range(C):
-                want[c] = target[s + 1, c] / eta[s + 1, c] if s + 1 < S else demand[c].sum()
+                want[c] = target[s + 1, c] / eta[s + 1, c] if s + 1 < S else demtot[c]
                 out[c] = prod[s, c] + recycled[t, s, c]
+            for j in range(C):
+                gap[j] = 0.0
             for i in range(C):
-                booked = book[s, i].sum()
-                fill = min(out[i], booked) / booked if booked > 0 else 0.0
+                booked = 0.0
                 for j in range(C):
-                    x[i, j] = book[s, i, j] * fill
-                surplus[i] = out[i] - x[i].sum()
+                    booked += book[s, i, j]
+                fill = min(out[i], booked) / booked if booked > 0 else 0.0
+                shipped = 0.0
+                for j in range(C):
+                    v = book[s, i, j] * fill
+                    x[i, j] = v
+                    shipped += v
+                    gap[j] += v
+                surplus[i] = out[i] - shipped
             for j in range(C):
-                gap[j] = max(want[j] - x[:, j].sum(), 0.0)
-            _reroute(x, surplus, gap, ~routes[s])
-            _swap(x, surplus, gap, routes[s])
+                gap[j] = max(want[j] - gap[j], 0.0)
+            _reroute(x, surplus, gap, elig[s], w, g, wsum)
+            _swap(x, surplus, gap, routes[s], elig[s], restrictor[s], inflow, a, take, w, g, wsum)
             for j in range(C):
-                got = x[:, j].sum()
+                got = 0.0
+                for i in range(C):
+                    got += x[i, j]
                 u = min(got, want[j])
                 refused = max(got - u - max(stock_target[t, s, j] - ind[s, j], 0.0), 0.0)
                 if refused > 0 and got > 0:
@@ -236,18 +289,22 @@ def _draw(q, cap, eta, source, mask, allow, stock_target, industry0, strategic0,
                 prod[s, i] -= cut[s, i]
                 x[i, i] += unsold - cut[s, i]
                 ind[s, i] += unsold - cut[s, i]
-            ship[s] = x
             if s + 1 < S:
+                ship[s] = x  # the inputs of stage s + 1, for sending back what it cuts
                 for c in range(C):
                     prod[s + 1, c] = use[c] * eta[s + 1, c]
             else:
                 _ration(use, demand, priority, levels, served)
         # send back the inputs of output that was cut (as fast._unorder)
         for s in range(S - 1, 0, -1):
+            if cut[s].max() <= 0.0:
+                continue  # nothing cut at stage s: nothing to send back (every share below is zero)
             returned[:] = 0.0
             for j in range(C):
                 spare = cut[s, j] / eta[s, j]
-                got = ship[s - 1, :, j].sum()
+                got = 0.0
+                for i in range(C):
+                    got += ship[s - 1, i, j]
                 f = min(spare, got) / got if got > 0 else 0.0
                 sent = 0.0
                 for i in range(C):
@@ -265,8 +322,10 @@ def _draw(q, cap, eta, source, mask, allow, stock_target, industry0, strategic0,
         tot_d, tot_s = 0.0, 0.0
         for c in range(C):
             for k in range(K):
-                dem_out[t, c, k] = demand[c, k]
-                srv_out[t, c, k] = served[c, k]
+                if focal < 0 or c == focal:
+                    o = c if focal < 0 else 0
+                    dem_out[t, o, k] = demand[c, k]
+                    srv_out[t, o, k] = served[c, k]
                 wanted[c] += demand[c, k]
                 got_acc[c] += served[c, k]
                 tot_d += demand[c, k]
@@ -275,24 +334,32 @@ def _draw(q, cap, eta, source, mask, allow, stock_target, industry0, strategic0,
         price_out[t] = min(max(max(ratio, 1e-12) ** (-1.0 / el), 1.0), pcap)
 
 
-@njit(cache=True, parallel=True)
-def _batch(q, cap, eta, source, mask, allow, stock_target, industry0, strategic0, release, recycled, demand0,
-           priority, levels, starts, el, del_, pcap, gain, unwind, ceiling, restock, world_final, dem, srv, price):
-    for b in prange(cap.shape[0]):
-        _draw(q[b], cap[b], eta[b], source[b], mask[b], allow[b], stock_target[b], industry0[b], strategic0[b],
-              release[b], recycled[b], demand0[b], priority, levels, starts[b], el[b], del_[b], pcap[b], gain[b],
-              unwind[b], ceiling[b], restock[b], world_final[b], dem[b], srv[b], price[b])
+@njit(cache=True, parallel=True, nogil=True)
+def _batch(cap, eta, source, mask, allow, stock_target, industry0, strategic0, release, recycled, demand0,
+           priority, levels, starts, el, del_, pcap, gain, unwind, ceiling, restock, world_final, focal,
+           dem, srv, price):
+    for b in prange(dem.shape[0]):
+        _draw(_at(cap, b), _at(eta, b), _at(source, b), _at(mask, b), _at(allow, b), _at(stock_target, b),
+              _at(industry0, b), _at(strategic0, b), _at(release, b), _at(recycled, b), _at(demand0, b),
+              priority, levels, _at(starts, b), _at(el, b), _at(del_, b), _at(pcap, b), _at(gain, b),
+              _at(unwind, b), _at(ceiling, b), _at(restock, b), _at(world_final, b), focal,
+              dem[b], srv[b], price[b])
+
+
+def run(d: Draws, focal: int = -1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Demand and served (B, T, C, K) — (B, T, 1, K) of country `focal` where one is given — and price (B, T)."""
+    d.require_linear("the compiled kernel")
+    B, T, K = d.n, d.T, d.demand0.shape[-1]
+    C = d.demand0.shape[-2] if focal < 0 else 1
+    dem, srv, price = np.zeros((B, T, C, K)), np.zeros((B, T, C, K)), np.ones((B, T))
+    f = lambda a: np.ascontiguousarray(a, dtype=np.float64)  # noqa: E731 (numba wants one layout per type)
+    _batch(f(d.cap), f(d.eta), f(d.source), np.ascontiguousarray(d.mask), f(d.allow), f(d.stock_target),
+           f(d.industry0), f(d.strategic0), f(d.release), f(d.recycled), f(d.demand0), f(d.priority),
+           f(d.levels), np.ascontiguousarray(d.starts), f(d.el), f(d.del_), f(d.pcap), f(d.gain), f(d.unwind),
+           f(d.ceiling), f(d.restock), f(d.world_final), int(focal), dem, srv, price)
+    return dem, srv, price
 
 
 def simulate(problems: list[Problem]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Demand (B, T, C, K), served (B, T, C, K) and price (B, T) of every problem, as `fast.simulate` gives."""
-    b = Batch(problems)
-    B, S, C = b.q.shape
-    T, K = b.T, b.demand0.shape[2]
-    levels = np.unique(b.priority)[::-1].astype(np.float64)
-    dem, srv, price = np.zeros((B, T, C, K)), np.zeros((B, T, C, K)), np.ones((B, T))
-    _batch(b.q, b.cap, b.eta, b.source, b.mask, b.allow, b.stock_target, b.industry0, b.strategic0, b.release,
-           b.recycled, b.demand0, b.priority.astype(np.float64), levels, b.starts, b.el, b.del_, b.pcap,
-           b.sub_rule[0][:, 0], b.sub_rule[1][:, 0], b.sub_rule[2][:, 0], b.restock[:, 0, 0],
-           b.need[:, -1].sum(axis=1), dem, srv, price)
-    return dem, srv, price
+    return run(Draws.stack(problems))

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from chokepoint.chain import fast, problem, uncertainty
+from chokepoint.chain.draws import Draws, compile_draws
 from chokepoint.chain.network import Network
 from chokepoint.chain.problem import Problem
 from chokepoint.chain.results import RECOVERED, SERIES_COLUMNS
@@ -52,56 +53,58 @@ class Focal:
 
 
 class BatchEngine(Protocol):
-    """Many problems of one network shape in, the focal country's figures out (one call per chunk)."""
+    """A chunk of draws (compiled problems, or `Draws`) in, the focal country's figures out."""
 
-    def __call__(self, problems: list[Problem], focal: int) -> Focal: ...
+    def __call__(self, batch: list[Problem] | Draws, focal: int) -> Focal: ...
 
 
-def numpy_engine(problems: list[Problem], focal: int) -> Focal:
+def numpy_engine(batch: list[Problem] | Draws, focal: int) -> Focal:
     """The fast engine (NumPy, CPU) over a chunk, reduced to the focal country at once."""
-    trs = fast.simulate(problems)
+    trs = fast.simulate(batch.problems() if isinstance(batch, Draws) else batch)
     return Focal(np.stack([t.demand[:, focal] for t in trs]), np.stack([t.served[:, focal] for t in trs]),
                  np.stack([t.price for t in trs]))
 
 
-def compiled_engine(problems: list[Problem], focal: int) -> Focal:
+def compiled_engine(batch: list[Problem] | Draws, focal: int) -> Focal:
     """The fast engine's rules compiled (chain.kernel, numba, draws in parallel): same figures, no history."""
     from chokepoint.chain import kernel
 
-    demand, served, price = kernel.simulate(problems)
-    return Focal(demand[:, :, focal], served[:, :, focal], price)
+    demand, served, price = kernel.run(batch if isinstance(batch, Draws) else Draws.stack(batch), focal)
+    return Focal(demand[:, :, 0], served[:, :, 0], price)
+
+
+def gpu_engine(batch: list[Problem] | Draws, focal: int) -> Focal:
+    """The same rules as array operations over the draw axis on a CUDA device (chain.kernel_xp)."""
+    from chokepoint.chain import kernel_xp
+
+    demand, served, price = kernel_xp.run_on_gpu(batch if isinstance(batch, Draws) else Draws.stack(batch), focal)
+    return Focal(demand, served, price)
 
 
 def gpu_present() -> bool:
     """True where CuPy or PyTorch sees a CUDA device."""
-    try:
-        import cupy
-
-        return cupy.cuda.runtime.getDeviceCount() > 0
-    except (ImportError, RuntimeError):
-        pass
-    try:
-        import torch
-
-        return bool(torch.cuda.is_available())
-    except (ImportError, RuntimeError):
-        return False
+    return gpu_missing() is None
 
 
-DEVICES: dict[str, BatchEngine] = {"cpu": compiled_engine, "numpy": numpy_engine}
+def gpu_missing() -> str | None:
+    """What a GPU run lacks here (None: CuPy or PyTorch sees a CUDA device)."""
+    from chokepoint.chain import kernel_xp
+
+    return kernel_xp.gpu_missing()
+
+
+DEVICES: dict[str, BatchEngine] = {"cpu": compiled_engine, "numpy": numpy_engine, "gpu": gpu_engine}
 
 
 def engine(device: str) -> BatchEngine:
-    """The batch engine for a device ('cpu'; 'gpu' once a GPU kernel exists)."""
-    if device == "gpu":
-        if not gpu_present():
-            raise BadInput("no GPU found: --device gpu needs CuPy or PyTorch with a CUDA device",
-                           field="device", hint="run with --device cpu")
-        raise BadInput("there is no GPU engine yet (it follows the chain engine rewrite)", field="device",
-                       hint="run with --device cpu")
+    """The batch engine for a device: 'cpu' (the compiled kernel), 'numpy' (the reference) or 'gpu'."""
     if device not in DEVICES:
-        raise BadInput(f"unknown device '{device}'", field="device",
-                       hint=f"devices are {list_as_string([*DEVICES, 'gpu'])}")
+        raise BadInput(f"unknown device '{device}'", field="device", hint=f"devices are {list_as_string(DEVICES)}")
+    if device == "gpu":
+        missing = gpu_missing()
+        if missing:
+            raise BadInput(f"no GPU found: --device gpu needs {missing}", field="device",
+                           hint="run with --device cpu")
     return DEVICES[device]
 
 
@@ -161,9 +164,32 @@ class Plan:
         v[:, ints] = np.floor(v[:, ints] + 0.5)
         return v
 
+    def scenario(self, row: np.ndarray) -> Scenario:
+        """The scenario of one draw's parameter values."""
+        return Scenario.model_validate(uncertainty.apply(self.base, self.paths, self.kinds, row))
+
     def problems(self, vals: np.ndarray) -> list[Problem]:
-        return [problem.compile(Scenario.model_validate(uncertainty.apply(self.base, self.paths, self.kinds, row)),
-                                self.net, self.blocs) for row in vals]
+        return [problem.compile(self.scenario(row), self.net, self.blocs) for row in vals]
+
+    @property
+    def linear(self) -> bool:
+        """A linear chain (every engine); a multi-input network runs on the NumPy engine only."""
+        return getattr(self.net, "linear", True)
+
+    def batch(self, vals: np.ndarray) -> Draws | list[Problem]:
+        """Draws compiled at once (a linear chain), else one problem per draw."""
+        if not self.linear:
+            return self.problems(vals)
+        return compile_draws(self.scenario(vals[0]), self.net, self.blocs, self.paths, vals)
+
+    def engine(self) -> BatchEngine:
+        """The device's batch engine; a multi-input network's CPU runs take the NumPy engine."""
+        if not self.linear:
+            if self.device == "gpu":
+                raise BadInput("the GPU engine runs linear chains only; this network has multi-input stages",
+                               field="device", hint="run with --device cpu (the NumPy engine)")
+            return numpy_engine
+        return engine(self.device)
 
 
 @dataclass
@@ -216,7 +242,7 @@ def reduce(f: Focal, vals: np.ndarray, price_max: float) -> Partial:
 def simulate_range(plan: Plan, start: int, stop: int, eng: BatchEngine | None = None) -> Partial:
     """Draws start..stop−1: sample, compile, run the batch engine, reduce."""
     vals = plan.values(start, stop)
-    return reduce((eng or engine(plan.device))(plan.problems(vals), plan.focal), vals, plan.price_max)
+    return reduce((eng or plan.engine())(plan.batch(vals), plan.focal), vals, plan.price_max)
 
 
 def ranges(n: int, chunk: int) -> list[tuple[int, int]]:
@@ -240,7 +266,7 @@ def run_local(plan: Plan, chunks: list[tuple[int, int]], address: str | None = N
               workers: int | None = None) -> Iterator[tuple[int, Partial]]:
     """Run the chunks in this process, or in a pool of `workers` processes; yield as they finish."""
     if not workers or workers == 1:
-        eng = engine(plan.device)
+        eng = plan.engine()
         for a, b in chunks:
             yield a, simulate_range(plan, a, b, eng)
         return

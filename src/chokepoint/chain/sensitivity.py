@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from chokepoint.chain import uncertainty
-from chokepoint.chain.montecarlo import CHUNK, DRAW_FIGURES, Plan, engine, ranges, reduce
+from chokepoint.chain.montecarlo import CHUNK, DRAW_FIGURES, Plan, ranges, reduce
 from chokepoint.errors import BadInput, list_as_string
 
 METRICS = [m for m in DRAW_FIGURES if m != "demand_t"]
@@ -36,9 +36,9 @@ def sobol(plan: Plan, base: int = 128, metric: str = "shortfall_pct", chunk: int
     u_free = sample.sample(problem, base, calc_second_order=False, scramble=True, seed=plan.seed)
     u = np.full((len(u_free), len(plan.paths)), 0.5)
     u[:, free] = np.clip(u_free, uncertainty.EDGE, 1 - uncertainty.EDGE)
-    vals, eng, y = plan.transform(u), engine(plan.device), np.zeros(len(u))
+    vals, eng, y = plan.transform(u), plan.engine(), np.zeros(len(u))
     for a, b in ranges(len(u), chunk):
-        y[a:b] = reduce(eng(plan.problems(vals[a:b]), plan.focal), vals[a:b], plan.price_max).figures[metric]
+        y[a:b] = reduce(eng(plan.batch(vals[a:b]), plan.focal), vals[a:b], plan.price_max).figures[metric]
         if progress:
             progress(b, len(u))
     res = analyze.analyze(problem, y, calc_second_order=False, seed=plan.seed, print_to_console=False)
