@@ -257,3 +257,213 @@ def test_the_report_of_a_monte_carlo_run_shows_its_risk_figures(tiny):
         plain = run_report.render(wb, stress.run_id)
     assert "<h1>Monte Carlo" in html and "CVaR 95%" in html and "Risk figures" in html
     assert "<h1>Stress test" in plain and "Shortfall by sector" in plain and "%</td>" in plain
+
+
+# --- draws compiled at once, the compiled kernel and the array-API (GPU) engine -------------------------
+
+from test_chain_properties import random_network  # noqa: E402
+
+from chokepoint.chain import draws as dr  # noqa: E402
+from chokepoint.chain import fast, kernel, kernel_xp, problem  # noqa: E402
+
+EVERY_PATH = {  # every numeric field problem.compile reads, varying at once
+    "restrictions.0.start_week": {"dist": "choice", "values": [3, 5, 9]},
+    "restrictions.0.announced_week": {"dist": "choice", "values": [0, 1, 3]},
+    "restrictions.0.duration_weeks": {"dist": "choice", "values": [0, 4, 8, 30]},
+    "restrictions.0.depth": {"dist": "choice", "values": [0.0, 0.5, 1.0]},
+    "restrictions.0.licence_delay_weeks": {"dist": "choice", "values": [0, 3, 40]},
+    "restrictions.0.approval_share": {"dist": "uniform", "low": 0, "high": 1},
+    "restrictions.1.start_week": {"dist": "choice", "values": [2, 12]},
+    "restrictions.1.depth": {"dist": "uniform", "low": 0.5, "high": 1.0},
+    "ramp_share_per_year": {"dist": "lognormal", "median": 0.04, "sigma": 0.5, "high": 0.3},
+    "spare_capacity": {"dist": "uniform", "low": 0, "high": 0.5},
+    "substitution_per_year": {"dist": "uniform", "low": 0, "high": 0.5},
+    "substitution_unwind_per_year": {"dist": "uniform", "low": 0, "high": 0.5},
+    "substitution_max": {"dist": "uniform", "low": 0, "high": 0.5},
+    "hoard_weeks": {"dist": "uniform", "low": 0, "high": 8},
+    "restock_weeks": {"dist": "uniform", "low": 1, "high": 8},
+    "elasticity": {"dist": "uniform", "low": 0.1, "high": 0.5},
+    "demand_elasticity": {"dist": "uniform", "low": 0, "high": 0.3},
+    "price_cap": {"dist": "uniform", "low": 2, "high": 9},
+    "recycling_share": {"dist": "choice", "values": [0.0, 0.05]},
+    "recycling_lag_weeks": {"dist": "choice", "values": [0, 5, 40]},
+    "industry_cover_weeks": {"dist": "uniform", "low": 0, "high": 6},
+    "strategic_days.KOR": {"dist": "uniform", "low": 0, "high": 90},
+    "strategic_days.BBB": {"dist": "uniform", "low": 0, "high": 30},
+    "release_start_week": {"dist": "choice", "values": [-3, 0, 6, 50]},
+    "release_weeks": {"dist": "uniform", "low": 2, "high": 12},
+    "projects.0.capacity_t_per_year": {"dist": "uniform", "low": 0, "high": 2000},
+    "projects.0.start_week": {"dist": "choice", "values": [0, 10]},
+}
+
+
+def _net_spec(uncertain: dict, **kw) -> scenario.Scenario:
+    """A two-restriction scenario on `random_network`'s countries (AAA restricts KOR and BBB, then everyone)."""
+    r = {"by": ["AAA"], "scope": "named", "targets": ["KOR", "BBB"], "start_week": 9, "duration_weeks": 8,
+         "profile": "licensing"}
+    base = {"weeks": 24, "window_weeks": 6, "commit_weeks": 3, "restrictions": [r, {**r, "profile": "ban", "scope": "all"}],
+            "projects": [{"country": "CCC", "stage": "s1", "capacity_t_per_year": 500, "start_week": 4}],
+            "release_start_week": 0, "uncertain": uncertain}
+    return scenario.Scenario.model_validate({**base, **kw})
+
+
+def _shipped_on_random_network(name: str) -> scenario.Scenario:
+    """A shipped scenario with its uncertain parameters (or the defaults), its restrictions by AAA."""
+    sc = mc.uncertain(scenario.load(name))
+    data = sc.model_dump()
+    for r in data["restrictions"]:
+        r.update(by=["AAA"], stages=None, allies=[], targets=["KOR"] if r["scope"] == "named" else r["targets"])
+    data.update(projects=[], recycling_stage=None, strategic_stage=None, recycling_countries=None, priorities={})
+    return scenario.Scenario.model_validate(data)
+
+
+def _plan(sc: scenario.Scenario, n: int = 40, seed: int = 3, device: str = "cpu") -> mc.Plan:
+    return mc.Plan(sc, random_network(5), {}, "KOR", n, seed, device)
+
+
+@pytest.mark.parametrize("case", ["every path", *scenario.shipped()])
+def test_draws_compiled_at_once_are_the_problems_compiled_one_by_one(case):
+    """chain.draws follows problem.compile exactly: every array of every draw is the same number."""
+    sc = _net_spec(EVERY_PATH) if case == "every path" else _shipped_on_random_network(case)
+    plan = _plan(sc, n=64 if case == "every path" else 12)
+    vals = plan.values(0, plan.n)
+    vals = vals[[i for i, row in enumerate(vals) if case != "every path" or row[1] <= row[0]]]  # announced <= start
+    d = plan.batch(vals)
+    assert isinstance(d, dr.Draws) and d.n == len(vals) >= 10
+    fields = [f for f in dr.KNOWN if f not in ("T", "sectors", "commit", "window")]
+    for i, p in enumerate(plan.problems(vals)):
+        q = d.problem(i)
+        for f in fields:
+            a, b = getattr(p, f), getattr(q, f)
+            assert np.shape(a) == np.shape(b) and np.array_equal(a, b), (case, i, f)
+        assert p.blocks() == q.blocks() and p.sectors == q.sectors
+    if case == "every path":  # the shared arrays stay shared, the varying ones vary
+        assert len(d.q) == len(d.flows) == len(d.demand0) == 1 and len(d.cap) == len(d.allow) == d.n
+        assert {len(np.unique(getattr(d, f), axis=0)) > 1 for f in ("cap", "allow", "release", "stock_target",
+                                                                    "recycled", "industry0", "strategic0")} == {True}
+
+
+def test_a_draw_announced_after_it_starts_is_refused_naming_the_path():
+    plan = _plan(_net_spec({"restrictions.0.announced_week": {"dist": "choice", "values": [12]}}), n=4)
+    with pytest.raises(BadInput) as err:
+        plan.batch(plan.values(0, 4))
+    assert "announced_week" in err.value.field
+
+
+@pytest.mark.parametrize("case", ["every path", "cn-ree-6m-uncertain", "cn-2025-licensing-uncertain"])
+def test_the_kernel_on_compiled_draws_gives_the_numpy_engines_figures(case):
+    sc = _net_spec(EVERY_PATH) if case == "every path" else _shipped_on_random_network(case)
+    plan = _plan(sc, n=16)
+    vals = plan.values(0, 16)
+    d = plan.batch(vals[vals[:, 1] <= vals[:, 0]] if case == "every path" else vals)
+    dem, srv, price = kernel.run(d)
+    for i, tr in enumerate(fast.simulate(d.problems())):
+        assert np.allclose(srv[i], tr.served, rtol=1e-9, atol=1e-9) and np.allclose(dem[i], tr.demand, rtol=1e-9)
+        assert np.allclose(price[i], tr.price, rtol=1e-9)
+    focal = kernel.run(d, plan.focal)
+    assert np.array_equal(focal[1][:, :, 0], srv[:, :, plan.focal]) and np.array_equal(focal[2], price)
+    assert (srv.sum(axis=(1, 2, 3)) < dem.sum(axis=(1, 2, 3)) * 0.999).any()  # the shocks bite
+
+
+def test_the_cpu_and_numpy_devices_give_the_same_monte_carlo(tiny):
+    a = _run_device(tiny, "cpu")
+    b = _run_device(tiny, "numpy")
+    for col in mc.DRAW_FIGURES:
+        assert np.allclose(a.draws[col].astype(float), b.draws[col].astype(float), rtol=1e-9, atol=1e-9,
+                           equal_nan=True), col
+    assert a.draws["total_shortfall_t"].max() > 0
+
+
+def _run_device(path, device):
+    with chokepoint.open(path) as wb:
+        return wb.chain.montecarlo(mc_spec(), country="KOR", n=12, seed=2, chunk=5, device=device)
+
+
+def _xp_case(weeks: int = 16, n: int = 6) -> tuple[mc.Plan, dr.Draws]:
+    plan = _plan(_shipped_on_random_network("cn-2025-licensing-uncertain").model_copy(update={"weeks": weeks}), n=n)
+    return plan, plan.batch(plan.values(0, n))
+
+
+def test_the_array_api_engine_on_numpy_gives_the_kernels_figures():
+    for case in ("every path", "cn-ree-6m-uncertain"):
+        sc = _net_spec(EVERY_PATH) if case == "every path" else _shipped_on_random_network(case)
+        plan = _plan(sc, n=24)
+        vals = plan.values(0, 24)
+        d = plan.batch(vals[vals[:, 1] <= vals[:, 0]] if case == "every path" else vals)
+        dem, srv, price = kernel.run(d)
+        xd, xs_, xpr = kernel_xp.run(d, -1, np)
+        scale = dem.max()
+        assert np.abs(xs_ - srv).max() <= 1e-9 * scale and np.abs(xd - dem).max() <= 1e-9 * scale, case
+        assert np.abs(xpr - price).max() <= 1e-9, case
+        assert (srv.sum(axis=(1, 2, 3)) < dem.sum(axis=(1, 2, 3)) * 0.999).any()
+
+
+def test_the_array_api_engine_uses_only_the_standard():
+    """array-api-strict rejects anything outside the standard, so what passes here runs on CuPy and PyTorch."""
+    xs = pytest.importorskip("array_api_strict", reason="array-api-strict is in the test extra")
+    plan, d = _xp_case()
+    dem, srv, price = kernel.run(d, plan.focal)
+    xd, xsv, xpr = (np.asarray(a) for a in kernel_xp.run(d, plan.focal, xs))
+    scale = dem.max()
+    assert np.abs(xsv - srv[:, :, 0]).max() <= 1e-9 * scale and np.abs(xd - dem[:, :, 0]).max() <= 1e-9 * scale
+    assert np.abs(xpr - price).max() <= 1e-9
+
+
+def _gpu_libs() -> list[str]:
+    import importlib.util
+
+    return [m for m in ("cupy", "torch") if importlib.util.find_spec(m) is not None] or ["none"]
+
+
+@pytest.mark.parametrize("lib", _gpu_libs())
+def test_the_gpu_engine_gives_the_kernels_figures(lib):
+    if lib == "none":
+        pytest.skip("no CuPy or PyTorch installed: the GPU engine is not exercised here")
+    pytest.importorskip("array_api_compat", reason="the GPU path needs array-api-compat (pip install 'chokepoint[gpu]')")
+    from array_api_compat import array_namespace
+
+    if lib == "cupy":
+        cp = pytest.importorskip("cupy")
+        try:
+            if cp.cuda.runtime.getDeviceCount() == 0:
+                pytest.skip("CuPy is installed but sees no GPU")
+        except Exception:  # noqa: BLE001 (no driver)
+            pytest.skip("CuPy is installed but CUDA is not usable")
+        xp, device = array_namespace(cp.zeros(1)), None
+    else:
+        torch = pytest.importorskip("torch")
+        if not torch.cuda.is_available():
+            pytest.skip("PyTorch is installed but sees no CUDA GPU")
+        xp, device = array_namespace(torch.zeros(1)), "cuda"
+    plan, d = _xp_case(weeks=24, n=64)
+    dem, srv, price = kernel.run(d, plan.focal)
+    got = [kernel_xp._host(a) for a in kernel_xp.run(d, plan.focal, xp, device)]
+    scale = dem.max()
+    assert np.abs(got[1] - srv[:, :, 0]).max() <= 1e-9 * scale and np.abs(got[2] - price).max() <= 1e-9
+
+
+def test_gpu_without_a_gpu_names_what_is_missing(monkeypatch):
+    monkeypatch.setattr(kernel_xp, "gpu_missing", lambda: "CuPy or PyTorch with a CUDA device (neither is installed)")
+    with pytest.raises(BadInput) as err:
+        mc.engine("gpu")
+    assert err.value.field == "device" and "CuPy or PyTorch" in str(err.value) and "no GPU" in str(err.value)
+
+
+def test_a_multi_input_network_runs_on_the_numpy_engine_and_the_compiled_ones_refuse_it():
+    from dataclasses import dataclass
+
+    net = random_network(5)
+    dag = type("DAG", (type(net),), {"linear": False})(**{f: getattr(net, f) for f in net.__dataclass_fields__})
+    plan = mc.Plan(_shipped_on_random_network("cn-ree-6m-uncertain"), dag, {}, "KOR", 4, 1)
+    assert plan.engine() is mc.numpy_engine and isinstance(plan.batch(plan.values(0, 4)), list)
+    with pytest.raises(BadInput, match="linear"):
+        mc.Plan(plan.spec, dag, {}, "KOR", 4, 1, "gpu").engine()
+
+    @dataclass
+    class TwoInputs(problem.Problem):
+        inputs: list | None = None
+
+    probs = [TwoInputs(**vars(p), inputs=[(), (0,), (0, 1)]) for p in plan.problems(plan.values(0, 2))]
+    for run in (kernel.simulate, lambda ps: kernel_xp.run(dr.Draws.stack(ps), -1, np)):
+        with pytest.raises(BadInput, match="multi-input"):
+            run(probs)

@@ -168,11 +168,11 @@ def compile_draws(sc: Scenario, net: Network, blocs: dict[str, set[str]] | None,
             late = depth * (1 - get(at + "approval_share", r.approval_share))
             f = np.where(on & (w >= np.minimum(eased, end)[:, None]), late[:, None], f)
         base = (net.flows * mask[0, n]).sum(axis=2)
-        hit = (f > 0)[:, :, None, None] & mask[0, n].any(axis=2)[None, None]
-        allow_n = np.where(hit, (1 - f)[:, :, None, None] * base[None, None], np.inf)
-        if len(allow_n) > len(allow):
-            allow = np.repeat(allow, len(allow_n), axis=0)
-        allow[:, :, n] = allow_n
+        if len(f) > len(allow):
+            allow = np.repeat(allow, len(f), axis=0)
+        out = allow[:, :, n]
+        np.multiply((1 - f)[:, :, None, None], base[None, None], out=out)
+        np.copyto(out, np.inf, where=~((f > 0)[:, :, None, None] & mask[0, n].any(axis=2)[None, None]))
         announced = np.broadcast_to(announced, (max(len(announced), len(ann)), R)).copy()
         announced[:, n] = ann
         rs.append((start, ann, (dur > 0) & (depth > 0)))
@@ -197,7 +197,7 @@ def compile_draws(sc: Scenario, net: Network, blocs: dict[str, set[str]] | None,
     rstart = get("release_start_week", sc.release_start_week)
     rstart = t0 if rstart is None else np.where(rstart < 0, np.maximum(T + rstart, 0), rstart)  # a slice's start
     rate = strategic0 / get("release_weeks", sc.release_weeks)[:, None, None]
-    release = np.where((w >= rstart[:, None])[:, :, None, None], rate[:, None], 0.0)
+    release = rate[:, None] * (w >= rstart[:, None])[:, :, None, None]
     share = get("recycling_share", sc.recycling_share)
     recycled = np.zeros((1, T, S, C))
     if (np.isfinite(t0) & (share > 0)).any():
@@ -208,15 +208,16 @@ def compile_draws(sc: Scenario, net: Network, blocs: dict[str, set[str]] | None,
         on = (share > 0)[:, None] & (w >= (t0 + lag)[:, None])  # t0 = NONE: never
         v = where[None] * share[:, None] * final_use[None] / np.maximum(yields, 1e-9)[None]
         recycled = np.zeros((len(on), T, S, C))
-        recycled[:, :, s_rec] = np.where(on[:, :, None], v[:, None], 0.0)
-    stock_target = np.repeat(industry0[:, None], T, axis=1)
+        np.multiply(v[:, None], on[:, :, None], out=recycled[:, :, s_rec])
+    stock_target = np.broadcast_to(industry0[:, None], (len(industry0), T, S, C))
     hoard = get("hoard_weeks", sc.hoard_weeks)
     for n, (start, ann, bites) in enumerate(rs):
         hit = mask[0, n].any(axis=1)
         on = bites[:, None] & (w >= ann[:, None]) & (w < np.minimum(T, start)[:, None])
-        stock_target = np.where(on[:, :, None, None],
-                                np.maximum(stock_target, (industry0 + hoard[:, None, None] * need * hit)[:, None]),
-                                stock_target)
+        if on.any():
+            stock_target = np.where(on[:, :, None, None], np.maximum(
+                stock_target, (industry0 + hoard[:, None, None] * need * hit)[:, None]), stock_target)
+    stock_target = np.ascontiguousarray(stock_target)
     cap = _capacity(sc, net, known, get, w)
     sectors, demand0 = net.final_demand()
     gain = get("substitution_per_year", sc.substitution_per_year) / WEEKS_PER_YEAR
@@ -242,7 +243,6 @@ def _capacity(sc: Scenario, net: Network, known: np.ndarray, get, w: np.ndarray)
     spare_cap = get("spare_capacity", sc.spare_capacity)
     K = np.where(is_known[None], np.maximum(np.nan_to_num(net.capacity), net.q)[None],
                  net.q[None] * (1 + spare_cap[:, None, None]))
-    cap = np.repeat(net.q[None], T, axis=0)[None]
     free = np.array([c not in restrictors for c in net.countries])
     spare = np.where(free[None, None], K - net.q, 0.0)
     world = net.q.sum(axis=1, keepdims=True)
@@ -251,7 +251,9 @@ def _capacity(sc: Scenario, net: Network, known: np.ndarray, get, w: np.ndarray)
     share = np.divide(Kf, tot, out=np.zeros_like(Kf), where=tot > 0)
     rate = get("ramp_share_per_year", sc.ramp_share_per_year)[:, None, None] * world * share / WEEKS_PER_YEAR
     since = np.clip(w - known[:, None] + 1, 0, None)[:, :, None, None]  # known = NONE: 0 every week
-    cap = cap + np.minimum(spare[:, None], rate[:, None] * since)
+    cap = rate[:, None] * since
+    np.minimum(spare[:, None], cap, out=cap)
+    np.add(net.q[None, None], cap, out=cap)
     for i, p in enumerate(sc.projects):
         s, c = problem._stage(net, p.stage, 0, "projects.stage"), net.index(p.country)
         start = get(f"projects.{i}.start_week", p.start_week)

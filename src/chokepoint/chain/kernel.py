@@ -17,13 +17,13 @@ from chokepoint.chain.fast import REROUTE_ROUNDS
 from chokepoint.chain.problem import SHORT_TRIGGER, Problem
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _at(a, b):
     """Row b of a per-draw array, row 0 of a shared one (leading axis 1)."""
     return a[b] if a.shape[0] > 1 else a[0]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _reroute(x, surplus, gap, elig, w, g, wsum):
     """Pro-rata allocation of exporters' surplus to eligible buyers' gaps (in place on x, surplus, gap).
 
@@ -61,7 +61,7 @@ def _reroute(x, surplus, gap, elig, w, g, wsum):
             gap[j] -= g[j] * wsum[j]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _swap(x, surplus, gap, mask, elig, restrictor, inflow, a, take, w, g, wsum):
     """Withheld output to unrestricted buyers, who release free supply to restricted gaps (as `fast._swap`)."""
     C = x.shape[0]
@@ -110,7 +110,7 @@ def _swap(x, surplus, gap, mask, elig, restrictor, inflow, a, take, w, g, wsum):
     _reroute(x, surplus, gap, elig, w, g, wsum)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _cap_routes(x, mask, allow):
     """Scale each restriction's routes (R, C, C) down to its allowance (R, C), in turn."""
     C = x.shape[0]
@@ -129,7 +129,7 @@ def _cap_routes(x, mask, allow):
                         x[i, j] *= keep
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _ration(avail, demand, priority, levels, served):
     """Sectors served by descending priority, pro rata within a level (as `fast._ration`)."""
     C, K = demand.shape
@@ -147,7 +147,7 @@ def _ration(avail, demand, priority, levels, served):
                     left -= served[c, k]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _draw(cap, eta, source, mask, allow, stock_target, industry0, strategic0, release, recycled, demand0,
           priority, levels, starts, el, del_, pcap, gain, unwind, ceiling, restock_weeks, world_final, focal,
           dem_out, srv_out, price_out):
@@ -334,7 +334,7 @@ def _draw(cap, eta, source, mask, allow, stock_target, industry0, strategic0, re
         price_out[t] = min(max(max(ratio, 1e-12) ** (-1.0 / el), 1.0), pcap)
 
 
-@njit(cache=True, parallel=True, nogil=True)
+@njit(cache=True, parallel=True, nogil=True, error_model="numpy")
 def _batch(cap, eta, source, mask, allow, stock_target, industry0, strategic0, release, recycled, demand0,
            priority, levels, starts, el, del_, pcap, gain, unwind, ceiling, restock, world_final, focal,
            dem, srv, price):

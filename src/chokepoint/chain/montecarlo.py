@@ -15,7 +15,7 @@ import math
 import multiprocessing
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Protocol
@@ -239,10 +239,16 @@ def reduce(f: Focal, vals: np.ndarray, price_max: float) -> Partial:
     return Partial(figures, share_k.max(axis=1), (share_k > OVER).sum(axis=1), vals, hist, price_hist)
 
 
+def prepare(plan: Plan, start: int, stop: int) -> tuple[np.ndarray, Draws | list[Problem]]:
+    """Draws start..stop−1 sampled and compiled: (parameter values, the engine's batch)."""
+    vals = plan.values(start, stop)
+    return vals, plan.batch(vals)
+
+
 def simulate_range(plan: Plan, start: int, stop: int, eng: BatchEngine | None = None) -> Partial:
     """Draws start..stop−1: sample, compile, run the batch engine, reduce."""
-    vals = plan.values(start, stop)
-    return reduce((eng or plan.engine())(plan.batch(vals), plan.focal), vals, plan.price_max)
+    vals, batch = prepare(plan, start, stop)
+    return reduce((eng or plan.engine())(batch, plan.focal), vals, plan.price_max)
 
 
 def ranges(n: int, chunk: int) -> list[tuple[int, int]]:
@@ -267,8 +273,15 @@ def run_local(plan: Plan, chunks: list[tuple[int, int]], address: str | None = N
     """Run the chunks in this process, or in a pool of `workers` processes; yield as they finish."""
     if not workers or workers == 1:
         eng = plan.engine()
-        for a, b in chunks:
-            yield a, simulate_range(plan, a, b, eng)
+        # the next chunk is sampled and compiled in a thread while the engine (which releases the GIL)
+        # runs this one, so neither core waits for the other's serial part
+        with ThreadPoolExecutor(1) as pool:
+            ahead = pool.submit(prepare, plan, *chunks[0]) if chunks else None
+            for k, (a, _) in enumerate(chunks):
+                vals, batch = ahead.result()
+                if k + 1 < len(chunks):
+                    ahead = pool.submit(prepare, plan, *chunks[k + 1])
+                yield a, reduce(eng(batch, plan.focal), vals, plan.price_max)
         return
     ctx = multiprocessing.get_context("spawn")  # not fork: the store's threads live in this process
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(plan,)) as pool:
