@@ -1,7 +1,7 @@
 """Monte Carlo throughput and memory on the rare-earth chain, next to the batched NumPy engine.
 
 Run: .venv/bin/python benchmarks/montecarlo.py [--n 10000 100000] [--chunk 512]
-[--memory-n 10000 100000 1000000] [--device gpu]. Prints, in one run: the NumPy fast engine
+[--memory-n 10000 100000 1000000 [--summaries-n 1000000]] [--device gpu]. Prints, in one run: the NumPy fast engine
 on batches of 64 and of `--chunk` draws (the baseline, best of 3), the compiled kernel
 (chain.kernel) on the same draws, the cost of sampling and compiling a draw (one problem at a
 time, and a chunk at once as the pipeline does), and the whole Monte Carlo pipeline
@@ -9,8 +9,11 @@ time, and a chunk at once as the pipeline does), and the whole Monte Carlo pipel
 second and per CPU second (the shared 2-core machine's load moves the first; the load
 average is printed next to each figure). Then the memory of the pipeline at each
 `--memory-n`, each in a fresh process: peak RSS and the peak of what Python and NumPy
-allocate (tracemalloc), flat in n but for the per-draw table (a few numbers a draw); an
-n it did not run is extrapolated from that slope, and says so. `--device gpu` times the
+allocate (tracemalloc), flat in n but for the per-draw table (a few numbers a draw); 1,000,000
+draws it did not run are extrapolated from that slope, and it says so. An n in `--summaries-n`
+runs with a stand-in engine (baseline demand, 90% served): everything whose memory could grow
+with n (sampling, compiling, reducing, the per-draw table, the bands) runs for real, in a
+fraction of the time. `--device gpu` times the
 array-API engine (chain.kernel_xp) on CuPy or PyTorch instead, with the bytes it allocates
 per scenario-week and an achieved-bandwidth estimate; without a GPU it exits 2 naming what
 is missing.
@@ -72,6 +75,8 @@ def _memory_child(args) -> None:
     """One pipeline run of --memory-child draws in this fresh process (the plan from --plan, so no
     store is built here); prints its memory as JSON."""
     plan = pickle.loads(Path(args.plan).read_bytes())
+    if args.summaries_only:
+        mc.DEVICES["cpu"] = _summaries_only
     mc.run(mc.Plan(plan.spec, plan.net, plan.blocs, plan.country, 64, plan.seed), args.chunk)  # warm: numba, SciPy
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     tracemalloc.start()
@@ -82,27 +87,40 @@ def _memory_child(args) -> None:
     print(json.dumps({"rss": rss, "rss_before": before, "traced": traced, "wall": wall}))
 
 
+def _summaries_only(batch: draws.Draws, focal: int) -> mc.Focal:
+    """A stand-in engine for the memory check at large n: each draw's baseline demand, 90% served.
+
+    Everything else (sampling, compiling each chunk, reducing it, the per-draw table, the bands)
+    runs as in a real run; the engine's own memory is per chunk and measured with the real one."""
+    import numpy as np
+
+    demand = np.broadcast_to(batch.demand0[:, focal][:, None], (batch.n, batch.T, batch.demand0.shape[-1])).copy()
+    return mc.Focal(demand, 0.9 * demand, np.ones((batch.n, batch.T)))
+
+
 def _memory(args, plan: mc.Plan, T: int) -> None:
     rows = []
     path = Path(tempfile.mkdtemp()) / "plan.pickle"
     path.write_bytes(pickle.dumps(mc.Plan(plan.spec, plan.net, plan.blocs, plan.country, 64, plan.seed)))
     for n in args.memory_n:
         cmd = [sys.executable, __file__, "--memory-child", str(n), "--chunk", str(args.chunk), "--plan", str(path)]
+        cmd += ["--summaries-only"] if n in args.summaries_n else []
         out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
         m = json.loads(out)
         rows.append((n, m))
-        print(f"{f'memory, n = {n:,}':>34}: peak RSS {m['rss'] / 2**20:8,.1f} MiB ({m['rss_before'] / 2**20:,.1f} "
-              f"before the run), traced peak {m['traced'] / 2**20:8,.1f} MiB; {n * T / m['wall']:,.0f} "
-              f"scenario-weeks/s under tracemalloc; {_load()}")
-    if len(rows) >= 2:
-        (n0, a), (n1, b) = rows[0], rows[-1]
-        slope = (b["rss"] - a["rss"]) / (n1 - n0)
-        print(f"{'growth with n':>34}: {slope:12,.0f} bytes of RSS and {(b['traced'] - a['traced']) / (n1 - n0):,.0f} "
-              f"traced per draw (the per-draw table and its frame)")
+        what = "summaries only" if n in args.summaries_n else "memory"
+        print(f"{f'{what}, n = {n:,}':>34}: peak RSS {m['rss'] / 2**20:8,.1f} MiB ({m['rss_before'] / 2**20:,.1f} "
+              f"before the run), traced peak {m['traced'] / 2**20:8,.1f} MiB; {n / m['wall']:,.0f} "
+              f"draws/s under tracemalloc; {_load()}")
+    real = [(n, m) for n, m in rows if n not in args.summaries_n]
+    if len(real) >= 2:
+        (n0, a), (n1, b) = real[0], real[-1]
+        rss, traced = (b["rss"] - a["rss"]) / (n1 - n0), (b["traced"] - a["traced"]) / (n1 - n0)
+        print(f"{'growth with n':>34}: {rss:12,.0f} bytes of peak RSS and {traced:,.0f} traced per draw "
+              f"(the per-draw table and its frame)")
         if max(args.memory_n) < 1_000_000:
-            est = b["rss"] + slope * (1_000_000 - n1)
-            print(f"{'n = 1,000,000, extrapolated':>34}: {est / 2**30:12,.2f} GiB peak RSS (not run: "
-                  f"--memory-n 1000000 runs it, about {1e6 * T / max(TARGET / 2, 1):,.0f} s at half the target)")
+            est = b["rss"] + max(rss, traced) * (1_000_000 - n1)
+            print(f"{'n = 1,000,000, extrapolated':>34}: {est / 2**30:12,.2f} GiB peak RSS (not run)")
 
 
 def _gpu(args, plan: mc.Plan, T: int) -> None:
@@ -164,6 +182,9 @@ def main() -> None:
     ap.add_argument("--gpu-n", type=int, nargs="+", default=[16_384, 65_536])
     ap.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--plan", help=argparse.SUPPRESS)
+    ap.add_argument("--summaries-n", type=int, nargs="*", default=[],
+                    help="memory-n values run with a stand-in engine (the summaries-only path; fast at n = 1,000,000)")
+    ap.add_argument("--summaries-only", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.memory_child:
         args.device = "cpu"

@@ -301,7 +301,8 @@ def _net_spec(uncertain: dict, **kw) -> scenario.Scenario:
     """A two-restriction scenario on `random_network`'s countries (AAA restricts KOR and BBB, then everyone)."""
     r = {"by": ["AAA"], "scope": "named", "targets": ["KOR", "BBB"], "start_week": 9, "duration_weeks": 8,
          "profile": "licensing"}
-    base = {"weeks": 24, "window_weeks": 6, "commit_weeks": 3, "restrictions": [r, {**r, "profile": "ban", "scope": "all"}],
+    base = {"weeks": 24, "window_weeks": 6, "commit_weeks": 3,
+            "restrictions": [r, {**r, "profile": "ban", "scope": "all"}],
             "projects": [{"country": "CCC", "stage": "s1", "capacity_t_per_year": 500, "start_week": 4}],
             "release_start_week": 0, "uncertain": uncertain}
     return scenario.Scenario.model_validate({**base, **kw})
@@ -419,7 +420,7 @@ def _gpu_libs() -> list[str]:
 def test_the_gpu_engine_gives_the_kernels_figures(lib):
     if lib == "none":
         pytest.skip("no CuPy or PyTorch installed: the GPU engine is not exercised here")
-    pytest.importorskip("array_api_compat", reason="the GPU path needs array-api-compat (pip install 'chokepoint[gpu]')")
+    pytest.importorskip("array_api_compat", reason="the GPU path needs array-api-compat (the gpu extra)")
     from array_api_compat import array_namespace
 
     if lib == "cupy":

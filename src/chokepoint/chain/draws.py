@@ -127,35 +127,53 @@ class Draws:
                    linear=not extra)
 
 
+class _Values:
+    """The draws' value of a scenario field: (B,) where it varies, (1,) where it does not."""
+
+    def __init__(self, paths: list[str], vals: np.ndarray):
+        self.cols = {p: vals[:, j].astype(float) for j, p in enumerate(paths)}
+
+    def __call__(self, path: str, base) -> np.ndarray | None:
+        if path in self.cols:
+            return self.cols[path]
+        return None if base is None else np.array([float(base)])
+
+
 def compile_draws(sc: Scenario, net: Network, blocs: dict[str, set[str]] | None, paths: list[str],
                   vals: np.ndarray) -> Draws:
     """`problem.compile` of every draw at once: scenario `sc` (any one draw) with the uncertain fields
     at `paths` taking the columns of `vals` (draws, paths; integer fields already whole)."""
-    B = len(vals)
-    cols = {p: vals[:, j].astype(float) for j, p in enumerate(paths)}
+    get = _Values(paths, vals)
+    w = np.arange(sc.weeks, dtype=float)[None]            # weeks as a row (1, T)
+    mask = problem._restrict(sc, net, blocs or {})[0][None]  # routes depend on no numeric field: shared
+    allow, announced, rs = _restrictions(sc, net, mask[0], get, w)
+    # shock_start and shock_known: the first biting restriction's start and announcement (NONE: no shock)
+    t0 = _first([np.where(bites, start, NONE) for start, _, bites in rs])
+    known = _first([np.where(bites, ann, NONE) for _, ann, bites in rs])
+    industry0, strategic0, release = _stocks(sc, net, get, w, t0)
+    sectors, demand0 = net.final_demand()
+    cap = _capacity(sc, net, known, get, w)
+    target = _stock_target(sc, net, mask[0], industry0, rs, get, w)
+    gain = get("substitution_per_year", sc.substitution_per_year) / WEEKS_PER_YEAR
+    unwind = get("substitution_unwind_per_year", sc.substitution_unwind_per_year) / WEEKS_PER_YEAR
+    return Draws(len(vals), sc.weeks, net.q[None], cap, net.eta[None], net.flows[None], mask, allow, announced,
+                 industry0, target, strategic0, release, _recycled(sc, net, get, w, t0), demand0[None],
+                 problem._priorities(sc, sectors), sectors, get("elasticity", sc.elasticity),
+                 get("demand_elasticity", sc.demand_elasticity), get("price_cap", sc.price_cap), gain, unwind,
+                 get("substitution_max", sc.substitution_max), get("restock_weeks", sc.restock_weeks),
+                 sc.commit_weeks, sc.window_weeks, linear=getattr(net, "linear", True))
 
-    def get(path: str, base) -> np.ndarray | None:
-        """(B,) where the field varies, (1,) where it does not, None where it is None."""
-        if path in cols:
-            return cols[path]
-        return None if base is None else np.array([float(base)])
 
+def _restrictions(sc: Scenario, net: Network, mask: np.ndarray, get: _Values, w: np.ndarray) -> tuple:
+    """Each restriction's weekly allowance (·, T, R, S, C) and announcement week (·, R), as
+    `problem._restrict` and `problem.profile`; and per restriction (start, announced, bites) (·,)."""
     S, C = net.shape
-    T = sc.weeks
-    w = np.arange(T, dtype=float)[None]                   # weeks as a row (1, T)
-    R = max(len(sc.restrictions), 1)
-    mask, _, _ = problem._restrict(sc, net, blocs or {})  # routes depend on no numeric field: shared
-    mask = mask[None]
-    need = net.need()
-    # restrictions: each one's profile f (·, T), announcement week, and whether it bites at all
-    allow = np.full((1, T, R, S, C), np.inf)
-    announced = np.zeros((1, R))
-    rs = []
+    T, R = sc.weeks, max(len(sc.restrictions), 1)
+    allow, announced, rs = np.full((1, T, R, S, C), np.inf), np.zeros((1, R)), []
     for n, r in enumerate(sc.restrictions):
         at = f"restrictions.{n}."
-        start, dur, depth = get(at + "start_week", r.start_week), get(at + "duration_weeks", r.duration_weeks), \
-            get(at + "depth", r.depth)
-        ann = get(at + "announced_week", r.announced_week)
+        start, dur = get(at + "start_week", r.start_week), get(at + "duration_weeks", r.duration_weeks)
+        depth, ann = get(at + "depth", r.depth), get(at + "announced_week", r.announced_week)
         ann = start if ann is None else ann
         if (ann > start).any():
             raise BadInput("a draw's announced_week is after its start_week", field=f"uncertain.{at}announced_week",
@@ -167,67 +185,71 @@ def compile_draws(sc: Scenario, net: Network, blocs: dict[str, set[str]] | None,
             eased = start + get(at + "licence_delay_weeks", r.licence_delay_weeks)
             late = depth * (1 - get(at + "approval_share", r.approval_share))
             f = np.where(on & (w >= np.minimum(eased, end)[:, None]), late[:, None], f)
-        base = (net.flows * mask[0, n]).sum(axis=2)
         if len(f) > len(allow):
             allow = np.repeat(allow, len(f), axis=0)
         out = allow[:, :, n]
-        np.multiply((1 - f)[:, :, None, None], base[None, None], out=out)
-        np.copyto(out, np.inf, where=~((f > 0)[:, :, None, None] & mask[0, n].any(axis=2)[None, None]))
+        np.multiply((1 - f)[:, :, None, None], (net.flows * mask[n]).sum(axis=2)[None, None], out=out)
+        np.copyto(out, np.inf, where=~((f > 0)[:, :, None, None] & mask[n].any(axis=2)[None, None]))
         announced = np.broadcast_to(announced, (max(len(announced), len(ann)), R)).copy()
         announced[:, n] = ann
         rs.append((start, ann, (dur > 0) & (depth > 0)))
-    # shock_start and shock_known: the first biting restriction's start and announcement (NONE: no shock)
-    t0 = _first([np.where(bites, start, NONE) for start, _, bites in rs])
-    known = _first([np.where(bites, ann, NONE) for _, ann, bites in rs])
+    return allow, announced, rs
+
+
+def _stocks(sc: Scenario, net: Network, get: _Values, w: np.ndarray, t0: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Industry stock (·, S, C), strategic stock (·, S, C) and its weekly release ceiling (·, T, S, C)."""
+    S, C = net.shape
+    need = net.need()
     cover = get("industry_cover_weeks", sc.industry_cover_weeks)
     weeks = np.array([[net.industry_weeks.get(c, np.nan) for c in net.countries]])
     industry0 = need[None] * np.where(np.isnan(weeks), cover[:, None], weeks)[:, None, :]
     s_stock = problem._stage(net, sc.strategic_stage, S - 1 if net.stock_stage is None else net.stock_stage,
                              "strategic_stage")
-    final_use = need[-1]
     days = {**net.strategic_days, **sc.strategic_days}
-    days.update({p.split(".", 1)[1]: None for p in cols if p.startswith("strategic_days.")})
+    days.update({p.split(".", 1)[1]: None for p in get.cols if p.startswith("strategic_days.")})
     strategic0 = np.zeros((1, S, C))
     for c, d in days.items():
         if c in net.countries:
             i = net.index(c)
-            v = get(f"strategic_days.{c}", d) / 7.0 * final_use[i] / max(net.eta[s_stock + 1:, i].prod(), 1e-9)
+            v = get(f"strategic_days.{c}", d) / 7.0 * need[-1][i] / max(net.eta[s_stock + 1:, i].prod(), 1e-9)
             strategic0 = np.broadcast_to(strategic0, (max(len(strategic0), len(v)), S, C)).copy()
             strategic0[:, s_stock, i] = v
-    rstart = get("release_start_week", sc.release_start_week)
-    rstart = t0 if rstart is None else np.where(rstart < 0, np.maximum(T + rstart, 0), rstart)  # a slice's start
+    start = get("release_start_week", sc.release_start_week)
+    start = t0 if start is None else np.where(start < 0, np.maximum(sc.weeks + start, 0), start)  # a slice's start
     rate = strategic0 / get("release_weeks", sc.release_weeks)[:, None, None]
-    release = rate[:, None] * (w >= rstart[:, None])[:, :, None, None]
+    return industry0, strategic0, rate[:, None] * (w >= start[:, None])[:, :, None, None]
+
+
+def _recycled(sc: Scenario, net: Network, get: _Values, w: np.ndarray, t0: np.ndarray) -> np.ndarray:
+    """Recycled supply entering producers' output (·, T, S, C), from `recycling_lag_weeks` after the shock."""
+    S, C = net.shape
     share = get("recycling_share", sc.recycling_share)
-    recycled = np.zeros((1, T, S, C))
-    if (np.isfinite(t0) & (share > 0)).any():
-        s_rec = problem._stage(net, sc.recycling_stage, min(1, S - 1), "recycling_stage")
-        yields = net.eta[s_rec + 1:].prod(axis=0)
-        where = np.ones(C) if sc.recycling_countries is None else np.isin(net.countries, sc.recycling_countries)
-        lag = get("recycling_lag_weeks", sc.recycling_lag_weeks)
-        on = (share > 0)[:, None] & (w >= (t0 + lag)[:, None])  # t0 = NONE: never
-        v = where[None] * share[:, None] * final_use[None] / np.maximum(yields, 1e-9)[None]
-        recycled = np.zeros((len(on), T, S, C))
-        np.multiply(v[:, None], on[:, :, None], out=recycled[:, :, s_rec])
-    stock_target = np.broadcast_to(industry0[:, None], (len(industry0), T, S, C))
+    if not (np.isfinite(t0) & (share > 0)).any():
+        return np.zeros((1, sc.weeks, S, C))
+    s_rec = problem._stage(net, sc.recycling_stage, min(1, S - 1), "recycling_stage")
+    yields = net.eta[s_rec + 1:].prod(axis=0)
+    where = np.ones(C) if sc.recycling_countries is None else np.isin(net.countries, sc.recycling_countries)
+    on = (share > 0)[:, None] & (w >= (t0 + get("recycling_lag_weeks", sc.recycling_lag_weeks))[:, None])
+    v = where[None] * share[:, None] * net.need()[-1][None] / np.maximum(yields, 1e-9)[None]
+    recycled = np.zeros((len(on), sc.weeks, S, C))
+    np.multiply(v[:, None], on[:, :, None], out=recycled[:, :, s_rec])
+    return recycled
+
+
+def _stock_target(sc: Scenario, net: Network, mask: np.ndarray, industry0: np.ndarray, rs: list, get: _Values,
+                  w: np.ndarray) -> np.ndarray:
+    """Industry stock buyers aim for (·, T, S, C): the opening stock, plus `hoard_weeks` of use for a
+    restricted buyer between a restriction's announcement and its start (as `problem._stock_target`)."""
+    S, C = net.shape
+    T, need = sc.weeks, net.need()
+    target = np.broadcast_to(industry0[:, None], (len(industry0), T, S, C))
     hoard = get("hoard_weeks", sc.hoard_weeks)
     for n, (start, ann, bites) in enumerate(rs):
-        hit = mask[0, n].any(axis=1)
         on = bites[:, None] & (w >= ann[:, None]) & (w < np.minimum(T, start)[:, None])
         if on.any():
-            stock_target = np.where(on[:, :, None, None], np.maximum(
-                stock_target, (industry0 + hoard[:, None, None] * need * hit)[:, None]), stock_target)
-    stock_target = np.ascontiguousarray(stock_target)
-    cap = _capacity(sc, net, known, get, w)
-    sectors, demand0 = net.final_demand()
-    gain = get("substitution_per_year", sc.substitution_per_year) / WEEKS_PER_YEAR
-    unwind = get("substitution_unwind_per_year", sc.substitution_unwind_per_year) / WEEKS_PER_YEAR
-    return Draws(B, T, net.q[None], cap, net.eta[None], net.flows[None], mask, allow, announced, industry0,
-                 stock_target, strategic0, release, recycled, demand0[None], problem._priorities(sc, sectors),
-                 sectors, get("elasticity", sc.elasticity), get("demand_elasticity", sc.demand_elasticity),
-                 get("price_cap", sc.price_cap), gain, unwind, get("substitution_max", sc.substitution_max),
-                 get("restock_weeks", sc.restock_weeks), sc.commit_weeks, sc.window_weeks,
-                 linear=getattr(net, "linear", True))
+            more = (industry0 + hoard[:, None, None] * need * mask[n].any(axis=1))[:, None]
+            target = np.where(on[:, :, None, None], np.maximum(target, more), target)
+    return np.ascontiguousarray(target)
 
 
 def _first(weeks: list[np.ndarray]) -> np.ndarray:
@@ -235,7 +257,7 @@ def _first(weeks: list[np.ndarray]) -> np.ndarray:
     return np.min(np.broadcast_arrays(*weeks), axis=0) if weeks else np.array([NONE])
 
 
-def _capacity(sc: Scenario, net: Network, known: np.ndarray, get, w: np.ndarray) -> np.ndarray:
+def _capacity(sc: Scenario, net: Network, known: np.ndarray, get: _Values, w: np.ndarray) -> np.ndarray:
     """Output ceilings (·, T, S, C), as `problem._capacity` with the shock known in week `known` (·,)."""
     T = sc.weeks
     restrictors = {b for r in sc.restrictions for b in r.by}
