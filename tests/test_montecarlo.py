@@ -344,11 +344,12 @@ def test_draws_compiled_at_once_are_the_problems_compiled_one_by_one(case):
                                                                     "recycled", "industry0", "strategic0")} == {True}
 
 
-def test_a_draw_announced_after_it_starts_is_refused_naming_the_path():
-    plan = _plan(_net_spec({"restrictions.0.announced_week": {"dist": "choice", "values": [12]}}), n=4)
-    with pytest.raises(BadInput) as err:
-        plan.batch(plan.values(0, 4))
-    assert "announced_week" in err.value.field
+def test_a_draw_announced_after_it_starts_is_refused_naming_the_field():
+    for values in ([12], [0, 12]):  # the first draw, or a later one, announced after the start (week 9)
+        plan = _plan(_net_spec({"restrictions.0.announced_week": {"dist": "choice", "values": values}}), n=4)
+        with pytest.raises(BadInput) as err:
+            plan.batch(plan.values(0, 4))
+        assert "restrictions.0" in err.value.field and "announced_week" in str(err.value)
 
 
 @pytest.mark.parametrize("case", ["every path", "cn-ree-6m-uncertain", "cn-2025-licensing-uncertain"])

@@ -23,7 +23,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from chokepoint.chain import fast, problem, uncertainty
+from chokepoint.chain import fast, problem, scenario, uncertainty
 from chokepoint.chain.draws import Draws, compile_draws
 from chokepoint.chain.network import Network
 from chokepoint.chain.problem import Problem
@@ -165,8 +165,9 @@ class Plan:
         return v
 
     def scenario(self, row: np.ndarray) -> Scenario:
-        """The scenario of one draw's parameter values."""
-        return Scenario.model_validate(uncertainty.apply(self.base, self.paths, self.kinds, row))
+        """The scenario of one draw's parameter values (a draw no scenario allows is bad input, named)."""
+        return scenario.validate(uncertainty.apply(self.base, self.paths, self.kinds, row),
+                                 f"a draw of {self.spec.name}")
 
     def problems(self, vals: np.ndarray) -> list[Problem]:
         return [problem.compile(self.scenario(row), self.net, self.blocs) for row in vals]
