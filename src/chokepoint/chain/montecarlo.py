@@ -1,5 +1,6 @@
-"""Monte Carlo over a scenario's uncertain parameters: draws → chunks of problems → a batch
-engine → per-chunk summaries (DESIGN section 4).
+"""Monte Carlo over a scenario's uncertain parameters: draws → chunks compiled at once
+(`chain.draws`) → a batch engine (compiled kernel, NumPy, or GPU) → per-chunk summaries
+(DESIGN section 4).
 
 Memory is bounded by the chunk, not by n: each chunk's trajectories are reduced at once to
 a few figures per draw and to histograms of the focal country's weekly shortfall share (by
