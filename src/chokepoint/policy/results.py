@@ -109,14 +109,16 @@ def portfolio(rec: PlanRecord) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def frontier(summary: dict) -> pd.DataFrame:
+def frontier(rec: PlanRecord) -> pd.DataFrame:
     """The efficient frontier: for each budget, what the chosen portfolio costs, its risk and its levels."""
+    s, units = rec.summary, {lv.name: lv.unit for lv in rec.levers}
     rows = []
-    for f in summary["frontier"]:
+    for f in s["frontier"]:
+        levels = {k.removeprefix("level:"): v for k, v in f.items() if k.startswith("level:")}
         rows.append({"budget (bn KRW)": round(f["budget_krw"] / 1e9, 1), "cost (bn KRW)": round(f["cost_krw"] / 1e9, 1),
-                     RISK_NAMES[summary["risk"]]: _t(f["risk_t"]), "expected shortfall": _t(f["expected_t"]),
+                     RISK_NAMES[s["risk"]]: _t(f["risk_t"]), "expected shortfall": _t(f["expected_t"]),
                      "chosen by": f["chosen_by"],
-                     **{k.removeprefix("level:"): round(v, 4) for k, v in f.items() if k.startswith("level:")}})
+                     **{f"{k} ({units.get(k, '')})": round(v, 4) for k, v in levels.items()}})
     return pd.DataFrame(rows)
 
 

@@ -147,9 +147,9 @@ def frontier_figure(summary: dict, title: str) -> go.Figure:
     lever alone at the budget's worth as a point, and the plan's budget as a vertical line."""
     risk = "expected shortfall" if summary["risk"] == "expected" else "CVaR 95% shortfall"
     front = pd.DataFrame(summary["frontier"]).sort_values("budget_krw")
-    fig = go.Figure(go.Scatter(x=front["budget_krw"] / 1e9, y=front["risk_t"], mode="lines+markers",
-                               name="portfolio", line=dict(color="black", width=2),
-                               customdata=front["chosen_by"],
+    fig = go.Figure(go.Scatter(x=(front["budget_krw"] / 1e9).tolist(), y=front["risk_t"].tolist(),
+                               mode="lines+markers", name="portfolio", line=dict(color="black", width=2),
+                               customdata=front["chosen_by"].tolist(),
                                hovertemplate="budget %{x:,.0f} bn KRW<br>%{y:,.0f} t<br>chosen by %{customdata}"))
     key = "expected_t" if summary["risk"] == "expected" else "cvar95_t"
     for i, a in enumerate(summary["alone"]):

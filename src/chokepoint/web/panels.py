@@ -288,7 +288,7 @@ def plan_result(wb: Workbench, run_id: str) -> dict:
     return {"run_id": rec.run_id, "title": rec.title(), "scenario": rec.summary["scenario"],
             "summary": _json_safe(rec.summary),
             "tables": {"headline": table(results.headline(rec)), "portfolio": table(results.portfolio(rec)),
-                       "risk": table(results.risk(rec.summary)), "frontier": table(results.frontier(rec.summary)),
+                       "risk": table(results.risk(rec.summary)), "frontier": table(results.frontier(rec)),
                        "alone": table(results.alone(rec.summary))},
             "figure": charts.to_json(charts.frontier_figure(rec.summary, f"Efficient frontier: {rec.title()}")),
             "sources": _sources(wb, results.source_keys(rec))}
