@@ -91,6 +91,9 @@ def test_the_plan_page_shows_portfolio_risk_and_frontier(pclient, planned):
     assert re.findall(r'<option value="([^"]+)" selected>', picker[:picker.index("</select>")]) == ["cn-ree-6m"]
     assert '<a href="/plan" aria-current="page"' in html or 'href="/plan?country=KOR" class="active"' in html
     assert "at most" in html and 'id="plan-limit"' in html
+    assert 'id="plan-seed" type="number" min="0" value="7"' in html  # the form holds the plan on display
+    assert 'id="plan-n" type="number" min="1" max="2000" value="20"' in html
+    assert '<option value="cvar95" selected>' in html and 'value="2.5e+11"' in html
     runs = pclient.get("/scenario").text  # the scenario page's run list sends a plan to the Plan page
     assert f'href="/plan?run={planned["run_id"]}&country=KOR"' in runs
 
