@@ -217,3 +217,25 @@ def test_the_report_of_a_plan_shows_portfolio_risk_and_frontier(pclient, planned
                  "CVaR 95% shortfall (minimised)", 'id="chart-frontier"', "Efficient frontier", "FRED_G5A"):
         assert text in html, text
     assert "Final week" not in html and "stored no time series" not in html
+
+
+def test_lever_levels_read_with_their_units_and_shares_as_percentages():
+    assert results.level_text(0.02437, "share of use") == "2.4% of use"
+    assert results.level_text(0.5, "share/yr") == "50.0%/yr"
+    assert results.level_text(2726.87, "t") == "2,727 t"
+    assert results.level_text(0.0, "t/yr") == "0 t/yr"
+
+
+def test_the_monte_carlo_form_offers_only_the_draws_the_server_allows(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHOKEPOINT_WEB_MAX_RUN_COST", "5e6")  # the default (this module's client raises it)
+    path = tmp_path / "web.duckdb"
+    make_store(path)
+    with chokepoint.open(path, read_only=True) as wb:
+        most = int(5e6 // wb.chain.estimate("cn-ree-6m", engine="fast"))  # one fast run a draw
+    assert 0 < most < 500
+    with TestClient(create_app(path)) as c:
+        html = c.get("/scenario?name=cn-ree-6m").text
+        assert f'id="mc-draws" type="number" min="1" max="2000" value="{most}"' in html
+        assert f"at most {most:,} draws" in html
+        over = c.post("/api/runs", json={"scenario": "cn-ree-6m", "engine": "fast", "draws": most + 1})
+        assert over.status_code == 400 and over.json()["field"] == "draws"

@@ -66,6 +66,13 @@ def _t(v: float) -> str:
     return f"{v:,.0f} t"
 
 
+def level_text(level: float, unit: str) -> str:
+    """A lever level with its unit; shares as percentages: 0.024 'share of use' → '2.4% of use'."""
+    if unit.startswith("share"):
+        return pct(level) + unit.removeprefix("share").replace(" /", "/").rstrip()
+    return f"{level:,.4g} {unit}"
+
+
 def _change(before: float, after: float) -> str:
     return "" if before == 0 else f"{(after - before) / before:+.1%}".replace("-", "−")
 
@@ -102,7 +109,7 @@ def portfolio(rec: PlanRecord) -> pd.DataFrame:
         level = s["levels"].get(lv.name, 0.0)
         krw = level * unit_cost.get(lv.name, 0.0)
         m = marginal.get(lv.name, {})
-        rows.append({"lever": lv.name, "what": lv.describe(), "level": f"{level:,.4g} {lv.unit}",
+        rows.append({"lever": lv.name, "what": lv.describe(), "level": level_text(level, lv.unit),
                      "cost (bn KRW)": round(krw / 1e9, 1), "cost (m USD)": round(krw / usd / 1e6, 1),
                      "share of budget": pct(krw / s["budget_krw"]),
                      "marginal value (t per bn KRW)": m.get("t_per_bn_krw"), "note": m.get("note", "")})
@@ -118,13 +125,13 @@ def frontier(rec: PlanRecord) -> pd.DataFrame:
         rows.append({"budget (bn KRW)": round(f["budget_krw"] / 1e9, 1), "cost (bn KRW)": round(f["cost_krw"] / 1e9, 1),
                      RISK_NAMES[s["risk"]]: _t(f["risk_t"]), "expected shortfall": _t(f["expected_t"]),
                      "chosen by": f["chosen_by"],
-                     **{f"{k} ({units.get(k, '')})": round(v, 4) for k, v in levels.items()}})
+                     **{k: level_text(v, units.get(k, "")) for k, v in levels.items()}})
     return pd.DataFrame(rows)
 
 
 def alone(summary: dict) -> pd.DataFrame:
     """Each lever alone at the budget's worth (or its maximum level), in-sample."""
-    return pd.DataFrame([{"lever": a["lever"], "level": f"{a['level']:,.4g} {a['unit']}",
+    return pd.DataFrame([{"lever": a["lever"], "level": level_text(a["level"], a["unit"]),
                           "cost (bn KRW)": round(a["cost_bn_krw"], 1), "expected shortfall": _t(a["expected_t"]),
                           "CVaR 95% shortfall": _t(a["cvar95_t"])} for a in summary["alone"]])
 

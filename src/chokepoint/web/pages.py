@@ -72,10 +72,12 @@ def scenario(request: Request, run: str | None = filter_query(), name: str | Non
         listing = panels.scenarios(wb)
         chosen = name or panels.run_scenario(wb, run, listing.get("scenarios") or []) or (listing.get("scenarios") or [None])[0]
         spec = panels.scenario_spec(wb, chosen) if chosen else None
+        bound = shown(cached, request, panels.montecarlo_limit, wb, chosen, country,
+                      settings.number("web_max_run_cost")) if spec and spec.get("available") else None
         result = panels.run_result(wb, run) if run else None
         economy = panels.impact(wb, run) if run and impact else None
     return render(request, "scenario.html", "scenario", country, listing=listing, chosen=chosen,
-                  spec=spec, result=result, economy=economy)
+                  spec=spec, result=result, economy=economy, bound=bound)
 
 
 @router.get("/plan", response_class=HTMLResponse)

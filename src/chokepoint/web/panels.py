@@ -195,6 +195,13 @@ def scenarios(wb: Workbench) -> dict:
 
 
 @guarded
+def montecarlo_limit(wb: Workbench, scenario: str, country: str, limit: float) -> dict:
+    """The most Monte Carlo draws of `scenario` the server's cost limit allows (each draw: one fast run)."""
+    one = api(wb, "chain.estimate")(load_named(wb, scenario), country=country, engine="fast", max_cost=float("inf"))
+    return {"most_draws": int(limit // one)}
+
+
+@guarded
 def scenario_spec(wb: Workbench, name: str) -> dict:
     """A named scenario's full specification (editable on the page)."""
     sc = load_named(wb, name)
