@@ -189,6 +189,8 @@ def test_scenario_run_from_the_page_draws_its_chart(watched, server):
 
 def test_a_plan_from_the_page_shows_its_portfolio_risk_and_frontier(watched, server, monkeypatch):
     need("chokepoint.policy.api", "wb.policy.plan")
+    from chokepoint.policy import levers
+
     monkeypatch.setenv("CHOKEPOINT_WEB_MAX_RUN_COST", "1e9")  # the default allows 4 draws on this store
     page = watched.page
     page.goto(server + "/plan?name=cn-ree-6m&country=KOR", wait_until="load")
@@ -201,13 +203,14 @@ def test_a_plan_from_the_page_shows_its_portfolio_risk_and_frontier(watched, ser
     page.wait_for_selector("#chart-frontier .main-svg", timeout=20_000)
     header = page.eval_on_selector_all("#plan-portfolio thead th", "hs => hs.map(h => h.textContent)")
     rows = _rows(page, "#plan-portfolio")
-    assert [r[0] for r in rows] == ["stock", "offtake", "project", "recycling", "substitution"]
+    names = [lv.name for lv in levers.defaults()]
+    assert [r[0] for r in rows] == names
     assert {"level", "cost (bn KRW)", "cost (m USD)", "marginal value (t per bn KRW)"} <= set(header)
     risk = page.eval_on_selector_all("#plan-risk thead th", "hs => hs.map(h => h.textContent)")
     assert "in-sample after" in risk and "out-of-sample after" in risk
     assert _rows(page, "#plan-risk")[1][0] == "CVaR 95% shortfall (minimised)"
     assert "30 draws · seed 5" in page.locator("#plan-result h2").inner_text()
-    assert page.locator("#chart-frontier .scatterlayer .trace").count() == 6  # the portfolio + 5 levers alone
+    assert page.locator("#chart-frontier .scatterlayer .trace").count() == 1 + len(names)  # portfolio, levers alone
     assert page.locator("#plans-table a").count() >= 1
     assert watched.errors == [] and watched.dialogs == [] and watched.offhost == []
 
