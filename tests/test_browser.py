@@ -26,7 +26,7 @@ CHROMIUM = shutil.which("chromium")
 SHOTS = os.environ.get("CHOKEPOINT_SCREENSHOTS")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
-PAGES = ["/", "/material", "/material?m=neodymium", "/scenario", "/news"]
+PAGES = ["/", "/material", "/material?m=neodymium", "/scenario", "/plan", "/news"]
 
 
 def need(module: str, api: str) -> None:
@@ -187,6 +187,34 @@ def test_scenario_run_from_the_page_draws_its_chart(watched, server):
     assert watched.errors == [] and watched.dialogs == [] and watched.offhost == []
 
 
+def test_a_plan_from_the_page_shows_its_portfolio_risk_and_frontier(watched, server, monkeypatch):
+    need("chokepoint.policy.api", "wb.policy.plan")
+    from chokepoint.policy import levers
+
+    monkeypatch.setenv("CHOKEPOINT_WEB_MAX_RUN_COST", "1e9")  # the default allows 4 draws on this store
+    page = watched.page
+    page.goto(server + "/plan?name=cn-ree-6m&country=KOR", wait_until="load")
+    page.fill("#plan-budget", "300e9")
+    page.select_option("#plan-risk", "cvar95")
+    page.fill("#plan-n", "30")
+    page.fill("#plan-seed", "5")
+    page.click("#plan-button")
+    page.wait_for_url("**/plan?run=*", timeout=120_000)
+    page.wait_for_selector("#chart-frontier .main-svg", timeout=20_000)
+    header = page.eval_on_selector_all("#plan-portfolio thead th", "hs => hs.map(h => h.textContent)")
+    rows = _rows(page, "#plan-portfolio")
+    names = [lv.name for lv in levers.defaults()]
+    assert [r[0] for r in rows] == names
+    assert {"level", "cost (bn KRW)", "cost (m USD)", "marginal value (t per bn KRW)"} <= set(header)
+    risk = page.eval_on_selector_all("#plan-risk thead th", "hs => hs.map(h => h.textContent)")
+    assert "in-sample after" in risk and "out-of-sample after" in risk
+    assert _rows(page, "#plan-risk")[1][0] == "CVaR 95% shortfall (minimised)"
+    assert "30 draws · seed 5" in page.locator("#plan-result h2").inner_text()
+    assert page.locator("#chart-frontier .scatterlayer .trace").count() == 1 + len(names)  # portfolio, levers alone
+    assert page.locator("#plans-table a").count() >= 1
+    assert watched.errors == [] and watched.dialogs == [] and watched.offhost == []
+
+
 def test_report_opens_offline_and_shows_its_charts(browser, tmp_path):
     need("chokepoint.chain.api", "wb.chain.run")
     from chokepoint.cli import main
@@ -217,12 +245,14 @@ def test_report_opens_offline_and_shows_its_charts(browser, tmp_path):
 
 
 def _store_with_run(src: Path, dst: Path) -> None:
-    """A copy of the bundled store with a cn-ree-6m run and the fixture news, where those APIs exist."""
+    """A copy of the bundled store with a cn-ree-6m run, a 100-draw plan and the fixture news, where those
+    APIs exist."""
     shutil.copy(src, dst)
     with chokepoint.open(dst) as wb:
         try:
             if "cn-ree-6m" in wb.chain.scenarios():
                 wb.chain.run("cn-ree-6m", country="KOR", engine="fast")
+                wb.policy.plan("cn-ree-6m", country="KOR", budget=250e9, risk="cvar95", n=100, seed=0)
             wb.news.ingest(sorted(FIXTURES.iterdir()))
         except ModuleNotFoundError:
             pass  # a page whose API is missing shows 'not available yet', and so does its screenshot
@@ -237,9 +267,13 @@ def test_screenshots(context, built_db, tmp_path):
     out.mkdir(parents=True, exist_ok=True)
     with chokepoint.open(path, read_only=True) as wb:
         runs = wb.chain.runs() if "run" in wb.store.tables() else None
-    run_id = runs["run_id"].iloc[0] if runs is not None and len(runs) else None
+    stress = runs[runs["kind"] == "stress"] if runs is not None else []
+    plans = runs[runs["kind"] == "plan"] if runs is not None else []
+    run_id = stress["run_id"].iloc[0] if len(stress) else None
+    plan_id = plans["run_id"].iloc[0] if len(plans) else None
     pages = {"overview": "/?country=KOR", "material": "/material?m=lithium&country=KOR",
              "scenario": f"/scenario?country=KOR&name=cn-ree-6m{f'&run={run_id}' if run_id else ''}",
+             "plan": f"/plan?country=KOR{f'&run={plan_id}' if plan_id else ''}",
              "news": "/news?country=KOR"}
     with live_server(path) as base:
         w = Watched(context, base)

@@ -101,8 +101,8 @@ def client(store):
         yield c
 
 
-@pytest.mark.parametrize("url", ["/", "/material", "/material?m=neodymium", "/scenario", "/news",
-                                 "/api/overview", "/api/materials", "/api/scenarios", "/api/news/events",
+@pytest.mark.parametrize("url", ["/", "/material", "/material?m=neodymium", "/scenario", "/plan", "/news",
+                                 "/api/overview", "/api/materials", "/api/scenarios", "/api/plans", "/api/news/events",
                                  "/openapi.json", "/vendor/plotly.min.js", "/static/app.js"])
 def test_every_page_and_endpoint_answers(client, url):
     assert client.get(url).status_code == 200

@@ -16,7 +16,7 @@ from test_web_app import make_store
 
 OPERATIONS = ["GET /api/overview", "GET /api/materials", "GET /api/material/{material}", "GET /api/scenarios",
               "GET /api/scenarios/{name}", "POST /api/runs", "DELETE /api/runs/{job_id}", "GET /api/jobs/{job_id}",
-              "GET /api/runs/{run_id}",
+              "GET /api/runs/{run_id}", "POST /api/plans", "GET /api/plans", "GET /api/plans/{run_id}",
               "GET /api/news/events", "GET /api/news/tilt", "GET /api/news/duplicates", "GET /api/news/claims",
               "GET /api/news/signals"]
 

@@ -1,4 +1,5 @@
-"""One run as one self-contained HTML file: charts (plotly.js inlined), tables, spec, sources."""
+"""One run (a stress test, a Monte Carlo run or a plan) as one self-contained HTML file: charts
+(plotly.js inlined), tables, spec, sources."""
 from __future__ import annotations
 
 import datetime as dt
@@ -81,11 +82,29 @@ def summary_tables(summary: dict) -> dict[str, pd.DataFrame]:
     return {}
 
 
+def plan_section(wb: Workbench, run_id: str) -> tuple[dict[str, pd.DataFrame], list[tuple[str, str]], list[str]]:
+    """A plan run's tables (budget, portfolio, risk in and out of sample, frontier, each lever alone),
+    its frontier chart and the source keys behind its levers' defaults."""
+    from chokepoint.policy import results
+
+    rec = results.load(wb, run_id)
+    tables = {"Budget and cost": results.headline(rec), "Portfolio": results.portfolio(rec),
+              "Risk before and after: in-sample and out-of-sample (a fresh seed)": results.risk(rec.summary),
+              "Efficient frontier (joint re-evaluation, in-sample)": results.frontier(rec),
+              "Each lever alone at the budget's worth (in-sample)": results.alone(rec.summary)}
+    fig = charts.frontier_figure(rec.summary, f"Efficient frontier: {rec.title()}")
+    chart = pio.to_html(fig, full_html=False, include_plotlyjs=False, div_id="chart-frontier",
+                        config={"displaylogo": False})
+    return tables, [("Efficient frontier", chart)], results.source_keys(rec)
+
+
 def render(wb: Workbench, run_id: str, impact: bool = False) -> str:
     """The report of a stored run as an HTML string (with `impact`, its value added at risk too)."""
     result = wb.chain.result(run_id)
+    kind = wb.store.con.execute("SELECT kind FROM run WHERE run_id = ?", [run_id]).fetchone()[0]
+    plan = plan_section(wb, run_id) if kind == "plan" else None
     figures = charts.run_figures(result.series)
-    keys = source_keys(result)
+    keys = plan[2] if plan else source_keys(result)
     sources = (wb.store.df("SELECT key, publisher, title, year, url FROM source WHERE key IN "
                            "(SELECT unnest(?::VARCHAR[])) ORDER BY key", [keys]) if keys
                else wb.sources())
@@ -96,12 +115,13 @@ def render(wb: Workbench, run_id: str, impact: bool = False) -> str:
     return ENV.get_template("report.html").render(
         run_id=result.run_id, spec=json.dumps(result.spec, indent=2, default=str),
         scenario=result.spec.get("name", ""), summary={k: cell(v) for k, v in (result.summary or {}).items()},
-        tables=summary_tables(result.summary or {}), kind="Monte Carlo" if "cvar95_shortfall_t" in (result.summary or {})
-        else "Stress test", notes=(result.summary or {}).get("notes", []),
+        tables=plan[0] if plan else summary_tables(result.summary or {}),
+        kind="Plan" if plan else "Monte Carlo" if "cvar95_shortfall_t" in (result.summary or {}) else "Stress test",
+        notes=(result.summary or {}).get("notes", []),
         plotly_js=get_plotlyjs(),
-        charts=[(charts.title_of(k), pio.to_html(f, full_html=False, include_plotlyjs=False,
-                                                      div_id=f"chart-{k}", config={"displaylogo": False}))
-                for k, f in figures.items()],
+        charts=plan[1] if plan else [(charts.title_of(k), pio.to_html(f, full_html=False, include_plotlyjs=False,
+                                                                      div_id=f"chart-{k}", config={"displaylogo": False}))
+                                     for k, f in figures.items()],
         final=final_values(result.series), sources=sources, sources_cited=bool(keys), economy=economy,
         generated=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
 

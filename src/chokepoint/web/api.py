@@ -175,6 +175,65 @@ def run(request: Request, run_id: str) -> dict:
         return panels.run_result(wb, run_id)
 
 
+MAX_BUDGET = 1e15  # in the budget's currency: more than a thousand trillion is a typo, not a budget
+
+
+class PlanRequest(BaseModel):
+    """Choose a lever portfolio for a named scenario under a budget (`wb.policy.plan`)."""
+
+    scenario: str = Field(..., max_length=80)
+    country: str = Field("KOR", pattern="^[A-Za-z]{3}$")
+    budget: float = Field(500e9, gt=0, le=MAX_BUDGET, allow_inf_nan=False,
+                          description="Budget in `currency` (500e9 KRW = 500 bn KRW).")
+    currency: str = Field("KRW", pattern="^[A-Za-z]{3}$", description="Currency of the budget (bundled FX).")
+    risk: Literal["expected", "cvar95"] = Field("expected", description="Minimise expected shortfall or "
+                                                "CVaR 95% (mean of the worst 5% of draws).")
+    n: int = Field(2000, ge=1, le=WEB_DRAWS, description="Monte Carlo draws in the common sample.")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed of the sample (out-of-sample: seed + 1,000,003).")
+
+
+@router.post("/plans", status_code=202)
+def start_plan(request: Request, body: PlanRequest) -> dict:
+    """Queue a plan on the single writer (cost: draws × engine evaluations × one fast run); poll
+    /api/jobs/{job_id}, then read /api/plans/{run_id}."""
+    from chokepoint.policy import limits, money
+
+    if request.app.state.db.read_only:
+        raise HTTPException(409, "plans are disabled: the server opened the store read-only")
+    country = body.country.upper()
+    with reader(request) as wb:
+        try:
+            panels.api(wb, "policy.plan")
+            sc = panels.load_named(wb, body.scenario)
+        except Unavailable as exc:
+            raise HTTPException(409, f"{exc.api} is not available yet") from exc
+        money.per_usd(body.currency)  # an unknown currency is a 400 now, not a failed job later
+        cost = limits.check(wb, sc, country, body.n, settings.number("web_max_run_cost"))
+
+    def work(wb, progress) -> str:
+        return wb.policy.plan(sc, country=country, budget=body.budget, currency=body.currency.upper(),
+                              risk=body.risk, n=body.n, seed=body.seed, progress=progress).run_id
+
+    label = f"plan {body.scenario} ({body.n} draws, {body.risk}, {country})"
+    return request.app.state.jobs.submit(label, work, cost).as_dict()
+
+
+@router.get("/plans")
+@cached_read
+def plans(request: Request) -> dict:
+    """Scenarios a plan can run on, and the stored plan runs."""
+    with reader(request) as wb:
+        return panels.plans(wb)
+
+
+@router.get("/plans/{run_id}")
+@cached_read
+def plan(request: Request, run_id: str) -> dict:
+    """A stored plan: portfolio, risk in and out of sample, frontier (table and Plotly figure)."""
+    with reader(request) as wb:
+        return panels.plan_result(wb, run_id)
+
+
 @router.get("/news/events")
 @cached_read
 def events(request: Request, type: str | None = name_query(), actor: str | None = name_query(),

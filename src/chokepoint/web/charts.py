@@ -140,3 +140,22 @@ def tilt_figure(tilt: pd.DataFrame, title: str) -> go.Figure:
     _layout(fig, title, "mean tilt")
     fig.update_yaxes(range=[-1.15, 1.15], zeroline=True)
     return fig
+
+
+def frontier_figure(summary: dict, title: str) -> go.Figure:
+    """A plan's efficient frontier (risk after the chosen portfolio against the budget, bn KRW), each
+    lever alone at the budget's worth as a point, and the plan's budget as a vertical line."""
+    risk = "expected shortfall" if summary["risk"] == "expected" else "CVaR 95% shortfall"
+    front = pd.DataFrame(summary["frontier"]).sort_values("budget_krw")
+    fig = go.Figure(go.Scatter(x=(front["budget_krw"] / 1e9).tolist(), y=front["risk_t"].tolist(),
+                               mode="lines+markers", name="portfolio", line=dict(color="black", width=2),
+                               customdata=front["chosen_by"].tolist(),
+                               hovertemplate="budget %{x:,.0f} bn KRW<br>%{y:,.0f} t<br>chosen by %{customdata}"))
+    key = "expected_t" if summary["risk"] == "expected" else "cvar95_t"
+    for i, a in enumerate(summary["alone"]):
+        fig.add_trace(go.Scatter(x=[a["cost_bn_krw"]], y=[a[key]], mode="markers", name=f"{a['lever']} alone",
+                                 marker=dict(color=PALETTE[i % len(PALETTE)], size=9, symbol="diamond")))
+    fig.add_vline(x=summary["budget_krw"] / 1e9, line=dict(color="grey", width=1, dash="dot"))
+    _layout(fig, title, f"{risk} (t)", "budget (bn KRW)")
+    fig.update_yaxes(rangemode="tozero")
+    return fig

@@ -4,6 +4,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from chokepoint import settings
 from chokepoint.errors import ChokepointError
 from chokepoint.web import panels
 
@@ -19,7 +20,7 @@ def filter_query():
     return Query(None, max_length=80)
 
 NAV = [("overview", "/", "Overview"), ("material", "/material", "Material"),
-       ("scenario", "/scenario", "Scenario"), ("news", "/news", "News")]
+       ("scenario", "/scenario", "Scenario"), ("plan", "/plan", "Plan"), ("news", "/news", "News")]
 
 
 def shown(panel, *args, **kwargs) -> dict:
@@ -69,12 +70,29 @@ def scenario(request: Request, run: str | None = filter_query(), name: str | Non
     country = country.upper()
     with request.app.state.db.reader() as wb:
         listing = panels.scenarios(wb)
-        chosen = name or (listing.get("scenarios") or [None])[0]
+        chosen = name or panels.run_scenario(wb, run, listing.get("scenarios") or []) or (listing.get("scenarios") or [None])[0]
         spec = panels.scenario_spec(wb, chosen) if chosen else None
+        bound = shown(cached, request, panels.montecarlo_limit, wb, chosen, country,
+                      settings.number("web_max_run_cost")) if spec and spec.get("available") else None
         result = panels.run_result(wb, run) if run else None
         economy = panels.impact(wb, run) if run and impact else None
     return render(request, "scenario.html", "scenario", country, listing=listing, chosen=chosen,
-                  spec=spec, result=result, economy=economy)
+                  spec=spec, result=result, economy=economy, bound=bound)
+
+
+@router.get("/plan", response_class=HTMLResponse)
+def plan(request: Request, run: str | None = filter_query(), name: str | None = filter_query(),
+         country: str = country_query()) -> HTMLResponse:
+    country = country.upper()
+    limit = settings.number("web_max_run_cost")
+    with request.app.state.db.reader() as wb:
+        listing = panels.plans(wb)
+        names = listing.get("scenarios") or []
+        chosen = name or panels.run_scenario(wb, run, names) or (names[0] if names else None)
+        bound = shown(cached, request, panels.plan_limit, wb, chosen, country, limit) if chosen else None
+        result = shown(panels.plan_result, wb, run) if run else None
+    return render(request, "plan.html", "plan", country, listing=listing, chosen=chosen, bound=bound,
+                  result=result, limit=limit)
 
 
 @router.get("/news", response_class=HTMLResponse)

@@ -41,7 +41,7 @@ def api(wb: Workbench, dotted: str) -> Callable:
 def table(df: pd.DataFrame, limit: int | None = None) -> dict:
     """A frame as {columns, rows} of JSON values (NaN → null, dates → ISO strings)."""
     df = df if limit is None else df.head(limit)
-    df = df.replace([np.inf, -np.inf], np.nan)
+    df = df.mask(df.isin([np.inf, -np.inf]))  # not `replace`: it would downcast object columns (FutureWarning)
     for col in df.columns[[pd.api.types.is_datetime64_any_dtype(t) for t in df.dtypes]]:
         midnight = (df[col].dropna().dt.normalize() == df[col].dropna()).all()
         df[col] = df[col].dt.strftime("%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M")
@@ -195,10 +195,25 @@ def scenarios(wb: Workbench) -> dict:
 
 
 @guarded
+def montecarlo_limit(wb: Workbench, scenario: str, country: str, limit: float) -> dict:
+    """The most Monte Carlo draws of `scenario` the server's cost limit allows (each draw: one fast run)."""
+    one = api(wb, "chain.estimate")(load_named(wb, scenario), country=country, engine="fast", max_cost=float("inf"))
+    return {"most_draws": int(limit // one)}
+
+
+@guarded
 def scenario_spec(wb: Workbench, name: str) -> dict:
     """A named scenario's full specification (editable on the page)."""
     sc = load_named(wb, name)
     return {"name": name, "spec": json.loads(sc.model_dump_json())}
+
+
+def run_scenario(wb: Workbench, run_id: str | None, names: list[str]) -> str | None:
+    """The named scenario a stored run ran, so the picker shows the run on display (None if unnamed)."""
+    if not run_id:
+        return None
+    row = wb.store.con.execute("SELECT scenario FROM run WHERE run_id = ?", [run_id]).fetchone()
+    return row[0] if row and row[0] in names else None
 
 
 def load_named(wb: Workbench, name: str):
@@ -248,6 +263,42 @@ def _json_safe(obj):
         return v.item() if hasattr(v, "item") else str(v)
     text = json.dumps(obj, default=default, allow_nan=True)
     return json.loads(text, parse_constant=lambda c: None if c in ("NaN", "Infinity", "-Infinity") else c)
+
+
+# -- plan -----------------------------------------------------------------------------
+@guarded
+def plans(wb: Workbench) -> dict:
+    """Named scenarios a plan can run on, and the plan runs stored so far."""
+    api(wb, "policy.plan")
+    from chokepoint.policy import results
+
+    return {"scenarios": list(api(wb, "chain.scenarios")()), "runs": table(results.runs(wb), 50)}
+
+
+@guarded
+def plan_limit(wb: Workbench, scenario: str, country: str, limit: float) -> dict:
+    """The most draws a plan of `scenario` may ask for under the server's cost limit."""
+    api(wb, "policy.plan")
+    from chokepoint.policy import limits
+
+    sc = load_named(wb, scenario)
+    return {"most_draws": limits.most_draws(wb, sc, country, limit), "evaluations": limits.evaluations()}
+
+
+@guarded
+def plan_result(wb: Workbench, run_id: str) -> dict:
+    """A stored plan: portfolio, risk in and out of sample, frontier (table and chart), each lever alone."""
+    api(wb, "policy.plan")
+    from chokepoint.policy import results
+
+    rec = results.load(wb, run_id)
+    return {"run_id": rec.run_id, "title": rec.title(), "scenario": rec.summary["scenario"],
+            "summary": _json_safe(rec.summary),
+            "tables": {"headline": table(results.headline(rec)), "portfolio": table(results.portfolio(rec)),
+                       "risk": table(results.risk(rec.summary)), "frontier": table(results.frontier(rec)),
+                       "alone": table(results.alone(rec.summary))},
+            "figure": charts.to_json(charts.frontier_figure(rec.summary, f"Efficient frontier: {rec.title()}")),
+            "sources": _sources(wb, results.source_keys(rec))}
 
 
 # -- news -----------------------------------------------------------------------------
