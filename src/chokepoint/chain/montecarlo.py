@@ -68,6 +68,8 @@ def compiled_engine(problems: list[Problem], focal: int) -> Focal:
     """The fast engine's rules compiled (chain.kernel, numba, draws in parallel): same figures, no history."""
     from chokepoint.chain import kernel
 
+    if not problems[0].linear:  # the kernel knows linear chains only: multi-input ones run on NumPy
+        return numpy_engine(problems, focal)
     demand, served, price = kernel.simulate(problems)
     return Focal(demand[:, :, focal], served[:, :, focal], price)
 
