@@ -73,9 +73,10 @@ def _root_output(store: Store, material: str, stage: str, year: int | None) -> t
     world = float(a["value"]) / float(share[a["iso3"]])
     out = {c: float(v) * world for c, v in share.items() if c not in (ROW, "WLD")}
     out[ROW] = out.get(ROW, 0.0) + max(world - sum(out.values()), 0.0)
+    span = sorted({int(y) for y in sh["year"]})
     note = (f"{stage} of {material}: world {world:,.0f} t/yr = {a['iso3']} {a['value']:,.0f} t ({int(a['year'])}, "
             f"{a['source']}) / its share {share[a['iso3']]:.3f}; country output = published shares × world "
-            f"(estimated; shares of {int(sh['year'].min())}-{int(sh['year'].max())})")
+            f"(estimated; shares of {'-'.join(str(y) for y in sorted({span[0], span[-1]}))})")
     return out, int(max(sh["year"].max(), a["year"])), sorted(set(sh["source"]) | {a["source"]}), [note]
 
 
@@ -138,7 +139,7 @@ def _stocks(store: Store, stages: pd.DataFrame) -> tuple[dict[tuple[str, int], f
     for r in df[df["holder"] == "government"].itertuples():
         s = held[r.material]
         out[(r.iso3, s)] = out.get((r.iso3, s), 0.0) + float(r.value)
-        notes.append(f"{r.iso3}'s {r.material} stock ({r.value:g} days, as of {pd.Timestamp(r.as_of):%Y-%m})  is held as {stages['stage'].iloc[s]} "
+        notes.append(f"{r.iso3}'s {r.material} stock ({r.value:g} days, as of {pd.Timestamp(r.as_of):%Y-%m}) is held as {stages['stage'].iloc[s]} "
                      f"({stages['basis'].iloc[s]}), days of its final use in that form")
     return out, notes, sorted(set(df["source"]))
 
