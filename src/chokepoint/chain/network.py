@@ -195,9 +195,10 @@ def ras(seed: np.ndarray, rows: np.ndarray, cols: np.ndarray, iters: int = 500) 
 def _members(store: Store, family: str) -> list[str]:
     rows = store.con.execute("SELECT material FROM material WHERE family = ?", [family]).fetchall()
     if not rows:
-        fams = [r[0] for r in store.con.execute("SELECT DISTINCT family FROM material ORDER BY 1").fetchall()]
+        fams = [r[0] for r in store.con.execute("SELECT DISTINCT family FROM material UNION "
+                                                "SELECT DISTINCT family FROM chain_stage ORDER BY 1").fetchall()]
         raise NotFound(f"unknown material family '{family}'", field="family",
-                       hint=f"families are {list_as_string(fams)}")
+                       hint=f"families (and multi-input chains) are {list_as_string(fams)}")
     return [r[0] for r in rows]
 
 

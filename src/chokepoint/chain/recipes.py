@@ -16,6 +16,7 @@ from chokepoint.chain.network import ROW, WEEKS_PER_YEAR, Network, consumers, ra
 from chokepoint.errors import BadInput, NotFound
 from chokepoint.store import Store
 
+LATEST = 9999  # `year <= ?` when no data year is asked for
 ESTIMATE_SCENARIOS = ("observed", "estimate")  # demand rows a chain reads: statistics and derived estimates
 
 
@@ -55,16 +56,15 @@ def _links(stages: pd.DataFrame, recipe: pd.DataFrame, family: str) -> tuple[lis
 
 def _root_output(store: Store, material: str, stage: str, year: int | None) -> tuple[dict[str, float], int, list[str], list[str]]:
     """Annual t by country of a root stage: published shares × world, world = one country's tonnes / its share."""
-    sh = store.df("SELECT iso3, year, share, source FROM stage_share WHERE material = ? AND stage = ?"
-                  + (" AND year <= ?" if year else ""), [material, stage] + ([year] if year else []))
+    sh = store.df("SELECT iso3, year, share, source FROM stage_share WHERE material = ? AND stage = ? AND year <= ?",
+                  [material, stage, year or LATEST])
     if sh.empty:
         raise NotFound(f"no stage_share rows for {material} at {stage}", field="family",
                        hint="a chain's root stage needs published country shares")
     sh = sh[sh["year"] == sh.groupby("iso3")["year"].transform("max")].drop_duplicates("iso3")
     part = store.df("SELECT iso3, year, value, source FROM production WHERE material = ? AND stage = ? "
-                    "AND measure IN ('production', 'production_partial') AND iso3 IN (SELECT unnest(?::VARCHAR[]))"
-                    + (" AND year <= ?" if year else "") + " ORDER BY year DESC, value DESC",
-                    [material, stage, list(sh["iso3"])] + ([year] if year else []))
+                    "AND measure IN ('production', 'production_partial') AND iso3 IN (SELECT unnest(?::VARCHAR[])) "
+                    "AND year <= ? ORDER BY year DESC, value DESC", [material, stage, list(sh["iso3"]), year or LATEST])
     if part.empty:
         raise NotFound(f"no tonnes for {material} at {stage} in a country with a published share", field="family",
                        hint="add a production or production_partial row for one country of the stage")
@@ -82,8 +82,8 @@ def _root_output(store: Store, material: str, stage: str, year: int | None) -> t
 
 def _final_shares(store: Store, material: str, stage: str, year: int | None) -> tuple[dict[str, float], int, list[str]]:
     """Published country shares of a multi-input stage's output, one year (the latest with rows)."""
-    sh = store.df("SELECT iso3, year, share, source FROM stage_share WHERE material = ? AND stage = ?"
-                  + (" AND year <= ?" if year else ""), [material, stage] + ([year] if year else []))
+    sh = store.df("SELECT iso3, year, share, source FROM stage_share WHERE material = ? AND stage = ? AND year <= ?",
+                  [material, stage, year or LATEST])
     if sh.empty:
         raise NotFound(f"no stage_share rows for {material} at {stage}", field="family")
     sh = sh[sh["year"] == sh["year"].max()].drop_duplicates("iso3")
