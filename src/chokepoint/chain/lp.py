@@ -24,7 +24,6 @@ import pandas as pd
 import numpy as np
 import xarray as xr
 
-from chokepoint.chain.network import final_factor
 from chokepoint.chain.problem import Problem, demand_multiplier, price_index, substituted
 from chokepoint.chain.results import Trajectory
 from chokepoint.errors import ChokepointError
@@ -208,12 +207,7 @@ def final_value(p: Problem) -> np.ndarray:
     if p.linear:
         eta = np.divide(made[1:], world[:-1], out=np.ones(len(world) - 1), where=world[:-1] > 0)
         return np.append(np.cumprod(eta[::-1])[::-1], 1.0)
-    links = p.links()
-    Y = np.zeros((len(links), len(links), 1))
-    for k, ins in enumerate(links):
-        for j in ins:
-            Y[k, j] = made[k] / world[j] if world[j] > 0 else 1.0
-    return final_factor(links, Y)[:, 0]
+    return p.world_final_factor()
 
 
 _windows: dict[tuple, Window] = {}

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chokepoint.chain.network import WEEKS_PER_YEAR, Network, linear_links, linear_yields
+from chokepoint.chain.network import WEEKS_PER_YEAR, Network, final_factor, linear_links, linear_yields
 from chokepoint.chain.scenario import Restriction, Scenario
 from chokepoint.errors import BadInput, list_as_string
 
@@ -57,6 +57,17 @@ class Problem:
 
     def yield_matrix(self) -> np.ndarray:
         return self.yields if self.yields is not None else linear_yields(self.eta)
+
+    def world_final_factor(self) -> np.ndarray:
+        """World t of final product per t of each stage's product (S,), along each stage's path to
+        the final stage at world yields (baseline output over the input it takes)."""
+        made, need = self.q.sum(axis=1), self.need.sum(axis=1)
+        links = self.links()
+        Y = np.zeros((len(links), len(links), 1))
+        for k, ins in enumerate(links):
+            for j in ins:
+                Y[k, j] = made[k] / need[j] if need[j] > 0 else 1.0
+        return final_factor(links, Y)[:, 0]
 
     def visible(self, t0: int) -> np.ndarray:
         """Allowances as known at week t0: restrictions not yet announced do not bind (T, R, S, C)."""

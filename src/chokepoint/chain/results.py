@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from chokepoint.chain.network import Network, consumers, final_factor, input_use
+from chokepoint.chain.network import Network, consumers, input_use
 from chokepoint.chain.problem import Problem
 
 SERIES_COLUMNS = ["week", "variable", "country", "stage", "sector", "quantile", "value", "unit"]
@@ -105,13 +105,7 @@ def final_per_t(p: Problem) -> np.ndarray:
     if p.linear:
         eta = world_yields(p)
         return np.array([float(eta[s + 1:].prod()) for s in range(len(eta))])
-    made, need = p.q.sum(axis=1), p.need.sum(axis=1)
-    links = p.links()
-    Y = np.zeros((len(links), len(links), 1))
-    for k, ins in enumerate(links):
-        for j in ins:
-            Y[k, j] = made[k] / need[j] if need[j] > 0 else 1.0
-    return final_factor(links, Y)[:, 0]
+    return p.world_final_factor()
 
 
 def _days(tonnes: float, weekly_need: float) -> float | None:
