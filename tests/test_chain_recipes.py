@@ -6,10 +6,12 @@ and the shortfall must go when the Dy+Tb restriction is lifted.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import chokepoint
 from chokepoint.chain import fast, lp, montecarlo, problem, results
+from chokepoint.chain.network import Network
 from chokepoint.chain.scenario import Scenario
 from chokepoint.errors import BadInput
 
@@ -144,3 +146,36 @@ def test_a_stage_feeding_two_stages_is_bad_input(wb):
                          "VALUES ('ree-magnets', 'dytb-separation', 'ndpr-separation', 1.0, 'CHOKEPOINT_CURATION')")
     with pytest.raises(BadInput, match="exactly one later stage"):
         wb.chain.network("ree-magnets", "KOR")
+
+
+def _toy() -> Network:
+    """A magnet-like DAG without the store: x made in A, y made in B, z made in A from 1 t x + 0.2 t y."""
+    countries = ["A", "B", "ROW"]
+    q = np.array([[10.0, 0, 0], [0, 2.0, 0], [10.0, 0, 0]])
+    flows = np.zeros((3, 3, 3))
+    flows[0, 0, 0], flows[1, 1, 0] = 10.0, 2.0          # inputs go to A's z plant
+    flows[2, 0, 0], flows[2, 0, 1] = 5.0, 5.0           # z used in A and B
+    Y = np.zeros((3, 3, 3))
+    Y[2, 0], Y[2, 1] = 1.0, 5.0
+    demand = pd.DataFrame({"country": ["A", "B"], "sector": ["all", "all"], "baseline": [5.0, 5.0], "source": "T"})
+    return Network("toy", 2024, ["x", "y", "z"], ["oxide", "oxide", "magnet"], countries, q,
+                   np.full((3, 3), np.nan), np.ones((3, 3)), flows, np.full((3, 3), "estimated", dtype=object),
+                   demand, inputs=[(), (), (0, 1)], yields=Y)
+
+
+@pytest.mark.parametrize("engine", ["fast", "lp"])
+def test_a_cut_input_limits_the_stage_and_its_other_input_is_made_less(engine):
+    net = _toy()
+    net.check()
+    spec = Scenario(family="toy", weeks=20, industry_cover_weeks=1.0, spare_capacity=0.0, ramp_share_per_year=0.0,
+                    substitution_per_year=0.0, restrictions=[{"by": ["B"], "stages": ["y"], "scope": "all",
+                                                               "start_week": 2, "duration_weeks": 12, "depth": 0.5}])
+    prob = problem.compile(spec, net)
+    tr = fast.simulate([prob])[0] if engine == "fast" else lp.simulate(prob)
+    assert tr.balance_residual(prob) < 1e-6
+    week = 10  # stocks long gone: half the y, so half the z, and A makes half the x it made
+    assert tr.prod[week, 2, 0] == pytest.approx(5.0, rel=1e-3)
+    assert tr.prod[week, 0, 0] == pytest.approx(5.0, rel=1e-3)
+    assert tr.served[week].sum() == pytest.approx(5.0, rel=1e-3)
+    assert tr.industry[:, 0, 0].max() <= prob.industry0[0, 0] + 1e-6  # unused x is not made, not stocked
+    assert tr.served[18].sum() == pytest.approx(10.0, rel=1e-3)      # back once the cut ends
