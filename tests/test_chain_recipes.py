@@ -16,7 +16,7 @@ from chokepoint.chain.scenario import Scenario
 from chokepoint.errors import BadInput
 
 HEAVY = "cn-heavy-ree-2025"
-NDPR, DYTB, MAGNET = 0, 1, 2
+NDPR, MINE, DYTB, MAGNET = 0, 1, 2, 3
 WORLD_TOL, FOCAL_TOL = 0.02, 0.10  # docs/model.md, "Tolerance"
 
 
@@ -35,8 +35,8 @@ def heavy(ro):
 
 def test_magnet_stage_takes_ndpr_and_dytb_in_the_recipe_ratio(ro):
     net = ro.chain.network("ree-magnets", "KOR")
-    assert net.stages == ["ndpr-separation", "dytb-separation", "magnet"]
-    assert net.links() == [(), (), (NDPR, DYTB)] and not net.linear
+    assert net.stages == ["ndpr-separation", "dytb-mine", "dytb-separation", "magnet"]
+    assert net.links() == [(), (), (MINE,), (NDPR, DYTB)] and not net.linear
     net.check()
     made = net.q[MAGNET]
     # Each magnet maker takes both inputs at the recipe (chain_input rows), nothing else.
@@ -46,9 +46,12 @@ def test_magnet_stage_takes_ndpr_and_dytb_in_the_recipe_ratio(ro):
     # (3,083 t/yr separated) goes to uses outside the chain, and the network says so.
     assert net.q[NDPR].sum() * 52 == pytest.approx(72_900 / 0.909, rel=1e-6)
     assert net.q[DYTB].sum() * 52 < 3_083
-    assert any("outside the chain" in n for n in net.notes)
+    assert any("782 t/yr to uses outside it" in n for n in net.notes)
     assert any("estimated" in n for n in net.notes)
     assert net.q[MAGNET, net.index("CHN")] / made.sum() == pytest.approx(0.87)
+    # The heavy sub-chain starts at the mine: Myanmar's ~half of heavy-REE mining feeds the separators.
+    assert net.q[MINE, net.index("MMR")] / net.q[MINE].sum() == pytest.approx(0.5)
+    assert np.allclose(net.need()[MINE], net.q[DYTB], rtol=1e-9)
 
 
 def test_stocks_sit_at_their_own_material_bus(ro):
@@ -59,7 +62,7 @@ def test_stocks_sit_at_their_own_material_bus(ro):
     # never Dy+Tb or magnets.
     expect = 180 / 7 * prob.demand0[k].sum() * 0.359
     assert prob.strategic0[NDPR, k] == pytest.approx(expect, rel=1e-9)
-    assert prob.strategic0[DYTB, k] == 0 and prob.strategic0[MAGNET, k] == 0
+    assert prob.strategic0[[MINE, DYTB, MAGNET], k].sum() == 0
     # Korea makes no magnets, so the oxide cannot reach its own use: the stocks table says so.
     tr = fast.simulate([prob])[0]
     row = results.stocks(tr, prob, net, k)[NDPR]

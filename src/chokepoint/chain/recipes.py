@@ -54,42 +54,40 @@ def _links(stages: pd.DataFrame, recipe: pd.DataFrame, family: str) -> tuple[lis
     return out, coef
 
 
-def _root_output(store: Store, material: str, stage: str, year: int | None) -> tuple[dict[str, float], int, list[str], list[str]]:
-    """Annual t by country of a root stage: published shares × world, world = one country's tonnes / its share."""
+def _published(store: Store, material: str, stage: str, year: int | None) -> tuple[dict[str, float], int, tuple | None, list[str]]:
+    """A stage's published country shares (the latest year with rows; the rest is ROW), and the anchor
+    that sizes it: the latest tonnes of a country with a share (iso3, year, t, source), or None."""
     sh = store.df("SELECT iso3, year, share, source FROM stage_share WHERE material = ? AND stage = ? AND year <= ?",
                   [material, stage, year or LATEST])
     if sh.empty:
         raise NotFound(f"no stage_share rows for {material} at {stage}", field="family",
-                       hint="a chain's root stage needs published country shares")
-    sh = sh[sh["year"] == sh.groupby("iso3")["year"].transform("max")].drop_duplicates("iso3")
+                       hint="every stage of a multi-input chain needs published country shares")
+    sh = sh[sh["year"] == sh["year"].max()].drop_duplicates("iso3")
+    shares = {c: float(v) for c, v in zip(sh["iso3"], sh["share"]) if c not in (ROW, "WLD")}
+    shares[ROW] = shares.get(ROW, 0.0) + max(1.0 - sum(shares.values()), 0.0)
     part = store.df("SELECT iso3, year, value, source FROM production WHERE material = ? AND stage = ? "
                     "AND measure IN ('production', 'production_partial') AND iso3 IN (SELECT unnest(?::VARCHAR[])) "
                     "AND year <= ? ORDER BY year DESC, value DESC", [material, stage, list(sh["iso3"]), year or LATEST])
-    if part.empty:
-        raise NotFound(f"no tonnes for {material} at {stage} in a country with a published share", field="family",
-                       hint="add a production or production_partial row for one country of the stage")
-    a = part.iloc[0]
-    share = sh.set_index("iso3")["share"]
-    world = float(a["value"]) / float(share[a["iso3"]])
-    out = {c: float(v) * world for c, v in share.items() if c not in (ROW, "WLD")}
-    out[ROW] = out.get(ROW, 0.0) + max(world - sum(out.values()), 0.0)
-    span = sorted({int(y) for y in sh["year"]})
-    note = (f"{stage} of {material}: world {world:,.0f} t/yr = {a['iso3']} {a['value']:,.0f} t ({int(a['year'])}, "
-            f"{a['source']}) / its share {share[a['iso3']]:.3f}; country output = published shares × world "
-            f"(estimated; shares of {'-'.join(str(y) for y in sorted({span[0], span[-1]}))})")
-    return out, int(max(sh["year"].max(), a["year"])), sorted(set(sh["source"]) | {a["source"]}), [note]
+    anchor = None if part.empty else tuple(part.iloc[0][["iso3", "year", "value", "source"]])
+    return shares, int(sh["year"].max()), anchor, sorted(set(sh["source"]) | ({anchor[3]} if anchor else set()))
 
 
-def _final_shares(store: Store, material: str, stage: str, year: int | None) -> tuple[dict[str, float], int, list[str]]:
-    """Published country shares of a multi-input stage's output, one year (the latest with rows)."""
-    sh = store.df("SELECT iso3, year, share, source FROM stage_share WHERE material = ? AND stage = ? AND year <= ?",
-                  [material, stage, year or LATEST])
-    if sh.empty:
-        raise NotFound(f"no stage_share rows for {material} at {stage}", field="family")
-    sh = sh[sh["year"] == sh["year"].max()].drop_duplicates("iso3")
-    out = {c: float(v) for c, v in zip(sh["iso3"], sh["share"]) if c not in (ROW, "WLD")}
-    out[ROW] = out.get(ROW, 0.0) + max(1.0 - sum(out.values()), 0.0)
-    return out, int(sh["year"].max()), sorted(set(sh["source"]))
+def _sizes(names: list[str], links: list[tuple[int, ...]], coef: np.ndarray, data: list[float | None]) -> list[float]:
+    """World t/yr of every stage: forward, what the data and the scarcest input allow; back from the
+    final stage, each input at the recipe (so an input's output beyond it leaves the chain)."""
+    allow: list[float | None] = [None] * len(names)
+    for k, ins in enumerate(links):
+        limits = [allow[j] / coef[k, j] for j in ins if allow[j] is not None] + ([data[k]] if data[k] is not None else [])
+        allow[k] = min(limits) if limits else None
+    if allow[-1] is None:
+        raise NotFound(f"no stage of the chain ending at '{names[-1]}' has tonnes to size it", field="family",
+                       hint="add a production or production_partial row for one country of a stage")
+    world = [0.0] * len(names)
+    world[-1] = allow[-1]
+    for k in range(len(names) - 1, -1, -1):
+        for j in links[k]:
+            world[j] = coef[k, j] * world[k]
+    return world
 
 
 def _demand(store: Store, material: str, countries: list[str], focal: str, year: int) -> tuple[dict[str, float], dict[str, float], list[str]]:
@@ -172,30 +170,29 @@ def build(store: Store, family: str, focal: str = "KOR", year: int | None = None
     bases = "; ".join(f"{s}: {b}" for s, b in zip(names, stages["basis"]))
     notes = [f"{family} is a multi-input chain (linked sub-chains); each stage's own basis — {bases}"]
     sources = set(stages["source"]) | set(recipe["source"])
-    out: list[dict[str, float]] = [{} for _ in names]
-    years = []
-    for s, r in enumerate(stages.itertuples()):
-        if not links[s]:
-            out[s], y, src, nt = _root_output(store, r.material, r.data_stage, year)
-            years.append(y)
-            sources |= set(src)
-            notes += nt
+    pub = [_published(store, r.material, r.data_stage, year) for r in stages.itertuples()]
+    data = [None if a is None else float(a[2]) / shares[a[0]] for shares, _, a, _ in pub]
+    world = _sizes(names, links, coef, data)
+    years = [y for _, y, _, _ in pub]
+    cons_of = consumers(links)
+    for s, (shares, y, anchor, src) in enumerate(pub):
+        sources |= set(src)
+        how = (f"{anchor[0]} {anchor[2]:,.0f} t ({int(anchor[1])}, {anchor[3]}) / its share {shares[anchor[0]]:.3f}"
+               if anchor else f"sized from {names[cons_of[s]]} at the recipe" if cons_of[s] is not None
+               else "the scarcest input / its recipe")
+        note = f"{names[s]}: world {world[s]:,.0f} t/yr ({how}); country output = published shares of {y} (estimated)"
+        if data[s] is not None and world[s] < data[s] * (1 - 1e-9) and cons_of[s] is None:
+            note += (f"; published figures imply {data[s]:,.0f} t/yr, more than its inputs allow at the recipe: "
+                     "the chain follows the recipe")
+        elif data[s] is not None and world[s] < data[s] * (1 - 1e-9):
+            note += (f"; {world[s]:,.0f} of {data[s]:,.0f} t/yr go into the chain at the recipe, the other "
+                     f"{data[s] - world[s]:,.0f} t/yr to uses outside it (not modelled)")
+        notes.append(note)
+    for k, ins in enumerate(links):
+        for j in ins:
+            notes.append(f"{names[k]} uses {coef[k, j]:g} t of {names[j]} per t (recipe, estimated)")
+    out = [{c: v * w for c, v in shares.items()} for (shares, _, _, _), w in zip(pub, world)]
     final = S - 1
-    shares, y, src = _final_shares(store, stages["material"].iloc[final], stages["data_stage"].iloc[final], year)
-    years.append(y)
-    sources |= set(src)
-    world = {j: sum(out[j].values()) for j in links[final]}
-    made = min(world[j] / coef[final, j] for j in links[final])
-    for j in links[final]:
-        notes.append(f"{names[final]} uses {coef[final, j]:g} t of {names[j]} per t (recipe, estimated): "
-                     f"{coef[final, j] * made:,.0f} of {world[j]:,.0f} t/yr"
-                     + ("" if coef[final, j] * made >= world[j] * (1 - 1e-9) else
-                        f"; the other {world[j] - coef[final, j] * made:,.0f} t/yr go to uses outside the chain "
-                        "(not modelled)"))
-        out[j] = {c: v * coef[final, j] * made / world[j] for c, v in out[j].items()}
-    out[final] = {c: v * made for c, v in shares.items()}
-    notes.append(f"{names[final]}: world {made:,.0f} t/yr = the scarcest input / its recipe; country output = "
-                 f"published shares of {y} (estimated)")
     year = int(max(years))
     countries = sorted(({c for o in out for c in o} | {focal}) - {ROW, "WLD"}) + [ROW]
     C = len(countries)
