@@ -8,11 +8,11 @@ unmet gaps at the stage. Then per stage, upstream to downstream: producers fill 
 orders; surplus (withheld exports, output above orders) is rerouted pro rata to the
 remaining gaps of eligible buyers, then swapped through unrestricted buyers; output nobody
 can take is not produced; buyers draw industry stock, then strategic stock (rate-limited);
-final supply goes to sectors by priority. A multi-input stage (a DAG of stages) makes what its
-scarcest input allows (input / coefficient) and hands back the inputs it cannot use, so its
-suppliers make less; orders and cuts go upstream to every input. Per block of `commit` weeks, demand responds to
-the last block's price and each country's substitution to its last block's shortage, as in
-`lp`. Arrays carry a leading batch axis B.
+final supply goes to sectors by priority. A multi-input stage (a DAG of stages) makes what
+its scarcest input allows (input / coefficient) and hands back the inputs it cannot use, so
+its suppliers make less; orders and cuts go upstream to every input. Per block of `commit`
+weeks, demand responds to the last block's price and each country's substitution to its last
+block's shortage, as in `lp`. Arrays carry a leading batch axis B.
 """
 from __future__ import annotations
 

@@ -220,7 +220,8 @@ def window(p: Problem) -> Window:
     and right-hand sides are set per solve, so Monte Carlo batches and property tests on one
     network pay the (slow) linopy build once per process.
     """
-    key = (p.window, p.q.shape, p.demand0.shape, p.eta.tobytes(), p.yield_matrix().tobytes(), p.inputs, p.mask.tobytes(), p.priority.tobytes(),
+    key = (p.window, p.q.shape, p.demand0.shape, p.eta.tobytes(), p.yield_matrix().tobytes(), p.inputs,
+           p.mask.tobytes(), p.priority.tobytes(),
            fair_shares(p).tobytes(), final_value(p).tobytes())
     if key not in _windows:
         if len(_windows) >= CACHE_SIZE:

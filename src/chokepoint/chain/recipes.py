@@ -50,11 +50,13 @@ def _links(stages: pd.DataFrame, recipe: pd.DataFrame, family: str) -> tuple[lis
     sinks = [s for s in range(S) if s not in taken]
     if len(set(taken)) != len(taken) or sinks != [S - 1]:
         raise BadInput(f"chain '{family}': every stage but the last must feed exactly one later stage",
-                       file="chain_input", hint="one final stage carries demand; stages feeding two stages are not modelled")
+                       file="chain_input",
+                       hint="one final stage carries demand; stages feeding two stages are not modelled")
     return out, coef
 
 
-def _published(store: Store, material: str, stage: str, year: int | None) -> tuple[dict[str, float], int, tuple | None, list[str]]:
+def _published(store: Store, material: str, stage: str,
+               year: int | None) -> tuple[dict[str, float], int, tuple | None, list[str]]:
     """A stage's published country shares (the latest year with rows; the rest is ROW), and the anchor
     that sizes it: the latest tonnes of a country with a share (iso3, year, t, source), or None."""
     sh = store.df("SELECT iso3, year, share, source FROM stage_share WHERE material = ? AND stage = ? AND year <= ?",
@@ -77,7 +79,8 @@ def _sizes(names: list[str], links: list[tuple[int, ...]], coef: np.ndarray, dat
     final stage, each input at the recipe (so an input's output beyond it leaves the chain)."""
     allow: list[float | None] = [None] * len(names)
     for k, ins in enumerate(links):
-        limits = [allow[j] / coef[k, j] for j in ins if allow[j] is not None] + ([data[k]] if data[k] is not None else [])
+        limits = [allow[j] / coef[k, j] for j in ins if allow[j] is not None]
+        limits += [data[k]] if data[k] is not None else []
         allow[k] = min(limits) if limits else None
     if allow[-1] is None:
         raise NotFound(f"no stage of the chain ending at '{names[-1]}' has tonnes to size it", field="family",
@@ -90,7 +93,7 @@ def _sizes(names: list[str], links: list[tuple[int, ...]], coef: np.ndarray, dat
     return world
 
 
-def _demand(store: Store, material: str, countries: list[str], focal: str, year: int) -> tuple[dict[str, float], dict[str, float], list[str]]:
+def _demand(store: Store, material: str, focal: str, year: int) -> tuple[dict[str, float], dict[str, float], list[str]]:
     """The focal country's use t/yr by sector (statistic or derived estimate) and its sources."""
     df = store.df("SELECT iso3, sector, year, value, source FROM demand WHERE material = ? AND unit = 't' AND "
                   "scenario IN (SELECT unnest(?::VARCHAR[])) AND year <= ? AND iso3 = ?",
@@ -137,7 +140,8 @@ def _stocks(store: Store, stages: pd.DataFrame) -> tuple[dict[tuple[str, int], f
     for r in df[df["holder"] == "government"].itertuples():
         s = held[r.material]
         out[(r.iso3, s)] = out.get((r.iso3, s), 0.0) + float(r.value)
-        notes.append(f"{r.iso3}'s {r.material} stock ({r.value:g} days, as of {pd.Timestamp(r.as_of):%Y-%m}) is held as {stages['stage'].iloc[s]} "
+        notes.append(f"{r.iso3}'s {r.material} stock ({r.value:g} days, as of {pd.Timestamp(r.as_of):%Y-%m}) "
+                     f"is held as {stages['stage'].iloc[s]} "
                      f"({stages['basis'].iloc[s]}), days of its final use in that form")
     return out, notes, sorted(set(df["source"]))
 
@@ -204,7 +208,7 @@ def build(store: Store, family: str, focal: str = "KOR", year: int | None = None
     for k, ins in enumerate(links):
         for j in ins:
             Y[k, j] = 1.0 / coef[k, j]
-    cons, sectors, dsrc = _demand(store, stages["material"].iloc[final], countries, focal, year)
+    cons, sectors, dsrc = _demand(store, stages["material"].iloc[final], focal, year)
     sources |= set(dsrc)
     flows = np.zeros((S, C, C))
     for s in range(S - 1):  # inputs go to the stage that uses them, in proportion (no element-level trade data)
