@@ -35,6 +35,7 @@ migration(10, "trade_flow and trade_import: imported bilateral trade")(_create_d
 migration(11, "governance: WGI indicators for supply-risk scores")(_create_declared(11))
 migration(12, "sector_map: trade codes to downstream sectors")(_create_declared(12))
 migration(20, "run_draw: per-draw Monte Carlo figures")(_create_declared(20))
+migration(50, "chain_stage and chain_input: multi-input chains (linked sub-chains)")(_create_declared(50))
 migration(40, "llm_cache: answers of the optional LLM news extractor")(_create_declared(40))
 
 

@@ -229,6 +229,23 @@ TABLES: dict[str, Table] = {t.name: t for t in [
         C("kind", help="commodity | sector"),
         C("material", required=False, help="Material slug the commodity maps to, if any."), SRC,
     ), key=("term",), migration=30, help="Commodity and sector synonyms for news extraction."),
+    Table("chain_stage", (
+        C("family", help="Name of a multi-input chain (e.g. ree-magnets); not a material family."),
+        C("stage"), C("ord", "int", help="Order: every input comes before the stage it feeds."),
+        C("form", help="What is held/traded at this stage: oxide, metal, magnet, ..."),
+        C("material", help="Material whose production and stage_share rows give the stage's output."),
+        C("data_stage", help="That material's stage in the production and stage_share tables."),
+        C("basis", help="Mass basis of the stage's tonnes, e.g. 't NdPr oxide'."),
+        C("holds", required=False, help="Materials whose stock rows are held at this stage, space-separated."),
+        NOTE, SRC,
+    ), key=("family", "stage"), migration=50,
+        help="Stages of multi-input chains (linked sub-chains such as NdPr and Dy+Tb into magnets)."),
+    Table("chain_input", (
+        C("family"), C("stage"), C("input", help="A stage of the same chain whose product this stage uses."),
+        C("t_per_t", "float", kind="quantity", help="t of the input's product per t of the stage's output."),
+        EST, NOTE, SRC,
+    ), key=("family", "stage", "input"), migration=50,
+        help="Recipes of multi-input stages: each input per t of output (Leontief, fixed proportions)."),
 ]}
 
 

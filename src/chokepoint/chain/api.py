@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from chokepoint import settings
-from chokepoint.chain import cost, fast, lp, montecarlo, network, problem, scenario
+from chokepoint.chain import cost, fast, lp, montecarlo, network, problem, recipes, scenario
 from chokepoint.chain.results import SERIES_COLUMNS, RunResult, Trajectory, series, summary
 from chokepoint.chain.scenario import Scenario
 from chokepoint.errors import BadInput, NotFound, list_as_string
@@ -54,6 +54,8 @@ class Chain:
     def network(self, family: str = "rare-earths", country: str = "KOR", year: int | None = None) -> network.Network:
         """The baseline network of a family, focused on a country."""
         self.wb.ensure_built()
+        if recipes.is_chain(self.store, family):
+            return recipes.build(self.store, family, country, year)
         return network.build(self.store, family, country, year)
 
     def blocs(self) -> dict[str, set[str]]:

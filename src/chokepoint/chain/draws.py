@@ -107,7 +107,8 @@ class Draws:
     def stack(cls, problems: list[Problem]) -> Draws:
         """Compiled problems of one network shape as Draws (an array every problem shares stays shared)."""
         p0 = problems[0]
-        extra = [f.name for f in dataclasses.fields(p0) if f.name not in KNOWN and getattr(p0, f.name) is not None]
+        extra = [f.name for f in dataclasses.fields(p0)
+                 if f.name not in KNOWN | {"inputs", "yields"} and getattr(p0, f.name) is not None]
 
         def col(name: str) -> np.ndarray:
             first = getattr(p0, name)
@@ -124,7 +125,7 @@ class Draws:
                    num(lambda p: p.demand_elasticity), num(lambda p: p.price_cap),
                    num(lambda p: p.substitution[0]), num(lambda p: p.substitution[1]),
                    num(lambda p: p.substitution[2]), num(lambda p: p.restock_weeks), p0.commit, p0.window,
-                   linear=not extra)
+                   linear=p0.linear and not extra)
 
 
 class _Values:

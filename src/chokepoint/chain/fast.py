@@ -8,9 +8,11 @@ unmet gaps at the stage. Then per stage, upstream to downstream: producers fill 
 orders; surplus (withheld exports, output above orders) is rerouted pro rata to the
 remaining gaps of eligible buyers, then swapped through unrestricted buyers; output nobody
 can take is not produced; buyers draw industry stock, then strategic stock (rate-limited);
-final supply goes to sectors by priority. Per block of `commit` weeks, demand responds to
-the last block's price and each country's substitution to its last block's shortage, as in
-`lp`. Arrays carry a leading batch axis B.
+final supply goes to sectors by priority. A multi-input stage (a DAG of stages) makes what
+its scarcest input allows (input / coefficient) and hands back the inputs it cannot use, so
+its suppliers make less; orders and cuts go upstream to every input. Per block of `commit`
+weeks, demand responds to the last block's price and each country's substitution to its last
+block's shortage, as in `lp`. Arrays carry a leading batch axis B.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from chokepoint.chain.network import consumers
 from chokepoint.chain.problem import Problem, demand_multiplier, price_index, substituted
 from chokepoint.chain.results import Trajectory
 
@@ -103,10 +106,35 @@ class Batch:
             self.starts[i, [t0 for t0, _ in p.blocks()]] = True
         need_in = self.flows.sum(axis=2, keepdims=True)  # (B, S, 1, C): each buyer's baseline receipts
         self.source = np.divide(self.flows, need_in, out=np.zeros_like(self.flows), where=need_in > 0)
+        # Multi-input chains only (the compiled kernel reads the linear fields above): each stage's
+        # inputs and its one consumer, the (B, S, S, C) yields, and the stages downstream of each.
+        self.linear = p0.linear
+        self.links = p0.links()
+        self.consumer = consumers(self.links)
+        self.yields = np.stack([p.yield_matrix() for p in problems])
+        self.down = [slice(s, None) if self.linear else np.array(sorted(_downstream(self.consumer, s)))
+                     for s in range(len(self.links))]
 
     def routes(self, t: int) -> np.ndarray:
         """Routes restricted in week t by any restriction (B, S, C, C)."""
         return (self.mask & np.isfinite(self.allow[:, t])[..., None]).any(axis=1)
+
+
+def _downstream(consumer: list[int | None], s: int) -> set[int]:
+    """A stage and every stage its product flows into."""
+    out = {s}
+    while consumer[s] is not None:
+        s = consumer[s]
+        out.add(s)
+    return out
+
+
+def _input_want(b: Batch, target: np.ndarray, s: int) -> np.ndarray:
+    """Input bus s needs for its consumer's output target (B, C); η of the next stage in a linear chain."""
+    if b.linear:
+        return target[:, s + 1] / b.eta[:, s + 1]
+    k = b.consumer[s]
+    return target[:, k] / b.yields[:, k, s]
 
 
 def _cap_routes(b: Batch, t: int, s: int, x: np.ndarray) -> np.ndarray:
@@ -162,40 +190,58 @@ def _targets(b: Batch, t: int, demand: np.ndarray, ind: np.ndarray,
     restock = (b.stock_target[:, t] - ind) / b.restock
     biting = np.isfinite(b.allow[:, t]).any(axis=(1, 2, 3))  # a restriction binds this week
     target, book = np.zeros_like(b.q), np.zeros_like(b.flows)
-    wants = np.clip(demand.sum(axis=2) + restock[:, -1], 0, None)
     for s in range(S - 1, -1, -1):
+        if s == S - 1:
+            wants = np.clip(demand.sum(axis=2) + restock[:, -1], 0, None)
+        else:
+            wants = np.clip(_input_want(b, target, s) + restock[:, s], 0, None)
         book[:, s] = _cap_routes(b, t, s, b.source[:, s] * wants[:, None, :])
         orders = book[:, s].sum(axis=2)
-        room = np.clip(b.cap[:, t, s] - orders, 0, None)
         # A restriction binding this week, or unmet gaps at this stage or a later one last
         # week: producers run up to capacity (what the LP does in a shortage); output nobody
         # can take is cut again within the week.
-        gaps = (unmet[:, s:].sum(axis=(1, 2)) > 1e-9 * np.maximum(b.need[:, -1].sum(axis=1), 1.0)) | biting
+        gaps = (unmet[:, b.down[s]].sum(axis=(1, 2)) > 1e-9 * np.maximum(b.need[:, -1].sum(axis=1), 1.0)) | biting
         gaps = gaps[:, None]
         target[:, s] = np.clip(np.where(gaps, b.cap[:, t, s], np.minimum(orders, b.cap[:, t, s])), 0, None)
-        if s > 0:
-            wants = np.clip(target[:, s] / b.eta[:, s] + restock[:, s - 1], 0, None)
     return book, target
 
 
-def _unorder(b: Batch, cut: np.ndarray, prod: np.ndarray, ship: np.ndarray, ind: np.ndarray) -> None:
+def _unorder(b: Batch, cut: np.ndarray, prod: np.ndarray, ship: np.ndarray, ind: np.ndarray,
+             left: np.ndarray | None = None) -> None:
     """Send back, stage by stage upstream, the inputs of output that was cut: a producer that
-    makes less takes less, so its suppliers make less too (instead of stock piling up at it)."""
+    makes less takes less, so its suppliers make less too (instead of stock piling up at it).
+    In a multi-input chain every input goes back, plus `left` (B, S, C): input a stage received
+    but could not use because another of its inputs was scarcer."""
     C = prod.shape[2]
     idx = np.arange(C)
-    for s in range(prod.shape[1] - 1, 0, -1):
-        spare = cut[:, s] / b.eta[:, s]                      # input no longer needed at bus (s-1, c)
-        x = ship[:, s - 1]
-        got = x.sum(axis=1)
-        back = x * np.divide(np.minimum(spare, got), got, out=np.zeros_like(got), where=got > 0)[:, None, :]
-        x -= back
-        ind[:, s - 1] += spare - back.sum(axis=1)            # what came from stock goes back to stock
-        returned = back.sum(axis=2)                          # per supplier at stage s-1
-        less = np.minimum(returned, prod[:, s - 1])
-        prod[:, s - 1] -= less
-        cut[:, s - 1] += less
-        x[:, idx, idx] += returned - less                    # recycled material stays at home
-        ind[:, s - 1] += returned - less
+    for k in range(prod.shape[1] - 1, 0, -1):
+        for j in b.links[k]:
+            if b.linear:
+                spare = cut[:, k] / b.eta[:, k]              # input no longer needed at bus (k-1, c)
+            else:
+                spare = cut[:, k] / b.yields[:, k, j] + left[:, j]
+            x = ship[:, j]
+            got = x.sum(axis=1)
+            back = x * np.divide(np.minimum(spare, got), got, out=np.zeros_like(got), where=got > 0)[:, None, :]
+            x -= back
+            ind[:, j] += spare - back.sum(axis=1)            # what came from stock goes back to stock
+            returned = back.sum(axis=2)                      # per supplier at stage j
+            less = np.minimum(returned, prod[:, j])
+            prod[:, j] -= less
+            cut[:, j] += less
+            x[:, idx, idx] += returned - less                # recycled material stays at home
+            ind[:, j] += returned - less
+
+
+def _make(b: Batch, k: int, use: np.ndarray, left: np.ndarray) -> np.ndarray:
+    """Output of multi-input stage k (B, C): its scarcest input / coefficient (Leontief); each
+    input's unused part is noted in `left` for `_unorder` to send back."""
+    Y = b.yields[:, k]
+    made = np.min(np.stack([use[:, j] * Y[:, j] for j in b.links[k]]), axis=0)
+    for j in b.links[k]:
+        left[:, j] = np.clip(use[:, j] - np.divide(made, Y[:, j], out=np.zeros_like(made), where=Y[:, j] > 0),
+                             0, None)
+    return made
 
 
 def simulate(problems: list[Problem], progress: Callable[[int, int], None] | None = None) -> list[Trajectory]:
@@ -224,9 +270,12 @@ def simulate(problems: list[Problem], progress: Callable[[int, int], None] | Non
         routes = b.routes(t)
         book, target = _targets(b, t, demand, ind, unmet)
         prod, cut = np.zeros((B, S, C)), np.zeros((B, S, C))
+        used, left = (None, None) if b.linear else (np.zeros((B, S, C)), np.zeros((B, S, C)))
         prod[:, 0] = target[:, 0]
         for s in range(S):
-            want = target[:, s + 1] / b.eta[:, s + 1] if s + 1 < S else demand.sum(axis=2)
+            if not b.linear:  # roots run to target; a multi-input stage makes what its inputs allow
+                prod[:, s] = _make(b, s, used, left) if b.links[s] else target[:, s]
+            want = _input_want(b, target, s) if s + 1 < S else demand.sum(axis=2)
             x, use, unmet[:, s], unsold = _stage_week(b, t, s, prod[:, s], book[:, s], want, ind[:, s],
                                                       strat[:, s], routes[:, s])
             cut[:, s] = np.minimum(unsold, prod[:, s])  # output nobody can take is not produced
@@ -237,10 +286,13 @@ def simulate(problems: list[Problem], progress: Callable[[int, int], None] | Non
             ind[:, s] += unsold
             ship_t[:, t, s] = x
             if s + 1 < S:
-                prod[:, s + 1] = use * b.eta[:, s + 1]
+                if b.linear:
+                    prod[:, s + 1] = use * b.eta[:, s + 1]
+                else:
+                    used[:, s] = use
             else:
                 served_t[:, t] = _ration(use, demand, b.priority)
-        _unorder(b, cut, prod, ship_t[:, t], ind)
+        _unorder(b, cut, prod, ship_t[:, t], ind, left)
         prod_t[:, t], dem_t[:, t] = prod, demand
         wanted += demand.sum(axis=2)
         got += served_t[:, t].sum(axis=2)

@@ -93,11 +93,17 @@ class Window:
         reroute = m.add_variables(lower=0, coords=coords + [np.arange(C)], dims=tsc + ("d",), name="reroute")
         draw = m.add_variables(lower=0, coords=coords, dims=tsc, name="draw")
         ind_prev, str_prev = ind.shift(t=1).fillna(0), strat.shift(t=1).fillna(0)
-        inv_eta = np.zeros((S, C))
-        inv_eta[:-1] = 1.0 / p.eta[1:]
         last = np.zeros(S)
         last[-1] = 1.0
-        use = prod.shift(s=-1).fillna(0) * _da(inv_eta, ("s", "c")) + served.sum("k") * _da(last, ("s",))
+        if p.linear:
+            inv_eta = np.zeros((S, C))
+            inv_eta[:-1] = 1.0 / p.eta[1:]
+            made = prod.shift(s=-1).fillna(0) * _da(inv_eta, ("s", "c"))
+        else:  # multi-input stages: bus j supplies Σ_k prod_k / Y_kj (Leontief: each input at its coefficient)
+            Y = p.yield_matrix()
+            coef = np.divide(1.0, Y, out=np.zeros_like(Y), where=Y > 0).transpose(1, 0, 2)  # (j, k, c)
+            made = (prod.rename(s="k") * _da(coef, ("s", "k", "c"))).sum("k")
+        use = made + served.sum("k") * _da(last, ("s",))
         m.add_constraints(prod - ship.sum("d") == zeros, name="producer")
         m.add_constraints(ship.sum("c").rename(d="c") + ind_prev - ind + str_prev - strat - use == zeros,
                           name="buyer")
@@ -198,8 +204,10 @@ def final_value(p: Problem) -> np.ndarray:
     """Final-product t per t of stage-s product at world yields (S,), to price penalties alike."""
     world = p.need.sum(axis=1)
     made = p.q.sum(axis=1)
-    eta = np.divide(made[1:], world[:-1], out=np.ones(len(world) - 1), where=world[:-1] > 0)
-    return np.append(np.cumprod(eta[::-1])[::-1], 1.0)
+    if p.linear:
+        eta = np.divide(made[1:], world[:-1], out=np.ones(len(world) - 1), where=world[:-1] > 0)
+        return np.append(np.cumprod(eta[::-1])[::-1], 1.0)
+    return p.world_final_factor()
 
 
 _windows: dict[tuple, Window] = {}
@@ -212,7 +220,8 @@ def window(p: Problem) -> Window:
     and right-hand sides are set per solve, so Monte Carlo batches and property tests on one
     network pay the (slow) linopy build once per process.
     """
-    key = (p.window, p.q.shape, p.demand0.shape, p.eta.tobytes(), p.mask.tobytes(), p.priority.tobytes(),
+    key = (p.window, p.q.shape, p.demand0.shape, p.eta.tobytes(), p.yield_matrix().tobytes(), p.inputs,
+           p.mask.tobytes(), p.priority.tobytes(),
            fair_shares(p).tobytes(), final_value(p).tobytes())
     if key not in _windows:
         if len(_windows) >= CACHE_SIZE:

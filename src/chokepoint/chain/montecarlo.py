@@ -70,6 +70,8 @@ def compiled_engine(batch: list[Problem] | Draws, focal: int) -> Focal:
     """The fast engine's rules compiled (chain.kernel, numba, draws in parallel): same figures, no history."""
     from chokepoint.chain import kernel
 
+    if not isinstance(batch, Draws) and not batch[0].linear:  # the kernel knows linear chains only
+        return numpy_engine(batch, focal)
     demand, served, price = kernel.run(batch if isinstance(batch, Draws) else Draws.stack(batch), focal)
     return Focal(demand[:, :, 0], served[:, :, 0], price)
 

@@ -2,7 +2,9 @@
 
 Buses are (stage, country): stage-s product available in a country. Processing at
 (s, c) turns stage s−1 product at bus (s−1, c) into stage s product with yield η; trade
-moves stage-s product between countries. Baseline weekly flows come from trade data
+moves stage-s product between countries. A multi-input family (a DAG of stages, e.g. a
+magnet made of NdPr and Dy+Tb) is built by `chain.recipes`: there a stage may have several
+input stages, each with its own yield (`Network.inputs`, `Network.yields`). Baseline weekly flows come from trade data
 where the store has it (exporter's partner shares) and from production shares where it
 does not; `basis` says which. Final-stage buses carry sector demand.
 All masses are tonnes of the family's contained material per week.
@@ -55,10 +57,35 @@ class Network:
     sources: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     stock_stage: int | None = None  # stage (form) strategic stocks are held in; None = last stage
+    # Multi-input chains (chain.recipes): each stage's input stages, None = linear (stage s takes s−1),
+    # and yields (S, S, C): t of stage-k output per t of stage-j input at k's country (0 = no link).
+    inputs: list[tuple[int, ...]] | None = None
+    yields: np.ndarray | None = None
+    # Strategic stocks keyed by (iso3, stage): days of the holder's use of that stage's material,
+    # so a neodymium stockpile sits at the NdPr bus only (multi-input chains; linear ones use strategic_days).
+    strategic_at: dict[tuple[str, int], float] = field(default_factory=dict)
 
     @property
     def shape(self) -> tuple[int, int]:
         return self.q.shape
+
+    @property
+    def linear(self) -> bool:
+        return self.inputs is None
+
+    def links(self) -> list[tuple[int, ...]]:
+        """Input stages of each stage: (s−1,) in a linear chain, () for a root (a mine)."""
+        return linear_links(len(self.stages)) if self.inputs is None else list(self.inputs)
+
+    def yield_matrix(self) -> np.ndarray:
+        """(S, S, C) t of stage-k output per t of stage-j input; a linear chain's is its η."""
+        if self.yields is not None:
+            return self.yields
+        return linear_yields(self.eta)
+
+    def to_final(self) -> np.ndarray:
+        """(S, C) t of final product per t of stage-s product at each country's own yields."""
+        return final_factor(self.links(), self.yield_matrix())
 
     def index(self, iso3: str) -> int:
         return self.countries.index(iso3) if iso3 in self.countries else self.countries.index(ROW)
@@ -91,12 +118,60 @@ class Network:
                              "basis": ["domestic" if a == b else self.basis[k, a] for k, a, b in zip(s, i, j)]})
 
     def check(self, tol: float = 1e-6) -> None:
-        """Baseline mass balance: rows ship the output, next-stage output equals inputs × yield."""
+        """Baseline mass balance: rows ship the output, each stage's output equals each input × its yield."""
         scale = max(float(self.q.max()), 1.0)
         assert np.allclose(self.flows.sum(axis=2), self.q, atol=tol * scale)
-        made = self.need()[:-1] * self.eta[1:]
-        assert np.allclose(made, self.q[1:], atol=tol * scale)
+        if self.linear:
+            made = self.need()[:-1] * self.eta[1:]
+            assert np.allclose(made, self.q[1:], atol=tol * scale)
+        else:
+            assert np.allclose(input_use(self.links(), self.yield_matrix(), self.q)[:-1], self.need()[:-1],
+                               atol=tol * scale)
         assert abs(self.demand["baseline"].sum() - self.q[-1].sum()) <= tol * scale * len(self.countries)
+
+
+def linear_links(S: int) -> list[tuple[int, ...]]:
+    """A linear chain's inputs: stage 0 is the root, stage s takes stage s−1."""
+    return [()] + [(s - 1,) for s in range(1, S)]
+
+
+def linear_yields(eta: np.ndarray) -> np.ndarray:
+    """The (S, S, C) yield matrix of a linear chain from its (S, C) yields."""
+    S = eta.shape[0]
+    Y = np.zeros((S, S) + eta.shape[1:])
+    for s in range(1, S):
+        Y[s, s - 1] = eta[s]
+    return Y
+
+
+def consumers(links: list[tuple[int, ...]]) -> list[int | None]:
+    """The one stage that takes each stage's product (None for the final stage)."""
+    out: list[int | None] = [None] * len(links)
+    for k, ins in enumerate(links):
+        for j in ins:
+            out[j] = k
+    return out
+
+
+def input_use(links: list[tuple[int, ...]], Y: np.ndarray, prod: np.ndarray) -> np.ndarray:
+    """Input each bus supplies to the stages it feeds, given their output (…, S, C): Σ_k prod_k / Y_kj."""
+    use = np.zeros_like(prod)
+    for k, ins in enumerate(links):
+        for j in ins:
+            use[..., j, :] += np.divide(prod[..., k, :], Y[k, j], out=np.zeros_like(prod[..., k, :]),
+                                        where=Y[k, j] > 0)
+    return use
+
+
+def final_factor(links: list[tuple[int, ...]], Y: np.ndarray) -> np.ndarray:
+    """(S, C) t of final product per t of stage s, along the path to the final stage."""
+    cons = consumers(links)
+    S = len(links)
+    out = np.ones((S,) + Y.shape[2:])
+    for s in range(S - 2, -1, -1):
+        k = cons[s]
+        out[s] = out[k] * Y[k, s] if k is not None else 0.0
+    return out
 
 
 def ras(seed: np.ndarray, rows: np.ndarray, cols: np.ndarray, iters: int = 500) -> np.ndarray:
@@ -120,9 +195,10 @@ def ras(seed: np.ndarray, rows: np.ndarray, cols: np.ndarray, iters: int = 500) 
 def _members(store: Store, family: str) -> list[str]:
     rows = store.con.execute("SELECT material FROM material WHERE family = ?", [family]).fetchall()
     if not rows:
-        fams = [r[0] for r in store.con.execute("SELECT DISTINCT family FROM material ORDER BY 1").fetchall()]
+        fams = [r[0] for r in store.con.execute("SELECT DISTINCT family FROM material UNION "
+                                                "SELECT DISTINCT family FROM chain_stage ORDER BY 1").fetchall()]
         raise NotFound(f"unknown material family '{family}'", field="family",
-                       hint=f"families are {list_as_string(fams)}")
+                       hint=f"families (and multi-input chains) are {list_as_string(fams)}")
     return [r[0] for r in rows]
 
 

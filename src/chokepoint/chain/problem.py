@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chokepoint.chain.network import WEEKS_PER_YEAR, Network
+from chokepoint.chain.network import WEEKS_PER_YEAR, Network, final_factor, linear_links, linear_yields
 from chokepoint.chain.scenario import Restriction, Scenario
 from chokepoint.errors import BadInput, list_as_string
 
@@ -40,10 +40,34 @@ class Problem:
     restock_weeks: float
     commit: int
     window: int
+    inputs: tuple[tuple[int, ...], ...] = ()  # each stage's input stages; () = a linear chain
+    yields: np.ndarray | None = None         # (S, S, C) t of stage-k output per t of stage-j input
 
     @property
     def need(self) -> np.ndarray:
         return self.flows.sum(axis=1)
+
+    @property
+    def linear(self) -> bool:
+        return not self.inputs
+
+    def links(self) -> list[tuple[int, ...]]:
+        """Each stage's input stages (a linear chain: stage s takes stage s−1)."""
+        return list(self.inputs) if self.inputs else linear_links(self.q.shape[0])
+
+    def yield_matrix(self) -> np.ndarray:
+        return self.yields if self.yields is not None else linear_yields(self.eta)
+
+    def world_final_factor(self) -> np.ndarray:
+        """World t of final product per t of each stage's product (S,), along each stage's path to
+        the final stage at world yields (baseline output over the input it takes)."""
+        made, need = self.q.sum(axis=1), self.need.sum(axis=1)
+        links = self.links()
+        Y = np.zeros((len(links), len(links), 1))
+        for k, ins in enumerate(links):
+            for j in ins:
+                Y[k, j] = made[k] / need[j] if need[j] > 0 else 1.0
+        return final_factor(links, Y)[:, 0]
 
     def visible(self, t0: int) -> np.ndarray:
         """Allowances as known at week t0: restrictions not yet announced do not bind (T, R, S, C)."""
@@ -178,9 +202,18 @@ def compile(sc: Scenario, net: Network, blocs: dict[str, set[str]] | None = None
     days = {**net.strategic_days, **sc.strategic_days}
     strategic0 = np.zeros((S, C))
     final_use = need[-1]
-    for c, d in days.items():
-        if c in net.countries:
-            strategic0[s_stock, net.index(c)] = d / 7.0 * final_use[net.index(c)] / max(net.eta[s_stock + 1:, net.index(c)].prod(), 1e-9)
+    if net.linear:
+        for c, d in days.items():
+            if c in net.countries:
+                strategic0[s_stock, net.index(c)] = d / 7.0 * final_use[net.index(c)] / max(net.eta[s_stock + 1:, net.index(c)].prod(), 1e-9)
+    else:  # stocks keyed by country and stage (material and form); a scenario's override sits at `s_stock`
+        to_final = net.to_final()
+        at = {k: v for k, v in net.strategic_at.items() if k[0] not in sc.strategic_days}
+        at.update({(c, s_stock): d for c, d in sc.strategic_days.items()})
+        for (c, s), d in at.items():
+            if c in net.countries:
+                i = net.index(c)
+                strategic0[s, i] = d / 7.0 * final_use[i] / max(float(to_final[s, i]), 1e-9)
     start = sc.release_start_week if sc.release_start_week is not None else t0
     release = np.zeros((T, S, C))
     if start is not None:
@@ -188,7 +221,7 @@ def compile(sc: Scenario, net: Network, blocs: dict[str, set[str]] | None = None
     recycled = np.zeros((T, S, C))
     if t0 is not None and sc.recycling_share > 0:
         s_rec = _stage(net, sc.recycling_stage, min(1, S - 1), "recycling_stage")
-        yields = net.eta[s_rec + 1:].prod(axis=0)
+        yields = net.eta[s_rec + 1:].prod(axis=0) if net.linear else net.to_final()[s_rec]
         where = np.ones(C) if sc.recycling_countries is None else np.isin(net.countries, sc.recycling_countries)
         recycled[t0 + sc.recycling_lag_weeks:, s_rec] = where * sc.recycling_share * final_use / np.maximum(yields, 1e-9)
     sectors, demand0 = net.final_demand()
@@ -197,7 +230,8 @@ def compile(sc: Scenario, net: Network, blocs: dict[str, set[str]] | None = None
     return Problem(T, net.q, _capacity(sc, net, restrictors, sc.shock_known()), net.eta, net.flows, mask, allow, announced,
                    industry0, _stock_target(sc, net, mask, industry0), strategic0, release, recycled, demand0,
                    _priorities(sc, sectors), sectors, sc.elasticity, sc.demand_elasticity, sc.price_cap,
-                   substitution, sc.restock_weeks, sc.commit_weeks, sc.window_weeks)
+                   substitution, sc.restock_weeks, sc.commit_weeks, sc.window_weeks,
+                   () if net.linear else tuple(net.links()), None if net.linear else net.yield_matrix())
 
 
 def price_index(served: np.ndarray, demand: np.ndarray, elasticity: float, cap: float) -> np.ndarray:

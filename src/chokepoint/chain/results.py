@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from chokepoint.chain.network import Network
+from chokepoint.chain.network import Network, consumers, input_use
 from chokepoint.chain.problem import Problem
 
 SERIES_COLUMNS = ["week", "variable", "country", "stage", "sector", "quantile", "value", "unit"]
@@ -33,7 +33,10 @@ class Trajectory:
         out = self.prod + p.recycled
         r1 = out - self.ship.sum(axis=3)
         use = np.zeros_like(self.prod)
-        use[:, :-1] = self.prod[:, 1:] / p.eta[None, 1:]
+        if p.linear:
+            use[:, :-1] = self.prod[:, 1:] / p.eta[None, 1:]
+        else:
+            use = input_use(p.links(), p.yield_matrix(), self.prod)
         use[:, -1] = self.served.sum(axis=2)
         r2 = (self.ship.sum(axis=2) + self.industry[:-1] - self.industry[1:]
               + self.strategic[:-1] - self.strategic[1:] - use)
@@ -96,6 +99,15 @@ def world_yields(p: Problem) -> np.ndarray:
     return eta
 
 
+def final_per_t(p: Problem) -> np.ndarray:
+    """World t of final product per t of each stage's product (S,): a linear chain's product of
+    world yields downstream; a multi-input chain's along each stage's path to the final stage."""
+    if p.linear:
+        eta = world_yields(p)
+        return np.array([float(eta[s + 1:].prod()) for s in range(len(eta))])
+    return p.world_final_factor()
+
+
 def _days(tonnes: float, weekly_need: float) -> float | None:
     return float(7 * tonnes / weekly_need) if weekly_need > 0 else None
 
@@ -109,11 +121,16 @@ def stocks(tr: Trajectory, p: Problem, net: Network, c: int) -> list[dict]:
     the holder has capacity at every later stage (else it cannot reach its own final use).
     """
     final = p.demand0[c].sum()
-    eta = world_yields(p)
+    per_t = final_per_t(p)
+    down = consumers(p.links())
     rows = []
     for s, stage in enumerate(net.stages):
-        need = final / max(float(eta[s + 1:].prod()), 1e-12)
-        missing = [net.stages[k] for k in range(s + 1, len(net.stages)) if p.cap[:, k, c].max() <= 0]
+        need = final / max(float(per_t[s]), 1e-12)
+        later, k = [], down[s]
+        while k is not None:
+            later.append(k)
+            k = down[k]
+        missing = [net.stages[k] for k in later if p.cap[:, k, c].max() <= 0]
         ind, strat = float(tr.industry[0, s, c]), float(tr.strategic[0, s, c])
         rows.append({"stage": stage, "form": net.forms[s], "industry_t": ind, "strategic_t": strat,
                      "industry_days": _days(ind, need), "strategic_days": _days(strat, need),

@@ -76,7 +76,8 @@ class Scenario(Strict):
     name: str = Field("unnamed", description="Short name.")
     description: str = Field("", description="What the scenario represents.")
     extends: str | None = Field(None, description="Name or path of a scenario this one overrides.")
-    family: str = Field("rare-earths", description="Material family (material.family in the store).")
+    family: str = Field("rare-earths", description="Material family (material.family in the store), or a "
+                        "multi-input chain (chain_stage.family, e.g. ree-magnets: NdPr and Dy+Tb into magnets).")
     year: int | None = Field(None, description="Data year for the baseline; None = latest in the store.")
     weeks: int = Field(78, ge=1, le=520, description="Horizon in weeks.")
     restrictions: list[Restriction] = Field([], description="Export restrictions (the shock).")
@@ -118,7 +119,9 @@ class Scenario(Strict):
                                         "None = `Network.stock_stage` (metal stage, else the last stage "
                                         "before a missing metal stage, else the last).")
     strategic_days: dict[str, float] = Field({}, description="Override strategic stock, days of the "
-                                             "holder's baseline use, by ISO3 (default: stock table).")
+                                             "holder's baseline use, by ISO3 (default: stock table; in a "
+                                             "multi-input chain each stock row sits at its own material's "
+                                             "stage, an override at `strategic_stage`).")
     release_start_week: int | None = Field(None, description="Week strategic release may begin; None = "
                                            "shock start.")
     release_weeks: float = Field(8.0, gt=0, description="Minimum weeks to release a full strategic stock "
