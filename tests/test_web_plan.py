@@ -133,8 +133,7 @@ def test_a_plan_over_the_cost_limit_is_refused_naming_the_most_draws(tmp_path):
     plan_store = tmp_path / "web.duckdb"
     make_store(plan_store)
     with chokepoint.open(plan_store, read_only=True) as wb:
-        one = wb.chain.estimate("cn-ree-6m", engine="fast")
-    per_draw = one * limits.evaluations()
+        per_draw = wb.chain.estimate_draws("cn-ree-6m", n=1) * limits.evaluations()
     limit = 10 * per_draw + 1
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CHOKEPOINT_WEB_MAX_RUN_COST", str(limit))
@@ -226,15 +225,24 @@ def test_lever_levels_read_with_their_units_and_shares_as_percentages():
 
 
 def test_the_monte_carlo_form_offers_only_the_draws_the_server_allows(tmp_path, monkeypatch):
-    monkeypatch.setenv("CHOKEPOINT_WEB_MAX_RUN_COST", "5e6")  # the default (this module's client raises it)
     path = tmp_path / "web.duckdb"
     make_store(path)
     with chokepoint.open(path, read_only=True) as wb:
-        most = int(5e6 // wb.chain.estimate("cn-ree-6m", engine="fast"))  # one fast run a draw
-    assert 0 < most < 500
+        one = wb.chain.estimate_draws("cn-ree-6m", n=1)  # batched draws: a share of a one-off fast run
+        assert one * 200 >= wb.chain.estimate("cn-ree-6m", engine="fast")
+    most = 300
+    monkeypatch.setenv("CHOKEPOINT_WEB_MAX_RUN_COST", str(most * one))
     with TestClient(create_app(path)) as c:
         html = c.get("/scenario?name=cn-ree-6m").text
         assert f'id="mc-draws" type="number" min="1" max="2000" value="{most}"' in html
         assert f"at most {most:,} draws" in html
         over = c.post("/api/runs", json={"scenario": "cn-ree-6m", "engine": "fast", "draws": most + 1})
         assert over.status_code == 400 and over.json()["field"] == "draws"
+
+
+def test_the_default_web_limit_allows_a_plan_of_a_few_hundred_draws(tmp_path):
+    # Batched draws cost a share of a one-off run (chain.cost.DRAW_SHARE); before, a 3-draw plan was refused.
+    path = tmp_path / "web.duckdb"
+    make_store(path)
+    with chokepoint.open(path, read_only=True) as wb:
+        assert limits.most_draws(wb, "cn-ree-6m", "KOR", 5e6) >= 200

@@ -74,6 +74,12 @@ class Chain:
         _, prob = self.problem(spec, country)
         return cost.check(prob, engine, settings.number("max_run_cost") if max_cost is None else max_cost)
 
+    def estimate_draws(self, spec: Scenario | str, country: str = "KOR", n: int = 1) -> int:
+        """Cost in cell-weeks of n Monte Carlo draws (`chain.cost.draws`: batched, so a share of n runs)."""
+        spec = spec if isinstance(spec, Scenario) else self.load_scenario(spec)
+        _, prob = self.problem(spec, country)
+        return cost.draws(prob, n)
+
     def run(self, spec: Scenario | str, country: str = "KOR", engine: str = "lp",
             progress: Callable[[int, int], None] | None = None, max_cost: float | None = None) -> RunResult:
         """Run a scenario for a focal country with an engine and store the result (one transaction).

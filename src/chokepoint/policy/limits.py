@@ -22,9 +22,8 @@ def evaluations(lever_set: list | None = None) -> int:
 
 
 def estimate(wb, spec: Scenario | str, country: str, n: int, lever_set: list | None = None) -> int:
-    """Cell-weeks a plan computes: n draws × its engine evaluations × one fast-engine run."""
-    one = wb.chain.estimate(spec, country=country, engine="fast", max_cost=float("inf"))
-    return one * n * evaluations(lever_set)
+    """Cell-weeks a plan computes: its engine evaluations × the cost of n batched draws (`chain.cost.draws`)."""
+    return wb.chain.estimate_draws(spec, country=country, n=n) * evaluations(lever_set)
 
 
 def most_draws(wb, spec: Scenario | str, country: str, limit: float, lever_set: list | None = None) -> int:

@@ -134,8 +134,8 @@ def start_run(request: Request, body: RunRequest) -> dict:
         limit = settings.number("web_max_run_cost")
         if draws is None:
             cost = wb.chain.estimate(sc, country=country, engine=engine, max_cost=limit)
-        else:  # a Monte Carlo run: `draws` runs of the fast engine
-            cost = wb.chain.estimate(sc, country=country, engine="fast", max_cost=limit) * draws
+        else:  # a Monte Carlo run: `draws` batched draws (chain.cost.draws)
+            cost = wb.chain.estimate_draws(sc, country=country, n=draws)
             if cost > limit:
                 raise BadInput(f"{draws} draws would cost {cost:,} cell-weeks, over the server's limit of "
                                f"{limit:,.0f}", field="draws", hint="ask for fewer draws, or run chokepoint montecarlo")

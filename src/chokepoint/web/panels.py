@@ -196,8 +196,8 @@ def scenarios(wb: Workbench) -> dict:
 
 @guarded
 def montecarlo_limit(wb: Workbench, scenario: str, country: str, limit: float) -> dict:
-    """The most Monte Carlo draws of `scenario` the server's cost limit allows (each draw: one fast run)."""
-    one = api(wb, "chain.estimate")(load_named(wb, scenario), country=country, engine="fast", max_cost=float("inf"))
+    """The most Monte Carlo draws of `scenario` the server's cost limit allows (`chain.cost.draws`)."""
+    one = api(wb, "chain.estimate_draws")(load_named(wb, scenario), country=country, n=1)
     return {"most_draws": int(limit // one)}
 
 
