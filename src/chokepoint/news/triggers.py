@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from chokepoint.news.fold import fold_pattern, folded
+from chokepoint.news.frames import ANY_FRAME
 
 _I = re.IGNORECASE
 _DUTY = r"(?:tariffs?|duty|duties|surtax(?:es)?|surcharges?)"
@@ -97,8 +98,12 @@ def trigger_matches(s: str) -> Iterator[re.Match]:
     """Every trigger match in `s`, as `ANY_TRIGGER.finditer(s)` finds them (group names, spans),
     less trigger words inside a capitalised name."""
     found = LOWER_TRIGGER.finditer(s.lower()) if s.isascii() else ANY_TRIGGER.finditer(s)
-    return (m for m in found if not (m.lastgroup in IN_NAME_TYPES and s[m.start()].isupper()
-                                     and NAME_BEFORE.search(s, max(0, m.start() - 30), m.start())))
+    return (m for m in found if not (m.lastgroup in IN_NAME_TYPES and _in_name(s, m)))
+
+
+def _in_name(s: str, m: re.Match) -> bool:
+    """Whether the match starts with a capitalised word after a capitalised word (part of a name)."""
+    return s[m.start()].isupper() and bool(NAME_BEFORE.search(s, max(0, m.start() - 30), m.start()))
 
 
 HOSTILE_WORDS = re.compile(r"oppos|condemn|rebuke|accus|critic|reject|den[yi]|not accept|protest|demand|"
@@ -274,13 +279,18 @@ PAIRED = {"DEAL": "TARIFF", "TARIFF": "DEAL"}
 def find_triggers(s: str) -> list[Trigger]:
     """`find_trigger` of each main clause of the sentence (see MAIN_BREAK), in order."""
     found = [(m.lastgroup, m) for m in trigger_matches(s)]
-    if not found:
+    # a sentence that refers back ("Under the deal, ...") adds details to a reported event, not a frame's event
+    framed = [] if REFERS_BACK.match(s) else [(m.lastgroup, m) for m in ANY_FRAME.finditer(s) if not _in_name(s, m)]
+    if not found and not framed:
         return []
     cuts = [0] + [m.end() for m in MAIN_BREAK.finditer(s)] + [len(s) + 1]
-    parts = ([(t, m) for t, m in found if lo <= m.start() < hi] for lo, hi in zip(cuts, cuts[1:]))
     out = []
-    for part in (p for p in parts if p):
-        hit = _first(s, part)
+    for lo, hi in zip(cuts, cuts[1:]):
+        part = [(t, m) for t, m in found if lo <= m.start() < hi]
+        hit = _first(s, part) if part else None
+        if hit is None:  # no listed trigger reports an event here: a frame may (frames.py)
+            frames = [(t, m) for t, m in framed if lo <= m.start() < hi]
+            hit = _first(s, frames) if frames else None
         if hit is None:
             continue
         out.append(hit)

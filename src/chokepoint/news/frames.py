@@ -1,0 +1,67 @@
+"""Compositional triggers: an action word of a type's verb class within a few words of a word of
+its object class ("tightened its oversight", "finalized a loan", "approved the bill"), for events
+phrased without a listed trigger phrase. Checked only in main clauses where no listed trigger
+reports an event (triggers.find_triggers), and through the same filters."""
+from __future__ import annotations
+
+import re
+
+# up to five words between verb and object, none crossing a clause (no comma, semicolon or colon)
+_GAP = r"\s+(?:[^\s,;:()]+\s+){0,5}?"
+_RESTRICT_NOUN = (r"(?:controls|curbs|restrictions|oversight|licensing|licen[cs]e requirements|permit requirements|"
+                  r"bans?|sanctions|quotas|limits|embargo(?:es)?)")
+_TRADE_NOUN = r"(?:exports?|export of|shipments?|sales|dealings|access to|supply to|supplies to)"
+_DUTY_NOUN = r"(?:tariffs?|duties|duty|levies|surtax(?:es)?|surcharges?|port fees|docking fees)"
+_MONEY_NOUN = (r"(?:loans?|grants?|financing|funding|stake|equity|investments?|capital injection|credit facility|"
+               r"credit line|shares|holding)")
+_DEAL_NOUN = (r"(?:deals?|agreements?|contracts?|accords?|pacts?|mous?|memorand(?:um|a)|offtakes?|pre-agreement|"
+              r"partnership)")
+_POLICY_NOUN = (r"(?:bill|act|law|legislation|plan|strategy|programme|program|roadmap|fund|stockpiles?|"
+                r"price floor|guidelines|package|budget|rules|regulations?|designation)")
+
+# type -> the verb-object and nominal ("the imposition of tariffs") forms of its frame, lower case
+FRAMES: dict[str, re.Pattern] = {t: re.compile("|".join(p), re.I) for t, p in [
+    ("EXPORT_EASING", [
+        rf"\b(?:suspend\w*|suspension of|lift\w*|eas(?:e|ed|es|ing)|easing of|relax\w*|scrap\w*|waiv\w*|"
+        rf"roll\w* back|paus\w*|remov\w*|extend\w* (?:the|its) (?:suspension|pause|exemption)){_GAP}"
+        rf"{_RESTRICT_NOUN}\b",
+        r"\b(?:extend\w*|prolong\w*) (?:the |its )?(?:suspension|pause|exemptions?|waivers?)\b",
+        rf"\b(?:approv\w*|resum\w*|grant\w*){_GAP}(?:exports?|shipments|export licen[cs]es|export applications)\b",
+        r"\b(?:ban|controls|curbs|restrictions)\b(?: [\w-]+){0,3}? (?:will |would )?(?:now )?be (?:suspended|lifted|eased)\b",
+    ]),
+    ("EXPORT_CONTROL", [
+        rf"\b(?:restrict\w*|limit\w*|curb\w*|ban(?:s|ned|ning)?|block\w*|halt\w*|suspend\w*|stop\w*|prohibit\w*|"
+        rf"cut\w* off){_GAP}{_TRADE_NOUN}",
+        rf"\b(?:impos\w*|imposition of|introduc\w*|introduction of|expand\w*|expansion of|tighten\w*|"
+        rf"tightening of|step\w* up|add\w*|unveil\w*|roll\w* out|put in place|enforc\w*){_GAP}{_RESTRICT_NOUN}\b",
+        rf"\b{_RESTRICT_NOUN} (?:\w+ ){{0,4}}(?:introduced|imposed|placed|put in place) on (?:the )?{_TRADE_NOUN}",
+        r"\b(?:require\w*|requiring) (?:[^\s,;]+ ){0,4}(?:permits|licen[cs]es)\b",
+        r"\bkeep\w* (?:[^\s,;]+ ){1,5}out of\b",
+        r"\bcrack\w* down on (?:[^\s,;]+ ){0,3}(?:smuggling|exports?)\b",
+    ]),
+    ("TARIFF", [
+        rf"\b(?:impos\w*|imposition of|rais\w*|hik\w*|slap\w*|lev(?:y|ied|ies|ying)|doubl\w*|tripl\w*|"
+        rf"increas\w*|set\w*|appl(?:y|ied|ies)){_GAP}{_DUTY_NOUN}\b",
+        rf"\b{_DUTY_NOUN} (?:of|at) \d+(?:\.\d+)?\s?(?:%|percent)",
+    ]),
+    ("DEAL", [
+        rf"\b(?:str(?:ike|uck)|clinch\w*|ink\w*|seal\w*|finali[sz]\w*|conclud\w*|reach\w*|enter\w* into|"
+        rf"secur\w*|won|win\w*|land\w*|award\w*){_GAP}{_DEAL_NOUN}\b",
+    ]),
+    ("INVEST", [
+        rf"\b(?:finali[sz]\w*|secur\w*|receiv\w*|approv\w*|extend\w*|provid\w*|grant\w*|won|obtain\w*|"
+        rf"take\w*|took|hold\w*|held|buy\w*|bought|acquir\w*|injec\w*){_GAP}{_MONEY_NOUN}\b",
+        r"\b\d+(?:\.\d+)?\s?(?:%|percent) (?:equity )?(?:stake|interest|shareholding)\b",
+    ]),
+    ("POLICY", [
+        rf"\b(?:pass\w*|approv\w*|introduc\w*|adopt\w*|unveil\w*|launch\w*|enact\w*|releas\w*|publish\w*|"
+        rf"establish\w*|set\w* up|creat\w*){_GAP}{_POLICY_NOUN}\b",
+        rf"\b{_POLICY_NOUN} (?:was|were|has been|had been) (?:passed|approved|introduced|adopted|enacted)\b",
+    ]),
+    ("TALKS", [
+        r"\b(?:visit\w* to|trip to|(?:held|hold|holds|holding) (?:[^\s,;]+ ){0,2}(?:talks|consultations)|"
+        r"spoke (?:by phone )?with|phone call with|conversation with)\b",
+    ]),
+]}
+# all frames in one pattern (named groups): one scan per sentence
+ANY_FRAME = re.compile("|".join(f"(?P<{t}>{rx.pattern})" for t, rx in FRAMES.items()), re.I)
