@@ -46,6 +46,10 @@ AMOUNT_KINDS: dict[str, tuple[str, ...]] = {
 }
 _DET = r"\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+['’]s?\s+){0,2}$"
 SPENDING = re.compile(r"spend|earmark", _I)
+# money received ("X secured a loan from Y", "finalized a loan with Y"): the lender named after
+# from/with/by pays (the actor), the subject receives (the target)
+RECEIVED = re.compile(r"(?:secur|receiv|obtain|finali[sz]|won\b|win|land|get|got|rais)\w*\s+(?:[^\s,;]+\s+){0,5}?"
+                      r"(?:loans?|grants?|financing|funding|credit|investment)\b[^,;]{0,40}?\b(?:from|with|by)\s+(?:the\s+)?$", _I)
 AGENT = re.compile(r"\bby\s+(?:the\s+)?$")
 # a passive trigger ("boats were rammed by ..."): its actor is the agent after "by", its subject the target
 PASSIVE = re.compile(r"\b(?:was|were|been|being|is|are)\s+(?:\w+ly\s+)?$", _I)
@@ -286,6 +290,9 @@ def _event(doc_id, s, a, b, trig, heads, salient, last, published, gaz) -> Event
     if trig.type == "TALKS" and target is None and actor.iso3 and any(
             e.iso3 == actor.iso3 and e is not actor for e in heads if e.start > trig.start):
         return None  # a meeting at home (a chairman meets his own president) is no event
+    if trig.type == "INVEST" and target is not None and target.start > trig.start \
+            and RECEIVED.match(s[trig.start:target.start]):
+        actor, target = target, actor
     tv, tc = (target.value, target.iso3) if target else (None, None)
     if target is None and plural and last is not None and last.target:
         tv, tc = last.target, last.target_country

@@ -74,7 +74,8 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
                   r"den(?:y|ied|ies)|"
                   r"pledg\w+|vow\w*|willing to|did not accept|protest(?:s|ed)?|demanded|demands that|"
                   r"(?:express|voic)\w* (?:[\w-]+ ){0,2}(?:regret|concerns?|frustration|dissatisfaction|anger|"
-                  r"discontent|opposition)|warn(?:s|ed)\b)\b"),
+                  r"discontent|opposition)|warn(?:s|ed)\b|(?:after|before|by) warning\b|"
+                  r"threaten(?:s|ed) to\b)\b"),
 ]}
 # all triggers in one pattern: one scan per sentence instead of one per type. Every trigger starts
 # with \b and a word character, so that check is hoisted in front of the alternation: `re` then
@@ -112,14 +113,14 @@ HOSTILE_WORDS = re.compile(r"oppos|condemn|rebuke|accus|critic|reject|den[yi]|no
 # "may" the modal, not the month ("in May 2022", "on May 3", "early May": filters see folded text)
 _MAY = r"(?<!\bin )(?<!\bon )(?<!\bof )(?<!\bby )(?<!since )(?<!early )(?<!\blate )(?<!\bmid-)may(?!\s+\d)"
 MODAL = re.compile(rf"\b(?:could|{_MAY}|might|likely|unlikely|expected|expects?|threaten\w* to|(?:is|are) willing to|"
-                   r"(?:is|are) ready to|hopes? to|(?:is|are|was|were|been) (?:pressing|seeking|trying|aiming) to|"
+                   r"(?:is|are) ready to|hopes? to|(?:is|are|was|were|been) (?:pressing|seeking|trying|aiming) to|tr(?:y|ies) to|"
                    r"seeks? to|sought to|aims? to|wants? to|(?:is|are) set to|"
                    r"projected|project (?:should|to)|forecast\w*|consider\w*|weigh\w*|mull\w*|"
                    r"propos\w+|claimed|if|whether|possibly|potential(?:ly)?|aims? to|hope[sd]?)\b", _I)
 # deontic modals and requests: what someone should do or is urged to do has not happened ("it
 # should use that seat", "urged Brussels to drop the duties"); the recommendation or request itself
 # may still be a statement
-DEONTIC = re.compile(r"\b(?:should|must|ought to|needs? to|(?:urg|ask|call)\w* (?:on )?(?:[\w'’-]+ ){0,4}to)\b", _I)
+DEONTIC = re.compile(r"\b(?:should|must|ought to|(?<!the )(?<!a )needs? to|(?:urg|ask|call)\w* (?:on )?(?:[\w'’-]+ ){0,4}to)\b", _I)
 # hedges on the source: they cast doubt on the whole sentence wherever they stand
 # ("X will sign the deal next week, analysts said")
 SOURCE_HEDGE = re.compile(r"\b(?:reportedly|rumou?r\w*|(?:analysts?|experts?|observers|sources|traders) "
@@ -142,18 +143,23 @@ RECENT = re.compile(r"\b(?:(?:a|one|two|three|four|five|six|several|a few|\d+)\s
 WHEN = re.compile(r"\b(?:in|on|since|at the (?:start|end) of)\s+(?:early |late |mid-)?(?:(?:19|20)\d\d|january|february|"
                   r"march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|"
                   r"aug|sept?|oct|nov|dec|the month|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|"
-                  r"\b(?:last|this|earlier this) (?:year|month)\b", _I)
+                  r"\b(?:last|this|earlier this) (?:year|month)\b|\b(?:in )?recent (?:days|weeks|months)\b|"
+                  r"\b(?:\w+|\d+) (?:years?|months?|weeks?) ago\b|\blast (?:week|month|year|fall|spring|summer|winter)\b", _I)
 # a trigger noun that modifies another noun ("the export control dialogue", "tariff talks") names a topic
 COMPOUND = re.compile(r"\s+(?:dialogue|mechanism|consultations?|working group|forum|talks|cooperation)\b", _I)
 # checked up to the next comma or semicolon, past the subordinator that ends the clause
 DATED = re.compile(r"^[^,;]*?(?:\bsince (?:early |late |mid-)?(?:19|20)\d\d\b|\bafter\b[^,;]*\bin (?:19|20)\d\d\b)", _I)
+# "The move comes as ...", "It came days after ...": what follows is the news the sentence reports
+NEWS_AFTER = re.compile(r"^\W*(?:the|this|that|it)\s+(?:[\w-]+\s+){0,2}(?:comes?|came)\s+(?:(?:just\s+)?(?:a|one|two|"
+                        r"three|\d+|several|a few)\s+(?:days?|weeks?|months?)\s+)?(?:as|after|amid|following)\b", _I)
 # a relative clause inside the trigger's clause ("a deal that took two years to negotiate") describes
 # the noun phrase it hangs on; "that" after a reporting verb ("said on Tuesday that") opens a complement
 RELATIVE_IN = re.compile(r"\b(?:a|an|the|its|their|this)\s+(?:[\w-]+\s+){0,3}?(that|which)\s+(?:[\w-]+\s+){0,6}$", _I)
 COMPLEMENT = re.compile(r"\b(?:said|says|announced|announces|confirmed|confirms|stated|states|added|adds|noted|notes|"
                         r"reported|reports|revealed|reveals|agreed|decided|"
                         r"warned|insisted|argued|believes?|believed|expects?|hopes?|told|acknowledged|showed|shows|"
-                        r"denied|claimed|disclosed|indicated)\b(?:\s+[\w-]+){0,5}\s*$", _I)
+                        r"denied|claimed|disclosed|indicated|flagged|signall?ed|stressed|emphasi[sz]ed|reiterated|"
+                        r"declared|explained|mentioned|admitted)\b(?:\s+[\w-]+){0,5}\s*$", _I)
 RELATIVE_LEAD = re.compile(r"\b(?:which|who|whom|whose)\s*$", _I)
 # "X said it would ..." announces; "officials said the deal would help" predicts
 ANNOUNCED = re.compile(r"\b(?:said|says|stated|announced)\b[^,;]*?\b(?:it|they|he|she|we)\b[^,;]{0,60}?"
@@ -223,10 +229,11 @@ def clause(s: str, start: int, end: int) -> tuple[int, int]:
     return a, nxt.start() if nxt else len(s)
 
 
-def speculative(s: str, end: int, rx: Callable[[re.Pattern], re.Pattern] = lambda p: p) -> bool:
-    """Hedged: a modal before `end` (the end of the trigger's clause), an unannounced 'would'
-    there, or a hedged source anywhere in the sentence (`rx` picks the patterns, see `find_trigger`)."""
-    text = s[:end]
+def speculative(s: str, end: int, rx: Callable[[re.Pattern], re.Pattern] = lambda p: p, start: int = 0) -> bool:
+    """Hedged: a modal in s[start:end] (from the sentence's start, or a subordinate clause's, to the
+    end of the trigger's clause), an unannounced 'would' there, or a hedged source anywhere in the
+    sentence (`rx` picks the patterns, see `find_trigger`)."""
+    text = s[start:end]
     if rx(MODAL).search(text) or rx(SOURCE_HEDGE).search(s) or rx(DENIAL).search(s):
         return True
     return bool(rx(WOULD).search(text)) and not rx(ANNOUNCED).search(text)
@@ -236,16 +243,24 @@ def _filtered(s: str, type_: str, m: re.Match | tuple[int, int], a: int, b: int,
               rx: Callable[[re.Pattern], re.Pattern]) -> bool:
     """Whether the trigger `m` (a match or a (start, end) span; clause a..b) reports no new asserted event."""
     start, end = m if isinstance(m, tuple) else (m.start(), m.end())
-    if speculative(s, b, rx) or rx(DATED).match(s[a:]) or rx(RELATIVE_LEAD).search(s[:a]) \
+    background = rx(BACKGROUND).match(s[a:b])
+    # a subordinate clause ("after Trump threatened to ...") is outside the main clause's hedges; a
+    # statement's hedges are what it says ("warned that prices could rise"), not hedges on it, and a
+    # threat is itself a stance
+    threat = type_ == "STATEMENT" and s.startswith("threaten", start)
+    scope = (a if background else 0, start if threat else end if type_ == "STATEMENT" else b)
+    news = rx(NEWS_AFTER).match(s)  # "The move comes as X did Y": Y is news, neither background nor a restatement
+    if news and start >= news.end():
+        background = None
+    if speculative(s, scope[1], rx, scope[0]) or rx(DATED).match(s[a:]) or rx(RELATIVE_LEAD).search(s[:a]) \
             or rx(COMPOUND).match(s, end) or (type_ == "TALKS" and rx(PLANNED).search(s, 0, b)):
         return True
-    background = rx(BACKGROUND).match(s[a:b])
     if background and not rx(RECENT).search(s, max(0, a - 20), a) and not rx(WHEN).search(s, a, b):
         return True
     rel = rx(RELATIVE_IN).search(s, a, start)
     if rel and not rx(COMPLEMENT).search(s, a, rel.start(1)):
         return True
-    if rx(RESTATEMENT).match(s[a:]) or (rx(RESTATEMENT).match(s) and not background) \
+    if rx(RESTATEMENT).match(s[a:]) or (rx(RESTATEMENT).match(s) and not background and not news) \
             or rx(TOPIC).search(s, max(0, start - 80), start):
         return True
     if type_ != "STATEMENT" and (rx(STANCE).search(s, a, start) or rx(DEONTIC).search(s, 0, b)):
@@ -255,7 +270,7 @@ def _filtered(s: str, type_: str, m: re.Match | tuple[int, int], a: int, b: int,
 
 # the filters' case-folded twins, for lower-cased ASCII sentences (fold.py says why)
 FOLDED: dict[re.Pattern, re.Pattern] = {p: folded(p) for p in (
-    MODAL, SOURCE_HEDGE, DENIAL, WOULD, PLANNED, ANNOUNCED, DATED, RELATIVE_LEAD, COMPOUND, BACKGROUND, RECENT, WHEN,
+    MODAL, SOURCE_HEDGE, DENIAL, NEWS_AFTER, WOULD, PLANNED, ANNOUNCED, DATED, RELATIVE_LEAD, COMPOUND, BACKGROUND, RECENT, WHEN,
     RELATIVE_IN, COMPLEMENT, RESTATEMENT, TOPIC, STANCE, DEONTIC, NEGATION)}
 
 
