@@ -46,11 +46,11 @@ FRAMES: dict[str, re.Pattern] = {t: re.compile("|".join(p), re.I) for t, p in [
     ]),
     ("DEAL", [
         rf"\b(?:str(?:ike|uck)|clinch\w*|ink\w*|seal\w*|finali[sz]\w*|conclud\w*|reach\w*|enter\w* into|"
-        rf"secur\w*|won|win\w*|land\w*|award\w*){_GAP}{_DEAL_NOUN}\b",
+        rf"secur\w*|win\w*|land\w*|award\w*){_GAP}{_DEAL_NOUN}\b",
         r"\b(?:form\w*|set\w* up|establish\w*|creat\w*|launch\w*) (?:[^\s,;]+ ){0,4}joint ventures?\b",
     ]),
     ("INVEST", [
-        rf"\b(?:finali[sz]\w*|secur\w*|receiv\w*|approv\w*|extend\w*|provid\w*|grant\w*|won|obtain\w*|"
+        rf"\b(?:finali[sz]\w*|secur\w*|receiv\w*|approv\w*|extend\w*|provid\w*|grant\w*|obtain\w*|"
         rf"take\w*|took|hold\w*|held|buy\w*|bought|acquir\w*|injec\w*){_GAP}{_MONEY_NOUN}\b",
         r"\b\d+(?:\.\d+)?\s?(?:%|percent) (?:equity )?(?:stake|interest|shareholding)\b",
     ]),

@@ -303,18 +303,22 @@ def find_triggers(s: str) -> list[Trigger]:
     for lo, hi in zip(cuts, cuts[1:]):
         part = [(t, m) for t, m in found if lo <= m.start() < hi]
         hit = _first(s, part) if part else None
-        if hit is None:  # no listed trigger reports an event here: a frame may (frames.py)
-            frames = [(t, m) for t, m in framed if lo <= m.start() < hi]
-            hit = _first(s, frames) if frames else None
-        if hit is None:
-            continue
-        out.append(hit)
-        # a trade agreement's tariff rate is a TARIFF event beside its DEAL (GUIDELINE.md)
-        pair = PAIRED.get(hit.type)
-        extra = _first(s, [(t, m) for t, m in part if t == pair]) if pair else None
+        frames = [(t, m) for t, m in framed if lo <= m.start() < hi]
+        if hit is not None:
+            out.append(hit)
+            # a trade agreement's tariff rate is a TARIFF event beside its DEAL (GUIDELINE.md)
+            pair = PAIRED.get(hit.type)
+            extra = _first(s, [(t, m) for t, m in part if t == pair]) if pair else None
+            if extra is not None:
+                out.append(extra)
+            # a frame of another type, away from the trigger, is a second event of the clause (not a
+            # visit: a leader's trip is the setting of the clause's event, not a second one)
+            frames = [(t, m) for t, m in frames if t not in (hit.type, "TALKS")
+                      and (m.start() >= hit.end or m.end() <= hit.start)]
+        extra = _first(s, frames) if frames else None  # with no listed trigger, a frame may report the event
         if extra is not None:
             out.append(extra)
-    return out
+    return sorted(out, key=lambda t: t.start)
 
 
 def _first(s: str, found: list[tuple[str, re.Match]]) -> Trigger | None:
