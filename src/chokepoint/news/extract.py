@@ -301,9 +301,11 @@ def _event(doc_id, s, a, b, trig, heads, salient, last, published, gaz) -> Event
     amt = amount_for(trig.type, s)
     commodities, sectors = gaz.terms_in(s)
     hostile = trig.type == "STATEMENT" and bool(HOSTILE_WORDS.search(s[trig.start:trig.end]))
+    date = dates.resolve(s, published)
+    unresolved = date is None and bool(dates.ANY_DATE.search(s))  # "on Tuesday" with no publication date
     return Event(doc=doc_id, type=trig.type, actor=actor.value, target=tv,
                  commodities=commodities, sectors=sectors,
                  amount=amt.value if amt else None, unit=amt.unit if amt else None,
-                 date=dates.resolve(s, published), tilt=tilt(trig.type, actor.iso3, tc, hostile),
+                 date=date, tilt=tilt(trig.type, actor.iso3, tc, hostile),
                  evidence=s, start=a, end=b, actor_country=actor.iso3, target_country=tc,
-                 hostile_statement=hostile, extra={"actor_entity": actor})
+                 hostile_statement=hostile, extra={"actor_entity": actor, "time_unresolved": unresolved})
