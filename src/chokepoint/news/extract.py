@@ -227,6 +227,7 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
             if ev is not None:
                 out.append(ev)
                 evs.append(ev)
+                out += _conjoined(s, trig, ev, heads)
         last_org = next((e for e in heads if e.kind in ORG_KINDS), last_org)
         if evs:
             prev = evs[0].extra["actor_entity"]
@@ -235,6 +236,31 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
         if not evs and heads and prev is None:
             prev = heads[0]
     return merge(out)
+
+
+def _conjoined(s: str, trig: Trigger, ev: Event, heads: list[Entity]) -> list[Event]:
+    """One event more for each further subject of a list ("the US, Japan, and the Netherlands took steps
+    to limit ..."): each government acts on its own (GOVERNMENT_TYPES; a deal or a meeting between
+    listed parties is one event, its counterpart the second party)."""
+    first = ev.extra["actor_entity"]
+    if trig.type not in GOVERNMENT_TYPES or first.start > trig.start:
+        return []
+    members, last = [], first
+    for e in (e for e in heads if first.end <= e.start < trig.start):
+        gap = s[last.end:e.start]
+        if not (AND_GAP.match(gap) or COMMA_GAP.match(gap) or re.match(r"^,\s+and\s+(?:the\s+)?$", gap)):
+            break
+        members.append(e)
+        last = e
+    out = []
+    for e in members:
+        if e.kind in COUNTRY_KINDS and e.value not in (ev.actor, ev.target) and e.value not in {o.actor for o in out}:
+            twin = Event(**{**ev.__dict__, "actor": e.value, "actor_country": e.iso3,
+                            "commodities": list(ev.commodities), "sectors": list(ev.sectors),
+                            "extra": {**ev.extra, "actor_entity": e}})
+            twin.tilt = tilt(trig.type, e.iso3, ev.target_country)
+            out.append(twin)
+    return out
 
 
 def _learned(s: str, trigs: list[Trigger]) -> list[Trigger]:
