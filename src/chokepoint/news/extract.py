@@ -201,6 +201,7 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
     out: list[Event] = []
     prev: Entity | None = None
     last_org: Entity | None = None  # the last company named first in a sentence: what "the company" is
+    orgs: list[Entity] = []  # every company named so far, for "the South Korean company" (its country's latest)
     home = offices.home(dateline, gaz.forms) or home
     short: dict[str, str] = {}  # "Arafura" -> "Arafura Rare Earths" once the full name was seen
     # last names that name their bearer: listed distinctive ones ("Trump"), and "Kim" -> KOR once
@@ -223,12 +224,13 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
         trigs = _learned(s, find_triggers(s)) if heads or (prev is not None and COREF.match(s)) else []
         evs = []  # one event per main clause; a later one may refer back to an earlier one
         for trig in trigs:
-            ev = _event(doc_id, s, a, b, trig, heads, (prev, last_org), out[-1] if out else None, published, gaz)
+            ev = _event(doc_id, s, a, b, trig, heads, (prev, last_org, orgs), out[-1] if out else None, published, gaz)
             if ev is not None:
                 out.append(ev)
                 evs.append(ev)
                 out += _conjoined(s, trig, ev, heads)
         last_org = next((e for e in heads if e.kind in ORG_KINDS), last_org)
+        orgs += [e for e in heads if e.kind in ORG_KINDS]
         if evs:
             prev = evs[0].extra["actor_entity"]
         elif not trigs and out:
@@ -298,15 +300,16 @@ def _fill(out: list[Event], s: str, published: dt.date | None) -> None:
 
 
 def _event(doc_id, s, a, b, trig, heads, salient, last, published, gaz) -> Event | None:
-    prev, last_org = salient
+    prev, last_org, orgs = salient
     pair = _between(s, trig, heads)
     actor = pair[0] if pair else _actor(s, trig, heads, prev, last_org)
     if actor is not None and trig.type == "POLICY" and actor.kind in ORG_KINDS \
             and SPENDING.match(s, trig.start):
         trig = Trigger("INVEST", trig.start, trig.end, trig.clause)  # a company spending invests
     if actor is not None and actor.kind in COUNTRY_KINDS and last_org is not None \
-            and last_org.iso3 in (None, actor.iso3) and COUNTRY_ORG_NOUN.match(s, actor.end):
-        actor = last_org
+            and COUNTRY_ORG_NOUN.match(s, actor.end):  # "the South Korean company": its country's latest
+        home = next((e for e in reversed(orgs) if e.iso3 == actor.iso3), None) if orgs else None
+        actor = home or (last_org if last_org.iso3 in (None, actor.iso3) else actor)
     if actor is None or (trig.type in GOVERNMENT_TYPES and actor.kind not in COUNTRY_KINDS):
         return None
     plural = PLURAL_COREF.match(s[trig.clause[0]:]) and actor is prev
