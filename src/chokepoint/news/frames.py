@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import re
 
-# up to five words between verb and object, none crossing a clause (no comma, semicolon or colon)
-_GAP = r"\s+(?:[^\s,;:()]+\s+){0,5}?"
+# up to five words between verb and object, none crossing a clause (no comma, semicolon or colon) nor
+# opening an adverbial or relative one ("measures imposed during their tariff war")
+_GAP = (r"\s+(?:(?!(?:during|after|before|since|when|while|amid|because|following|despite|as|by|that|which|who|"
+        r"until|than)\b)[^\s,;:()]+\s+){0,5}?")
 _RESTRICT_NOUN = (r"(?:controls|curbs|restrictions|oversight|licensing|licen[cs]e requirements|permit requirements|"
                   r"bans?|sanctions|quotas|limits|embargo(?:es)?)")
 _TRADE_NOUN = r"(?:exports?|export of|shipments?|sales|dealings|access to|supply to|supplies to)"

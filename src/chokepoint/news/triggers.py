@@ -12,6 +12,9 @@ from chokepoint.news.frames import ANY_FRAME
 
 _I = re.IGNORECASE
 _DUTY = r"(?:tariffs?|duty|duties|surtax(?:es)?|surcharges?)"
+# "oppose", not "the main opposition party" (a name, no stance)
+_OPPOS = (r"oppos(?!ition\s+(?:[\w-]+\s+)?(?:part(?:y|ies)|lawmakers?|leaders?|bloc|camp|members?|politicians?|"
+          r"coalition|people power))")
 # event type -> trigger pattern; checked in this order, the first unfiltered match wins
 TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
     ("EXPORT_EASING", r"\b(?:resum\w+ (?:[\w-]+ ){0,3}exports?|lift\w* (?:its |the )?(?:export )?"
@@ -69,7 +72,7 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
                r"levies|taxes)|(?:approv|launch|announc|unveil)\w* (?:[\w$€¥£₹.,()-]+ ){0,9}(?:funding|scheme|"
                r"package|programme|program|fund|incentives?|credit lines?|(?:loan|credit) facilit(?:y|ies))|"
                r"(?:issu|publish|sign|adopt)\w* (?:a |an |the )?(?:[\w-]+ ){0,2}(?:decree|ordinance|circular))\b"),
-    ("STATEMENT", r"\b(?:oppos\w+|condemn\w*|rebuke|accus\w+|criticis\w+|criticiz\w+|welcom\w+|"
+    ("STATEMENT", rf"\b(?:{_OPPOS}\w+|condemn\w*|rebuke|accus\w+|criticis\w+|criticiz\w+|welcom\w+|"
                   r"reject\w*|urg\w+|acknowledg\w+|stated|statement|(?:ask\w*|call\w* on) (?!not to be )(?:[\w'’-]+ ){1,5}?to|"
                   r"den(?:y|ied|ies)|"
                   r"pledg\w+|vow\w*|willing to|did not accept|protest(?:s|ed)?|demanded|demands that|"
@@ -182,7 +185,7 @@ TOPIC = re.compile(rf"(?:(?<!agreed )(?<!decided )\b(?:on|about|over|regarding|c
                    rf"\b(?:investigation|probe|inquiry|review|study|use|impact|effects?|threat|risk|"
                    rf"fears?|concerns?|criticism|debate|wave|spectre|prospect)s? of)\s+{_MODIFIERS}$", _I)
 # stance verbs that take an event as their object: "China condemned the US tariffs" is a statement
-STANCE = re.compile(r"\b(?:oppos|condemn|rebuk|accus|criticis|criticiz|welcom|reject|protest|urg|"
+STANCE = re.compile(rf"\b(?:{_OPPOS}|condemn|rebuk|accus|criticis|criticiz|welcom|reject|protest|urg|"
                     r"den(?:y|ied|ies)|demand|slam|denounc|(?:ask\w*|call\w* on) (?!not to be )(?:[\w'’-]+ ){1,5}?to|"
                     r"(?:express|voic)\w* (?:[\w-]+ ){0,2}(?:regret|concern))", _I)
 # a clause whose subject is an event already reported ("The deal is the largest ...", "The

@@ -1,0 +1,148 @@
+"""Round-9 error categories on real text, each shown by a sentence written for this test:
+compositional frames (verb class near object class) where no listed trigger names the event, a
+frame as a clause's second event, subordinate-clause hedges, 'X comes as Y', listed subjects,
+received money, the country of 'the South Korean company', merging and story conflicts."""
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+
+from chokepoint.news import conflicts, frames, sentences
+from chokepoint.news.entities import Gazetteer
+from chokepoint.news.events import Event, merge
+from chokepoint.news.extract import extract
+from chokepoint.news.triggers import find_triggers
+
+PUB = dt.date(2025, 12, 10)  # a Wednesday
+
+
+@pytest.fixture(scope="module")
+def gaz() -> Gazetteer:
+    return Gazetteer.bundled()
+
+
+def _events(gaz, text, published=PUB):
+    return [(e.type, e.actor, e.target) for e in extract("t", text, published, gaz)]
+
+
+# -- frames ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("sentence, type_", [
+    ("Beijing tightened its oversight of rare earth magnets in May.", "EXPORT_CONTROL"),
+    ("Canada took steps to limit exports of nickel to Russia.", "EXPORT_CONTROL"),
+    ("Chile finalized a $300 million loan for the mine.", "INVEST"),
+    ("The parliament of Peru approved the bill on Tuesday.", "POLICY"),
+    ("Japan agreed to extend the suspension until March.", "EXPORT_EASING"),
+    ("Rio Tinto will form a lithium joint venture with Codelco.", "DEAL"),
+])
+def test_a_frame_names_an_event_without_a_listed_trigger(sentence, type_):
+    assert type_ in {t.type for t in find_triggers(sentence)}
+
+
+def test_a_frame_inside_a_name_is_no_event():
+    assert not find_triggers("POSCO Holdings shares closed 2.2% higher on Thursday.")  # no stake
+
+
+@pytest.mark.parametrize("sentence", [
+    "Measures imposed during their long tariff war were dropped.",  # the gap opens another clause
+    "The price of 40 billion won and increasing the loan ratio.",  # "won" is the currency
+])
+def test_frames_do_not_fire_on_names_and_across_clauses(sentence):
+    hit = [(m.lastgroup, m.group()) for m in frames.ANY_FRAME.finditer(sentence)]
+    assert not [h for h in hit if h[0] in ("INVEST", "TARIFF")], hit
+
+
+def test_a_frame_after_a_reference_back_adds_no_event():
+    # "Under the deal, ..." details an event already reported
+    assert not find_triggers("Under the deal, Vale will provide $40 million in financing to the mine.")
+
+
+def test_a_frame_of_another_type_is_a_second_event_of_its_clause():
+    s = "Japan signed the trade deal on Monday and approved the bill on critical minerals."
+    assert [t.type for t in find_triggers(s)] == ["DEAL", "POLICY"]
+
+
+def test_the_opposition_party_is_no_stance(gaz):
+    evs = _events(gaz, "Peru's main opposition party approved the bill on Monday.")
+    assert evs == [("POLICY", "PER", None)]
+
+
+# -- filters --------------------------------------------------------------------------------------
+def test_a_subordinate_clause_is_outside_the_main_clauses_hedge(gaz):
+    text = "The ministry has been seeking to pass the law after China imposed export controls on graphite in May."
+    assert ("EXPORT_CONTROL", "CHN", None) in _events(gaz, text)
+
+
+def test_what_comes_after_the_move_is_news():
+    s = "The move comes as Japan tightened its oversight of exports of gallium."
+    assert [t.type for t in find_triggers(s)] == ["EXPORT_CONTROL"]
+
+
+def test_the_need_to_is_no_deontic_modal(gaz):
+    text = "Japan's prime minister and Australia's prime minister met on Friday and stressed the need to cooperate."
+    assert ("TALKS", "JPN", "AUS") in _events(gaz, text)
+
+
+def test_a_threat_is_a_statement_but_what_it_threatens_is_not(gaz):
+    evs = _events(gaz, "The White House threatened to raise tariffs on Canadian steel in January.")
+    assert ("STATEMENT", "USA", "CAN") in evs and not [e for e in evs if e[0] == "TARIFF"]
+
+
+def test_a_reporting_verb_before_that_opens_a_complement():
+    s = "The ministry flagged in the middle of May that some export applications had been approved."
+    assert [t.type for t in find_triggers(s)] == ["EXPORT_EASING"]
+
+
+def test_a_sentence_glued_to_the_next_is_split():
+    text = "Prices fell sharply.Korea Zinc signed a deal."
+    assert [text[a:b] for a, b in sentences.split(text)] == ["Prices fell sharply.", "Korea Zinc signed a deal."]
+
+
+# -- actors ---------------------------------------------------------------------------------------
+def test_each_government_of_a_listed_subject_acts(gaz):
+    evs = _events(gaz, "Canada, Japan, and the Netherlands took steps to limit exports of chips to China.")
+    assert {e[1] for e in evs if e[0] == "EXPORT_CONTROL"} == {"CAN", "JPN", "NLD"}
+
+
+def test_a_deal_between_listed_parties_stays_one_event(gaz):
+    evs = _events(gaz, "Japan and Australia signed an agreement on critical minerals on Monday.")
+    assert [e for e in evs if e[0] == "DEAL"] == [("DEAL", "JPN", "AUS")]
+
+
+def test_a_lender_named_after_with_pays_for_a_received_loan(gaz):
+    evs = _events(gaz, "Lynas Rare Earths secured a $200 million loan from Japan on Monday.")
+    assert ("INVEST", "JPN", "Lynas Rare Earths") in evs
+
+
+def test_the_korean_company_is_the_latest_korean_company(gaz):
+    text = ("LG Energy Solution signed an offtake deal with Lynas Rare Earths in 2022. SoftBank Group "
+            "bought shares in a fund. In 2023, the South Korean company signed a supply deal with Chile's SQM.")
+    assert ("DEAL", "LG Energy Solution", "SQM") in _events(gaz, text)
+
+
+# -- merging and conflicts ------------------------------------------------------------------------
+def _ev(date, unresolved=False, amount=None):
+    return Event(doc="d", type="DEAL", actor="LG Energy Solution", target="WesCEF", commodities=[], sectors=[],
+                 amount=amount, unit="t" if amount else None, date=date, tilt=0, evidence="",
+                 extra={"time_unresolved": unresolved})
+
+
+def test_an_undated_mention_whose_own_time_did_not_resolve_stays_apart():
+    assert len(merge([_ev(None, unresolved=True), _ev(dt.date(2022, 1, 1))])) == 2
+    assert len(merge([_ev(None), _ev(dt.date(2022, 1, 1))])) == 1
+
+
+def test_an_undated_article_keeps_its_deal_of_tuesday_apart_from_the_deal_of_2022(gaz):
+    text = ("LG Energy Solution signed a second offtake agreement with Lynas Rare Earths on Tuesday. "
+            "LG Energy Solution struck a deal with Lynas Rare Earths in 2022.")
+    assert [e[0] for e in _events(gaz, text, published=None)].count("DEAL") == 2
+
+
+def test_an_event_the_other_article_tells_in_agreement_is_no_conflict():
+    a = SimpleNamespace(doc_id="a", events=[_ev(dt.date(2024, 2, 14))], published=None, outlet=None)
+    b = SimpleNamespace(doc_id="b", events=[_ev(dt.date(2024, 2, 14)), _ev(dt.date(2022, 1, 1))],
+                        published=None, outlet=None)
+    assert conflicts._story_events({"a": a, "b": b}, [["a", "b"]], None) == []
+    c = SimpleNamespace(doc_id="c", events=[_ev(dt.date(2023, 5, 1))], published=None, outlet=None)
+    assert len(conflicts._story_events({"a": a, "c": c}, [["a", "c"]], None)) == 1
