@@ -146,3 +146,12 @@ def test_an_event_the_other_article_tells_in_agreement_is_no_conflict():
     assert conflicts._story_events({"a": a, "b": b}, [["a", "b"]], None) == []
     c = SimpleNamespace(doc_id="c", events=[_ev(dt.date(2023, 5, 1))], published=None, outlet=None)
     assert len(conflicts._story_events({"a": a, "c": c}, [["a", "c"]], None)) == 1
+
+
+@pytest.mark.parametrize("sentence, linked", [
+    ("Wang Yi, director of the Office of the Central Commission for Foreign Affairs, met Cho.", False),
+    ("The Federal Trade Commission sued the firm.", False),
+    ("The Commission said it would act.", True),
+])
+def test_commission_is_the_european_one_only_unqualified(gaz, sentence, linked):
+    assert ("EUN" in {e.value for e in gaz.entities(sentence, None)}) == linked
