@@ -155,3 +155,19 @@ def test_an_event_the_other_article_tells_in_agreement_is_no_conflict():
 ])
 def test_commission_is_the_european_one_only_unqualified(gaz, sentence, linked):
     assert ("EUN" in {e.value for e in gaz.entities(sentence, None)}) == linked
+
+
+def test_the_ministry_after_a_leading_phrase_is_the_last_government_body(gaz):
+    text = ("Japan's trade ministry suspended a ban on exports of gallium to Canada on Monday. "
+            "In its statement, the ministry also announced the easing of restrictions on exports of graphite.")
+    evs = [e for e in extract("t", text, PUB, gaz) if e.type == "EXPORT_EASING"]
+    assert [(e.actor, e.commodities) for e in evs] == [("JPN", ["gallium"]), ("JPN", ["graphite"])]
+
+
+@pytest.mark.parametrize("sentence, talks", [
+    ("Samsung SDI will add lines to meet the growing demand.", False),
+    ("The smelter met its output targets.", False),
+    ("Yoon met Kishida in Tokyo on Monday.", True),
+])
+def test_meeting_demand_is_no_meeting(sentence, talks):
+    assert ("TALKS" in {t.type for t in find_triggers(sentence)}) == talks

@@ -77,6 +77,11 @@ BACK_TO_TARGET = re.compile(r"\b(?:in|into|to|with|for)\s+(?:the|this)\s+(?:[\w-
                             r"(?:project|company|firm|venture|plant|refinery|mine|smelter|miner|deal)\b", _I)
 
 
+# "the ministry", "the government": the last government body named ("China's commerce ministry")
+GOV_COREF = re.compile(r"^\W*the\s+(?:[\w-]+\s+)?(?:ministry|government|administration|cabinet|department)\b", _I)
+GOV_AFTER = re.compile(r"(?:['’]s)?\s+(?:[\w-]+\s+){0,2}(?:ministry|government|administration|cabinet|department)\b", _I)
+
+
 def _heads(s: str, ents: list[Entity]) -> list[Entity]:
     """Active entities without possessive modifiers ("China's CATL" keeps CATL only) nor countries
     inside an organisation's appositive ("Noveon, the only U.S. magnet maker, ...")."""
@@ -96,11 +101,11 @@ def _heads(s: str, ents: list[Entity]) -> list[Entity]:
 
 
 def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
-           last_org: Entity | None = None) -> Entity | None:
+           last_org: Entity | None = None, last_gov: Entity | None = None) -> Entity | None:
     """Subject: the first entity of the trigger's clause before it
     (extended back over a list: "X, Y and Z began"); a
     pronoun-like subject ('the ministry', 'it') takes the previous event's actor ('the company' the
-    last company named first in a sentence); else the
+    last company named first in a sentence, 'the ministry' the last government body named); else the
     sentence's first subject before the clause. Entities after
     a preposition are objects and skipped (extension over lists aside). A trigger in
     a leading phrase ("Under the deal, X ...") takes the next clause's first entity."""
@@ -129,6 +134,8 @@ def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
         return agent
     if ORG_COREF.match(s[trig.clause[0]:]) or ORG_COREF.match(s):
         return last_org or prev
+    if last_gov is not None and (GOV_COREF.match(s[trig.clause[0]:]) or GOV_COREF.match(s)):
+        return last_gov
     if COREF.match(s[trig.clause[0]:]) or COREF.match(s):
         return prev
     earlier = [e for e in subjects if e.start < trig.clause[0]]
@@ -202,6 +209,7 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
     prev: Entity | None = None
     last_org: Entity | None = None  # the last company named first in a sentence: what "the company" is
     orgs: list[Entity] = []  # every company named so far, for "the South Korean company" (its country's latest)
+    last_gov: Entity | None = None  # the last government body named: what "the ministry" is
     home = offices.home(dateline, gaz.forms) or home
     short: dict[str, str] = {}  # "Arafura" -> "Arafura Rare Earths" once the full name was seen
     # last names that name their bearer: listed distinctive ones ("Trump"), and "Kim" -> KOR once
@@ -221,16 +229,18 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
             short.update({" ".join(e.value.split()[:2]): e.value for e in ents
                           if e.kind == "company" and len(e.value.split()) > 2})
         heads = _heads(s, ents)
-        trigs = _learned(s, find_triggers(s)) if heads or (prev is not None and COREF.match(s)) else []
+        trigs = _learned(s, find_triggers(s)) if heads or prev is not None else []
         evs = []  # one event per main clause; a later one may refer back to an earlier one
         for trig in trigs:
-            ev = _event(doc_id, s, a, b, trig, heads, (prev, last_org, orgs), out[-1] if out else None, published, gaz)
+            ev = _event(doc_id, s, a, b, trig, heads, (prev, last_org, orgs, last_gov), out[-1] if out else None, published, gaz)
             if ev is not None:
                 out.append(ev)
                 evs.append(ev)
                 out += _conjoined(s, trig, ev, heads)
         last_org = next((e for e in heads if e.kind in ORG_KINDS), last_org)
         orgs += [e for e in heads if e.kind in ORG_KINDS]
+        last_gov = next((e for e in reversed(heads) if e.kind == "government" or (
+            e.kind in COUNTRY_KINDS and GOV_AFTER.match(s, e.end))), last_gov)
         if evs:
             prev = evs[0].extra["actor_entity"]
         elif not trigs and out:
@@ -300,9 +310,9 @@ def _fill(out: list[Event], s: str, published: dt.date | None) -> None:
 
 
 def _event(doc_id, s, a, b, trig, heads, salient, last, published, gaz) -> Event | None:
-    prev, last_org, orgs = salient
+    prev, last_org, orgs, last_gov = salient
     pair = _between(s, trig, heads)
-    actor = pair[0] if pair else _actor(s, trig, heads, prev, last_org)
+    actor = pair[0] if pair else _actor(s, trig, heads, prev, last_org, last_gov)
     if actor is not None and trig.type == "POLICY" and actor.kind in ORG_KINDS \
             and SPENDING.match(s, trig.start):
         trig = Trigger("INVEST", trig.start, trig.end, trig.clause)  # a company spending invests

@@ -50,7 +50,10 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
                  r"(?:launch|form)\w* (?:a|an|the) (?:[A-Z][\w-]* ){1,5}(?:Alliance|Partnership|Coalition)|"
                  r"join(?:s|ed|ing)? (?:the )?(?:[A-Z][\w-]* ){0,3}[A-Z][\w-]*, (?:the|a|an) (?:[\w-]+ ){0,3}"
                  r"(?:alliance|partnership|bloc|pact|club|framework|coalition|initiative))\b"),
-    ("TALKS", r"\b(?:talks|summit|met|meet(?:s|ing)?|(?:attended|took part in|taken part in) (?:[\w.-]+ ){0,5}meeting|negotiations?|negotiat\w+|(?:video |phone |telephone )?"
+    ("TALKS", r"\b(?:talks|summit|met(?! (?:the |its |their )?(?:[\w-]+ )?(?:demand|needs|targets?|requirements|"
+              r"standards|deadlines?|goals?|criteria|expectations|quotas?)\b)|meet(?:s|ing)?(?! (?:the |its |their )?"
+              r"(?:[\w-]+ )?(?:demand|needs|targets?|requirements|standards|deadlines?|goals?|criteria|expectations|"
+              r"quotas?)\b)|(?:attended|took part in|taken part in) (?:[\w.-]+ ){0,5}meeting|negotiations?|negotiat\w+|(?:video |phone |telephone )?"
               r"call with)\b"),
     ("DEAL", r"\b(?:sign(?:s|ed|ing)?|agreements?|deals?|memorand(?:um|ums|a) of understanding|MoUs?|pact|offtake|"
              r"agreed to (?:buy|purchase|supply|sell)(?! [^,;]{0,40}?\b(?:stock|shares|stake|equity)\b)|"
