@@ -171,3 +171,8 @@ def test_the_ministry_after_a_leading_phrase_is_the_last_government_body(gaz):
 ])
 def test_meeting_demand_is_no_meeting(sentence, talks):
     assert ("TALKS" in {t.type for t in find_triggers(sentence)}) == talks
+
+
+def test_a_stance_someone_should_take_is_no_statement():
+    assert not find_triggers("As partners, both countries should jointly oppose protectionism, he said.")
+    assert [t.type for t in find_triggers("Both countries jointly opposed protectionism.")] == ["STATEMENT"]

@@ -229,7 +229,7 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
             short.update({" ".join(e.value.split()[:2]): e.value for e in ents
                           if e.kind == "company" and len(e.value.split()) > 2})
         heads = _heads(s, ents)
-        trigs = _learned(s, find_triggers(s)) if heads or prev is not None else []
+        trigs = _learned(s, find_triggers(s)) if heads or (prev is not None and _refers(s)) else []
         evs = []  # one event per main clause; a later one may refer back to an earlier one
         for trig in trigs:
             ev = _event(doc_id, s, a, b, trig, heads, (prev, last_org, orgs, last_gov), out[-1] if out else None, published, gaz)
@@ -248,6 +248,15 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
         if not evs and heads and prev is None:
             prev = heads[0]
     return merge(out)
+
+
+def _refers(s: str) -> bool:
+    """Whether the sentence's subject, or the subject after a leading phrase ("In its statement, the
+    ministry ..."), refers back to a party named earlier."""
+    if COREF.match(s):
+        return True
+    comma = s.find(", ", 0, 60)
+    return comma > 0 and bool(COREF.match(s[comma + 2:]))
 
 
 def _conjoined(s: str, trig: Trigger, ev: Event, heads: list[Entity]) -> list[Event]:

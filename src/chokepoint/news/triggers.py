@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from chokepoint.news.fold import fold_pattern, folded
-from chokepoint.news.frames import ANY_FRAME
+from chokepoint.news.frames import frame_matches
 
 _I = re.IGNORECASE
 _DUTY = r"(?:tariffs?|duty|duties|surtax(?:es)?|surcharges?)"
@@ -136,6 +136,8 @@ SOURCE_HEDGE = re.compile(r"\b(?:reportedly|rumou?r\w*|(?:analysts?|experts?|obs
 DENIAL = re.compile(r"\bden(?:y|ied|ies|ying)\s+(?:that|(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){0,2}(?:reports?|claims?|talk|"
                     r"rumou?rs?|speculation|allegations?|suggestions?))\b", _I)
 WOULD = re.compile(r"\bwould\b", _I)
+# a deontic modal on a stance verb itself ("both countries should jointly oppose ...")
+OUGHT = re.compile(r"\b(?:should|must|ought to)\s+(?:[\w-]+ly\s+)?$", _I)
 # a meeting that has not happened yet is no event (GUIDELINE.md); checked for TALKS only, since "a
 # dialogue that will meet twice a year" describes an agreed thing
 PLANNED = re.compile(r"\b(?:will (?:host|hold|meet|visit)|(?:is|are|was|were) scheduled|(?:is|are) due to)\b", _I)
@@ -271,12 +273,14 @@ def _filtered(s: str, type_: str, m: re.Match | tuple[int, int], a: int, b: int,
         return True
     if type_ != "STATEMENT" and (rx(STANCE).search(s, a, start) or rx(DEONTIC).search(s, 0, b)):
         return True
+    if type_ == "STATEMENT" and rx(OUGHT).search(s, a, start):  # "both should oppose": a stance asked for
+        return True
     return type_ != "STATEMENT" and bool(rx(NEGATION).search(s, 0, b))
 
 
 # the filters' case-folded twins, for lower-cased ASCII sentences (fold.py says why)
 FOLDED: dict[re.Pattern, re.Pattern] = {p: folded(p) for p in (
-    MODAL, SOURCE_HEDGE, DENIAL, NEWS_AFTER, WOULD, PLANNED, ANNOUNCED, DATED, RELATIVE_LEAD, COMPOUND, BACKGROUND, RECENT, WHEN,
+    MODAL, SOURCE_HEDGE, DENIAL, NEWS_AFTER, OUGHT, WOULD, PLANNED, ANNOUNCED, DATED, RELATIVE_LEAD, COMPOUND, BACKGROUND, RECENT, WHEN,
     RELATIVE_IN, COMPLEMENT, RESTATEMENT, TOPIC, STANCE, DEONTIC, NEGATION)}
 
 
@@ -301,7 +305,7 @@ def find_triggers(s: str) -> list[Trigger]:
     """`find_trigger` of each main clause of the sentence (see MAIN_BREAK), in order."""
     found = [(m.lastgroup, m) for m in trigger_matches(s)]
     # a sentence that refers back ("Under the deal, ...") adds details to a reported event, not a frame's event
-    framed = [] if REFERS_BACK.match(s) else [(m.lastgroup, m) for m in ANY_FRAME.finditer(s) if not _in_name(s, m)]
+    framed = [] if REFERS_BACK.match(s) else [(m.lastgroup, m) for m in frame_matches(s) if not _in_name(s, m)]
     if not found and not framed:
         return []
     cuts = [0] + [m.end() for m in MAIN_BREAK.finditer(s)] + [len(s) + 1]
