@@ -176,3 +176,8 @@ def test_meeting_demand_is_no_meeting(sentence, talks):
 def test_a_stance_someone_should_take_is_no_statement():
     assert not find_triggers("As partners, both countries should jointly oppose protectionism, he said.")
     assert [t.type for t in find_triggers("Both countries jointly opposed protectionism.")] == ["STATEMENT"]
+
+
+def test_deal_the_verb_is_no_deal():
+    assert not find_triggers("Korea will deal with both issues under the alliance.")
+    assert [t.type for t in find_triggers("Korea and Japan reached a trade deal on Monday.")] == ["DEAL"]

@@ -55,7 +55,7 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
               r"(?:[\w-]+ )?(?:demand|needs|targets?|requirements|standards|deadlines?|goals?|criteria|expectations|"
               r"quotas?)\b)|(?:attended|took part in|taken part in) (?:[\w.-]+ ){0,5}meeting|negotiations?|negotiat\w+|(?:video |phone |telephone )?"
               r"call with)\b"),
-    ("DEAL", r"\b(?:sign(?:s|ed|ing)?|agreements?|deals?|memorand(?:um|ums|a) of understanding|MoUs?|pact|offtake|"
+    ("DEAL", r"\b(?:sign(?:s|ed|ing)?|agreements?|(?<!will )(?<!would )(?<!to )(?<!can )(?<!must )(?<!should )deals?|memorand(?:um|ums|a) of understanding|MoUs?|pact|offtake|"
              r"agreed to (?:buy|purchase|supply|sell)(?! [^,;]{0,40}?\b(?:stock|shares|stake|equity)\b)|"
              r"agree\w* (?:to|on) (?!invest|buy|acquire|take)(?:[\w-]+ )?(?:walk back|roll back|de-escalate|coordinate|"
              r"cooperat\w*|continue|remove|strengthen|expand|work))\b"),
