@@ -181,3 +181,17 @@ def test_a_stance_someone_should_take_is_no_statement():
 def test_deal_the_verb_is_no_deal():
     assert not find_triggers("Korea will deal with both issues under the alliance.")
     assert [t.type for t in find_triggers("Korea and Japan reached a trade deal on Monday.")] == ["DEAL"]
+
+
+def test_an_offtake_names_its_tonnes_and_a_stake_its_percent(gaz):
+    evs = extract("t", "LG Energy Solution signed an offtake deal with Lynas Rare Earths for 50,000 tonnes of "
+                       "lithium on Monday. Korea Zinc bought a 10% stake in Lynas Rare Earths on Monday.", PUB, gaz)
+    assert {(e.type, e.amount, e.unit) for e in evs} >= {("DEAL", 50000.0, "t"), ("INVEST", 10.0, "percent")}
+
+
+def test_a_deals_price_and_tonnes_do_not_tell_two_deals_apart():
+    a, b = _ev(None), _ev(None, amount=30000.0)
+    a.amount, a.unit = 40e6, "USD"
+    assert len(merge([a, b])) == 1
+    c = _ev(None, amount=50000.0)
+    assert len(merge([b, c])) == 2

@@ -11,6 +11,7 @@ from chokepoint.news import claims as claims_mod
 from chokepoint.news import dedup
 from chokepoint.news.amounts import FxTable
 from chokepoint.news.entities import Gazetteer
+from chokepoint.news.events import measure
 
 LABELS = ("contradiction", "different scope", "different time")
 COLUMNS = ["country", "kind", "label", "about", "doc_a", "value_a", "published_a", "outlet_a", "evidence_a",
@@ -96,8 +97,8 @@ def _same_event(a, b) -> bool:
 
 def _difference(a, b, fx: FxTable | None) -> tuple[str, str, str] | None:
     """(what, value a, value b) where two tellings of an event disagree on amount or date, else None."""
-    if a.amount is not None and b.amount is not None and not dedup.same_amount(a, b, fx) \
-            and (a.unit == b.unit or "percent" not in (a.unit, b.unit)):
+    if a.amount is not None and b.amount is not None and measure(a.unit) == measure(b.unit) \
+            and not dedup.same_amount(a, b, fx):
         return "amount", f"{a.amount:,.0f} {a.unit}", f"{b.amount:,.0f} {b.unit}"
     if a.date and b.date and abs((a.date - b.date).days) > 1:
         return "date", a.date.isoformat(), b.date.isoformat()

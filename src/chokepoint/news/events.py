@@ -75,8 +75,14 @@ def _compatible(a: Event, b: Event) -> bool:
         return False  # the same actor's controls on two different materials are two events
     if _undated_apart(a, b) or _undated_apart(b, a):
         return False
-    return all(x is None or y is None or x == y
-               for x, y in ((a.target, b.target), (a.amount, b.amount), (a.date, b.date)))
+    # amounts of two measures (a deal's price and its tonnes) do not tell two deals apart
+    amounts = (a.amount, b.amount) if measure(a.unit) == measure(b.unit) else (None, None)
+    return all(x is None or y is None or x == y for x, y in ((a.target, b.target), amounts, (a.date, b.date)))
+
+
+def measure(unit: str | None) -> str | None:
+    """What a unit measures: 'percent', 't', 'USD/kg', or 'money' for any currency code."""
+    return unit if unit in (None, "percent", "t", "USD/kg") else "money"
 
 
 def merge(events: list[Event]) -> list[Event]:

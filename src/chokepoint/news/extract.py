@@ -39,10 +39,11 @@ PREPOSITION = re.compile(r"\b(?:to|with|from|in|on|into|against|for|of|at|regard
                          r"between|about|over|including|like)\s+(?:the\s+|a\s+|an\s+)?$", _I)
 # where a reporting clause starts ("..., the ministry said"): targets are not looked for past it
 ATTRIBUTION = re.compile(r"[,;]\s*(?:according to|[^,;]{0,80}?\b(?:said|says|told|reported)\b)", _I)
-# preferred amount kinds per type (the first kind present in the sentence is used)
+# preferred amount kinds per type (the first kind present in the sentence is used): an offtake's
+# tonnes where it names no price, a stake's percent where it names no sum (GUIDELINE.md)
 AMOUNT_KINDS: dict[str, tuple[str, ...]] = {
-    "TARIFF": ("percent", "money"), "SHIPMENT": ("mass", "money"), "INVEST": ("money",),
-    "DEAL": ("money",), "POLICY": ("money",), "EXPORT_CONTROL": ("mass",),
+    "TARIFF": ("percent", "money"), "SHIPMENT": ("mass", "money"), "INVEST": ("money", "percent"),
+    "DEAL": ("money", "mass"), "POLICY": ("money",), "EXPORT_CONTROL": ("mass",),
 }
 _DET = r"\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+['’]s?\s+){0,2}$"
 SPENDING = re.compile(r"spend|earmark", _I)
