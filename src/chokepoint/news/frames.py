@@ -1,7 +1,8 @@
 """Compositional triggers: an action word of a type's verb class within a few words of a word of
 its object class ("tightened its oversight", "finalized a loan", "approved the bill"), for events
-phrased without a listed trigger phrase. Checked only in main clauses where no listed trigger
-reports an event (triggers.find_triggers), and through the same filters."""
+phrased without a listed trigger phrase. In a main clause a frame reports the event where no listed
+trigger does, or a second event of another type beside the trigger's (triggers.find_triggers); it
+passes the same filters."""
 from __future__ import annotations
 
 import re
