@@ -11,6 +11,7 @@ from chokepoint.news import claims as claims_mod
 from chokepoint.news import dedup
 from chokepoint.news.amounts import FxTable
 from chokepoint.news.entities import Gazetteer
+from chokepoint.news.events import measure
 
 LABELS = ("contradiction", "different scope", "different time")
 COLUMNS = ["country", "kind", "label", "about", "doc_a", "value_a", "published_a", "outlet_a", "evidence_a",
@@ -87,21 +88,35 @@ def _story_events(by_id: dict, groups: Sequence[Sequence[str]], fx: FxTable | No
     return rows
 
 
+def _same_event(a, b) -> bool:
+    """Type and actor equal, targets and commodities not apart: possibly one event told twice."""
+    if (a.type, a.actor) != (b.type, b.actor) or (a.target and b.target and a.target != b.target):
+        return False
+    return not (a.commodities and b.commodities and not set(a.commodities) & set(b.commodities))
+
+
+def _difference(a, b, fx: FxTable | None) -> tuple[str, str, str] | None:
+    """(what, value a, value b) where two tellings of an event disagree on amount or date, else None."""
+    if a.amount is not None and b.amount is not None and measure(a.unit) == measure(b.unit) \
+            and not dedup.same_amount(a, b, fx):
+        return "amount", f"{a.amount:,.0f} {a.unit}", f"{b.amount:,.0f} {b.unit}"
+    if a.date and b.date and abs((a.date - b.date).days) > 1:
+        return "date", a.date.isoformat(), b.date.isoformat()
+    return None
+
+
 def _event_pair(art_a, art_b, fx: FxTable | None) -> list[dict]:
+    """Events of two articles of one story that disagree; an event that the other article also tells
+    in agreement (an earlier deal beside this one) is that one, not a conflict."""
     rows, seen = [], set()
     for a in art_a.events:
-        for b in art_b.events:
-            if (a.type, a.actor) != (b.type, b.actor) or (a.target and b.target and a.target != b.target):
+        cands = [b for b in art_b.events if _same_event(a, b)]
+        if any(_difference(a, b, fx) is None for b in cands):
+            continue
+        for b in cands:
+            if any(_same_event(o, b) and _difference(o, b, fx) is None for o in art_a.events):
                 continue
-            if a.commodities and b.commodities and not set(a.commodities) & set(b.commodities):
-                continue
-            if a.amount is not None and b.amount is not None and not dedup.same_amount(a, b, fx) \
-                    and (a.unit == b.unit or "percent" not in (a.unit, b.unit)):
-                what, va, vb = "amount", f"{a.amount:,.0f} {a.unit}", f"{b.amount:,.0f} {b.unit}"
-            elif a.date and b.date and abs((a.date - b.date).days) > 1:
-                what, va, vb = "date", a.date.isoformat(), b.date.isoformat()
-            else:
-                continue
+            what, va, vb = _difference(a, b, fx)
             if (a.type, a.actor, what) in seen:
                 continue
             seen.add((a.type, a.actor, what))

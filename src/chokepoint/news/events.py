@@ -62,19 +62,33 @@ def tilt(type_: str, actor_country: str | None, target_country: str | None,
     return 0
 
 
+def _undated_apart(a: Event, b: Event) -> bool:
+    """Whether undated `a` is told apart from dated `b`: its sentence names a time of its own that
+    did not resolve ("signed on Tuesday" in an undated article is not the deal "of 2022")."""
+    return a.date is None and b.date is not None and bool(a.extra.get("time_unresolved"))
+
+
 def _compatible(a: Event, b: Event) -> bool:
     if (a.type, a.actor) != (b.type, b.actor):
         return False
     if a.commodities and b.commodities and not set(a.commodities) & set(b.commodities):
         return False  # the same actor's controls on two different materials are two events
-    return all(x is None or y is None or x == y
-               for x, y in ((a.target, b.target), (a.amount, b.amount), (a.date, b.date)))
+    if _undated_apart(a, b) or _undated_apart(b, a):
+        return False
+    # amounts of two measures (a deal's price and its tonnes) do not tell two deals apart
+    amounts = (a.amount, b.amount) if measure(a.unit) == measure(b.unit) else (None, None)
+    return all(x is None or y is None or x == y for x, y in ((a.target, b.target), amounts, (a.date, b.date)))
+
+
+def measure(unit: str | None) -> str | None:
+    """What a unit measures: 'percent', 't', 'USD/kg', or 'money' for any currency code."""
+    return unit if unit in (None, "percent", "t", "USD/kg") else "money"
 
 
 def merge(events: list[Event]) -> list[Event]:
     """Fold repeated mentions of one event in a document into its first mention: same type and
-    actor, target, amount and date each equal or missing on one side (missing ones filled), and
-    commodities shared when both name some."""
+    actor, target, amount and date each equal or missing on one side (missing ones filled, unless
+    the undated one is told apart: `_undated_apart`), and commodities shared when both name some."""
     out: list[Event] = []
     for ev in events:
         host = next((o for o in out if _compatible(o, ev)), None)

@@ -39,13 +39,18 @@ PREPOSITION = re.compile(r"\b(?:to|with|from|in|on|into|against|for|of|at|regard
                          r"between|about|over|including|like)\s+(?:the\s+|a\s+|an\s+)?$", _I)
 # where a reporting clause starts ("..., the ministry said"): targets are not looked for past it
 ATTRIBUTION = re.compile(r"[,;]\s*(?:according to|[^,;]{0,80}?\b(?:said|says|told|reported)\b)", _I)
-# preferred amount kinds per type (the first kind present in the sentence is used)
+# preferred amount kinds per type (the first kind present in the sentence is used): an offtake's
+# tonnes where it names no price, a stake's percent where it names no sum (GUIDELINE.md)
 AMOUNT_KINDS: dict[str, tuple[str, ...]] = {
-    "TARIFF": ("percent", "money"), "SHIPMENT": ("mass", "money"), "INVEST": ("money",),
-    "DEAL": ("money",), "POLICY": ("money",), "EXPORT_CONTROL": ("mass",),
+    "TARIFF": ("percent", "money"), "SHIPMENT": ("mass", "money"), "INVEST": ("money", "percent"),
+    "DEAL": ("money", "mass"), "POLICY": ("money",), "EXPORT_CONTROL": ("mass",),
 }
 _DET = r"\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+['’]s?\s+){0,2}$"
 SPENDING = re.compile(r"spend|earmark", _I)
+# money received ("X secured a loan from Y", "finalized a loan with Y"): the lender named after
+# from/with/by pays (the actor), the subject receives (the target)
+RECEIVED = re.compile(r"(?:secur|receiv|obtain|finali[sz]|won\b|win|land|get|got|rais)\w*\s+(?:[^\s,;]+\s+){0,5}?"
+                      r"(?:loans?|grants?|financing|funding|credit|investment)\b[^,;]{0,40}?\b(?:from|with|by)\s+(?:the\s+)?$", _I)
 AGENT = re.compile(r"\bby\s+(?:the\s+)?$")
 # a passive trigger ("boats were rammed by ..."): its actor is the agent after "by", its subject the target
 PASSIVE = re.compile(r"\b(?:was|were|been|being|is|are)\s+(?:\w+ly\s+)?$", _I)
@@ -73,6 +78,11 @@ BACK_TO_TARGET = re.compile(r"\b(?:in|into|to|with|for)\s+(?:the|this)\s+(?:[\w-
                             r"(?:project|company|firm|venture|plant|refinery|mine|smelter|miner|deal)\b", _I)
 
 
+# "the ministry", "the government": the last government body named ("China's commerce ministry")
+GOV_COREF = re.compile(r"^\W*the\s+(?:[\w-]+\s+)?(?:ministry|government|administration|cabinet|department)\b", _I)
+GOV_AFTER = re.compile(r"(?:['’]s)?\s+(?:[\w-]+\s+){0,2}(?:ministry|government|administration|cabinet|department)\b", _I)
+
+
 def _heads(s: str, ents: list[Entity]) -> list[Entity]:
     """Active entities without possessive modifiers ("China's CATL" keeps CATL only) nor countries
     inside an organisation's appositive ("Noveon, the only U.S. magnet maker, ...")."""
@@ -92,11 +102,11 @@ def _heads(s: str, ents: list[Entity]) -> list[Entity]:
 
 
 def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
-           last_org: Entity | None = None) -> Entity | None:
+           last_org: Entity | None = None, last_gov: Entity | None = None) -> Entity | None:
     """Subject: the first entity of the trigger's clause before it
     (extended back over a list: "X, Y and Z began"); a
     pronoun-like subject ('the ministry', 'it') takes the previous event's actor ('the company' the
-    last company named first in a sentence); else the
+    last company named first in a sentence, 'the ministry' the last government body named); else the
     sentence's first subject before the clause. Entities after
     a preposition are objects and skipped (extension over lists aside). A trigger in
     a leading phrase ("Under the deal, X ...") takes the next clause's first entity."""
@@ -125,6 +135,8 @@ def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
         return agent
     if ORG_COREF.match(s[trig.clause[0]:]) or ORG_COREF.match(s):
         return last_org or prev
+    if last_gov is not None and (GOV_COREF.match(s[trig.clause[0]:]) or GOV_COREF.match(s)):
+        return last_gov
     if COREF.match(s[trig.clause[0]:]) or COREF.match(s):
         return prev
     earlier = [e for e in subjects if e.start < trig.clause[0]]
@@ -197,6 +209,8 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
     out: list[Event] = []
     prev: Entity | None = None
     last_org: Entity | None = None  # the last company named first in a sentence: what "the company" is
+    orgs: list[Entity] = []  # every company named so far, for "the South Korean company" (its country's latest)
+    last_gov: Entity | None = None  # the last government body named: what "the ministry" is
     home = offices.home(dateline, gaz.forms) or home
     short: dict[str, str] = {}  # "Arafura" -> "Arafura Rare Earths" once the full name was seen
     # last names that name their bearer: listed distinctive ones ("Trump"), and "Kim" -> KOR once
@@ -216,14 +230,18 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
             short.update({" ".join(e.value.split()[:2]): e.value for e in ents
                           if e.kind == "company" and len(e.value.split()) > 2})
         heads = _heads(s, ents)
-        trigs = _learned(s, find_triggers(s)) if heads or (prev is not None and COREF.match(s)) else []
+        trigs = _learned(s, find_triggers(s)) if heads or (prev is not None and _refers(s)) else []
         evs = []  # one event per main clause; a later one may refer back to an earlier one
         for trig in trigs:
-            ev = _event(doc_id, s, a, b, trig, heads, (prev, last_org), out[-1] if out else None, published, gaz)
+            ev = _event(doc_id, s, a, b, trig, heads, (prev, last_org, orgs, last_gov), out[-1] if out else None, published, gaz)
             if ev is not None:
                 out.append(ev)
                 evs.append(ev)
+                out += _conjoined(s, trig, ev, heads)
         last_org = next((e for e in heads if e.kind in ORG_KINDS), last_org)
+        orgs += [e for e in heads if e.kind in ORG_KINDS]
+        last_gov = next((e for e in reversed(heads) if e.kind == "government" or (
+            e.kind in COUNTRY_KINDS and GOV_AFTER.match(s, e.end))), last_gov)
         if evs:
             prev = evs[0].extra["actor_entity"]
         elif not trigs and out:
@@ -231,6 +249,40 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
         if not evs and heads and prev is None:
             prev = heads[0]
     return merge(out)
+
+
+def _refers(s: str) -> bool:
+    """Whether the sentence's subject, or the subject after a leading phrase ("In its statement, the
+    ministry ..."), refers back to a party named earlier."""
+    if COREF.match(s):
+        return True
+    comma = s.find(", ", 0, 60)
+    return comma > 0 and bool(COREF.match(s[comma + 2:]))
+
+
+def _conjoined(s: str, trig: Trigger, ev: Event, heads: list[Entity]) -> list[Event]:
+    """One event more for each further subject of a list ("the US, Japan, and the Netherlands took steps
+    to limit ..."): each government acts on its own (GOVERNMENT_TYPES; a deal or a meeting between
+    listed parties is one event, its counterpart the second party)."""
+    first = ev.extra["actor_entity"]
+    if trig.type not in GOVERNMENT_TYPES or first.start > trig.start:
+        return []
+    members, last = [], first
+    for e in (e for e in heads if first.end <= e.start < trig.start):
+        gap = s[last.end:e.start]
+        if not (AND_GAP.match(gap) or COMMA_GAP.match(gap) or re.match(r"^,\s+and\s+(?:the\s+)?$", gap)):
+            break
+        members.append(e)
+        last = e
+    out = []
+    for e in members:
+        if e.kind in COUNTRY_KINDS and e.value not in (ev.actor, ev.target) and e.value not in {o.actor for o in out}:
+            twin = Event(**{**ev.__dict__, "actor": e.value, "actor_country": e.iso3,
+                            "commodities": list(ev.commodities), "sectors": list(ev.sectors),
+                            "extra": {**ev.extra, "actor_entity": e}})
+            twin.tilt = tilt(trig.type, e.iso3, ev.target_country)
+            out.append(twin)
+    return out
 
 
 def _learned(s: str, trigs: list[Trigger]) -> list[Trigger]:
@@ -268,15 +320,16 @@ def _fill(out: list[Event], s: str, published: dt.date | None) -> None:
 
 
 def _event(doc_id, s, a, b, trig, heads, salient, last, published, gaz) -> Event | None:
-    prev, last_org = salient
+    prev, last_org, orgs, last_gov = salient
     pair = _between(s, trig, heads)
-    actor = pair[0] if pair else _actor(s, trig, heads, prev, last_org)
+    actor = pair[0] if pair else _actor(s, trig, heads, prev, last_org, last_gov)
     if actor is not None and trig.type == "POLICY" and actor.kind in ORG_KINDS \
             and SPENDING.match(s, trig.start):
         trig = Trigger("INVEST", trig.start, trig.end, trig.clause)  # a company spending invests
     if actor is not None and actor.kind in COUNTRY_KINDS and last_org is not None \
-            and last_org.iso3 in (None, actor.iso3) and COUNTRY_ORG_NOUN.match(s, actor.end):
-        actor = last_org
+            and COUNTRY_ORG_NOUN.match(s, actor.end):  # "the South Korean company": its country's latest
+        home = next((e for e in reversed(orgs) if e.iso3 == actor.iso3), None) if orgs else None
+        actor = home or (last_org if last_org.iso3 in (None, actor.iso3) else actor)
     if actor is None or (trig.type in GOVERNMENT_TYPES and actor.kind not in COUNTRY_KINDS):
         return None
     plural = PLURAL_COREF.match(s[trig.clause[0]:]) and actor is prev
@@ -286,6 +339,9 @@ def _event(doc_id, s, a, b, trig, heads, salient, last, published, gaz) -> Event
     if trig.type == "TALKS" and target is None and actor.iso3 and any(
             e.iso3 == actor.iso3 and e is not actor for e in heads if e.start > trig.start):
         return None  # a meeting at home (a chairman meets his own president) is no event
+    if trig.type == "INVEST" and target is not None and target.start > trig.start \
+            and RECEIVED.match(s[trig.start:target.start]):
+        actor, target = target, actor
     tv, tc = (target.value, target.iso3) if target else (None, None)
     if target is None and plural and last is not None and last.target:
         tv, tc = last.target, last.target_country
@@ -294,9 +350,11 @@ def _event(doc_id, s, a, b, trig, heads, salient, last, published, gaz) -> Event
     amt = amount_for(trig.type, s)
     commodities, sectors = gaz.terms_in(s)
     hostile = trig.type == "STATEMENT" and bool(HOSTILE_WORDS.search(s[trig.start:trig.end]))
+    date = dates.resolve(s, published)
+    unresolved = date is None and bool(dates.ANY_DATE.search(s))  # "on Tuesday" with no publication date
     return Event(doc=doc_id, type=trig.type, actor=actor.value, target=tv,
                  commodities=commodities, sectors=sectors,
                  amount=amt.value if amt else None, unit=amt.unit if amt else None,
-                 date=dates.resolve(s, published), tilt=tilt(trig.type, actor.iso3, tc, hostile),
+                 date=date, tilt=tilt(trig.type, actor.iso3, tc, hostile),
                  evidence=s, start=a, end=b, actor_country=actor.iso3, target_country=tc,
-                 hostile_statement=hostile, extra={"actor_entity": actor})
+                 hostile_statement=hostile, extra={"actor_entity": actor, "time_unresolved": unresolved})

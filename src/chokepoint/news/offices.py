@@ -72,6 +72,10 @@ LEADING_PLACE = re.compile(r"^\W*(?:In|At|From)\s+$")
 BEFORE = re.compile(r"(?:[A-Z][\w-]*\s+){1,2}$")
 _SEAT_ALT = "|".join(re.escape(s) for s in sorted(SEATS, key=len, reverse=True))
 SEAT = re.compile(rf"(?<![\w])(?:the\s+)?({_SEAT_ALT})(?![\w])")
+# "Commission" is the European one unless a name qualifies it ("Central Commission for Foreign Affairs",
+# "the Federal Trade Commission"); "European Commission" itself is a listed form
+QUALIFIED = re.compile(r"(?<![\w-])(?!The\s|EU\s|European\s)[A-Z][\w-]*\s+(?:(?:and|for|of)\s+)?$")
+OWN_SEATS = {"Commission"}
 # whole words that gate the slower patterns, found by the gazetteer's one scan of the sentence
 # (most sentences hold none, and a second scan per pattern would cost as much as linking itself)
 CUES: dict[str, str] = {
@@ -191,6 +195,8 @@ def mentions(s: str, taken: Iterable[tuple[int, int]], cues: set[str], home: str
             out.append((value, kind, iso3, a, b))
 
     for m in SEAT.finditer(s) if "seat" in cues else ():
+        if m.group(1) in OWN_SEATS and QUALIFIED.search(s, max(0, m.start(1) - 40), m.start(1)):
+            continue
         add(SEATS[m.group(1)], "government", SEATS[m.group(1)], m.start(1), m.end(1))
     if home and cues & {"admin", "body"}:
         for m in BODY.finditer(s):

@@ -11,7 +11,9 @@ from collections.abc import Iterator
 _ABBREV = re.compile(r"(?:\b(?:U\.S|U\.K|U\.N|D\.C|S|N|Mr|Mrs|Ms|Dr|St|No|Co|Corp|Inc|Ltd|Jr|Sr|"
                      r"Gen|Gov|Sen|Rep|Prof|vs|etc|e\.g|i\.e|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|"
                      r"Oct|Nov|Dec|A|[A-Z])\.)$")
-_END = re.compile(r"[.!?][\"”’')\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])")
+# a sentence end before a capital; also one glued to the next sentence ("vehicles.LG Energy"), as
+# scraped pages often have, after a lower-case word (not an abbreviation: "U.S.")
+_END = re.compile(r"[.!?](?:[\"”’')\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])|(?<=[a-z]{2}[.!?])(?=[A-Z]))")
 
 
 def split(text: str) -> Iterator[tuple[int, int]]:

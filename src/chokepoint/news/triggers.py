@@ -8,9 +8,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from chokepoint.news.fold import fold_pattern, folded
+from chokepoint.news.frames import frame_matches
 
 _I = re.IGNORECASE
 _DUTY = r"(?:tariffs?|duty|duties|surtax(?:es)?|surcharges?)"
+# "oppose", not "the main opposition party" (a name, no stance)
+_OPPOS = (r"oppos(?!ition\s+(?:[\w-]+\s+)?(?:part(?:y|ies)|lawmakers?|leaders?|bloc|camp|members?|politicians?|"
+          r"coalition|people power))")
 # event type -> trigger pattern; checked in this order, the first unfiltered match wins
 TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
     ("EXPORT_EASING", r"\b(?:resum\w+ (?:[\w-]+ ){0,3}exports?|lift\w* (?:its |the )?(?:export )?"
@@ -46,9 +50,12 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
                  r"(?:launch|form)\w* (?:a|an|the) (?:[A-Z][\w-]* ){1,5}(?:Alliance|Partnership|Coalition)|"
                  r"join(?:s|ed|ing)? (?:the )?(?:[A-Z][\w-]* ){0,3}[A-Z][\w-]*, (?:the|a|an) (?:[\w-]+ ){0,3}"
                  r"(?:alliance|partnership|bloc|pact|club|framework|coalition|initiative))\b"),
-    ("TALKS", r"\b(?:talks|summit|met|meet(?:s|ing)?|(?:attended|took part in|taken part in) (?:[\w.-]+ ){0,5}meeting|negotiations?|negotiat\w+|(?:video |phone |telephone )?"
+    ("TALKS", r"\b(?:talks|summit|met(?! (?:the |its |their )?(?:[\w-]+ )?(?:demand|needs|targets?|requirements|"
+              r"standards|deadlines?|goals?|criteria|expectations|quotas?)\b)|meet(?:s|ing)?(?! (?:the |its |their )?"
+              r"(?:[\w-]+ )?(?:demand|needs|targets?|requirements|standards|deadlines?|goals?|criteria|expectations|"
+              r"quotas?)\b)|(?:attended|took part in|taken part in) (?:[\w.-]+ ){0,5}meeting|negotiations?|negotiat\w+|(?:video |phone |telephone )?"
               r"call with)\b"),
-    ("DEAL", r"\b(?:sign(?:s|ed|ing)?|agreements?|deals?|memorand(?:um|ums|a) of understanding|MoUs?|pact|offtake|"
+    ("DEAL", r"\b(?:sign(?:s|ed|ing)?|agreements?|(?<!will )(?<!would )(?<!to )(?<!can )(?<!must )(?<!should )deals?|memorand(?:um|ums|a) of understanding|MoUs?|pact|offtake|"
              r"agreed to (?:buy|purchase|supply|sell)(?! [^,;]{0,40}?\b(?:stock|shares|stake|equity)\b)|"
              r"agree\w* (?:to|on) (?!invest|buy|acquire|take)(?:[\w-]+ )?(?:walk back|roll back|de-escalate|coordinate|"
              r"cooperat\w*|continue|remove|strengthen|expand|work))\b"),
@@ -68,12 +75,13 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
                r"levies|taxes)|(?:approv|launch|announc|unveil)\w* (?:[\w$€¥£₹.,()-]+ ){0,9}(?:funding|scheme|"
                r"package|programme|program|fund|incentives?|credit lines?|(?:loan|credit) facilit(?:y|ies))|"
                r"(?:issu|publish|sign|adopt)\w* (?:a |an |the )?(?:[\w-]+ ){0,2}(?:decree|ordinance|circular))\b"),
-    ("STATEMENT", r"\b(?:oppos\w+|condemn\w*|rebuke|accus\w+|criticis\w+|criticiz\w+|welcom\w+|"
+    ("STATEMENT", rf"\b(?:{_OPPOS}\w+|condemn\w*|rebuke|accus\w+|criticis\w+|criticiz\w+|welcom\w+|"
                   r"reject\w*|urg\w+|acknowledg\w+|stated|statement|(?:ask\w*|call\w* on) (?!not to be )(?:[\w'’-]+ ){1,5}?to|"
                   r"den(?:y|ied|ies)|"
                   r"pledg\w+|vow\w*|willing to|did not accept|protest(?:s|ed)?|demanded|demands that|"
                   r"(?:express|voic)\w* (?:[\w-]+ ){0,2}(?:regret|concerns?|frustration|dissatisfaction|anger|"
-                  r"discontent|opposition)|warn(?:s|ed)\b)\b"),
+                  r"discontent|opposition)|warn(?:s|ed)\b|(?:after|before|by) warning\b|"
+                  r"threaten(?:s|ed) to\b)\b"),
 ]}
 # all triggers in one pattern: one scan per sentence instead of one per type. Every trigger starts
 # with \b and a word character, so that check is hoisted in front of the alternation: `re` then
@@ -97,8 +105,12 @@ def trigger_matches(s: str) -> Iterator[re.Match]:
     """Every trigger match in `s`, as `ANY_TRIGGER.finditer(s)` finds them (group names, spans),
     less trigger words inside a capitalised name."""
     found = LOWER_TRIGGER.finditer(s.lower()) if s.isascii() else ANY_TRIGGER.finditer(s)
-    return (m for m in found if not (m.lastgroup in IN_NAME_TYPES and s[m.start()].isupper()
-                                     and NAME_BEFORE.search(s, max(0, m.start() - 30), m.start())))
+    return (m for m in found if not (m.lastgroup in IN_NAME_TYPES and _in_name(s, m)))
+
+
+def _in_name(s: str, m: re.Match) -> bool:
+    """Whether the match starts with a capitalised word after a capitalised word (part of a name)."""
+    return s[m.start()].isupper() and bool(NAME_BEFORE.search(s, max(0, m.start() - 30), m.start()))
 
 
 HOSTILE_WORDS = re.compile(r"oppos|condemn|rebuke|accus|critic|reject|den[yi]|not accept|protest|demand|"
@@ -107,14 +119,14 @@ HOSTILE_WORDS = re.compile(r"oppos|condemn|rebuke|accus|critic|reject|den[yi]|no
 # "may" the modal, not the month ("in May 2022", "on May 3", "early May": filters see folded text)
 _MAY = r"(?<!\bin )(?<!\bon )(?<!\bof )(?<!\bby )(?<!since )(?<!early )(?<!\blate )(?<!\bmid-)may(?!\s+\d)"
 MODAL = re.compile(rf"\b(?:could|{_MAY}|might|likely|unlikely|expected|expects?|threaten\w* to|(?:is|are) willing to|"
-                   r"(?:is|are) ready to|hopes? to|(?:is|are|was|were|been) (?:pressing|seeking|trying|aiming) to|"
+                   r"(?:is|are) ready to|hopes? to|(?:is|are|was|were|been) (?:pressing|seeking|trying|aiming) to|tr(?:y|ies) to|"
                    r"seeks? to|sought to|aims? to|wants? to|(?:is|are) set to|"
                    r"projected|project (?:should|to)|forecast\w*|consider\w*|weigh\w*|mull\w*|"
                    r"propos\w+|claimed|if|whether|possibly|potential(?:ly)?|aims? to|hope[sd]?)\b", _I)
 # deontic modals and requests: what someone should do or is urged to do has not happened ("it
 # should use that seat", "urged Brussels to drop the duties"); the recommendation or request itself
 # may still be a statement
-DEONTIC = re.compile(r"\b(?:should|must|ought to|needs? to|(?:urg|ask|call)\w* (?:on )?(?:[\w'’-]+ ){0,4}to)\b", _I)
+DEONTIC = re.compile(r"\b(?:should|must|ought to|(?<!the )(?<!a )needs? to|(?:urg|ask|call)\w* (?:on )?(?:[\w'’-]+ ){0,4}to)\b", _I)
 # hedges on the source: they cast doubt on the whole sentence wherever they stand
 # ("X will sign the deal next week, analysts said")
 SOURCE_HEDGE = re.compile(r"\b(?:reportedly|rumou?r\w*|(?:analysts?|experts?|observers|sources|traders) "
@@ -124,6 +136,8 @@ SOURCE_HEDGE = re.compile(r"\b(?:reportedly|rumou?r\w*|(?:analysts?|experts?|obs
 DENIAL = re.compile(r"\bden(?:y|ied|ies|ying)\s+(?:that|(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){0,2}(?:reports?|claims?|talk|"
                     r"rumou?rs?|speculation|allegations?|suggestions?))\b", _I)
 WOULD = re.compile(r"\bwould\b", _I)
+# a deontic modal on a stance verb itself ("both countries should jointly oppose ...")
+OUGHT = re.compile(r"\b(?:should|must|ought to)\s+(?:[\w-]+ly\s+)?$", _I)
 # a meeting that has not happened yet is no event (GUIDELINE.md); checked for TALKS only, since "a
 # dialogue that will meet twice a year" describes an agreed thing
 PLANNED = re.compile(r"\b(?:will (?:host|hold|meet|visit)|(?:is|are|was|were) scheduled|(?:is|are) due to)\b", _I)
@@ -137,18 +151,23 @@ RECENT = re.compile(r"\b(?:(?:a|one|two|three|four|five|six|several|a few|\d+)\s
 WHEN = re.compile(r"\b(?:in|on|since|at the (?:start|end) of)\s+(?:early |late |mid-)?(?:(?:19|20)\d\d|january|february|"
                   r"march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|"
                   r"aug|sept?|oct|nov|dec|the month|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|"
-                  r"\b(?:last|this|earlier this) (?:year|month)\b", _I)
+                  r"\b(?:last|this|earlier this) (?:year|month)\b|\b(?:in )?recent (?:days|weeks|months)\b|"
+                  r"\b(?:\w+|\d+) (?:years?|months?|weeks?) ago\b|\blast (?:week|month|year|fall|spring|summer|winter)\b", _I)
 # a trigger noun that modifies another noun ("the export control dialogue", "tariff talks") names a topic
 COMPOUND = re.compile(r"\s+(?:dialogue|mechanism|consultations?|working group|forum|talks|cooperation)\b", _I)
 # checked up to the next comma or semicolon, past the subordinator that ends the clause
 DATED = re.compile(r"^[^,;]*?(?:\bsince (?:early |late |mid-)?(?:19|20)\d\d\b|\bafter\b[^,;]*\bin (?:19|20)\d\d\b)", _I)
+# "The move comes as ...", "It came days after ...": what follows is the news the sentence reports
+NEWS_AFTER = re.compile(r"^\W*(?:the|this|that|it)\s+(?:[\w-]+\s+){0,2}(?:comes?|came)\s+(?:(?:just\s+)?(?:a|one|two|"
+                        r"three|\d+|several|a few)\s+(?:days?|weeks?|months?)\s+)?(?:as|after|amid|following)\b", _I)
 # a relative clause inside the trigger's clause ("a deal that took two years to negotiate") describes
 # the noun phrase it hangs on; "that" after a reporting verb ("said on Tuesday that") opens a complement
 RELATIVE_IN = re.compile(r"\b(?:a|an|the|its|their|this)\s+(?:[\w-]+\s+){0,3}?(that|which)\s+(?:[\w-]+\s+){0,6}$", _I)
 COMPLEMENT = re.compile(r"\b(?:said|says|announced|announces|confirmed|confirms|stated|states|added|adds|noted|notes|"
                         r"reported|reports|revealed|reveals|agreed|decided|"
                         r"warned|insisted|argued|believes?|believed|expects?|hopes?|told|acknowledged|showed|shows|"
-                        r"denied|claimed|disclosed|indicated)\b(?:\s+[\w-]+){0,5}\s*$", _I)
+                        r"denied|claimed|disclosed|indicated|flagged|signall?ed|stressed|emphasi[sz]ed|reiterated|"
+                        r"declared|explained|mentioned|admitted)\b(?:\s+[\w-]+){0,5}\s*$", _I)
 RELATIVE_LEAD = re.compile(r"\b(?:which|who|whom|whose)\s*$", _I)
 # "X said it would ..." announces; "officials said the deal would help" predicts
 ANNOUNCED = re.compile(r"\b(?:said|says|stated|announced)\b[^,;]*?\b(?:it|they|he|she|we)\b[^,;]{0,60}?"
@@ -171,7 +190,7 @@ TOPIC = re.compile(rf"(?:(?<!agreed )(?<!decided )\b(?:on|about|over|regarding|c
                    rf"\b(?:investigation|probe|inquiry|review|study|use|impact|effects?|threat|risk|"
                    rf"fears?|concerns?|criticism|debate|wave|spectre|prospect)s? of)\s+{_MODIFIERS}$", _I)
 # stance verbs that take an event as their object: "China condemned the US tariffs" is a statement
-STANCE = re.compile(r"\b(?:oppos|condemn|rebuk|accus|criticis|criticiz|welcom|reject|protest|urg|"
+STANCE = re.compile(rf"\b(?:{_OPPOS}|condemn|rebuk|accus|criticis|criticiz|welcom|reject|protest|urg|"
                     r"den(?:y|ied|ies)|demand|slam|denounc|(?:ask\w*|call\w* on) (?!not to be )(?:[\w'’-]+ ){1,5}?to|"
                     r"(?:express|voic)\w* (?:[\w-]+ ){0,2}(?:regret|concern))", _I)
 # a clause whose subject is an event already reported ("The deal is the largest ...", "The
@@ -218,10 +237,11 @@ def clause(s: str, start: int, end: int) -> tuple[int, int]:
     return a, nxt.start() if nxt else len(s)
 
 
-def speculative(s: str, end: int, rx: Callable[[re.Pattern], re.Pattern] = lambda p: p) -> bool:
-    """Hedged: a modal before `end` (the end of the trigger's clause), an unannounced 'would'
-    there, or a hedged source anywhere in the sentence (`rx` picks the patterns, see `find_trigger`)."""
-    text = s[:end]
+def speculative(s: str, end: int, rx: Callable[[re.Pattern], re.Pattern] = lambda p: p, start: int = 0) -> bool:
+    """Hedged: a modal in s[start:end] (from the sentence's start, or a subordinate clause's, to the
+    end of the trigger's clause), an unannounced 'would' there, or a hedged source anywhere in the
+    sentence (`rx` picks the patterns, see `find_trigger`)."""
+    text = s[start:end]
     if rx(MODAL).search(text) or rx(SOURCE_HEDGE).search(s) or rx(DENIAL).search(s):
         return True
     return bool(rx(WOULD).search(text)) and not rx(ANNOUNCED).search(text)
@@ -231,26 +251,36 @@ def _filtered(s: str, type_: str, m: re.Match | tuple[int, int], a: int, b: int,
               rx: Callable[[re.Pattern], re.Pattern]) -> bool:
     """Whether the trigger `m` (a match or a (start, end) span; clause a..b) reports no new asserted event."""
     start, end = m if isinstance(m, tuple) else (m.start(), m.end())
-    if speculative(s, b, rx) or rx(DATED).match(s[a:]) or rx(RELATIVE_LEAD).search(s[:a]) \
+    background = rx(BACKGROUND).match(s[a:b])
+    # a subordinate clause ("after Trump threatened to ...") is outside the main clause's hedges; a
+    # statement's hedges are what it says ("warned that prices could rise"), not hedges on it, and a
+    # threat is itself a stance
+    threat = type_ == "STATEMENT" and s.startswith("threaten", start)
+    scope = (a if background else 0, start if threat else end if type_ == "STATEMENT" else b)
+    news = rx(NEWS_AFTER).match(s)  # "The move comes as X did Y": Y is news, neither background nor a restatement
+    if news and start >= news.end():
+        background = None
+    if speculative(s, scope[1], rx, scope[0]) or rx(DATED).match(s[a:]) or rx(RELATIVE_LEAD).search(s[:a]) \
             or rx(COMPOUND).match(s, end) or (type_ == "TALKS" and rx(PLANNED).search(s, 0, b)):
         return True
-    background = rx(BACKGROUND).match(s[a:b])
     if background and not rx(RECENT).search(s, max(0, a - 20), a) and not rx(WHEN).search(s, a, b):
         return True
     rel = rx(RELATIVE_IN).search(s, a, start)
     if rel and not rx(COMPLEMENT).search(s, a, rel.start(1)):
         return True
-    if rx(RESTATEMENT).match(s[a:]) or (rx(RESTATEMENT).match(s) and not background) \
+    if rx(RESTATEMENT).match(s[a:]) or (rx(RESTATEMENT).match(s) and not background and not news) \
             or rx(TOPIC).search(s, max(0, start - 80), start):
         return True
     if type_ != "STATEMENT" and (rx(STANCE).search(s, a, start) or rx(DEONTIC).search(s, 0, b)):
+        return True
+    if type_ == "STATEMENT" and rx(OUGHT).search(s, a, start):  # "both should oppose": a stance asked for
         return True
     return type_ != "STATEMENT" and bool(rx(NEGATION).search(s, 0, b))
 
 
 # the filters' case-folded twins, for lower-cased ASCII sentences (fold.py says why)
 FOLDED: dict[re.Pattern, re.Pattern] = {p: folded(p) for p in (
-    MODAL, SOURCE_HEDGE, DENIAL, WOULD, PLANNED, ANNOUNCED, DATED, RELATIVE_LEAD, COMPOUND, BACKGROUND, RECENT, WHEN,
+    MODAL, SOURCE_HEDGE, DENIAL, NEWS_AFTER, OUGHT, WOULD, PLANNED, ANNOUNCED, DATED, RELATIVE_LEAD, COMPOUND, BACKGROUND, RECENT, WHEN,
     RELATIVE_IN, COMPLEMENT, RESTATEMENT, TOPIC, STANCE, DEONTIC, NEGATION)}
 
 
@@ -274,22 +304,31 @@ PAIRED = {"DEAL": "TARIFF", "TARIFF": "DEAL"}
 def find_triggers(s: str) -> list[Trigger]:
     """`find_trigger` of each main clause of the sentence (see MAIN_BREAK), in order."""
     found = [(m.lastgroup, m) for m in trigger_matches(s)]
-    if not found:
+    # a sentence that refers back ("Under the deal, ...") adds details to a reported event, not a frame's event
+    framed = [] if REFERS_BACK.match(s) else [(m.lastgroup, m) for m in frame_matches(s) if not _in_name(s, m)]
+    if not found and not framed:
         return []
     cuts = [0] + [m.end() for m in MAIN_BREAK.finditer(s)] + [len(s) + 1]
-    parts = ([(t, m) for t, m in found if lo <= m.start() < hi] for lo, hi in zip(cuts, cuts[1:]))
     out = []
-    for part in (p for p in parts if p):
-        hit = _first(s, part)
-        if hit is None:
-            continue
-        out.append(hit)
-        # a trade agreement's tariff rate is a TARIFF event beside its DEAL (GUIDELINE.md)
-        pair = PAIRED.get(hit.type)
-        extra = _first(s, [(t, m) for t, m in part if t == pair]) if pair else None
+    for lo, hi in zip(cuts, cuts[1:]):
+        part = [(t, m) for t, m in found if lo <= m.start() < hi]
+        hit = _first(s, part) if part else None
+        frames = [(t, m) for t, m in framed if lo <= m.start() < hi]
+        if hit is not None:
+            out.append(hit)
+            # a trade agreement's tariff rate is a TARIFF event beside its DEAL (GUIDELINE.md)
+            pair = PAIRED.get(hit.type)
+            extra = _first(s, [(t, m) for t, m in part if t == pair]) if pair else None
+            if extra is not None:
+                out.append(extra)
+            # a frame of another type, away from the trigger, is a second event of the clause (not a
+            # visit: a leader's trip is the setting of the clause's event, not a second one)
+            frames = [(t, m) for t, m in frames if t not in (hit.type, "TALKS")
+                      and (m.start() >= hit.end or m.end() <= hit.start)]
+        extra = _first(s, frames) if frames else None  # with no listed trigger, a frame may report the event
         if extra is not None:
             out.append(extra)
-    return out
+    return sorted(out, key=lambda t: t.start)
 
 
 def _first(s: str, found: list[tuple[str, re.Match]]) -> Trigger | None:

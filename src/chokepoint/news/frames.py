@@ -1,0 +1,84 @@
+"""Compositional triggers: an action word of a type's verb class within a few words of a word of
+its object class ("tightened its oversight", "finalized a loan", "approved the bill"), for events
+phrased without a listed trigger phrase. In a main clause a frame reports the event where no listed
+trigger does, or a second event of another type beside the trigger's (triggers.find_triggers); it
+passes the same filters."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from chokepoint.news.fold import folded
+
+# up to five words between verb and object, none crossing a clause (no comma, semicolon or colon) nor
+# opening an adverbial or relative one ("measures imposed during their tariff war")
+_GAP = (r"\s+(?:(?!(?:during|after|before|since|when|while|amid|because|following|despite|as|by|that|which|who|"
+        r"until|than)\b)[^\s,;:()]+\s+){0,5}?")
+_RESTRICT_NOUN = (r"(?:controls|curbs|restrictions|oversight|licensing|licen[cs]e requirements|permit requirements|"
+                  r"bans?|sanctions|quotas|limits|embargo(?:es)?)")
+_TRADE_NOUN = r"(?:exports?|export of|shipments?|sales|dealings|access to|supply to|supplies to)"
+_DUTY_NOUN = r"(?:tariffs?|duties|duty|levies|surtax(?:es)?|surcharges?|port fees|docking fees)"
+_MONEY_NOUN = (r"(?:loans?|grants?|financing|funding|stake|equity|investments?|capital injection|credit facility|"
+               r"credit line|shares|holding)")
+_DEAL_NOUN = (r"(?:deals?|agreements?|contracts?|accords?|pacts?|mous?|memorand(?:um|a)|offtakes?|pre-agreement|"
+              r"partnership)")
+_POLICY_NOUN = (r"(?:bill|act|law|legislation|plan|strategy|programme|program|roadmap|fund|stockpiles?|"
+                r"price floor|guidelines|package|budget|rules|regulations?|designation)")
+
+# type -> the verb-object and nominal ("the imposition of tariffs") forms of its frame, lower case
+FORMS: dict[str, list[str]] = dict([
+    ("EXPORT_EASING", [
+        rf"\b(?:suspend\w*|suspension of|lift\w*|eas(?:e|ed|es|ing)|easing of|relax\w*|scrap\w*|waiv\w*|"
+        rf"roll\w* back|paus\w*|remov\w*|extend\w* (?:the|its) (?:suspension|pause|exemption)){_GAP}"
+        rf"{_RESTRICT_NOUN}\b",
+        r"\b(?:extend\w*|prolong\w*) (?:the |its )?(?:suspension|pause|exemptions?|waivers?)\b",
+        rf"\b(?:approv\w*|resum\w*|grant\w*){_GAP}(?:exports?|shipments|export licen[cs]es|export applications)\b",
+        r"\b(?:ban|controls|curbs|restrictions)\b(?: [\w-]+){0,3}? (?:will |would )?(?:now )?be (?:suspended|lifted|eased)\b",
+    ]),
+    ("EXPORT_CONTROL", [
+        rf"\b(?:restrict\w*|limit\w*|curb\w*|ban(?:s|ned|ning)?|block\w*|halt\w*|suspend\w*|stop\w*|prohibit\w*|"
+        rf"cut\w* off){_GAP}{_TRADE_NOUN}",
+        rf"\b(?:impos\w*|imposition of|introduc\w*|introduction of|expand\w*|expansion of|tighten\w*|"
+        rf"tightening of|step\w* up|add\w*|unveil\w*|roll\w* out|put in place|enforc\w*){_GAP}{_RESTRICT_NOUN}\b",
+        rf"\b{_RESTRICT_NOUN} (?:\w+ ){{0,4}}(?:introduced|imposed|placed|put in place) on (?:the )?{_TRADE_NOUN}",
+        r"\b(?:require\w*|requiring) (?:[^\s,;]+ ){0,4}(?:permits|licen[cs]es)\b",
+        r"\bkeep\w* (?:[^\s,;]+ ){1,5}out of\b",
+        r"\bcrack\w* down on (?:[^\s,;]+ ){0,3}(?:smuggling|exports?)\b",
+    ]),
+    ("TARIFF", [
+        rf"\b(?:impos\w*|imposition of|rais\w*|hik\w*|slap\w*|lev(?:y|ied|ies|ying)|doubl\w*|tripl\w*|"
+        rf"increas\w*|set\w*|appl(?:y|ied|ies)){_GAP}{_DUTY_NOUN}\b",
+        rf"\b{_DUTY_NOUN} (?:of|at) \d+(?:\.\d+)?\s?(?:%|percent)",
+    ]),
+    ("DEAL", [
+        rf"\b(?:str(?:ike|uck)|clinch\w*|ink\w*|seal\w*|finali[sz]\w*|conclud\w*|reach\w*|enter\w* into|"
+        rf"secur\w*|win\w*|land\w*|award\w*){_GAP}{_DEAL_NOUN}\b",
+        r"\b(?:form\w*|set\w* up|establish\w*|creat\w*|launch\w*) (?:[^\s,;]+ ){0,4}joint ventures?\b",
+    ]),
+    ("INVEST", [
+        rf"\b(?:finali[sz]\w*|secur\w*|receiv\w*|approv\w*|extend\w*|provid\w*|grant\w*|obtain\w*|"
+        rf"take\w*|took|hold\w*|held|buy\w*|bought|acquir\w*|injec\w*){_GAP}{_MONEY_NOUN}\b",
+        r"\b\d+(?:\.\d+)?\s?(?:%|percent) (?:equity )?(?:stake|interest|shareholding)\b",
+    ]),
+    ("POLICY", [
+        rf"\b(?:pass\w*|approv\w*|introduc\w*|adopt\w*|unveil\w*|launch\w*|enact\w*|releas\w*|publish\w*|"
+        rf"establish\w*|set\w* up|creat\w*){_GAP}{_POLICY_NOUN}\b",
+        rf"\b{_POLICY_NOUN} (?:was|were|has been|had been) (?:passed|approved|introduced|adopted|enacted)\b",
+    ]),
+    ("TALKS", [
+        r"\b(?:visit\w* to|trip to|(?:held|hold|holds|holding) (?:[^\s,;]+ ){0,2}(?:talks|consultations)|"
+        r"spoke (?:by phone )?with|phone call with|conversation with)\b",
+    ]),
+])
+FRAMES: dict[str, re.Pattern] = {t: re.compile("|".join(forms), re.I) for t, forms in FORMS.items()}
+# all frames in one pattern (named groups): one scan per sentence; every frame starts with \b and a word
+# character, hoisted in front of the alternation as in triggers.ANY_TRIGGER
+assert all(form.startswith(r"\b") for forms in FORMS.values() for form in forms)
+ANY_FRAME = re.compile(r"\b(?=\w)(?:" + "|".join(f"(?P<{t}>{rx.pattern})" for t, rx in FRAMES.items()) + ")", re.I)
+# its case-folded twin for lower-cased ASCII sentences (fold.py: same matches, several times faster)
+LOWER_FRAME = folded(ANY_FRAME)
+
+
+def frame_matches(s: str) -> Iterator[re.Match]:
+    """Every frame match in `s`, as `ANY_FRAME.finditer(s)` finds them."""
+    return LOWER_FRAME.finditer(s.lower()) if s.isascii() else ANY_FRAME.finditer(s)
