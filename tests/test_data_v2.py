@@ -169,8 +169,13 @@ SEEDS = {
         month,exporter,importer,product,value_usd,quantity_t,source
         2024-01-01,CHN,KOR,Gallium,1000000,100,SEED_SRC
         """)),
+    "redistribution": ("trade", textwrap.dedent("""\
+        year,exporter,importer,code,value_usd,quantity_t,basis,source
+        2024,CHN,KOR,250410,1000000,,exporter-reported,SEED_RESTRICTED
+        """)),
 }
-SEED_SOURCE = "key,publisher,title,year,url,licence,note\nSEED_SRC,Seed,Seeded defect,2026,,test only,\n"
+SEED_SOURCE = ("key,publisher,title,year,url,licence,note\nSEED_SRC,Seed,Seeded defect,2026,,test only,\n"
+               "SEED_RESTRICTED,Seed,Seeded restricted source,2026,,restricted: internal use only,\n")
 
 
 @pytest.mark.parametrize("check", sorted(SEEDS))
@@ -399,3 +404,36 @@ def test_new_stock_rows_leave_the_chains_stock_cover_unchanged(wb):
     ind, gov = network._stocks(wb.store, members)
     assert gov == {"KOR": 180.0} and ind == {}
     assert "USA" not in network._stocks(wb.store, network._members(wb.store, "antimony"))[1]
+
+
+def test_significant_digits_counts_what_a_report_would_quote():
+    assert quality.significant_digits(317_000_000) == 3 and quality.significant_digits(317_264_874) == 9
+    assert quality.significant_digits(0.00351) == 3 and quality.significant_digits(13_700.0) == 3
+    assert quality.significant_digits(100.5) == 4 and quality.significant_digits(0) == 0
+
+
+def test_comtrade_derived_rows_ship_as_cited_aggregates(wb):
+    # Decision (docs/data.md, Licences): UN Comtrade-derived and Atlas rows ship rounded to
+    # 4 significant figures (IEA: 3) under a "cited aggregates" licence; no bundled licence is restricted.
+    lic = wb.store.df("SELECT key, licence FROM source WHERE key IN "
+                      "('QENNIS_CN_COMTRADE', 'ATLAS_HS92_PATRICKMCK', 'IEA_CMDE_2025')")
+    assert lic["licence"].str.startswith("cited aggregates at").all()
+    assert not wb.store.df("SELECT key FROM source WHERE licence ILIKE 'restricted%'").shape[0]
+    flows = wb.store.df("SELECT value_usd FROM trade_monthly WHERE source = 'QENNIS_CN_COMTRADE' "
+                        "AND value_usd IS NOT NULL")["value_usd"]
+    assert len(flows) > 3000 and flows.map(quality.significant_digits).max() <= 4
+    # China's 2024 'Rare Earths' exports to Korea, the exposure page's mirror figure: still
+    # about USD 317 million (the unrounded monthly sums gave USD 317,264,874).
+    mirror = wb.store.df("SELECT sum(value_usd) v FROM trade_monthly WHERE exporter = 'CHN' AND "
+                         "importer = 'KOR' AND product = 'Rare Earths' AND year(month) = 2024")["v"][0]
+    assert mirror == pytest.approx(317_264_874, rel=0.0005)
+
+
+def test_redistribution_flags_figures_finer_than_cited_aggregates(wb, tmp_path):
+    path = tmp_path / "trade_fine.csv"
+    path.write_text("year,exporter,importer,code,value_usd,quantity_t,basis,source\n"
+                    "2030,CHN,KOR,250410,317264874,,exporter-reported,QENNIS_CN_COMTRADE\n", encoding="utf-8")
+    wb.build([f"trade={path}"])
+    problems = quality.check_redistribution(wb.store)
+    assert list(problems["source"]) == ["QENNIS_CN_COMTRADE"] and list(problems["rows"]) == [1]
+    assert "finer than 4 significant figures" in problems["problem"].iloc[0]
