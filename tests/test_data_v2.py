@@ -413,27 +413,24 @@ def test_significant_digits_counts_what_a_report_would_quote():
 
 
 def test_comtrade_derived_rows_ship_as_cited_aggregates(wb):
-    # Decision (docs/data.md, Licences): UN Comtrade-derived and Atlas rows ship rounded to
-    # 4 significant figures (IEA: 3) under a "cited aggregates" licence; no bundled licence is restricted.
+    # Decision (docs/data.md, Licences): UN Comtrade-derived and Atlas rows ship as cited
+    # aggregates with attribution, the full data being a user import; no bundled licence is
+    # restricted, and the IEA rows' licence promises (and keeps) 3 significant figures.
     lic = wb.store.df("SELECT key, licence FROM source WHERE key IN "
-                      "('QENNIS_CN_COMTRADE', 'ATLAS_HS92_PATRICKMCK', 'IEA_CMDE_2025')")
-    assert lic["licence"].str.startswith("cited aggregates at").all()
+                      "('QENNIS_CN_COMTRADE', 'ATLAS_HS92_PATRICKMCK', 'IEA_CMDE_2025')").set_index("key")["licence"]
+    assert lic.str.startswith("cited aggregates").all() and "import-comtrade" in lic["QENNIS_CN_COMTRADE"]
+    assert "at 3 significant figures" in lic["IEA_CMDE_2025"]
     assert not wb.store.df("SELECT key FROM source WHERE licence ILIKE 'restricted%'").shape[0]
-    flows = wb.store.df("SELECT value_usd FROM trade_monthly WHERE source = 'QENNIS_CN_COMTRADE' "
-                        "AND value_usd IS NOT NULL")["value_usd"]
-    assert len(flows) > 3000 and flows.map(quality.significant_digits).max() <= 4
-    # China's 2024 'Rare Earths' exports to Korea, the exposure page's mirror figure: still
-    # about USD 317 million (the unrounded monthly sums gave USD 317,264,874).
-    mirror = wb.store.df("SELECT sum(value_usd) v FROM trade_monthly WHERE exporter = 'CHN' AND "
-                         "importer = 'KOR' AND product = 'Rare Earths' AND year(month) = 2024")["v"][0]
-    assert mirror == pytest.approx(317_264_874, rel=0.0005)
+    assert quality.check_redistribution(wb.store).empty
 
 
 def test_redistribution_flags_figures_finer_than_cited_aggregates(wb, tmp_path):
-    path = tmp_path / "trade_fine.csv"
-    path.write_text("year,exporter,importer,code,value_usd,quantity_t,basis,source\n"
-                    "2030,CHN,KOR,250410,317264874,,exporter-reported,QENNIS_CN_COMTRADE\n", encoding="utf-8")
-    wb.build([f"trade={path}"])
+    # IEA CMDE rows ship at 3 significant figures (182 kt, not 181.796316 kt): a finer figure
+    # under that source's licence fails the check.
+    path = tmp_path / "production_fine.csv"
+    path.write_text("material,stage,iso3,year,measure,value,unit,estimated,note,source\n"
+                    "copper,mine,CHL,2030,production,181.796316,kt,true,seeded,IEA_CMDE_2025\n", encoding="utf-8")
+    wb.build([f"production={path}"])
     problems = quality.check_redistribution(wb.store)
-    assert list(problems["source"]) == ["QENNIS_CN_COMTRADE"] and list(problems["rows"]) == [1]
-    assert "finer than 4 significant figures" in problems["problem"].iloc[0]
+    assert list(problems["source"]) == ["IEA_CMDE_2025"] and list(problems["rows"]) == [1]
+    assert "finer than 3 significant figures" in problems["problem"].iloc[0]
