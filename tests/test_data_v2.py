@@ -169,8 +169,13 @@ SEEDS = {
         month,exporter,importer,product,value_usd,quantity_t,source
         2024-01-01,CHN,KOR,Gallium,1000000,100,SEED_SRC
         """)),
+    "redistribution": ("trade", textwrap.dedent("""\
+        year,exporter,importer,code,value_usd,quantity_t,basis,source
+        2024,CHN,KOR,250410,1000000,,exporter-reported,SEED_RESTRICTED
+        """)),
 }
-SEED_SOURCE = "key,publisher,title,year,url,licence,note\nSEED_SRC,Seed,Seeded defect,2026,,test only,\n"
+SEED_SOURCE = ("key,publisher,title,year,url,licence,note\nSEED_SRC,Seed,Seeded defect,2026,,test only,\n"
+               "SEED_RESTRICTED,Seed,Seeded restricted source,2026,,restricted: internal use only,\n")
 
 
 @pytest.mark.parametrize("check", sorted(SEEDS))
@@ -235,7 +240,7 @@ def test_public_stockpile_facts_are_cited_rows(wb):
     st = wb.store.df("SELECT iso3, material, measure, value, unit, source FROM stock")
     jp = st[(st["iso3"] == "JPN") & (st["measure"] == "target_days")].iloc[0]
     assert jp["value"] == 60 and jp["source"] == "IEA_POLICY_16639"      # JOGMEC: generally 60 days
-    us = st[st["iso3"] == "USA"].iloc[0]
+    us = st[(st["iso3"] == "USA") & (st["measure"] == "value")].iloc[0]
     assert us["value"] == pytest.approx(912.3e6) and us["unit"] == "USD"  # NDS, March 2023 (CRS R47833)
 
 
@@ -243,7 +248,7 @@ def test_prices_reach_2025_with_their_basis(wb):
     p = wb.store.df("SELECT material, year, value, basis FROM price WHERE year = 2025")
     sb = p[p["material"] == "antimony"].iloc[0]
     assert sb["value"] == pytest.approx(60.25) and "spot" in sb["basis"]  # Argus, 24 Jun 2025, USD/kg
-    assert "floor" in p[p["material"] == "ndpr"].iloc[0]["basis"]
+    assert p[p["material"] == "ndpr"]["basis"].str.contains("floor").any()
 
 
 def test_coverage_table_in_docs_lists_every_family_the_store_holds(wb):
@@ -306,3 +311,126 @@ def test_data_coverage_cli(db_path, capsys):
     out = capsys.readouterr().out
     assert out.startswith("family,stage,table,first,last,countries,rows,sources")
     assert "rare-earths,mine,production,2023,2025" in out
+
+
+# -- Korea's own reported rare-earth shares by code (KITA) ---------------------------------
+
+def test_korea_reported_rare_earth_metal_and_compound_shares(wb):
+    # KITA Institute for International Trade (via Yonhap, May 2025): China supplied 79.8% of
+    # Korea's 2024 rare-earth metal imports and 61.1% of its rare-earth compound imports;
+    # KITA via Asia Economy (24 Oct 2022): Jan-Sep 2022 rare-earth metals USD 7.799 m, of
+    # which China USD 6.522 m.
+    rep = wb.exposure.report("KOR", "rare-earths")
+    st = rep["stages"]
+    metal = st[(st["stage"] == "metal") & (st["year"] == 2024)]
+    sep = st[(st["stage"] == "separation") & (st["year"] == 2024) & st["evidence"].str.contains("compounds")]
+    assert list(metal["chn_share"]) == [pytest.approx(0.798)]
+    assert list(sep["chn_share"]) == [pytest.approx(0.611)]
+    assert list(metal["sources"]) == ["NEWS_CKHQ_2025_05_YONHAP_KITA"]
+    assert rep["stages"]["evidence"].str.startswith("mirror").any()       # China's report beside it
+    sup = rep["suppliers"]
+    m22 = sup[(sup["stage"] == "metal") & (sup["year"] == 2022)].set_index("exporter")["share"]
+    assert m22["CHN"] == pytest.approx(round(6.522 / 7.799, 3)) and m22.sum() == pytest.approx(1.0)
+    assert {"NEWS_ASIAE_2022_10_24", "NEWS_CKHQ_2025_05_YONHAP_KITA"} <= set(rep["sources"]["key"])
+
+
+def test_korea_reported_shares_do_not_enter_the_chain(wb):
+    # The KITA shares are published shares, not flows: no trade row, so the chain's trade
+    # seeds and its trader list (which sum tonnes and dollars alike) are untouched.
+    assert wb.store.df("SELECT count(*) n FROM trade WHERE code LIKE '2805%' OR code LIKE '2846%'")["n"][0] == 0
+
+
+# -- 2025 prices, one per material, each with its public figure ----------------------------
+
+def _price(wb, material, source):
+    return wb.store.df("SELECT value, unit, basis FROM price WHERE material = ? AND year = 2025 AND source = ?",
+                       [material, source])
+
+
+def test_ndpr_oxide_2025_smm_quotes(wb):
+    # SMM: Pr-Nd oxide 439,000-442,000 yuan/t on 10 Mar 2025 and 605,000-608,000 yuan/t on
+    # 31 Dec 2025; converted at the 2025 average of 7.1875 CNY/USD (FRED G.5A).
+    fx = wb.store.df("SELECT per_usd FROM fx WHERE year = 2025 AND currency = 'CNY'")["per_usd"][0]
+    assert fx == pytest.approx(7.1875)
+    march, dec = _price(wb, "ndpr", "SMM_2025_03_10"), _price(wb, "ndpr", "SMM_2025_12_31")
+    assert march["value"][0] == pytest.approx(440500 / fx / 1000, abs=0.01)   # USD 61.29/kg
+    assert dec["value"][0] == pytest.approx(606500 / fx / 1000, abs=0.01)     # USD 84.38/kg
+    assert "midpoint" in march["basis"][0] and march["unit"][0] == "USD/kg"
+
+
+def test_dysprosium_oxide_2025_smm_quote(wb):
+    # SMM 10 Mar 2025: dysprosium oxide 1.69-1.71 million yuan/t.
+    assert _price(wb, "dysprosium", "SMM_2025_03_10")["value"][0] == pytest.approx(1.70e6 / 7.1875 / 1000, abs=0.01)
+
+
+def test_terbium_oxide_2025_smm_quote(wb):
+    # SMM 10 Mar 2025: terbium oxide 6.48-6.54 million yuan/t.
+    assert _price(wb, "terbium", "SMM_2025_03_10")["value"][0] == pytest.approx(6.51e6 / 7.1875 / 1000, abs=0.01)
+
+
+def test_tungsten_apt_2025_reuters(wb):
+    # Reuters, 15 May 2025: APT USD 400/mtu in the European spot market (highest since 2013).
+    row = _price(wb, "tungsten", "NEWS_REUTERS_2025_05_15_APT")
+    assert row["value"][0] == 400 and row["unit"][0] == "USD/mtu"
+
+
+def test_germanium_2025_chemanalyst(wb):
+    # ChemAnalyst: Q3 2025 average germanium price in the USA about USD 2,647,253/t.
+    assert _price(wb, "germanium", "CHEMANALYST_GE_2025")["value"][0] == pytest.approx(2647.25)
+
+
+def test_antimony_2025_argus(wb):
+    # Argus, 24 Jun 2025: antimony regulus USD 60,250/t midpoint (stored USD/t, read as USD/kg).
+    assert _price(wb, "antimony", "ARGUS_2025_06_24")["value"][0] == pytest.approx(60.25)
+
+
+# -- stockpiles: public figures under measures the chain does not read ---------------------
+
+def test_stockpile_programmes_and_bounds_are_cited(wb):
+    st = wb.store.df("SELECT iso3, material, holder, measure, value, source FROM stock")
+    vault = st[st["source"] == "FOLEY_2026_02_PROJECT_VAULT"].iloc[0]
+    assert (vault["iso3"], vault["measure"], vault["value"]) == ("USA", "programme_value", 12e9)  # USD 12 bn
+    dla = st[st["source"] == "NEWS_NEWSMAX_2025_10_12_FT"].set_index("material")
+    assert dla.loc["cobalt", "value"] == 500e6 and dla.loc["antimony", "value"] == 245e6   # DLA plans (FT)
+    dy = st[(st["iso3"] == "KOR") & (st["material"] == "dysprosium")].iloc[0]
+    assert dy["measure"] == "held_days_min" and dy["value"] == 180                  # MOTIE: over six months
+
+
+def test_new_stock_rows_leave_the_chains_stock_cover_unchanged(wb):
+    # The chain reads `held_days` only: Korea's rare-earth cover stays the neodymium 180 days
+    # (KOMIR, May 2024) and the US gets no strategic days from programme values.
+    from chokepoint.chain import network
+    members = network._members(wb.store, "rare-earths")
+    ind, gov = network._stocks(wb.store, members)
+    assert gov == {"KOR": 180.0} and ind == {}
+    assert "USA" not in network._stocks(wb.store, network._members(wb.store, "antimony"))[1]
+
+
+def test_significant_digits_counts_what_a_report_would_quote():
+    assert quality.significant_digits(317_000_000) == 3 and quality.significant_digits(317_264_874) == 9
+    assert quality.significant_digits(0.00351) == 3 and quality.significant_digits(13_700.0) == 3
+    assert quality.significant_digits(100.5) == 4 and quality.significant_digits(0) == 0
+
+
+def test_comtrade_derived_rows_ship_as_cited_aggregates(wb):
+    # Decision (docs/data.md, Licences): UN Comtrade-derived and Atlas rows ship as cited
+    # aggregates with attribution, the full data being a user import; no bundled licence is
+    # restricted, and the IEA rows' licence promises (and keeps) 3 significant figures.
+    lic = wb.store.df("SELECT key, licence FROM source WHERE key IN "
+                      "('QENNIS_CN_COMTRADE', 'ATLAS_HS92_PATRICKMCK', 'IEA_CMDE_2025')").set_index("key")["licence"]
+    assert lic.str.startswith("cited aggregates").all() and "import-comtrade" in lic["QENNIS_CN_COMTRADE"]
+    assert "at 3 significant figures" in lic["IEA_CMDE_2025"]
+    assert not wb.store.df("SELECT key FROM source WHERE licence ILIKE 'restricted%'").shape[0]
+    assert quality.check_redistribution(wb.store).empty
+
+
+def test_redistribution_flags_figures_finer_than_cited_aggregates(wb, tmp_path):
+    # IEA CMDE rows ship at 3 significant figures (182 kt, not 181.796316 kt): a finer figure
+    # under that source's licence fails the check.
+    path = tmp_path / "production_fine.csv"
+    path.write_text("material,stage,iso3,year,measure,value,unit,estimated,note,source\n"
+                    "copper,mine,CHL,2030,production,181.796316,kt,true,seeded,IEA_CMDE_2025\n", encoding="utf-8")
+    wb.build([f"production={path}"])
+    problems = quality.check_redistribution(wb.store)
+    assert list(problems["source"]) == ["IEA_CMDE_2025"] and list(problems["rows"]) == [1]
+    assert "finer than 3 significant figures" in problems["problem"].iloc[0]

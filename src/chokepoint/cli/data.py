@@ -66,7 +66,8 @@ def check(max_age: int = typer.Option(quality.MAX_AGE_YEARS, "--max-age",
                                       help="Years after which a table's newest row is stale."),
           db: str = DbOption, fmt: Format = FormatOption) -> None:
     """Data-quality report: duplicated facts, mixed bases, stale tables, missing licences,
-    labels contradicted by unit values. Exit code 1 when any check fails."""
+    labels contradicted by unit values, rows a licence does not let us ship. Exit code 1
+    when any check fails."""
     with workbench(db) as wb:
         results = quality.run(wb.store, max_age=max_age)
     summary = pd.DataFrame([{"check": r.name, "status": "ok" if r.ok else "FAIL",

@@ -3,8 +3,9 @@
 Each check is a named function taking the store and returning the offending rows (empty
 when the check passes); `run` applies them all. They look for what an audit of the bundled
 tables found: one fact loaded twice under two sources of the same edition, shares mixing
-bases, tables whose latest year is stale, sources without a licence, and labels whose unit
-value contradicts the material they name.
+bases, tables whose latest year is stale, sources without a licence, labels whose unit value
+contradicts the material they name, and rows their source's licence does not let the
+project ship.
 """
 from __future__ import annotations
 
@@ -30,6 +31,11 @@ DATED = {"production": "year", "stage_share": "year", "trade": "year", "trade_mo
 MAX_AGE_YEARS = 6        # a table whose newest row is older than this is stale
 SHARE_SUM_TOLERANCE = 0.02
 UNIT_VALUE_FACTOR = 10   # a label is contradicted below a tenth of the material's lowest price
+# Licence wording `check_redistribution` reads (docs/data.md, "Licences"): a licence that
+# begins 'restricted' forbids shipping the source's rows; 'cited aggregates at N significant
+# figures' allows figures rounded to N significant figures, the full sheet being a user import.
+RESTRICTED = re.compile(r"^\s*restricted\b", re.IGNORECASE)
+CITED_AGGREGATES = re.compile(r"\bcited aggregates at (\d+) significant figures\b", re.IGNORECASE)
 
 
 @dataclass
@@ -122,12 +128,48 @@ def check_label_unit_values(store: Store, **_) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["product", "usd_per_kg", "names", "lowest_price_usd_per_kg"])
 
 
+def significant_digits(value: float) -> int:
+    """Significant figures of a stored figure (trailing zeros of an integer do not count)."""
+    mantissa = f"{abs(value):.12g}".split("e")[0].replace(".", "")
+    return len(mantissa.strip("0"))
+
+
+def check_redistribution(store: Store, **_) -> pd.DataFrame:
+    """Rows the project may not ship under their source's licence: rows of a source whose
+    licence is 'restricted', or figures finer than the significant figures a 'cited
+    aggregates at N significant figures' licence allows (its full sheet is a user import)."""
+    src = store.df("SELECT key, coalesce(licence, '') AS licence FROM source")
+    restricted = set(src.loc[src["licence"].str.contains(RESTRICTED), "key"])
+    digits = {r.key: int(m.group(1)) for r in src.itertuples(index=False)
+              if (m := CITED_AGGREGATES.search(r.licence))}
+    out = []
+    for table in TABLES.values():
+        if table.name == "source" or "source" not in table.names:
+            continue
+        figures = [c.name for c in table.columns if c.type == "float"]
+        df = store.table(table.name)
+        df = df[df["source"].isin(restricted | set(digits))]
+        for key, rows in df.groupby("source"):
+            if key in restricted:
+                out.append({"table": table.name, "source": key, "rows": len(rows),
+                            "problem": "licence forbids redistribution"})
+                continue
+            values = pd.concat([rows[c] for c in figures]).dropna() if figures else pd.Series(dtype=float)
+            fine = values[values.map(significant_digits) > digits[key]]
+            if len(fine):
+                out.append({"table": table.name, "source": key, "rows": len(fine),
+                            "problem": f"figures finer than {digits[key]} significant figures "
+                                       f"(e.g. {fine.iloc[0]:.12g})"})
+    return pd.DataFrame(out, columns=["table", "source", "rows", "problem"])
+
+
 CHECKS: dict[str, Callable[..., pd.DataFrame]] = {
     "duplicate-facts": check_duplicate_facts,
     "mixed-bases": check_mixed_bases,
     "stale-tables": check_stale_tables,
     "licences": check_licences,
     "label-unit-values": check_label_unit_values,
+    "redistribution": check_redistribution,
 }
 
 
