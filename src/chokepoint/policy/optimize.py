@@ -180,11 +180,14 @@ class PlanResult:
     run_id: str | None = None
 
     def portfolio(self) -> pd.DataFrame:
+        """Each lever's level and its cost to the budget (KRW, USD) and, apart, to buyers (KRW)."""
         usd = money.per_usd("KRW")
-        rows = [{"lever": lv.name, "what": lv.describe(), "level": self.choice.levels.get(lv.name, 0.0),
-                 "unit": lv.unit, "cost_bn_krw": lv.cost_krw(self.choice.levels.get(lv.name, 0.0), self.ctx) / 1e9,
-                 "cost_m_usd": lv.cost_krw(self.choice.levels.get(lv.name, 0.0), self.ctx) / usd / 1e6}
-                for lv in self.levers]
+        rows = []
+        for lv in self.levers:
+            x = self.choice.levels.get(lv.name, 0.0)
+            rows.append({"lever": lv.name, "what": lv.describe(), "level": x, "unit": lv.unit,
+                         "cost_bn_krw": lv.cost_krw(x, self.ctx) / 1e9, "cost_m_usd": lv.cost_krw(x, self.ctx) / usd / 1e6,
+                         "buyers_cost_bn_krw": lv.buyers_cost_krw(x, self.ctx) / 1e9})
         return pd.DataFrame(rows)
 
     def risk_table(self) -> pd.DataFrame:
