@@ -108,7 +108,8 @@ class StrategicStock(_Lever):
     kind: Literal["stock"] = "stock"
     stage: str = Field("magnet", description="Form the stock is held in. Default magnets: Korea has no "
                        "magnet-making capacity in the network, so an oxide stock cannot reach its users "
-                       "(measured: 0 and 1,000 days of oxide give the same shortfall) [CHOKEPOINT_ASSUMPTION].")
+                       "(measured: 0 and 1,000 days of oxide give the same shortfall; `tolling` is how oxide reaches "
+                       "them) [CHOKEPOINT_ASSUMPTION].")
     price_usd_per_kg: float = Field(MAGNET_USD_PER_KG, gt=0, description="Purchase price, USD per kg of "
                                     "contained rare earths in the held form (the network's mass unit): magnets "
                                     "USD 60/kg of magnet at 30% rare earths = USD 200/kg [CHOKEPOINT_ASSUMPTION], "
@@ -254,50 +255,81 @@ class DemandReduction(_Lever):
 
 
 class TollingAbroad(_Lever):
-    """Oxide bought and held abroad, converted into magnets for the focal country by a host with
-    magnet capacity (Korea has none): the engines' `tolling` (the stock is the holder's; the host's
-    reserved conversion is taken off its own output; a restriction on the host's magnet route to
-    the holder stops deliveries). Helps only where the host has conversion capacity."""
+    """Oxide held abroad and converted into magnets for the focal country by a host with magnet
+    capacity (Korea has none): the engines' `tolling` (the stock is the holder's; the host's reserved
+    conversion comes off its own output; a restriction on the host's magnet route to the holder stops
+    deliveries). Helps only where the host has conversion capacity. The oxide is bought, or with
+    `existing` it is the holder's own strategic stock (Korea's is held as oxide and cannot reach its
+    magnet users otherwise)."""
 
     kind: Literal["tolling"] = "tolling"
     host: str = Field("ROW", description="ISO3 of the converting host. Default ROW: the network's only "
                       "non-Chinese magnet maker (Japan's and others' plants are pooled there); JPN, USA, MYS have "
                       "no magnet output in the bundled data, so tolling there does nothing [CHOKEPOINT_ASSUMPTION].")
     stage: str = Field("separation", description="Form the stock is held in (oxide).")
+    existing: bool = Field(False, description="Toll the holder's existing strategic stock held in this form (the "
+                           "stock table's: Korea's 180 days, as oxide) instead of buying oxide: the level is tonnes "
+                           "of it sent abroad, at most what is held; only the toll fee is paid.")
     convert_weeks: float = Field(13.0, gt=0, description="Weeks the reserved conversion takes to turn the "
                                  "whole stock into magnets (reserved capacity = stock / this) "
                                  "[CHOKEPOINT_ASSUMPTION].")
-    host_share_max: float = Field(0.25, gt=0, le=1, description="Most of the host's magnet capacity a tolling "
-                                  "contract can reserve [CHOKEPOINT_ASSUMPTION].")
+    host_share_max: float = Field(0.25, gt=0, le=1, description="Most of the host's magnet output the holder's "
+                                  "tolling contracts there may reserve together [CHOKEPOINT_ASSUMPTION].")
     lead_weeks: int = Field(4, ge=0, description="Weeks from the release start to the first tolled magnets "
-                            "(conversion and shipping) [CHOKEPOINT_ASSUMPTION].")
-    price_usd_per_kg: float = Field(110.0, gt=0, description="Purchase price of the oxide, USD/kg: the non-Chinese "
-                                    "NdPr floor price [NEWS_MARKETSDAILY_MP_2026_03_03].")
-    holding_usd_per_t_year: float = Field(6000.0, ge=0, description="Holding cost per tonne-year abroad (storage, "
-                                          "insurance and 5% cost of capital on USD 110/kg) [CHOKEPOINT_ASSUMPTION].")
+                            "(shipping and conversion) [CHOKEPOINT_ASSUMPTION].")
+    price_usd_per_kg: float = Field(110.0, gt=0, description="Purchase price of bought oxide, USD/kg: the "
+                                    "non-Chinese NdPr floor price [NEWS_MARKETSDAILY_MP_2026_03_03].")
+    holding_usd_per_t_year: float = Field(6000.0, ge=0, description="Holding cost of bought oxide per tonne-year "
+                                          "(storage and insurance USD 500 plus 5% cost of capital on USD 110/kg) "
+                                          "[CHOKEPOINT_ASSUMPTION].")
     toll_fee_usd_per_kg: float = Field(20.0, ge=0, description="Conversion (toll) fee and capacity reservation, "
                                        "USD/kg of magnets made, charged on the whole stock [CHOKEPOINT_ASSUMPTION].")
     unit: ClassVar[str] = "t oxide"
 
-    def capacity_t_per_year(self, level: float, ctx: Context) -> float:
-        """Reserved conversion, t/yr of magnets: the stock over `convert_weeks`, within the host's share."""
+    def _yield(self, ctx: Context) -> float:
         s, h = ctx.stage(self.stage, f"{self.name}.stage"), ctx.country_index(self.host, f"{self.name}.host")
-        y = float(np.prod(ctx.net.eta[s + 1:, h]))
-        host = float(ctx.net.q[-1, h]) * WEEKS_PER_YEAR
-        return min(level * y * WEEKS_PER_YEAR / self.convert_weeks, self.host_share_max * host)
+        if s >= len(ctx.net.stages) - 1:
+            raise BadInput("a tolled stock is held before the last stage", field=f"{self.name}.stage")
+        return float(np.prod(ctx.net.eta[s + 1:, h]))
+
+    def capacity_t_per_year(self, level: float, ctx: Context, reserved: float = 0.0) -> float:
+        """Reserved conversion, t/yr of magnets: the stock over `convert_weeks`, within what the host's
+        share leaves after the holder's `reserved` contracts there."""
+        host = float(ctx.net.q[-1, ctx.country_index(self.host, f"{self.name}.host")]) * WEEKS_PER_YEAR
+        want = level * self._yield(ctx) * WEEKS_PER_YEAR / self.convert_weeks
+        return max(min(want, self.host_share_max * host - reserved), 0.0)
+
+    def _held(self, sc: Scenario, ctx: Context) -> tuple[float, float | None]:
+        """The holder's existing stock in this form (t) and t per day of its use where the scenario holds
+        it in this form; None where a magnet `stock` lever replaced it (the stock table's is tolled then)."""
+        net, s = ctx.net, ctx.stage(self.stage, f"{self.name}.stage")
+        per_day = ctx.use_t_per_week / 7.0 / max(float(np.prod(net.eta[s + 1:, ctx.k])), 1e-9)
+        default = net.stages[net.stock_stage if net.stock_stage is not None else len(net.stages) - 1]
+        if (sc.strategic_stage or default) != self.stage:
+            return (net.strategic_days.get(ctx.country, 0.0) * per_day if default == self.stage else 0.0), None
+        return {**net.strategic_days, **sc.strategic_days}.get(ctx.country, 0.0) * per_day, per_day
 
     def _apply(self, sc: Scenario, level: float, ctx: Context) -> Scenario:
+        if self.existing:
+            held, per_day = self._held(sc, ctx)
+            level = min(level, held)
+            if level <= 0:
+                return sc
+            if per_day is not None:  # what is sent abroad leaves the home stock
+                days = {**ctx.net.strategic_days, **sc.strategic_days}
+                sc = _update(sc, strategic_days={**days, ctx.country: (held - level) / per_day})
+        reserved = sum(t.capacity_t_per_year for t in sc.tolling if t.holder == ctx.country and t.host == self.host)
         t = Tolling(holder=ctx.country, host=self.host, stage=self.stage, tonnes=level,
-                    capacity_t_per_year=self.capacity_t_per_year(level, ctx), lead_weeks=self.lead_weeks)
+                    capacity_t_per_year=self.capacity_t_per_year(level, ctx, reserved), lead_weeks=self.lead_weeks)
         return _update(sc, tolling=[*sc.tolling, t])
 
     def unit_cost_usd(self, ctx: Context) -> float:
-        s = ctx.stage(self.stage, f"{self.name}.stage")
-        y = float(np.prod(ctx.net.eta[s + 1:, ctx.country_index(self.host, f"{self.name}.host")]))
-        return 1000.0 * self.price_usd_per_kg + self.holding_usd_per_t_year * ctx.years + 1000.0 * self.toll_fee_usd_per_kg * y
+        fee = 1000.0 * self.toll_fee_usd_per_kg * self._yield(ctx)
+        return fee if self.existing else fee + 1000.0 * self.price_usd_per_kg + self.holding_usd_per_t_year * ctx.years
 
     def describe(self) -> str:
-        return f"oxide tolled into magnets in {self.host} (t oxide)"
+        what = "existing oxide stock" if self.existing else "bought oxide"
+        return f"{what} tolled into magnets in {self.host} (t oxide)"
 
 
 class _PriceSupport(_Lever):
@@ -419,7 +451,8 @@ def defaults() -> list[_Lever]:
     adjustment tariff is left out: it costs the public budget nothing, so the optimizer would take it free."""
     return [make("stock", max_level=4000.0), make("offtake", max_level=2000.0),
             make("project", max_level=5000.0), make("recycling", max_level=0.3),
-            make("substitution", max_level=0.5), make("tolling", max_level=4000.0),
+            make("substitution", max_level=0.5), make("tolling", name="tolling-stock", existing=True, max_level=2000.0),
+            make("tolling", max_level=4000.0),
             make("floor", max_level=5000.0)]
 
 

@@ -145,8 +145,9 @@ class Choice:
 
 
 def choose(sample: Sample, c: Curves, budget_krw: float, risk: str,
-           progress: Callable[[int], None] | None = None) -> Choice:
-    """Solve, re-evaluate jointly, and keep the best of it, doing nothing and every affordable single lever."""
+           progress: Callable[[int], None] | None = None, also: tuple[Choice, ...] = ()) -> Choice:
+    """Solve, re-evaluate jointly, and keep the best of it, doing nothing, every affordable single lever
+    and every affordable portfolio in `also` (those chosen for smaller budgets, already run jointly)."""
     levels = {k: v for k, v in solve(c, budget_krw, risk).items() if v > 1e-9}
     joint = sample.shortfall(levels, progress)
     best = Choice(levels, joint, c.fitted(levels), "milp", sample.cost_krw(levels))
@@ -156,6 +157,9 @@ def choose(sample: Sample, c: Curves, budget_krw: float, risk: str,
     for lv, x, src, cost in options:
         if measure(x, risk) < measure(best.shortfall, risk) - 1e-9:
             best = Choice(lv, x, c.fitted(lv), src, cost)
+    for ch in also:
+        if ch.cost_krw <= budget_krw * (1 + 1e-9) and measure(ch.shortfall, risk) < measure(best.shortfall, risk) - 1e-9:
+            best = ch
     return best
 
 
@@ -242,17 +246,23 @@ def marginal(c: Curves, levels: dict[str, float], sample: Sample, budget_krw: fl
 
 def frontier(sample: Sample, c: Curves, budgets: list[float], risk: str,
              progress: Callable[[int], None] | None = None) -> tuple[pd.DataFrame, dict[float, Choice]]:
-    """Risk after the chosen portfolio (joint, in-sample) for each budget."""
-    rows, choices = [], {}
-    for b in budgets:
-        ch = choose(sample, c, b, risk, progress)
-        choices[b] = ch
+    """Risk after the chosen portfolio (joint, in-sample) for each budget, smallest first: a larger
+    budget may always keep a smaller one's portfolio, so the frontier never rises."""
+    choices: dict[float, Choice] = {}
+    for b in sorted(budgets):
+        choices[b] = choose(sample, c, b, risk, progress, tuple(choices.values()))
+    return frontier_table(c, choices, risk), choices
+
+
+def frontier_table(c: Curves, choices: dict[float, Choice], risk: str) -> pd.DataFrame:
+    """One row per budget (doing nothing at 0): cost, risk, expected shortfall, how chosen and the levels."""
+    rows = [{"budget_krw": 0.0, "cost_krw": 0.0, "risk_t": measure(c.base, risk), "expected_t": float(c.base.mean()),
+             "chosen_by": "nothing"}]
+    for b, ch in sorted(choices.items()):
         rows.append({"budget_krw": b, "cost_krw": ch.cost_krw, "risk_t": measure(ch.shortfall, risk),
                      "expected_t": float(ch.shortfall.mean()), "chosen_by": ch.source,
                      **{f"level:{k}": v for k, v in ch.levels.items()}})
-    rows.insert(0, {"budget_krw": 0.0, "cost_krw": 0.0, "risk_t": measure(c.base, risk),
-                    "expected_t": float(c.base.mean()), "chosen_by": "nothing"})
-    return pd.DataFrame(rows).fillna(0.0), choices
+    return pd.DataFrame(rows).fillna(0.0)
 
 
 def refine(sample: Sample, c: Curves, levels: dict[str, float],
@@ -285,18 +295,14 @@ def plan(sample: Sample, budget_krw: float, risk: str = "expected", scenario: st
         raise BadInput(f"unknown risk '{risk}'", field="risk", hint=f"risks are {list_as_string(RISKS)}")
     levels = sorted({b * budget_krw for b in budgets} | {budget_krw})
     c = curves(sample, sorted({g * budget_krw for g in GRID} | set(levels)), progress)
-    front, choices = frontier(sample, c, levels, risk, progress)
+    _, choices = frontier(sample, c, levels, risk, progress)
     c = refine(sample, c, choices[budget_krw].levels, progress)
-    choice = choose(sample, c, budget_krw, risk, progress)
-    if measure(choice.shortfall, risk) > measure(choices[budget_krw].shortfall, risk) + 1e-9:
-        choice = choices[budget_krw]  # never let the refined grid undo the coarse choice
-    at = front["budget_krw"] == budget_krw
-    front.loc[at, ["cost_krw", "risk_t", "expected_t", "chosen_by"]] = [
-        choice.cost_krw, measure(choice.shortfall, risk), float(choice.shortfall.mean()), choice.source]
-    for k, v in choice.levels.items():
-        if f"level:{k}" not in front:
-            front[f"level:{k}"] = 0.0
-        front.loc[at, f"level:{k}"] = v
+    choice = choose(sample, c, budget_krw, risk, progress, tuple(choices.values()))  # never worse than the coarse
+    choices[budget_krw] = choice
+    for b in levels:  # the refined choice is open to every larger budget too
+        if b > budget_krw and measure(choice.shortfall, risk) < measure(choices[b].shortfall, risk) - 1e-9:
+            choices[b] = choice
+    front = frontier_table(c, choices, risk)
     fresh = sample.fresh(sample.plan.seed + OOS_SEED_OFFSET)
     base_oos = fresh.shortfall({}, progress)
     chosen_oos = fresh.shortfall(choice.levels, progress) if choice.levels else base_oos
