@@ -139,6 +139,7 @@ def test_tolling_compiles_to_the_holders_stock_and_the_hosts_reserved_capacity(p
     assert np.all(c.cap[ban, 2, chn] == plain.cap[ban, 2, chn])
     j = problem.compile(Scenario.model_validate({**spec.model_dump(), "tolling": [{**toll, "host": "JPN"}]}), net, blocs)
     np.testing.assert_array_equal(j.release, plain.release)                   # no magnet capacity in Japan
+    np.testing.assert_array_equal(j.strategic0, plain.strategic0)             # so nothing joins the stock
     with pytest.raises(BadInput, match="before the last stage"):
         problem.compile(Scenario.model_validate({**spec.model_dump(), "tolling": [{**toll, "host": "ROW",
                                                                                     "stage": "magnet"}]}), net, blocs)
@@ -172,6 +173,23 @@ def test_tolling_the_existing_stock_costs_only_the_fee_and_uses_korea_s_oxide(pw
     host = s.ctx.net.q[-1, s.ctx.net.index("ROW")] * 52.0
     assert sum(t.capacity_t_per_year for t in both.tolling) == pytest.approx(0.25 * host)
     np.testing.assert_allclose(s.shortfall({"own": held}), s.shortfall({"bought": held}), atol=TOL)
+
+
+def test_unconvertible_tolled_oxide_never_leaks_through_a_magnet_stock_and_prune_drops_it(pwb):
+    """Tolled oxide that no reservation can convert (no host capacity, or the host's share already
+    taken) must not reach Korea through the magnet stock's release; the optimizer's prune drops it."""
+    lv = [levers.make("stock", max_level=4000), levers.make("tolling", name="own", existing=True, max_level=2000),
+          levers.make("tolling", name="bought", max_level=4000), levers.make("tolling", name="jpn", host="JPN",
+                                                                              max_level=4000)]
+    s = _sample(pwb, lever_set=lv, n=8)
+    stock = s.shortfall({"stock": 300.0})
+    np.testing.assert_allclose(s.shortfall({"stock": 300.0, "jpn": 1000.0}), stock, atol=TOL)
+    own = s.shortfall({"stock": 300.0, "own": 2000.0})
+    np.testing.assert_allclose(s.shortfall({"stock": 300.0, "own": 2000.0, "bought": 500.0}), own, atol=TOL)
+    levels, joint = optimize.prune(s, {"stock": 300.0, "own": 2000.0, "bought": 500.0},
+                                   s.shortfall({"stock": 300.0, "own": 2000.0, "bought": 500.0}), "expected")
+    assert levels == {"stock": 300.0, "own": 2000.0}
+    np.testing.assert_allclose(joint, own, atol=TOL)
 
 
 def test_a_floor_helps_only_with_unrestricted_supply_arriving_within_the_horizon(pwb):

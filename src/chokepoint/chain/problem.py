@@ -148,7 +148,8 @@ def _tolling(sc: Scenario, net: Network, cap: np.ndarray, mask: np.ndarray, allo
     joins the holder's strategic stock at the last stage; its weekly release ceiling is the reserved
     conversion (at most the host's ceiling at every conversion stage, which loses it), from `lead_weeks`
     after the release start, in weeks no restriction closes the host's last-stage route to the holder,
-    until the whole stock could have been converted (the reservation then ends)."""
+    until the whole stock could have been converted (the reservation then ends). Only what the
+    reservation can convert within the horizon joins the stock (nothing, where the host has no capacity)."""
     S, F = net.shape[0], net.shape[0] - 1
     T = cap.shape[0]
     for n, tl in enumerate(sc.tolling):
@@ -169,7 +170,7 @@ def _tolling(sc: Scenario, net: Network, cap: np.ndarray, mask: np.ndarray, allo
         made = tl.tonnes * net.eta[s + 1:, H].prod()
         rate = np.minimum(rate, np.clip(made - (np.cumsum(rate) - rate), 0, None))  # reserved until it is all made
         cap[:, s + 1:, H] -= rate[:, None] / np.maximum(fwd[None], 1e-12)
-        strategic0[F, h] += made
+        strategic0[F, h] += rate.sum()  # what can be converted within the horizon; the rest stays oxide abroad
         release[:, F, h] += rate
 
 

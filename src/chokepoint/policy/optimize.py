@@ -6,9 +6,10 @@ assumes the levers' effects add up (the one modelling assumption: interactions a
 in the fit, never in the reported figures), and chooses levels that minimise expected
 shortfall or CVaR 95% of the fitted per-draw shortfall under the budget, as a MILP in linopy
 + HiGHS (convex-combination weights per lever with SOS2-style segment binaries); `choose`
-re-evaluates that portfolio jointly with the engine and keeps it unless doing nothing or a
-single-lever grid point (already evaluated exactly) does better in-sample; `frontier`
-repeats solve + choose across budgets; `refine` adds two grid levels per lever next to the
+re-evaluates that portfolio jointly with the engine, `prune`s levers that add nothing jointly,
+and keeps it unless doing nothing, a single-lever grid point (already evaluated exactly) or a
+smaller budget's portfolio does better in-sample; `frontier` repeats solve + choose across
+budgets, smallest first; `refine` adds two grid levels per lever next to the
 budget's choice and solves again; the chosen portfolio is then re-evaluated on a fresh seed
 (out-of-sample).
 """
@@ -32,6 +33,7 @@ GRID = (0.125, *FRONTIER)         # grid levels: each lever alone worth these mu
 OOS_SEED_OFFSET = 1_000_003       # out-of-sample seed = seed + this
 STEP = 0.05                       # marginal value: the next 5% of the budget spent on one lever
 PENNY = 1e-4                      # t of fitted risk a bn KRW must save to be spent (tie-break to the cheapest)
+PRUNED = 3                        # joint re-runs a prune typically takes (for the progress bar's total only)
 
 
 @dataclass
@@ -88,7 +90,7 @@ def curves(sample: Sample, spend_krw: list[float], progress: Callable[[int], Non
 
 def evaluations(sample: Sample, n_budgets: int) -> int:
     """Engine evaluations a full plan takes (for a progress bar): base, grid, joint re-runs, out-of-sample."""
-    return 1 + len(sample.levers) * (len(GRID) + 2) + n_budgets + 3
+    return 1 + len(sample.levers) * (len(GRID) + 2) + (n_budgets + 1) * (1 + PRUNED) + 2
 
 
 def solve(c: Curves, budget_krw: float, risk: str = "expected") -> dict[str, float]:
@@ -133,6 +135,23 @@ def solve(c: Curves, budget_krw: float, risk: str = "expected") -> dict[str, flo
     return {name: float((w[i] * c.levels[i]).sum()) for i, name in enumerate(c.names)}
 
 
+def prune(sample: Sample, levels: dict[str, float], joint: np.ndarray, risk: str,
+          progress: Callable[[int], None] | None = None) -> tuple[dict[str, float], np.ndarray]:
+    """Drop, dearest first, each lever whose removal leaves the joint risk no worse: the additive fit
+    cannot see levers that compete for one thing (two tolling contracts for one host's share)."""
+    if len(levels) < 2:
+        return levels, joint
+    by_name = {lv.name: lv for lv in sample.levers}
+    for name in sorted(levels, key=lambda k: -by_name[k].cost_krw(levels[k], sample.ctx)):
+        trial = {k: v for k, v in levels.items() if k != name}
+        if not trial:
+            break
+        x = sample.shortfall(trial, progress)
+        if measure(x, risk) <= measure(joint, risk) + 1e-9:
+            levels, joint = trial, x
+    return levels, joint
+
+
 @dataclass
 class Choice:
     """A chosen portfolio and its jointly re-evaluated per-draw shortfall on the sample."""
@@ -149,7 +168,7 @@ def choose(sample: Sample, c: Curves, budget_krw: float, risk: str,
     """Solve, re-evaluate jointly, and keep the best of it, doing nothing, every affordable single lever
     and every affordable portfolio in `also` (those chosen for smaller budgets, already run jointly)."""
     levels = {k: v for k, v in solve(c, budget_krw, risk).items() if v > 1e-9}
-    joint = sample.shortfall(levels, progress)
+    levels, joint = prune(sample, levels, sample.shortfall(levels, progress), risk, progress)
     best = Choice(levels, joint, c.fitted(levels), "milp", sample.cost_krw(levels))
     options = [({}, c.base, "nothing", 0.0)] + [
         ({n: float(c.levels[i, j])}, c.shortfall[i, j], "single lever", float(c.costs[i, j]))
