@@ -75,16 +75,20 @@ def grid(sample: Sample, spend_krw: list[float]) -> tuple[np.ndarray, np.ndarray
 
 
 def curves(sample: Sample, spend_krw: list[float], progress: Callable[[int], None] | None = None) -> Curves:
-    """Run do-nothing and each lever alone at its grid levels on the common sample."""
+    """Run do-nothing and each lever alone at its grid levels on the common sample, largest level
+    first: a lever that changes no draw there is taken to change none at smaller levels (not run)."""
     levels, costs = grid(sample, spend_krw)
     base = sample.shortfall({}, progress)
     out = np.zeros((*levels.shape, len(base)))
     for i, lv in enumerate(sample.levers):
         done: dict[float, np.ndarray] = {0.0: base}
-        for j, x in enumerate(levels[i]):
-            if float(x) not in done:
-                done[float(x)] = sample.shortfall({lv.name: float(x)}, progress)
-            out[i, j] = done[float(x)]
+        for j in range(levels.shape[1] - 1, -1, -1):
+            x = float(levels[i, j])
+            if x not in done:
+                done[x] = sample.shortfall({lv.name: x}, progress)
+                if j == levels.shape[1] - 1 and np.allclose(done[x], base, rtol=0, atol=1e-9):
+                    done.update({float(v): base for v in levels[i]})
+            out[i, j] = done[x]
     return Curves([lv.name for lv in sample.levers], levels, costs, out, base)
 
 
