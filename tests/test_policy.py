@@ -318,6 +318,8 @@ def test_milp_follows_the_cheaper_response(pwb):
     assert math.isclose(got["good"], 2.0, abs_tol=1e-6) and got["poor"] < 1e-6
     got = optimize.solve(c, 1e9, "cvar95")
     assert math.isclose(got["good"], 1.0, abs_tol=1e-6)
+    got = optimize.solve(c, 2e9, "expected", frozenset({"good"}))  # a pruned lever's money goes elsewhere
+    assert got["good"] < 1e-6 and math.isclose(got["poor"], 2.0, abs_tol=1e-6)
 
 
 def test_cli_plan_and_finance(pwb, tmp_path, capsys):

@@ -97,8 +97,10 @@ def evaluations(sample: Sample, n_budgets: int) -> int:
     return 1 + len(sample.levers) * (len(GRID) + 2) + (n_budgets + 1) * (1 + PRUNED) + 2
 
 
-def solve(c: Curves, budget_krw: float, risk: str = "expected") -> dict[str, float]:
-    """Lever levels minimising the fitted risk under the budget (MILP, linopy + HiGHS)."""
+def solve(c: Curves, budget_krw: float, risk: str = "expected",
+          excluded: frozenset[str] = frozenset()) -> dict[str, float]:
+    """Lever levels minimising the fitted risk under the budget (MILP, linopy + HiGHS); `excluded`
+    levers stay at 0."""
     import linopy
     import xarray as xr
 
@@ -111,6 +113,9 @@ def solve(c: Curves, budget_krw: float, risk: str = "expected") -> dict[str, flo
     z = m.add_variables(coords=[("lever", lev), ("seg", seg)], name="z", binary=True)
     y = m.add_variables(0, coords=[("draw", dr)], name="y")
     m.add_constraints(lam.sum("point") == 1, name="convex")
+    out = [i for i, name in enumerate(c.names) if name in excluded]
+    if out:  # grid levels are sorted and start at 0
+        m.add_constraints(lam.sel(lever=out, point=0) == 1, name="excluded")
     m.add_constraints(z.sum("seg") == 1, name="one_segment")
     ends = np.zeros((M, M - 1))  # SOS2: only the two ends of the chosen segment may be non-zero
     ends[seg, seg] = ends[seg + 1, seg] = 1.0
@@ -169,11 +174,19 @@ class Choice:
 
 def choose(sample: Sample, c: Curves, budget_krw: float, risk: str,
            progress: Callable[[int], None] | None = None, also: tuple[Choice, ...] = ()) -> Choice:
-    """Solve, re-evaluate jointly, and keep the best of it, doing nothing, every affordable single lever
-    and every affordable portfolio in `also` (those chosen for smaller budgets, already run jointly)."""
-    levels = {k: v for k, v in solve(c, budget_krw, risk).items() if v > 1e-9}
-    levels, joint = prune(sample, levels, sample.shortfall(levels, progress), risk, progress)
-    best = Choice(levels, joint, c.fitted(levels), "milp", sample.cost_krw(levels))
+    """Solve, re-evaluate jointly and prune; while the prune drops a lever, solve again without it (the
+    money goes elsewhere). Keep the best of these, doing nothing, every affordable single lever and
+    every affordable portfolio in `also` (those chosen for smaller budgets, already run jointly)."""
+    excluded: set[str] = set()
+    best: Choice | None = None
+    for _ in range(len(c.names)):
+        wanted = {k: v for k, v in solve(c, budget_krw, risk, frozenset(excluded)).items() if v > 1e-9}
+        levels, joint = prune(sample, wanted, sample.shortfall(wanted, progress), risk, progress)
+        if best is None or measure(joint, risk) < measure(best.shortfall, risk) - 1e-9:
+            best = Choice(levels, joint, c.fitted(levels), "milp", sample.cost_krw(levels))
+        if set(wanted) == set(levels):
+            break
+        excluded |= set(wanted) - set(levels)
     options = [({}, c.base, "nothing", 0.0)] + [
         ({n: float(c.levels[i, j])}, c.shortfall[i, j], "single lever", float(c.costs[i, j]))
         for i, n in enumerate(c.names) for j in range(c.levels.shape[1]) if c.costs[i, j] <= budget_krw * (1 + 1e-9)]
