@@ -355,3 +355,6 @@ def test_the_common_sample_reproduces_the_monte_carlo_run(pwb):
     np.testing.assert_allclose(s.shortfall({}), r.draws["total_shortfall_t"].to_numpy(), rtol=1e-12, atol=1e-9)
     fresh = s.fresh(12)
     assert fresh.plan.seed == 12 and not np.allclose(fresh.shortfall({}), s.shortfall({}))
+    runs = s.evaluations
+    np.testing.assert_array_equal(s.shortfall({"stock": 0.0}), s.shortfall({}))
+    assert s.evaluations == runs  # a portfolio already run is not run again (level 0 = not held)
