@@ -92,7 +92,143 @@ def test_lever_costs_convert_with_the_bundled_fx(pwb):
     with pytest.raises(BadInput, match="not in this network"):
         levers.make("offtake", max_level=1, supplier="ATL").apply(s.scenarios[0], 1.0, s.ctx)
     with pytest.raises(BadInput, match="levers are"):
-        levers.make("tariff")
+        levers.make("quota")
+    sub = s.levers[4]  # one year of substitution at the added rate: level × annual use × cost per kg
+    assert math.isclose(sub.cost_krw(0.2, s.ctx), 0.2 * s.ctx.use_t_per_year * 1000 * 30.0 * money.per_usd("KRW"))
+
+
+# -- tolling and price instruments ----------------------------------------------------------------
+
+def test_an_oxide_stock_held_abroad_without_tolling_never_reaches_korea(pwb):
+    """Why tolling is needed: a stock is drawn only for its holder's own use, and an oxide stock in a
+    country without magnet output (JPN, USA) or with a capacity-bound magnet plant (ROW) serves no one."""
+    from chokepoint.chain import fast, problem
+
+    spec = _spec(pwb)
+    net, blocs = pwb.chain.network(spec.family, "KOR", spec.year), pwb.chain.blocs()
+    k = net.index("KOR")
+
+    def korea(**over):
+        tr = fast.simulate([problem.compile(Scenario.model_validate({**spec.model_dump(), **over}), net, blocs)])[0]
+        return tr.shortfall()[:, k].sum()
+
+    base = korea()
+    for holder in ("ROW", "JPN", "USA"):
+        assert korea(strategic_stage="separation", strategic_days={"KOR": 0.0, holder: 365.0}) == pytest.approx(base)
+
+
+def test_tolling_compiles_to_the_holders_stock_and_the_hosts_reserved_capacity(pwb):
+    from chokepoint.chain import problem
+
+    spec = _spec(pwb)
+    net, blocs = pwb.chain.network(spec.family, "KOR", spec.year), pwb.chain.blocs()
+    k, row, chn = net.index("KOR"), net.index("ROW"), net.index("CHN")
+    toll = {"holder": "KOR", "stage": "separation", "tonnes": 500.0, "capacity_t_per_year": 1040.0, "lead_weeks": 2}
+    plain = problem.compile(spec, net, blocs)
+    p = problem.compile(Scenario.model_validate({**spec.model_dump(), "tolling": [{**toll, "host": "ROW"}]}), net, blocs)
+    start = spec.restrictions[0].start_week + 2
+    made = 500.0 * net.eta[2, row]
+    assert p.strategic0[2, k] == pytest.approx(plain.strategic0[2, k] + made)
+    rate = p.release[:, 2, k] - plain.release[:, 2, k]
+    assert np.all(rate[:start] == 0) and rate[start] == pytest.approx(20.0)  # 1,040 t/yr
+    assert rate.sum() == pytest.approx(made)                                  # reserved until it is all made
+    np.testing.assert_allclose(plain.cap[:, 2, row] - p.cap[:, 2, row], rate / 1.0, atol=1e-9)
+    c = problem.compile(Scenario.model_validate({**spec.model_dump(), "tolling": [{**toll, "host": "CHN"}]}), net, blocs)
+    ban = slice(spec.restrictions[0].start_week, spec.restrictions[0].start_week + spec.restrictions[0].duration_weeks)
+    assert np.all(c.release[ban, 2, k] == plain.release[ban, 2, k])          # China's magnet route is closed
+    assert np.all(c.cap[ban, 2, chn] == plain.cap[ban, 2, chn])
+    j = problem.compile(Scenario.model_validate({**spec.model_dump(), "tolling": [{**toll, "host": "JPN"}]}), net, blocs)
+    np.testing.assert_array_equal(j.release, plain.release)                   # no magnet capacity in Japan
+    np.testing.assert_array_equal(j.strategic0, plain.strategic0)             # so nothing joins the stock
+    with pytest.raises(BadInput, match="before the last stage"):
+        problem.compile(Scenario.model_validate({**spec.model_dump(), "tolling": [{**toll, "host": "ROW",
+                                                                                    "stage": "magnet"}]}), net, blocs)
+
+
+def test_tolling_helps_only_where_conversion_capacity_exists(pwb):
+    hosts = {"ROW": "ROW", "JPN": "JPN", "USA": "USA", "CHN": "CHN"}
+    lv = [levers.make("tolling", name=h, host=h, max_level=3000) for h in hosts]
+    s = _sample(pwb, spec=_long_ban(pwb), lever_set=lv)
+    base = s.shortfall({})
+    row = s.shortfall({"ROW": 1500.0})
+    assert np.all(row <= base + TOL) and row.mean() < 0.8 * base.mean()
+    for host in ("JPN", "USA"):    # no magnet plant in the bundled data: nothing to convert with
+        np.testing.assert_allclose(s.shortfall({host: 1500.0}), base, atol=TOL)
+    np.testing.assert_allclose(s.shortfall({"CHN": 1500.0}), base, atol=TOL)  # capacity, but its route is closed
+
+
+def test_tolling_the_existing_stock_costs_only_the_fee_and_uses_korea_s_oxide(pwb):
+    own = levers.make("tolling", name="own", existing=True, max_level=5000)
+    bought = levers.make("tolling", name="bought", max_level=5000)
+    s = _sample(pwb, lever_set=[own, bought], n=8)
+    held = 180.0 / 7.0 * s.ctx.use_t_per_week  # the stock table's 180 days, as oxide (yield 1 to magnets)
+    y = s.ctx.net.eta[2, s.ctx.net.index("ROW")]
+    assert math.isclose(own.cost_krw(1.0, s.ctx), 20_000.0 * y * money.per_usd("KRW"))
+    assert bought.cost_krw(1.0, s.ctx) > 5 * own.cost_krw(1.0, s.ctx)
+    sc = own.apply(s.scenarios[0], 1e6, s.ctx)               # capped at what is held, and it leaves home
+    assert sc.tolling[0].tonnes == pytest.approx(held, rel=1e-6) and sc.strategic_days["KOR"] == pytest.approx(0)
+    part = own.apply(s.scenarios[0], 0.25 * held, s.ctx)
+    assert part.strategic_days["KOR"] == pytest.approx(135.0)
+    both = bought.apply(own.apply(s.scenarios[0], held, s.ctx), 3000, s.ctx)  # one host share for both contracts
+    host = s.ctx.net.q[-1, s.ctx.net.index("ROW")] * 52.0
+    assert sum(t.capacity_t_per_year for t in both.tolling) == pytest.approx(0.25 * host)
+    np.testing.assert_allclose(s.shortfall({"own": held}), s.shortfall({"bought": held}), atol=TOL)
+
+
+def test_unconvertible_tolled_oxide_never_leaks_through_a_magnet_stock_and_prune_drops_it(pwb):
+    """Tolled oxide that no reservation can convert (no host capacity, or the host's share already
+    taken) must not reach Korea through the magnet stock's release; the optimizer's prune drops it."""
+    lv = [levers.make("stock", max_level=4000), levers.make("tolling", name="own", existing=True, max_level=2000),
+          levers.make("tolling", name="bought", max_level=4000), levers.make("tolling", name="jpn", host="JPN",
+                                                                              max_level=4000)]
+    s = _sample(pwb, lever_set=lv, n=8)
+    stock = s.shortfall({"stock": 300.0})
+    np.testing.assert_allclose(s.shortfall({"stock": 300.0, "jpn": 1000.0}), stock, atol=TOL)
+    own = s.shortfall({"stock": 300.0, "own": 2000.0})
+    np.testing.assert_allclose(s.shortfall({"stock": 300.0, "own": 2000.0, "bought": 500.0}), own, atol=TOL)
+    levels, joint = optimize.prune(s, {"stock": 300.0, "own": 2000.0, "bought": 500.0},
+                                   s.shortfall({"stock": 300.0, "own": 2000.0, "bought": 500.0}), "expected")
+    assert levels == {"stock": 300.0, "own": 2000.0}
+    np.testing.assert_allclose(joint, own, atol=TOL)
+
+
+def test_a_floor_helps_only_with_unrestricted_supply_arriving_within_the_horizon(pwb):
+    mk = lambda name, **f: levers.make("floor", name=name, stage="magnet", max_level=8000, **f)  # noqa: E731
+    lv = [mk("free", lead_weeks=0), mk("china", lead_weeks=0, producers=["CHN"]), mk("late", lead_weeks=60)]
+    s = _sample(pwb, lever_set=lv, n=16)                                   # ban weeks 4-30 drawn, 52-week horizon
+    base = s.shortfall({})
+    assert s.shortfall({"free": 8000.0}).mean() < 0.97 * base.mean()
+    np.testing.assert_allclose(s.shortfall({"late": 8000.0}), base, atol=TOL)  # arrives after the horizon
+    banned = _sample(pwb, spec=_long_ban(pwb), lever_set=lv, n=16)          # China's extra output, under its ban
+    assert banned.shortfall({"china": 8000.0}).mean() >= banned.shortfall({}).mean() - TOL
+    sc = lv[0].apply(s.scenarios[0], 8000.0, s.ctx)
+    assert [p.country for p in sc.projects] == ["ROW"]                   # the only non-Chinese magnet maker
+    assert sum(p.capacity_t_per_year for p in sc.projects) == pytest.approx(0.3 * (110 / 51 - 1) * 8000.0)
+
+
+def test_floor_and_tariff_cost_models(pwb):
+    s = _sample(pwb, lever_set=levers.defaults(), n=1)
+    fx, years = money.per_usd("KRW"), 52 / 52.0
+    gov = levers.make("floor", max_level=1)
+    assert math.isclose(gov.cost_krw(1000.0, s.ctx), 1000.0 * 1000 * (110 - 51) * years * fx)
+    assert gov.buyers_cost_krw(1000.0, s.ctx) == 0
+    buyers = levers.make("floor", max_level=1, payer="buyers")
+    assert buyers.cost_krw(1000.0, s.ctx) == 0
+    assert math.isclose(buyers.buyers_cost_krw(1000.0, s.ctx), gov.cost_krw(1000.0, s.ctx))
+    assert levers.make("floor", max_level=1, floor_usd_per_kg=40.0).cost_krw(1000.0, s.ctx) == 0  # below market
+    tariff = levers.make("tariff", max_level=1)
+    assert tariff.cost_krw(0.25, s.ctx) == 0
+    assert math.isclose(tariff.buyers_cost_krw(0.25, s.ctx), 0.25 * 200_000 * s.ctx.use_t_per_year * years * fx)
+    assert "tariff" not in {lv.kind for lv in levers.defaults()} and "floor" in {lv.kind for lv in levers.defaults()}
+
+
+def test_a_tariff_helps_only_through_unrestricted_producers(pwb):
+    lv = [levers.make("tariff", name="t", lead_weeks=0, max_level=0.5),
+          levers.make("tariff", name="t-china", lead_weeks=0, producers=["CHN"], max_level=0.5)]
+    s = _sample(pwb, lever_set=lv, n=16)
+    assert s.shortfall({"t": 0.5}).mean() < s.shortfall({}).mean()
+    banned = _sample(pwb, spec=_long_ban(pwb), lever_set=lv, n=16)
+    assert banned.shortfall({"t-china": 0.5}).mean() >= banned.shortfall({}).mean() - TOL
 
 
 # -- finance: hand-computed cases -------------------------------------------------------------------
@@ -182,6 +318,8 @@ def test_milp_follows_the_cheaper_response(pwb):
     assert math.isclose(got["good"], 2.0, abs_tol=1e-6) and got["poor"] < 1e-6
     got = optimize.solve(c, 1e9, "cvar95")
     assert math.isclose(got["good"], 1.0, abs_tol=1e-6)
+    got = optimize.solve(c, 2e9, "expected", frozenset({"good"}))  # a pruned lever's money goes elsewhere
+    assert got["good"] < 1e-6 and math.isclose(got["poor"], 2.0, abs_tol=1e-6)
 
 
 def test_cli_plan_and_finance(pwb, tmp_path, capsys):
@@ -217,3 +355,6 @@ def test_the_common_sample_reproduces_the_monte_carlo_run(pwb):
     np.testing.assert_allclose(s.shortfall({}), r.draws["total_shortfall_t"].to_numpy(), rtol=1e-12, atol=1e-9)
     fresh = s.fresh(12)
     assert fresh.plan.seed == 12 and not np.allclose(fresh.shortfall({}), s.shortfall({}))
+    runs = s.evaluations
+    np.testing.assert_array_equal(s.shortfall({"stock": 0.0}), s.shortfall({}))
+    assert s.evaluations == runs  # a portfolio already run is not run again (level 0 = not held)

@@ -166,6 +166,38 @@ def _capacity(sc: Scenario, net: Network, restrictors: set[str], t0: int | None)
     return cap
 
 
+def _tolling(sc: Scenario, net: Network, cap: np.ndarray, mask: np.ndarray, allow: np.ndarray,
+             strategic0: np.ndarray, release: np.ndarray, start: int | None) -> None:
+    """Tolling, in place: a holder's stock at stage s converted at a host for it. The converted product
+    joins the holder's strategic stock at the last stage; its weekly release ceiling is the reserved
+    conversion (at most the host's ceiling at every conversion stage, which loses it), from `lead_weeks`
+    after the release start, in weeks no restriction closes the host's last-stage route to the holder,
+    until the whole stock could have been converted (the reservation then ends). Only what the
+    reservation can convert within the horizon joins the stock (nothing, where the host has no capacity)."""
+    S, F = net.shape[0], net.shape[0] - 1
+    T = cap.shape[0]
+    for n, tl in enumerate(sc.tolling):
+        s = _stage(net, tl.stage, 0, f"tolling.{n}.stage")
+        if s >= F:
+            raise BadInput("a tolled stock is held before the last stage (it is converted into it)",
+                           field=f"tolling.{n}.stage", hint=f"stages are {list_as_string(net.stages[:F])}")
+        for name in ("holder", "host"):
+            if getattr(tl, name) not in net.countries:
+                raise BadInput(f"'{getattr(tl, name)}' is not in this network", field=f"tolling.{n}.{name}",
+                               hint=f"countries are {list_as_string(net.countries)}")
+        h, H = net.countries.index(tl.holder), net.countries.index(tl.host)
+        fwd = np.array([net.eta[u + 1:, H].prod() for u in range(s + 1, S)])  # final t per t made at stage u
+        room = (cap[:, s + 1:, H] * fwd[None]).min(axis=1)                      # (T,) final t/wk the host can make
+        closed = (mask[:, F, H, h][None] & np.isfinite(allow[:, :, F, H])).any(axis=1) if H != h else np.zeros(T, bool)
+        rate = np.minimum(tl.capacity_t_per_year / WEEKS_PER_YEAR, room) * ~closed
+        rate[:T if start is None else min(T, start + tl.lead_weeks)] = 0.0
+        made = tl.tonnes * net.eta[s + 1:, H].prod()
+        rate = np.minimum(rate, np.clip(made - (np.cumsum(rate) - rate), 0, None))  # reserved until it is all made
+        cap[:, s + 1:, H] -= rate[:, None] / np.maximum(fwd[None], 1e-12)
+        strategic0[F, h] += rate.sum()  # what can be converted within the horizon; the rest stays oxide abroad
+        release[:, F, h] += rate
+
+
 def _stock_target(sc: Scenario, net: Network, mask: np.ndarray, industry0: np.ndarray) -> np.ndarray:
     """Industry stock each buyer aims for: its opening stock, plus `hoard_weeks` of use for a
     restricted buyer between a restriction's announcement and its start (pre-positioning)."""
@@ -224,10 +256,12 @@ def compile(sc: Scenario, net: Network, blocs: dict[str, set[str]] | None = None
         yields = net.eta[s_rec + 1:].prod(axis=0) if net.linear else net.to_final()[s_rec]
         where = np.ones(C) if sc.recycling_countries is None else np.isin(net.countries, sc.recycling_countries)
         recycled[t0 + sc.recycling_lag_weeks:, s_rec] = where * sc.recycling_share * final_use / np.maximum(yields, 1e-9)
+    cap = _capacity(sc, net, restrictors, sc.shock_known())
+    _tolling(sc, net, cap, mask, allow, strategic0, release, start)
     sectors, demand0 = net.final_demand()
     substitution = (sc.substitution_per_year / WEEKS_PER_YEAR, sc.substitution_unwind_per_year / WEEKS_PER_YEAR,
                     sc.substitution_max)
-    return Problem(T, net.q, _capacity(sc, net, restrictors, sc.shock_known()), net.eta, net.flows, mask, allow, announced,
+    return Problem(T, net.q, cap, net.eta, net.flows, mask, allow, announced,
                    industry0, _stock_target(sc, net, mask, industry0), strategic0, release, recycled, demand0,
                    _priorities(sc, sectors), sectors, sc.elasticity, sc.demand_elasticity, sc.price_cap,
                    substitution, sc.restock_weeks, sc.commit_weeks, sc.window_weeks,

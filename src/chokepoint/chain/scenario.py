@@ -70,6 +70,20 @@ class Project(Strict):
     start_week: int = Field(ge=0)
 
 
+class Tolling(Strict):
+    """A stock one country owns in an intermediate form (oxide), held at a host that converts it
+    for the owner with conversion capacity reserved there; the converted product is the owner's."""
+
+    holder: str = Field(description="ISO3 of the owner, whose final use the converted product serves.")
+    host: str = Field(description="ISO3 of the country that converts (it needs capacity at every later stage).")
+    stage: str = Field(description="Stage (form) the stock is held in, e.g. 'separation' (oxide).")
+    tonnes: float = Field(ge=0, description="Stock held for tolling, t of the stage's product.")
+    capacity_t_per_year: float = Field(ge=0, description="Conversion reserved at the host, t/yr of final-stage "
+                                       "output; taken off the host's own output ceiling, and never more than it.")
+    lead_weeks: int = Field(4, ge=0, description="Weeks from the release start to the first converted product "
+                            "(conversion and shipping; assumption).")
+
+
 class Scenario(Strict):
     """A stress-test scenario: the shock, the responses and the model settings."""
 
@@ -127,6 +141,9 @@ class Scenario(Strict):
     release_weeks: float = Field(8.0, gt=0, description="Minimum weeks to release a full strategic stock "
                                  "(rate limit; assumption).")
     projects: list[Project] = Field([], description="New capacity with start weeks.")
+    tolling: list[Tolling] = Field([], description="Stocks converted abroad for their owner (tolling); "
+                                   "released from the release start by the owner's final use, up to the "
+                                   "reserved conversion, in weeks the host may ship to the owner.")
     priorities: dict[str, float] = Field({}, description="Sector weights in rationing (default 1; higher "
                                          "is served first); a sector the network lacks is an error.")
     # engine settings

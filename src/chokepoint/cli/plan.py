@@ -23,7 +23,7 @@ def plan(country: str = typer.Option(settings.get("country"), "--country", "-c",
          seed: int = typer.Option(0, "--seed", help="Seed of the sample (out-of-sample: seed + 1,000,003)."),
          out: Path = typer.Option(Path("out"), "--out", help="Folder for the frontier chart and CSV."),
          fmt=FormatOption, db: str | None = DbOption) -> None:
-    """Choose lever levels (stock, offtake, project, recycling, substitution) under a budget."""
+    """Choose lever levels (stock, offtake, project, recycling, substitution, tolling, price floor) under a budget."""
     from chokepoint.policy import money, optimize
 
     wb = workbench(db)

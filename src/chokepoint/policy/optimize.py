@@ -6,9 +6,10 @@ assumes the levers' effects add up (the one modelling assumption: interactions a
 in the fit, never in the reported figures), and chooses levels that minimise expected
 shortfall or CVaR 95% of the fitted per-draw shortfall under the budget, as a MILP in linopy
 + HiGHS (convex-combination weights per lever with SOS2-style segment binaries); `choose`
-re-evaluates that portfolio jointly with the engine and keeps it unless doing nothing or a
-single-lever grid point (already evaluated exactly) does better in-sample; `frontier`
-repeats solve + choose across budgets; `refine` adds two grid levels per lever next to the
+re-evaluates that portfolio jointly with the engine, `prune`s levers that add nothing jointly,
+and keeps it unless doing nothing, a single-lever grid point (already evaluated exactly) or a
+smaller budget's portfolio does better in-sample; `frontier` repeats solve + choose across
+budgets, smallest first; `refine` adds two grid levels per lever next to the
 budget's choice and solves again; the chosen portfolio is then re-evaluated on a fresh seed
 (out-of-sample).
 """
@@ -32,6 +33,7 @@ GRID = (0.125, *FRONTIER)         # grid levels: each lever alone worth these mu
 OOS_SEED_OFFSET = 1_000_003       # out-of-sample seed = seed + this
 STEP = 0.05                       # marginal value: the next 5% of the budget spent on one lever
 PENNY = 1e-4                      # t of fitted risk a bn KRW must save to be spent (tie-break to the cheapest)
+PRUNED = 3                        # joint re-runs a prune typically takes (for the progress bar's total only)
 
 
 @dataclass
@@ -73,26 +75,32 @@ def grid(sample: Sample, spend_krw: list[float]) -> tuple[np.ndarray, np.ndarray
 
 
 def curves(sample: Sample, spend_krw: list[float], progress: Callable[[int], None] | None = None) -> Curves:
-    """Run do-nothing and each lever alone at its grid levels on the common sample."""
+    """Run do-nothing and each lever alone at its grid levels on the common sample, largest level
+    first: a lever that changes no draw there is taken to change none at smaller levels (not run)."""
     levels, costs = grid(sample, spend_krw)
     base = sample.shortfall({}, progress)
     out = np.zeros((*levels.shape, len(base)))
     for i, lv in enumerate(sample.levers):
         done: dict[float, np.ndarray] = {0.0: base}
-        for j, x in enumerate(levels[i]):
-            if float(x) not in done:
-                done[float(x)] = sample.shortfall({lv.name: float(x)}, progress)
-            out[i, j] = done[float(x)]
+        for j in range(levels.shape[1] - 1, -1, -1):
+            x = float(levels[i, j])
+            if x not in done:
+                done[x] = sample.shortfall({lv.name: x}, progress)
+                if j == levels.shape[1] - 1 and np.allclose(done[x], base, rtol=0, atol=1e-9):
+                    done.update({float(v): base for v in levels[i]})
+            out[i, j] = done[x]
     return Curves([lv.name for lv in sample.levers], levels, costs, out, base)
 
 
 def evaluations(sample: Sample, n_budgets: int) -> int:
     """Engine evaluations a full plan takes (for a progress bar): base, grid, joint re-runs, out-of-sample."""
-    return 1 + len(sample.levers) * (len(GRID) + 2) + n_budgets + 3
+    return 1 + len(sample.levers) * (len(GRID) + 2) + (n_budgets + 1) * (1 + PRUNED) + 2
 
 
-def solve(c: Curves, budget_krw: float, risk: str = "expected") -> dict[str, float]:
-    """Lever levels minimising the fitted risk under the budget (MILP, linopy + HiGHS)."""
+def solve(c: Curves, budget_krw: float, risk: str = "expected",
+          excluded: frozenset[str] = frozenset()) -> dict[str, float]:
+    """Lever levels minimising the fitted risk under the budget (MILP, linopy + HiGHS); `excluded`
+    levers stay at 0."""
     import linopy
     import xarray as xr
 
@@ -105,6 +113,9 @@ def solve(c: Curves, budget_krw: float, risk: str = "expected") -> dict[str, flo
     z = m.add_variables(coords=[("lever", lev), ("seg", seg)], name="z", binary=True)
     y = m.add_variables(0, coords=[("draw", dr)], name="y")
     m.add_constraints(lam.sum("point") == 1, name="convex")
+    out = [i for i, name in enumerate(c.names) if name in excluded]
+    if out:  # grid levels are sorted and start at 0
+        m.add_constraints(lam.sel(lever=out, point=0) == 1, name="excluded")
     m.add_constraints(z.sum("seg") == 1, name="one_segment")
     ends = np.zeros((M, M - 1))  # SOS2: only the two ends of the chosen segment may be non-zero
     ends[seg, seg] = ends[seg + 1, seg] = 1.0
@@ -133,6 +144,23 @@ def solve(c: Curves, budget_krw: float, risk: str = "expected") -> dict[str, flo
     return {name: float((w[i] * c.levels[i]).sum()) for i, name in enumerate(c.names)}
 
 
+def prune(sample: Sample, levels: dict[str, float], joint: np.ndarray, risk: str,
+          progress: Callable[[int], None] | None = None) -> tuple[dict[str, float], np.ndarray]:
+    """Drop, dearest first, each lever whose removal leaves the joint risk no worse: the additive fit
+    cannot see levers that compete for one thing (two tolling contracts for one host's share)."""
+    if len(levels) < 2:
+        return levels, joint
+    by_name = {lv.name: lv for lv in sample.levers}
+    for name in sorted(levels, key=lambda k: -by_name[k].cost_krw(levels[k], sample.ctx)):
+        trial = {k: v for k, v in levels.items() if k != name}
+        if not trial:
+            break
+        x = sample.shortfall(trial, progress)
+        if measure(x, risk) <= measure(joint, risk) + 1e-9:
+            levels, joint = trial, x
+    return levels, joint
+
+
 @dataclass
 class Choice:
     """A chosen portfolio and its jointly re-evaluated per-draw shortfall on the sample."""
@@ -145,17 +173,29 @@ class Choice:
 
 
 def choose(sample: Sample, c: Curves, budget_krw: float, risk: str,
-           progress: Callable[[int], None] | None = None) -> Choice:
-    """Solve, re-evaluate jointly, and keep the best of it, doing nothing and every affordable single lever."""
-    levels = {k: v for k, v in solve(c, budget_krw, risk).items() if v > 1e-9}
-    joint = sample.shortfall(levels, progress)
-    best = Choice(levels, joint, c.fitted(levels), "milp", sample.cost_krw(levels))
+           progress: Callable[[int], None] | None = None, also: tuple[Choice, ...] = ()) -> Choice:
+    """Solve, re-evaluate jointly and prune; while the prune drops a lever, solve again without it (the
+    money goes elsewhere). Keep the best of these, doing nothing, every affordable single lever and
+    every affordable portfolio in `also` (those chosen for smaller budgets, already run jointly)."""
+    excluded: set[str] = set()
+    best: Choice | None = None
+    for _ in range(len(c.names)):
+        wanted = {k: v for k, v in solve(c, budget_krw, risk, frozenset(excluded)).items() if v > 1e-9}
+        levels, joint = prune(sample, wanted, sample.shortfall(wanted, progress), risk, progress)
+        if best is None or measure(joint, risk) < measure(best.shortfall, risk) - 1e-9:
+            best = Choice(levels, joint, c.fitted(levels), "milp", sample.cost_krw(levels))
+        if set(wanted) == set(levels):
+            break
+        excluded |= set(wanted) - set(levels)
     options = [({}, c.base, "nothing", 0.0)] + [
         ({n: float(c.levels[i, j])}, c.shortfall[i, j], "single lever", float(c.costs[i, j]))
         for i, n in enumerate(c.names) for j in range(c.levels.shape[1]) if c.costs[i, j] <= budget_krw * (1 + 1e-9)]
     for lv, x, src, cost in options:
         if measure(x, risk) < measure(best.shortfall, risk) - 1e-9:
             best = Choice(lv, x, c.fitted(lv), src, cost)
+    for ch in also:
+        if ch.cost_krw <= budget_krw * (1 + 1e-9) and measure(ch.shortfall, risk) < measure(best.shortfall, risk) - 1e-9:
+            best = ch
     return best
 
 
@@ -180,11 +220,14 @@ class PlanResult:
     run_id: str | None = None
 
     def portfolio(self) -> pd.DataFrame:
+        """Each lever's level and its cost to the budget (KRW, USD) and, apart, to buyers (KRW)."""
         usd = money.per_usd("KRW")
-        rows = [{"lever": lv.name, "what": lv.describe(), "level": self.choice.levels.get(lv.name, 0.0),
-                 "unit": lv.unit, "cost_bn_krw": lv.cost_krw(self.choice.levels.get(lv.name, 0.0), self.ctx) / 1e9,
-                 "cost_m_usd": lv.cost_krw(self.choice.levels.get(lv.name, 0.0), self.ctx) / usd / 1e6}
-                for lv in self.levers]
+        rows = []
+        for lv in self.levers:
+            x = self.choice.levels.get(lv.name, 0.0)
+            rows.append({"lever": lv.name, "what": lv.describe(), "level": x, "unit": lv.unit,
+                         "cost_bn_krw": lv.cost_krw(x, self.ctx) / 1e9, "cost_m_usd": lv.cost_krw(x, self.ctx) / usd / 1e6,
+                         "buyers_cost_bn_krw": lv.buyers_cost_krw(x, self.ctx) / 1e9})
         return pd.DataFrame(rows)
 
     def risk_table(self) -> pd.DataFrame:
@@ -239,17 +282,23 @@ def marginal(c: Curves, levels: dict[str, float], sample: Sample, budget_krw: fl
 
 def frontier(sample: Sample, c: Curves, budgets: list[float], risk: str,
              progress: Callable[[int], None] | None = None) -> tuple[pd.DataFrame, dict[float, Choice]]:
-    """Risk after the chosen portfolio (joint, in-sample) for each budget."""
-    rows, choices = [], {}
-    for b in budgets:
-        ch = choose(sample, c, b, risk, progress)
-        choices[b] = ch
+    """Risk after the chosen portfolio (joint, in-sample) for each budget, smallest first: a larger
+    budget may always keep a smaller one's portfolio, so the frontier never rises."""
+    choices: dict[float, Choice] = {}
+    for b in sorted(budgets):
+        choices[b] = choose(sample, c, b, risk, progress, tuple(choices.values()))
+    return frontier_table(c, choices, risk), choices
+
+
+def frontier_table(c: Curves, choices: dict[float, Choice], risk: str) -> pd.DataFrame:
+    """One row per budget (doing nothing at 0): cost, risk, expected shortfall, how chosen and the levels."""
+    rows = [{"budget_krw": 0.0, "cost_krw": 0.0, "risk_t": measure(c.base, risk), "expected_t": float(c.base.mean()),
+             "chosen_by": "nothing"}]
+    for b, ch in sorted(choices.items()):
         rows.append({"budget_krw": b, "cost_krw": ch.cost_krw, "risk_t": measure(ch.shortfall, risk),
                      "expected_t": float(ch.shortfall.mean()), "chosen_by": ch.source,
                      **{f"level:{k}": v for k, v in ch.levels.items()}})
-    rows.insert(0, {"budget_krw": 0.0, "cost_krw": 0.0, "risk_t": measure(c.base, risk),
-                    "expected_t": float(c.base.mean()), "chosen_by": "nothing"})
-    return pd.DataFrame(rows).fillna(0.0), choices
+    return pd.DataFrame(rows).fillna(0.0)
 
 
 def refine(sample: Sample, c: Curves, levels: dict[str, float],
@@ -282,18 +331,14 @@ def plan(sample: Sample, budget_krw: float, risk: str = "expected", scenario: st
         raise BadInput(f"unknown risk '{risk}'", field="risk", hint=f"risks are {list_as_string(RISKS)}")
     levels = sorted({b * budget_krw for b in budgets} | {budget_krw})
     c = curves(sample, sorted({g * budget_krw for g in GRID} | set(levels)), progress)
-    front, choices = frontier(sample, c, levels, risk, progress)
+    _, choices = frontier(sample, c, levels, risk, progress)
     c = refine(sample, c, choices[budget_krw].levels, progress)
-    choice = choose(sample, c, budget_krw, risk, progress)
-    if measure(choice.shortfall, risk) > measure(choices[budget_krw].shortfall, risk) + 1e-9:
-        choice = choices[budget_krw]  # never let the refined grid undo the coarse choice
-    at = front["budget_krw"] == budget_krw
-    front.loc[at, ["cost_krw", "risk_t", "expected_t", "chosen_by"]] = [
-        choice.cost_krw, measure(choice.shortfall, risk), float(choice.shortfall.mean()), choice.source]
-    for k, v in choice.levels.items():
-        if f"level:{k}" not in front:
-            front[f"level:{k}"] = 0.0
-        front.loc[at, f"level:{k}"] = v
+    choice = choose(sample, c, budget_krw, risk, progress, tuple(choices.values()))  # never worse than the coarse
+    choices[budget_krw] = choice
+    for b in levels:  # the refined choice is open to every larger budget too
+        if b > budget_krw and measure(choice.shortfall, risk) < measure(choices[b].shortfall, risk) - 1e-9:
+            choices[b] = choice
+    front = frontier_table(c, choices, risk)
     fresh = sample.fresh(sample.plan.seed + OOS_SEED_OFFSET)
     base_oos = fresh.shortfall({}, progress)
     chosen_oos = fresh.shortfall(choice.levels, progress) if choice.levels else base_oos

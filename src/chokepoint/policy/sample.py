@@ -41,6 +41,7 @@ class Sample:
     levers: list
     chunk: int = mc.CHUNK
     evaluations: int = field(default=0, init=False)
+    _memo: dict = field(default_factory=dict, init=False, repr=False)
 
     @cached_property
     def ctx(self) -> lv.Context:
@@ -62,7 +63,13 @@ class Sample:
         return Sample(plan, self.levers, self.chunk)
 
     def shortfall(self, levels: dict[str, float], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        """Per-draw total shortfall (t) of the focal country with the levers at `levels`."""
+        """Per-draw total shortfall (t) of the focal country with the levers at `levels` (a portfolio
+        already run on this sample is not run again: the optimizer revisits many)."""
+        key = tuple(sorted((k, float(v)) for k, v in levels.items() if v != 0))
+        if key in self._memo:
+            if progress:
+                progress(self.plan.n)
+            return self._memo[key].copy()
         eng, p = mc.engine(self.plan.device), self.plan
         out = np.zeros(p.n)
         for a, b in mc.ranges(p.n, self.chunk):
@@ -73,6 +80,7 @@ class Sample:
             if progress:
                 progress(b - a)
         self.evaluations += 1
+        self._memo[key] = out.copy()
         return out
 
     def cost_krw(self, levels: dict[str, float]) -> float:
