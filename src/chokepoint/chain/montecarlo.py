@@ -181,8 +181,9 @@ class Plan:
         return getattr(self.net, "linear", True)
 
     def batch(self, vals: np.ndarray) -> Draws | list[Problem]:
-        """Draws compiled at once (a linear chain), else one problem per draw."""
-        if not self.linear:
+        """Draws compiled at once (a linear chain), else one problem per draw (multi-input chains, and
+        tolling, which `chain.draws` does not compile)."""
+        if not self.linear or self.base.get("tolling"):
             return self.problems(vals)
         return compile_draws(self.scenario(vals[0]), self.net, self.blocs, self.paths, vals)
 
