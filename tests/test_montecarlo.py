@@ -470,8 +470,9 @@ def test_a_multi_input_network_runs_on_the_numpy_engine_and_the_compiled_ones_re
 
 def test_a_monte_carlo_of_a_tolling_scenario_counts_the_tolled_stock(wb):
     # chain.draws does not compile tolling, so such draws are compiled one by one (and still batch).
-    sc = wb.chain.load_scenario("cn-ree-6m").model_copy(update={"name": "tolled", "tolling": [
-        {"holder": "KOR", "host": "ROW", "stage": "separation", "tonnes": 2000, "capacity_t_per_year": 4000}]})
+    sc = type(wb.chain.load_scenario("cn-ree-6m")).model_validate({
+        **wb.chain.load_scenario("cn-ree-6m").model_dump(), "name": "tolled", "tolling": [
+            {"holder": "KOR", "host": "ROW", "stage": "separation", "tonnes": 2000, "capacity_t_per_year": 4000}]})
     base = wb.chain.montecarlo("cn-ree-6m", country="KOR", n=8, seed=3)
     tolled = wb.chain.montecarlo(sc, country="KOR", n=8, seed=3)
     assert tolled.summary["expected_shortfall_t"] < base.summary["expected_shortfall_t"]
