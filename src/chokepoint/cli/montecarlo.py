@@ -11,6 +11,7 @@ from chokepoint import settings
 from chokepoint.cli.common import DbOption, Format, FormatOption, console, emit, emit_json, err_console, workbench
 
 BAND_STEP = 4  # weeks between rows of the printed band table (the CSV and chart have every week)
+DeviceOption = typer.Option("cpu", "--device", help="cpu (compiled kernel), numpy (the reference engine) or gpu.")
 
 
 def _bar() -> Progress:
@@ -32,13 +33,14 @@ def montecarlo(scenario: str = typer.Argument(..., help="Shipped scenario name o
                n: int = typer.Option(1000, "--n", help="Number of draws."),
                country: str = typer.Option(settings.get("country"), "--country", "-c", help="Focal country (ISO3)."),
                seed: int | None = typer.Option(None, "--seed", help="Seed (default: a fresh one, printed and stored)."),
-               chunk: int = typer.Option(128, "--chunk", help="Draws per engine call (memory ∝ chunk, not n)."),
+               chunk: int | None = typer.Option(None, "--chunk", help="Draws per engine call (memory ∝ chunk, "
+                                                "not n; default: chain.montecarlo.CHUNK)."),
                backend: str = typer.Option("local", "--backend", help="local or ray."),
                address: str | None = typer.Option(None, "--address", help="Ray cluster: 'auto' or host:port "
                                                   "(default: a local Ray)."),
                workers: int | None = typer.Option(None, "--workers", help="Processes for the local backend "
                                                    "(default 1), or CPUs of a local Ray (default all)."),
-               device: str = typer.Option("cpu", "--device", help="cpu (compiled kernel), numpy (the reference engine) or gpu."),
+               device: str = DeviceOption,
                out: Path = typer.Option(Path("out"), "--out", help="Folder for the bands CSV and the fan chart."),
                fmt=FormatOption, db: str | None = DbOption) -> None:
     """Run N draws of SCENARIO's uncertain parameters; print risk figures and shortfall bands."""
@@ -49,7 +51,8 @@ def montecarlo(scenario: str = typer.Argument(..., help="Shipped scenario name o
     c = country.upper()
     with _bar() as bar:
         task = bar.add_task(f"{scenario} ({backend}, {n:,} draws)", total=n)
-        r = wb.chain.montecarlo(scenario, country=c, n=n, seed=seed, chunk=chunk, backend=backend, address=address,
+        r = wb.chain.montecarlo(scenario, country=c, n=n, seed=seed, chunk=mc.CHUNK if chunk is None else chunk,
+                                backend=backend, address=address,
                                 device=device, workers=workers,
                                 progress=lambda done, total: bar.update(task, completed=done))
     s = r.summary
@@ -80,7 +83,7 @@ def sensitivity(scenario: str = typer.Argument(..., help="Shipped scenario name 
                 metric: str = typer.Option("shortfall_pct", "--metric", help="Per-draw figure to explain, e.g. "
                                            "shortfall_pct, peak_shortfall_pct, weeks_over_20pct, peak_price."),
                 seed: int = typer.Option(0, "--seed", help="Seed of the Saltelli design and the bootstrap."),
-                device: str = typer.Option("cpu", "--device", help="cpu (compiled kernel), numpy (the reference engine) or gpu."),
+                device: str = DeviceOption,
                 out: Path = typer.Option(Path("out"), "--out", help="Folder for the chart."),
                 fmt=FormatOption, db: str | None = DbOption) -> None:
     """Sobol indices: which of SCENARIO's uncertain parameters drive a Monte Carlo figure."""

@@ -43,7 +43,7 @@ class Policy:
         budget_krw = money.to_krw(budget, currency)
         s = self.sample(spec, country, n, seed, lever_set)
         name = s.plan.spec.name  # a YAML path's stem, as `load` names it
-        total = optimize.evaluations(s, len(set(optimize.FRONTIER) | {1.0})) * n
+        total = optimize.evaluations(len(s.levers)) * n
         done = [0]
 
         def tick(k: int) -> None:

@@ -1,24 +1,14 @@
 """A plan's cost before it starts, in the chain's unit (cell-weeks), so a server can refuse one too large."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from chokepoint.chain.scenario import Scenario
 from chokepoint.errors import BadInput
 from chokepoint.policy import levers, optimize
 
 
-@dataclass(frozen=True)
-class _Levers:
-    """What `optimize.evaluations` reads of a sample: its levers."""
-
-    levers: list
-
-
 def evaluations(lever_set: list | None = None) -> int:
     """Engine evaluations of a full plan (the same count its progress bar runs to; an upper bound)."""
-    budgets = len(set(optimize.FRONTIER) | {1.0})
-    return optimize.evaluations(_Levers(levers.defaults() if lever_set is None else lever_set), budgets)
+    return optimize.evaluations(len(levers.defaults() if lever_set is None else lever_set))
 
 
 def estimate(wb, spec: Scenario | str, country: str, n: int, lever_set: list | None = None) -> int:

@@ -92,9 +92,11 @@ def curves(sample: Sample, spend_krw: list[float], progress: Callable[[int], Non
     return Curves([lv.name for lv in sample.levers], levels, costs, out, base)
 
 
-def evaluations(sample: Sample, n_budgets: int) -> int:
-    """Engine evaluations a full plan takes (for a progress bar): base, grid, joint re-runs, out-of-sample."""
-    return 1 + len(sample.levers) * (len(GRID) + 2) + (n_budgets + 1) * (1 + PRUNED) + 2
+def evaluations(n_levers: int) -> int:
+    """Engine evaluations a full plan of n levers takes (for a progress bar and a server's cost limit):
+    base, grid, the joint re-runs of every frontier budget and the plan's own, out-of-sample."""
+    n_budgets = len(set(FRONTIER) | {1.0})
+    return 1 + n_levers * (len(GRID) + 2) + (n_budgets + 1) * (1 + PRUNED) + 2
 
 
 def solve(c: Curves, budget_krw: float, risk: str = "expected",
