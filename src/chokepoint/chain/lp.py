@@ -67,7 +67,8 @@ CACHE_SIZE = 8              # built windows kept per process (a batch of scenari
 # A solution HiGHS reports optimal is checked against the window's own rows and bounds: a
 # re-solve of a modified model with IPM and presolve off has returned "Optimal" with rows
 # violated by hundreds of tonnes (HiGHS 1.16, replay-2010-quota on rounded trade data). Such
-# a solution is thrown away and the window solved again from a cleared solver by simplex.
+# a solution is thrown away and the window solved again from a cleared solver by simplex;
+# IPM and PDLP solves always start from a cleared solver (`Window._run`).
 FEASIBILITY_TOL = 1e-6      # relative to 1 + |bound|
 
 
@@ -145,6 +146,7 @@ class Window:
         with _quiet_stdout():
             self.h = m.to_highspy()
         mat = m.matrices
+        self.solver = "choose"
         self.vpos = pd.Series(np.arange(len(mat.vlabels)), index=mat.vlabels)
         self.cpos = pd.Series(np.arange(len(mat.clabels)), index=mat.clabels)
         lp = self.h.getLp()
@@ -154,6 +156,12 @@ class Window:
                       shape=(lp.num_row_, lp.num_col_)).tocsr()
         self.bounds = {"col": [np.asarray(lp.col_lower_, float), np.asarray(lp.col_upper_, float)],
                        "row": [np.asarray(lp.row_lower_, float), np.asarray(lp.row_upper_, float)]}
+
+    def use(self, options: dict) -> None:
+        """Set HiGHS options (and remember the solver, which `_run` reads)."""
+        for name, value in options.items():
+            self.h.setOptionValue(name, value)
+        self.solver = options.get("solver", self.solver)
 
     def _cols(self, name: str, upper: np.ndarray) -> None:
         idx = self.vpos[self.m.variables[name].labels.values.ravel()].to_numpy()
@@ -185,7 +193,11 @@ class Window:
         return worst
 
     def _run(self) -> np.ndarray | None:
-        """Solve; the primal solution when HiGHS reports it optimal and it holds every bound."""
+        """Solve; the primal solution when HiGHS reports it optimal and it holds every bound. An
+        interior-point or PDLP solve starts from a cleared solver: they gain nothing from the last
+        window's basis, and re-solves of a modified model are where HiGHS returned false optima."""
+        if self.solver in ("ipm", "pdlp"):
+            self.h.clearSolver()
         self.h.run()
         if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
@@ -213,8 +225,7 @@ class Window:
         x = self._run()
         if x is None:  # a numerical failure or a false optimum on one path: the optimum is unique,
             self.h.clearSolver()                       # so another path gives the same answer
-            self.h.setOptionValue("solver", "simplex")
-            self.h.setOptionValue("presolve", "on")
+            self.use({"solver": "simplex", "presolve": "on"})
             x = self._run()
         if x is None:
             status = self.h.modelStatusToString(self.h.getModelStatus())
@@ -282,8 +293,7 @@ def simulate(p: Problem, progress: Callable[[int, int], None] | None = None,
     tr.industry[0], tr.strategic[0] = p.industry0, p.strategic0
     win = window(p)
     win.h.clearSolver()  # no warm start from an earlier run: a run's result must not depend on history
-    for name, value in {**SOLVER_OPTIONS, **(options or {})}.items():
-        win.h.setOptionValue(name, value)
+    win.use({**SOLVER_OPTIONS, **(options or {})})
     p = dataclasses.replace(p, **{n: _pad(getattr(p, n), p.window) for n in
                                   ("cap", "allow", "stock_target", "release", "recycled")})
     sub, last = np.zeros(C), 0
