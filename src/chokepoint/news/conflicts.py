@@ -100,7 +100,7 @@ def _difference(a, b, fx: FxTable | None) -> tuple[str, str, str] | None:
     if a.amount is not None and b.amount is not None and measure(a.unit) == measure(b.unit) \
             and not dedup.same_amount(a, b, fx):
         return "amount", f"{a.amount:,.0f} {a.unit}", f"{b.amount:,.0f} {b.unit}"
-    if a.date and b.date and abs((a.date - b.date).days) > 1:
+    if a.date and b.date and dedup.days_apart(a.date, b.date) > 1:
         return "date", a.date.isoformat(), b.date.isoformat()
     return None
 
@@ -126,23 +126,30 @@ def _event_pair(art_a, art_b, fx: FxTable | None) -> list[dict]:
 
 
 def _framings(arts: Sequence, window_days: int) -> list[dict]:
-    """Opposite net tilts (each at least FRAMING_MIN_TILT) of one country's events in two articles
-    published within the window."""
+    """Opposite net tilts (each at least FRAMING_MIN_TILT) of one country's relation with one
+    counterpart in two articles published within the window: a Korea-US deal beside a Korea-China
+    swap is a country dealing with two partners, not one relation framed both ways."""
     by_id = {a.doc_id: a for a in arts}
     tilts = []
     for art in arts:
-        net: dict[str, int] = {}
+        net: dict[tuple[str, str], int] = {}
         for ev in art.events:
-            for c in {ev.actor_country, ev.target_country} - {None}:
-                net[c] = net.get(c, 0) + ev.tilt
-        tilts += [{"country": c, "doc": art.doc_id, "net_tilt": t, "published": art.published,
-                   "outlet": art.outlet, "title": art.title} for c, t in net.items()
+            pair = (ev.actor_country, ev.target_country)
+            if None not in pair and pair[0] != pair[1]:
+                for key in (pair, pair[::-1]):
+                    net[key] = net.get(key, 0) + ev.tilt
+        tilts += [{"country": c, "counterpart": o, "doc": art.doc_id, "net_tilt": t, "published": art.published,
+                   "outlet": art.outlet, "title": art.title} for (c, o), t in net.items()
                   if abs(t) >= FRAMING_MIN_TILT]
-    frame = claims_mod.conflicts(pd.DataFrame(tilts, columns=["country", "doc", "net_tilt", "published",
-                                                              "outlet", "title"]), window_days)
-    return [_row(r.country, "framing", "contradiction", f"{r.country} alignment framed both ways",
-                 by_id[r.doc_a], f"net tilt {r.tilt_a:+d}", r.title_a or "", by_id[r.doc_b],
-                 f"net tilt {r.tilt_b:+d}", r.title_b or "") for r in frame.itertuples()]
+    rows = []
+    for other in sorted({t["counterpart"] for t in tilts}):
+        frame = claims_mod.conflicts(pd.DataFrame([t for t in tilts if t["counterpart"] == other],
+                                                  columns=["country", "doc", "net_tilt", "published", "outlet",
+                                                           "title"]), window_days)
+        rows += [_row(r.country, "framing", "contradiction", f"{r.country} alignment with {other} framed both ways",
+                      by_id[r.doc_a], f"net tilt {r.tilt_a:+d}", r.title_a or "", by_id[r.doc_b],
+                      f"net tilt {r.tilt_b:+d}", r.title_b or "") for r in frame.itertuples()]
+    return rows
 
 
 def _row(country, kind, label, about, art_a, value_a, ev_a, art_b, value_b, ev_b) -> dict:

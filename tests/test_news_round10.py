@@ -1,0 +1,88 @@
+"""Round 10 of the news pipeline (issue 15): retold stories and conflicts between articles, one
+invented sentence or event list per error category read on the real x-train, train and dev splits."""
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+
+from chokepoint.news import conflicts, dedup
+from chokepoint.news.dates import PartialDate
+from chokepoint.news.entities import Gazetteer
+from chokepoint.news.events import Event
+
+
+@pytest.fixture(scope="module")
+def gaz():
+    return Gazetteer.bundled()
+
+
+def _ev(type_, actor, target, amount=None, unit=None, commodities=(), date=None, tilt=0, countries=(None, None),
+        evidence="evidence"):
+    return Event("d", type_, actor, target, list(commodities), [], amount, unit, date, tilt, evidence,
+                 actor_country=countries[0], target_country=countries[1])
+
+
+def _article(doc_id, events, published=dt.date(2025, 11, 1), text=""):
+    return SimpleNamespace(doc_id=doc_id, text=text, events=events, published=published, outlet=None, title=None)
+
+
+# -- dates known to the month or the year are periods -----------------------------------------------
+def test_a_month_agrees_with_a_day_in_it(gaz):
+    a = _article("a", [_ev("TALKS", "KOR", None, date=PartialDate(2025, 7), countries=("KOR", None))])
+    b = _article("b", [_ev("TALKS", "KOR", None, date=dt.date(2025, 7, 30), countries=("KOR", None))])
+    assert conflicts.find([a, b], gaz, None, [["a", "b"]]).empty  # "back in July" and "on July 30"
+    c = _article("c", [_ev("TALKS", "KOR", None, date=dt.date(2025, 8, 30), countries=("KOR", None))])
+    assert list(conflicts.find([a, c], gaz, None, [["a", "c"]])["kind"]) == ["date"]
+
+
+def test_a_page_dated_to_the_month_is_close_to_any_day_of_it():
+    ban = _ev("EXPORT_CONTROL", "CHN", "JPN", commodities=["rare earths"])
+    assert dedup.event_pairs([[ban], [ban]], [PartialDate(2026, 1), dt.date(2026, 1, 28)]) == {(0, 1)}
+    assert dedup.event_pairs([[ban], [ban]], [PartialDate(2026, 1), dt.date(2026, 2, 28)]) == set()
+
+
+# -- retold stories ---------------------------------------------------------------------------------
+def test_each_event_ties_its_document_once():
+    # an undated article on a trade deal and a dated one on a later investment MOU share a pledge
+    # figure and the two governments: one tie and one weak tie, not one event counted four times
+    pledge, deal = _ev("DEAL", "KOR", "USA", 350e9, "USD"), _ev("DEAL", "USA", "KOR")
+    pub = [None, dt.date(2025, 11, 14)]
+    assert dedup.event_pairs([[pledge, deal], [pledge, deal]], pub) == set()
+    cash = _ev("INVEST", "KOR", "USA", 200e9, "USD")
+    assert dedup.event_pairs([[pledge, deal, cash], [pledge, deal, cash]], pub) == {(0, 1)}
+
+
+def test_the_same_earlier_day_is_a_shared_detail():
+    # "the controls first revealed on October 9" retold three weeks later by two outlets
+    def story(day, commodities):
+        return [_ev("EXPORT_CONTROL", "CHN", None, commodities=commodities, date=day),
+                _ev("TALKS", "USA", "CHN", commodities=["rare earths"], date=dt.date(2025, 10, 30))]
+    pub = [dt.date(2025, 10, 31), dt.date(2025, 10, 30)]
+    earlier = dt.date(2025, 10, 9)
+    a, b = story(earlier, ["rare earths"]), story(earlier, [])
+    b[1].target = "KOR"  # the other outlet names the summit's host, not the counterpart
+    assert dedup.event_pairs([a, b], pub) == {(0, 1)}
+    same_day = dt.date(2025, 10, 30)  # the day's news: on any day some government acts
+    a, b = story(same_day, ["rare earths"]), story(same_day, [])
+    b[1].target = "KOR"
+    assert dedup.event_pairs([a, b], pub) == set()
+
+
+def test_an_undated_article_does_not_join_two_stories():
+    oct29, nov14 = dt.date(2025, 10, 29), dt.date(2025, 11, 14)
+    assert dedup.groups(3, [], [oct29, nov14, None], [(0, 2), (1, 2)]) == [[0, 2]]
+    assert dedup.groups(3, [], [oct29, dt.date(2025, 11, 2), None], [(0, 2), (1, 2)]) == [[0, 1, 2]]
+    assert dedup.groups(2, [(0, 1)], [oct29, nov14]) == [[0, 1]]  # a late wire copy is still a copy
+
+
+# -- framings ---------------------------------------------------------------------------------------
+def test_a_framing_is_of_one_relation(gaz):
+    us_deal = [_ev("DEAL", "KOR", "USA", tilt=1, countries=("KOR", "USA"))] * 2
+    china_swap = [_ev("DEAL", "KOR", "CHN", tilt=-1, countries=("KOR", "CHN"))] * 2
+    protest = [_ev("STATEMENT", "KOR", "CHN", tilt=1, countries=("KOR", "CHN"))] * 2
+    deal, swap, clash = _article("a", us_deal), _article("b", china_swap), _article("c", protest)
+    assert conflicts.find([deal, swap], gaz).empty  # one country, two partners
+    frame = conflicts.find([swap, clash], gaz)
+    assert set(frame["kind"]) == {"framing"} and conflicts.pairs(frame) == {("b", "c"): "contradiction"}
