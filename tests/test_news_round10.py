@@ -86,3 +86,33 @@ def test_a_framing_is_of_one_relation(gaz):
     assert conflicts.find([deal, swap], gaz).empty  # one country, two partners
     frame = conflicts.find([swap, clash], gaz)
     assert set(frame["kind"]) == {"framing"} and conflicts.pairs(frame) == {("b", "c"): "contradiction"}
+
+
+# -- conflict labels --------------------------------------------------------------------------------
+def _pledge(doc, amount, text, published):
+    ev = _ev("INVEST", "KOR", "USA", amount, "USD", countries=("KOR", "USA"))
+    return _article(doc, [ev], published, text)
+
+
+def test_a_part_beside_its_whole_is_a_different_scope(gaz):
+    day = dt.date(2025, 11, 14)
+    cash = _pledge("a", 200e9, "Seoul agreed to invest $200 billion in cash installments.", day)
+    total = _pledge("b", 350e9, "Seoul will invest $350 billion, of which $200 billion in cash.", day)
+    assert list(conflicts.find([cash, total], gaz, None, [["a", "b"]])["label"]) == ["different scope"]
+    other = _pledge("c", 350e9, "Seoul will invest $350 billion in the United States.", day)
+    assert list(conflicts.find([cash, other], gaz, None, [["a", "c"]])["label"]) == ["contradiction"]
+
+
+def test_a_figure_told_weeks_later_is_a_different_time(gaz):
+    early = _pledge("a", 200e9, "Seoul agreed to invest $200 billion.", dt.date(2025, 10, 29))
+    late = _pledge("b", 250e9, "Seoul agreed to invest $250 billion.", dt.date(2025, 11, 14))
+    assert list(conflicts.find([early, late], gaz, None, [["a", "b"]])["label"]) == ["different time"]
+
+
+def test_a_conflict_with_a_copy_is_told_once(gaz):
+    old = "China produces 60% of the world's germanium, a 2023 report said."
+    new = "China makes up 83% of germanium production, a 2024 report found."
+    arts = [_article("a", [], dt.date(2023, 7, 4), old), _article("b", [], dt.date(2025, 11, 9), new),
+            _article("c", [], dt.date(2025, 11, 9), new)]
+    assert conflicts.pairs(conflicts.find(arts, gaz, None, [["b", "c"]])) == {("a", "b"): "different time"}
+    assert set(conflicts.pairs(conflicts.find(arts, gaz))) == {("a", "b"), ("a", "c")}  # no copies known
