@@ -178,3 +178,32 @@ def test_the_compiled_kernel_gives_the_fast_engines_figures():
         assert np.allclose(demand[i], tr.demand, rtol=1e-9, atol=1e-9)
         assert np.allclose(price[i], tr.price, rtol=1e-9)
     assert served[0].sum() < demand[0].sum()  # the shock bites: the comparison is not of two baselines
+
+
+def test_an_lp_solution_that_breaks_its_bounds_is_solved_again():
+    """HiGHS has reported 'Optimal' for a re-solve whose rows were violated by hundreds of
+    tonnes; the window checks every solution itself and solves such a window again."""
+    p = problem.compile(_spec(), LP_NET)
+    clean = lp.simulate(p)
+    win = lp.window(p)
+    true_solution = win.h.getSolution
+    calls = []
+
+    def false_optimum():
+        sol = true_solution()
+        if not calls:  # the first solve of the run: every column doubled, as a solver bug could return
+            sol.col_value = [2 * v + 1.0 for v in sol.col_value]
+        calls.append(1)
+        return sol
+
+    win.h.getSolution = false_optimum
+    try:
+        x = np.asarray(true_solution().col_value)
+        assert win.violation(x) <= lp.FEASIBILITY_TOL
+        assert win.violation(2 * x + 1.0) > lp.FEASIBILITY_TOL
+        again = lp.simulate(p)
+    finally:
+        del win.h.getSolution
+    assert len(calls) == len(p.blocks()) + 1  # the bad window was solved twice, the others once
+    assert np.allclose(again.served, clean.served, atol=1e-6)
+    assert np.allclose(again.industry, clean.industry, atol=1e-6)

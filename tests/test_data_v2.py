@@ -434,3 +434,9 @@ def test_redistribution_flags_figures_finer_than_cited_aggregates(wb, tmp_path):
     problems = quality.check_redistribution(wb.store)
     assert list(problems["source"]) == ["IEA_CMDE_2025"] and list(problems["rows"]) == [1]
     assert "finer than 3 significant figures" in problems["problem"].iloc[0]
+
+
+def test_gallium_2025_spot(wb):
+    # 444 Critical, citing StrategicMetalsInvest: gallium "near $1,058/kg in early 2025" (a spot quote).
+    row = _price(wb, "gallium", "NEWS_444CRITICAL_2025_GA")
+    assert row["value"][0] == 1058 and row["unit"][0] == "USD/kg"

@@ -22,6 +22,7 @@ import highspy
 import linopy
 import pandas as pd
 import numpy as np
+import scipy.sparse as sp
 import xarray as xr
 
 from chokepoint.chain.problem import Problem, demand_multiplier, price_index, substituted
@@ -63,6 +64,11 @@ TIE_SEED = 20261201
 SOLVER_OPTIONS = {"output_flag": False, "presolve": "choose", "solver": "choose", "random_seed": 0,
                   "dual_feasibility_tolerance": 1e-9, "primal_feasibility_tolerance": 1e-8}
 CACHE_SIZE = 8              # built windows kept per process (a batch of scenarios on one network)
+# A solution HiGHS reports optimal is checked against the window's own rows and bounds: a
+# re-solve of a modified model with IPM and presolve off has returned "Optimal" with rows
+# violated by hundreds of tonnes (HiGHS 1.16, replay-2010-quota on rounded trade data). Such
+# a solution is thrown away and the window solved again from a cleared solver by simplex.
+FEASIBILITY_TOL = 1e-6      # relative to 1 + |bound|
 
 
 def _da(arr: np.ndarray, dims: tuple[str, ...]) -> xr.DataArray:
@@ -141,10 +147,19 @@ class Window:
         mat = m.matrices
         self.vpos = pd.Series(np.arange(len(mat.vlabels)), index=mat.vlabels)
         self.cpos = pd.Series(np.arange(len(mat.clabels)), index=mat.clabels)
+        lp = self.h.getLp()
+        a = lp.a_matrix_
+        kind = sp.csr_matrix if a.format_ == highspy.MatrixFormat.kRowwise else sp.csc_matrix
+        self.A = kind((np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_)),
+                      shape=(lp.num_row_, lp.num_col_)).tocsr()
+        self.bounds = {"col": [np.asarray(lp.col_lower_, float), np.asarray(lp.col_upper_, float)],
+                       "row": [np.asarray(lp.row_lower_, float), np.asarray(lp.row_upper_, float)]}
 
     def _cols(self, name: str, upper: np.ndarray) -> None:
         idx = self.vpos[self.m.variables[name].labels.values.ravel()].to_numpy()
-        self.h.changeColsBounds(len(idx), idx, np.zeros(len(idx)), upper.ravel().astype(float))
+        lo, up = np.zeros(len(idx)), upper.ravel().astype(float)
+        self.bounds["col"][0][idx], self.bounds["col"][1][idx] = lo, up
+        self.h.changeColsBounds(len(idx), idx, lo, up)
 
     def _rows(self, name: str, rhs: np.ndarray, dims: tuple[str, ...] | None = None) -> None:
         """Set a constraint's right-hand sides; `dims` names rhs's axes when they differ from the rows' order."""
@@ -156,7 +171,26 @@ class Window:
             rhs = np.transpose(rhs, [dims.index(d) for d in con.labels.dims])
         r = np.minimum(rhs.ravel().astype(float), highspy.kHighsInf)
         lo, up = {"=": (r, r), "<=": (-inf, r), ">=": (r, inf)}[sign]
+        self.bounds["row"][0][idx], self.bounds["row"][1][idx] = lo, up
         self.h.changeRowsBounds(len(idx), idx, lo, up)
+
+    def violation(self, x: np.ndarray) -> float:
+        """Largest violation of a row or column bound by `x`, relative to 1 + |bound|."""
+        worst = 0.0
+        for value, (lo, up) in ((self.A @ x, self.bounds["row"]), (x, self.bounds["col"])):
+            with np.errstate(invalid="ignore"):
+                below = np.where(np.isfinite(lo), (lo - value) / (1 + np.abs(lo)), 0.0)
+                above = np.where(np.isfinite(up), (value - up) / (1 + np.abs(up)), 0.0)
+            worst = max(worst, float(below.max(initial=0.0)), float(above.max(initial=0.0)))
+        return worst
+
+    def _run(self) -> np.ndarray | None:
+        """Solve; the primal solution when HiGHS reports it optimal and it holds every bound."""
+        self.h.run()
+        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        x = np.asarray(self.h.getSolution().col_value)
+        return x if self.violation(x) <= FEASIBILITY_TOL else None
 
     def solve(self, p: Problem, t0: int, demand: np.ndarray, ind0: np.ndarray, str0: np.ndarray) -> dict:
         """Solve weeks t0..t0+H-1 from the given stocks (HiGHS model updated in place)."""
@@ -176,16 +210,16 @@ class Window:
         self._rows("no_refill", first_s)
         self._rows("extra_def", -np.broadcast_to(p.q, self.shape))
         self._rows("reroute_def", -np.broadcast_to(p.flows, (self.H,) + p.flows.shape))
-        self.h.run()
-        status = self.h.getModelStatus()
-        if status != highspy.HighsModelStatus.kOptimal:  # a numerical failure on one path: the optimum is
-            self.h.setOptionValue("solver", "simplex")    # unique, so another path gives the same answer
+        x = self._run()
+        if x is None:  # a numerical failure or a false optimum on one path: the optimum is unique,
+            self.h.clearSolver()                       # so another path gives the same answer
+            self.h.setOptionValue("solver", "simplex")
             self.h.setOptionValue("presolve", "on")
-            self.h.run()
-            status = self.h.getModelStatus()
-        if status != highspy.HighsModelStatus.kOptimal:
-            raise ChokepointError(f"LP window at week {t0} not solved: {self.h.modelStatusToString(status)}")
-        x = np.asarray(self.h.getSolution().col_value)
+            x = self._run()
+        if x is None:
+            status = self.h.modelStatusToString(self.h.getModelStatus())
+            raise ChokepointError(f"LP window at week {t0} not solved: {status}"
+                                  + (" (its solution breaks the window's bounds)" if status == "Optimal" else ""))
         out = {}
         for n in ("prod", "ship", "ind", "strat", "served"):
             lab = self.m.variables[n].labels.values
