@@ -116,3 +116,14 @@ def test_a_conflict_with_a_copy_is_told_once(gaz):
             _article("c", [], dt.date(2025, 11, 9), new)]
     assert conflicts.pairs(conflicts.find(arts, gaz, None, [["b", "c"]])) == {("a", "b"): "different time"}
     assert set(conflicts.pairs(conflicts.find(arts, gaz))) == {("a", "b"), ("a", "c")}  # no copies known
+
+
+def test_a_stakes_percent_and_its_price_do_not_part_two_tellings():
+    day = dt.date(2025, 11, 12)
+    sale = [_ev("INVEST", "Mineral Resources", "POSCO Holdings", 765e6, "USD", ["lithium"]),
+            _ev("INVEST", "POSCO Holdings", None, 30.0, "percent", ["lithium"])]
+    plan = [_ev("INVEST", "KOR", "Mineral Resources", 765e6, "USD"),
+            _ev("INVEST", "POSCO Holdings", "AUS", 1.2e12, "KRW", ["lithium"]),
+            _ev("POLICY", "ARG", None, commodities=["lithium"]), _ev("INVEST", "ARG", None)]
+    assert dedup.event_pairs([sale, plan], [day, day]) == {(0, 1)}  # two ties: a third of the plan's news
+    assert dedup.event_pairs([sale[:1], plan], [day, day]) == set()

@@ -24,6 +24,7 @@ from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from chokepoint.news.amounts import FxTable
 from chokepoint.news.dates import precision
+from chokepoint.news.events import measure
 
 THRESHOLD = 0.5
 NUM_PERM = 64
@@ -234,9 +235,11 @@ def days_apart(a: dt.date, b: dt.date) -> int:
 
 
 def _compatible(a, b, fx: FxTable | None = None) -> bool:
-    """Two events that could be one: no differing amount, no disjoint commodities, and no dates
-    (when both are given) more than a day apart."""
-    if a.amount is not None and b.amount is not None and not same_amount(a, b, fx):
+    """Two events that could be one: no differing amount of one measure (a stake's percent and its
+    price measure two things), no disjoint commodities, and no dates (when both are given) more
+    than a day apart."""
+    if a.amount is not None and b.amount is not None and measure(a.unit) == measure(b.unit) \
+            and not same_amount(a, b, fx):
         return False
     if a.commodities and b.commodities and not set(a.commodities) & set(b.commodities):
         return False
@@ -253,10 +256,10 @@ def _evidence(a, b, earlier_day: bool = False) -> float:
     commodity (0.5: the counterpart may go unnamed). The same date alone is no tie: on any day some
     government criticises another; the same earlier day (`earlier_day`: "the controls of October 9"
     retold weeks later) counts as a shared detail, as a commodity does."""
-    if a.amount is not None and b.amount is not None and a.unit != "percent" \
+    if a.amount is not None and b.amount is not None and a.unit != "percent" and measure(a.unit) == measure(b.unit) \
             and {a.actor, a.target} & {b.actor, b.target} - {None}:
         return 1.0
-    shared = bool(set(a.commodities) & set(b.commodities)) or (a.amount is not None and a.amount == b.amount) \
+    shared = bool(set(a.commodities) & set(b.commodities)) or (a.amount is not None and (a.amount, a.unit) == (b.amount, b.unit)) \
         or earlier_day
     if a.target is None or b.target is None or {a.actor, a.target} != {b.actor, b.target}:
         return 0.5 if a.actor == b.actor and shared else 0.0
