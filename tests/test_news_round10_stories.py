@@ -127,3 +127,14 @@ def test_a_stakes_percent_and_its_price_do_not_part_two_tellings():
             _ev("POLICY", "ARG", None, commodities=["lithium"]), _ev("INVEST", "ARG", None)]
     assert dedup.event_pairs([sale, plan], [day, day]) == {(0, 1)}  # two ties: a third of the plan's news
     assert dedup.event_pairs([sale[:1], plan], [day, day]) == set()
+
+
+def test_a_figure_restated_for_weeks_marks_no_story():
+    # Korea's "$350 billion" in the trade deal of late October and in the MOU of mid-November
+    def telling():
+        return [_ev("DEAL", "USA", "KOR"), _ev("DEAL", "KOR", "USA"), _ev("INVEST", "KOR", "USA", 350e9, "USD")]
+    undated, mou = telling(), telling()
+    pub = [None, dt.date(2025, 11, 14)]
+    assert dedup.event_pairs([undated, mou], pub) == {(0, 1)}  # the figure ties them: one story
+    deal = [_ev("INVEST", "KOR", "USA", 350e9, "USD"), _ev("TALKS", "USA", "KOR", date=dt.date(2025, 10, 29))]
+    assert dedup.event_pairs([undated, mou, deal], pub + [dt.date(2025, 10, 29)]) == set()

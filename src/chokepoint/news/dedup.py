@@ -203,6 +203,7 @@ MIN_SHARED_FRACTION = 1 / 3
 UNDATED_SCORE = 2.0
 RETOLD_FIGURE_DAYS = 2  # one deal with two figures: articles published this close
 EARLIER_DAYS = 2  # an event this many days before publication is retold, not the day's news
+STANDING_DOCS = 3  # a figure restated by this many documents of a party, far apart, is a standing one
 
 
 def same_amount(a, b, fx: FxTable | None) -> bool:
@@ -246,7 +247,7 @@ def _compatible(a, b, fx: FxTable | None = None) -> bool:
     return a.date is None or b.date is None or days_apart(a.date, b.date) <= 1
 
 
-def _evidence(a, b, earlier_day: bool = False) -> float:
+def _evidence(a, b, earlier_day: bool = False, standing: bool = False) -> float:
     """How strongly two compatible events of one type tie their documents. A shared party and the
     same amount are one story by itself (1): outlets often name the other side differently (a
     company, its project's country) and write the amount in their own currency. The same two
@@ -255,15 +256,37 @@ def _evidence(a, b, earlier_day: bool = False) -> float:
     or else weakly (0.5: two such events are needed); so does the same actor with a shared
     commodity (0.5: the counterpart may go unnamed). The same date alone is no tie: on any day some
     government criticises another; the same earlier day (`earlier_day`: "the controls of October 9"
-    retold weeks later) counts as a shared detail, as a commodity does."""
+    retold weeks later) counts as a shared detail, as a commodity does. A `standing` figure (see
+    `_standing_figures`) is no shared detail at all."""
+    same_figure = a.amount is not None and (a.amount, a.unit) == (b.amount, b.unit) and not standing
     if a.amount is not None and b.amount is not None and a.unit != "percent" and measure(a.unit) == measure(b.unit) \
-            and {a.actor, a.target} & {b.actor, b.target} - {None}:
+            and not standing and {a.actor, a.target} & {b.actor, b.target} - {None}:
         return 1.0
-    shared = bool(set(a.commodities) & set(b.commodities)) or (a.amount is not None and (a.amount, a.unit) == (b.amount, b.unit)) \
-        or earlier_day
+    shared = bool(set(a.commodities) & set(b.commodities)) or same_figure or earlier_day
     if a.target is None or b.target is None or {a.actor, a.target} != {b.actor, b.target}:
         return 0.5 if a.actor == b.actor and shared else 0.0
     return 1.0 if shared else 0.5
+
+
+def _standing_figures(events_by_doc: Sequence[Sequence], published: Sequence[dt.date | None]) -> set[tuple]:
+    """(amount, unit, party) of figures that at least STANDING_DOCS documents give for one party,
+    two of them published more than EVENT_WINDOW_DAYS apart: a pledge restated in every later story
+    of a long negotiation (the trade deal of October and the MOU of November both carry Korea's
+    "$350 billion"), no mark of one story. Two far-apart documents alone may share a figure by chance."""
+    count: dict[tuple, int] = {}
+    span: dict[tuple, tuple[dt.date, dt.date]] = {}  # the earliest last day, the latest first day
+    for evs, pub in zip(events_by_doc, published):
+        for key in {(ev.amount, ev.unit, p) for ev in evs if ev.amount is not None for p in (ev.actor, ev.target) if p}:
+            count[key] = count.get(key, 0) + 1
+            if pub:
+                first, last = period(pub)
+                lo, hi = span.get(key, (last, first))
+                span[key] = (min(lo, last), max(hi, first))
+    return {key for key, (lo, hi) in span.items() if count[key] >= STANDING_DOCS and (hi - lo).days > EVENT_WINDOW_DAYS}
+
+
+def _is_standing(ev, standing: set[tuple]) -> bool:
+    return ev.amount is not None and any((ev.amount, ev.unit, p) in standing for p in (ev.actor, ev.target) if p)
 
 
 def event_pairs(events_by_doc: Sequence[Sequence], published: Sequence[dt.date | None],
@@ -287,13 +310,15 @@ def event_scores(events_by_doc: Sequence[Sequence], published: Sequence[dt.date 
             for party in {ev.actor, ev.target} - {None}:
                 index.setdefault((ev.type, party), []).append((i, k, ev))
     best: dict[tuple[int, int, int, int], float] = {}
+    standing = _standing_figures(events_by_doc, published)
     for hits in index.values():
         for x, (i, k, a) in enumerate(hits):
             for j, m, b in hits[x + 1:]:
                 if i == j or not _close(published[i], published[j]):
                     continue
                 if _compatible(a, b, fx):
-                    n = _evidence(a, b, _same_earlier_day(a, b, published[i], published[j]))
+                    n = _evidence(a, b, _same_earlier_day(a, b, published[i], published[j]),
+                                  _is_standing(a, standing) or _is_standing(b, standing))
                 elif _retold_figure(a, b) and _close(published[i], published[j], RETOLD_FIGURE_DAYS):
                     n = 1.0
                 else:
