@@ -138,3 +138,13 @@ def test_a_figure_restated_for_weeks_marks_no_story():
     assert dedup.event_pairs([undated, mou], pub) == {(0, 1)}  # the figure ties them: one story
     deal = [_ev("INVEST", "KOR", "USA", 350e9, "USD"), _ev("TALKS", "USA", "KOR", date=dt.date(2025, 10, 29))]
     assert dedup.event_pairs([undated, mou, deal], pub + [dt.date(2025, 10, 29)]) == set()
+
+
+def test_a_share_takes_its_stage_from_its_own_phrase(gaz):
+    from chokepoint.news import claims
+
+    text = "China refines about 85% of the world's graphite and has tightened licences, raising supply worries."
+    (claim,) = claims.find_claims("d", text, gaz)
+    assert claim["stages"][0] != "mine" and claim["low"] == 0.85  # "supply" belongs to another clause
+    (claim,) = claims.find_claims("d", "China accounts for 60% of graphite supply, the agency said.", gaz)
+    assert claim["stages"][0] == "mine"
