@@ -311,10 +311,13 @@ def event_scores(events_by_doc: Sequence[Sequence], published: Sequence[dt.date 
                 index.setdefault((ev.type, party), []).append((i, k, ev))
     best: dict[tuple[int, int, int, int], float] = {}
     standing = _standing_figures(events_by_doc, published)
+    # (first, last) day ordinals of each publication; undated: a window no date rules out
+    spans = [tuple(d.toordinal() for d in period(p)) if p else (-(1 << 30), 1 << 30) for p in published]
     for hits in index.values():
         for x, (i, k, a) in enumerate(hits):
+            lo, hi = spans[i]
             for j, m, b in hits[x + 1:]:
-                if i == j or not _close(published[i], published[j]):
+                if i == j or spans[j][0] - hi > EVENT_WINDOW_DAYS or lo - spans[j][1] > EVENT_WINDOW_DAYS:
                     continue
                 if _compatible(a, b, fx):
                     n = _evidence(a, b, _same_earlier_day(a, b, published[i], published[j]),
