@@ -148,3 +148,16 @@ def test_a_share_takes_its_stage_from_its_own_phrase(gaz):
     assert claim["stages"][0] != "mine" and claim["low"] == 0.85  # "supply" belongs to another clause
     (claim,) = claims.find_claims("d", "China accounts for 60% of graphite supply, the agency said.", gaz)
     assert claim["stages"][0] == "mine"
+
+
+def test_leads_alike_a_week_apart_are_two_stories():
+    # the bloc's response to a control on Tuesday, talks with the same commissioner the next Tuesday
+    a = ("Trade Commissioner Zenda Kestrel said on Tuesday the bloc was coordinating with partners on a "
+         "response to Borduria's unjustified curbs on widgetium exports, calling them a serious concern.")
+    b = ("Trade Commissioner Zenda Kestrel said on Tuesday he had invited Borduria's commerce minister for "
+         "urgent talks on the widgetium export curbs, calling them a serious concern for the bloc.")
+    others = [f"Report {i}: Zembla's parliament approved budget line {i} for harbour {i} and road works "
+              f"in district {i} after a debate of {i} hours on Tuesday." for i in range(10)]
+    day = dt.date(2025, 10, 14)
+    assert dedup.lead_pairs([a, b] + others, [day, day + dt.timedelta(days=1)] + [day] * 10) == {(0, 1)}
+    assert dedup.lead_pairs([a, b] + others, [day, day + dt.timedelta(days=7)] + [day] * 10) == set()

@@ -411,6 +411,7 @@ LEAD_SENTENCES = 3
 LEAD_COMMON = 0.1
 LEAD_MIN_DOCS = 10
 LEAD_MAX_DOCS = 20_000
+LEAD_WINDOW_DAYS = 3
 _LEAD_WORD = re.compile(r"[a-z]{3,}")
 _STOP = frozenset("the and for with from that this its their his her has have had was were are been will would "
                   "said says after over into than more about also not but which who when what while".split())
@@ -431,7 +432,9 @@ def lead_words(text: str) -> frozenset[str]:
 
 def lead_pairs(texts: Sequence[str], published: Sequence[dt.date | None]) -> set[tuple[int, int]]:
     """Pairs of texts whose leads share LEAD_THRESHOLD of their distinctive words (Jaccard),
-    published within EVENT_WINDOW_DAYS when both are dated; none outside LEAD_MIN_DOCS..LEAD_MAX_DOCS."""
+    published within LEAD_WINDOW_DAYS when both are dated (a lead alike a week later is the next
+    story of the same people: the invitation to talks after the response to a control; every
+    retelling the gold sets hold came within three days); none outside LEAD_MIN_DOCS..LEAD_MAX_DOCS."""
     if not LEAD_MIN_DOCS <= len(texts) <= LEAD_MAX_DOCS:
         return set()
     words = [lead_words(t) for t in texts]
@@ -454,7 +457,7 @@ def lead_pairs(texts: Sequence[str], published: Sequence[dt.date | None]) -> set
     for n, m in enumerate(minhashes):
         for o in lsh.query(m):
             i, j = sorted((keep[n], keep[o]))
-            if i != j and (i, j) not in out and _close(published[i], published[j]) \
+            if i != j and (i, j) not in out and _close(published[i], published[j], LEAD_WINDOW_DAYS) \
                     and len(words[i] & words[j]) >= LEAD_THRESHOLD * len(words[i] | words[j]):
                 out.add((i, j))
     return out
