@@ -433,8 +433,9 @@ def lead_words(text: str) -> frozenset[str]:
 def lead_pairs(texts: Sequence[str], published: Sequence[dt.date | None]) -> set[tuple[int, int]]:
     """Pairs of texts whose leads share LEAD_THRESHOLD of their distinctive words (Jaccard),
     published within LEAD_WINDOW_DAYS when both are dated (a lead alike a week later is the next
-    story of the same people: the invitation to talks after the response to a control; every
-    retelling the gold sets hold came within three days); none outside LEAD_MIN_DOCS..LEAD_MAX_DOCS."""
+    story of the same people: the invitation to talks after the response to a control; in the real
+    gold sets every retelling with both dates came within three days); none outside
+    LEAD_MIN_DOCS..LEAD_MAX_DOCS."""
     if not LEAD_MIN_DOCS <= len(texts) <= LEAD_MAX_DOCS:
         return set()
     words = [lead_words(t) for t in texts]
