@@ -161,3 +161,13 @@ def test_leads_alike_a_week_apart_are_two_stories():
     day = dt.date(2025, 10, 14)
     assert dedup.lead_pairs([a, b] + others, [day, day + dt.timedelta(days=1)] + [day] * 10) == {(0, 1)}
     assert dedup.lead_pairs([a, b] + others, [day, day + dt.timedelta(days=7)] + [day] * 10) == set()
+
+
+def test_a_retelling_shares_its_news_not_only_its_background():
+    # a suspension announced on November 9 recalls the summit of October 30 that the other article reported
+    summit = dt.date(2025, 10, 30)
+    later = [_ev("EXPORT_EASING", "CHN", "USA", commodities=["gallium"], date=dt.date(2025, 11, 9)),
+             _ev("TALKS", "CHN", "USA", date=summit), _ev("DEAL", "CHN", "USA", date=summit)]
+    report = [_ev("TALKS", "USA", "CHN", date=summit), _ev("DEAL", "CHN", "USA")]
+    assert dedup.event_pairs([later, report], [dt.date(2025, 11, 9), summit]) == set()
+    assert dedup.event_pairs([later[1:], report], [dt.date(2025, 10, 31), summit]) == {(0, 1)}

@@ -203,6 +203,7 @@ MIN_SHARED_FRACTION = 1 / 3
 UNDATED_SCORE = 2.0
 RETOLD_FIGURE_DAYS = 2  # one deal with two figures: articles published this close
 EARLIER_DAYS = 2  # an event this many days before publication is retold, not the day's news
+NEWS_DAYS = 3  # a retelling shares its news: an event at most this old when published (LEAD_WINDOW_DAYS)
 STANDING_DOCS = 3  # a figure restated by this many documents of a party, far apart, is a standing one
 
 
@@ -303,7 +304,8 @@ def event_scores(events_by_doc: Sequence[Sequence], published: Sequence[dt.date 
     is one piece of evidence, however many events of the other doc it resembles), whose evidence
     (`_evidence`) adds up to 1 (UNDATED_SCORE where a document has no publication date, since the
     window cannot rule it out), the events tied making up at least MIN_SHARED_FRACTION of each
-    document's news events (`_news_count`)."""
+    document's news events (`_news_count`), one of them news in both (`_is_news`: a story published
+    ten days after a summit recalls it, it does not retell the summit's report)."""
     index: dict[tuple, list[tuple[int, int, object]]] = {}
     for i, evs in enumerate(events_by_doc):
         for k, ev in enumerate(evs):
@@ -334,13 +336,14 @@ def event_scores(events_by_doc: Sequence[Sequence], published: Sequence[dt.date 
         ties.setdefault((i, j), []).append((-n, k, m))
     out = {}
     for (i, j), found in ties.items():
-        ks, ms, score = set(), set(), 0.0
+        ks, ms, score, news = set(), set(), 0.0, False
         for n, k, m in sorted(found):
             if k not in ks and m not in ms:
                 ks.add(k)
                 ms.add(m)
                 score -= n
-        if score >= (1.0 if published[i] and published[j] else UNDATED_SCORE) \
+                news = news or (_is_news(events_by_doc[i][k], published[i]) and _is_news(events_by_doc[j][m], published[j]))
+        if news and score >= (1.0 if published[i] and published[j] else UNDATED_SCORE) \
                 and len(ks) >= MIN_SHARED_FRACTION * _news_count(events_by_doc[i], published[i]) \
                 and len(ms) >= MIN_SHARED_FRACTION * _news_count(events_by_doc[j], published[j]):
             out[(i, j)] = score
@@ -352,6 +355,11 @@ def _same_earlier_day(a, b, pub_a: dt.date | None, pub_b: dt.date | None) -> boo
     return a.date is not None and a.date == b.date and precision(a.date) == "day" \
         and precision(b.date) == "day" and pub_a is not None and pub_b is not None \
         and all((period(p)[0] - a.date).days >= EARLIER_DAYS for p in (pub_a, pub_b))
+
+
+def _is_news(ev, published: dt.date | None) -> bool:
+    """Whether the event is its article's news: undated, or dated at most NEWS_DAYS before publication."""
+    return ev.date is None or published is None or (period(published)[0] - period(ev.date)[1]).days <= NEWS_DAYS
 
 
 def _news_count(events: Sequence, published: dt.date | None) -> int:
