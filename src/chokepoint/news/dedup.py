@@ -203,7 +203,7 @@ MIN_SHARED_FRACTION = 1 / 3
 UNDATED_SCORE = 2.0
 RETOLD_FIGURE_DAYS = 2  # one deal with two figures: articles published this close
 EARLIER_DAYS = 2  # an event this many days before publication is retold, not the day's news
-NEWS_DAYS = 3  # a retelling shares its news: an event at most this old when published (LEAD_WINDOW_DAYS)
+NEWS_DAYS = 3  # a retelling shares its news: an event at most this many days old at publication
 STANDING_DOCS = 3  # a figure restated by this many documents of a party, far apart, is a standing one
 
 
@@ -287,6 +287,7 @@ def _standing_figures(events_by_doc: Sequence[Sequence], published: Sequence[dt.
 
 
 def _is_standing(ev, standing: set[tuple]) -> bool:
+    """Whether the event's amount is a standing figure (`_standing_figures`) of one of its parties."""
     return ev.amount is not None and any((ev.amount, ev.unit, p) in standing for p in (ev.actor, ev.target) if p)
 
 
