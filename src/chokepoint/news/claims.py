@@ -25,6 +25,9 @@ SHARE = re.compile(rf"(?P<bound>over|more than|above|at least|nearly|almost|unde
 NOT_SHARE = re.compile(r"\b(?:stakes?|equity|tariffs?|dut(?:y|ies)|tax|rates?|budget|profits?|dividends?|gdp|"
                        r"reserves|costs?|interest|month-on-month|year-on-year|year-over-year|rose|fell|jumped|"
                        r"plunged|surged|dropped|increase|decrease|higher|lower)\b", re.I)
+# where a share's phrase ends: "90% of the world's rare earths and has expanded curbs, heightening supply
+# concerns" names no stage after the share (the stage is the verb before it, "processes")
+CLAUSE_END = re.compile(r"[,;(]|\s(?:and|but|while|which|as)\s(?!(?:refin|process|smelt|separat|produc|min|output))")
 # the year a share is given for ("in 2023", "as of 2021"): the basis year of the check
 YEAR = re.compile(r"\b(?:in|as of|of|for)\s+((?:19|20)\d\d)\b")
 BOUNDS = {"over": "min", "more than": "min", "above": "min", "at least": "min", "under": "max",
@@ -45,6 +48,7 @@ def find_claims(doc_id: str, text: str, gaz: Gazetteer) -> list[dict]:
         matches = [m for m in SHARE.finditer(s) if m.start() > ents[0].start]
         for i, m in enumerate(matches):
             tail = s[m.end():matches[i + 1].start() if i + 1 < len(matches) else len(s)]
+            tail = tail[:m2.start()] if (m2 := CLAUSE_END.search(tail)) else tail  # the share's own phrase
             if NOT_SHARE.search(s, max(0, m.start() - 30), m.end() + 40):
                 continue
             # the stage named after the share ("60% of refining"), else before it ("China produces 90%")

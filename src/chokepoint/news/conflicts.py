@@ -4,11 +4,12 @@ told with different amounts or dates, and opposite framings of a country in the 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import SimpleNamespace
 
 import pandas as pd
 
 from chokepoint.news import claims as claims_mod
-from chokepoint.news import dedup
+from chokepoint.news import amounts, dedup
 from chokepoint.news.amounts import FxTable
 from chokepoint.news.entities import Gazetteer
 from chokepoint.news.events import measure
@@ -26,12 +27,27 @@ def find(arts: Sequence, gaz: Gazetteer, fx: FxTable | None = None, groups: Sequ
     """Every conflict between two articles (`arts`: pipeline Articles; `groups`: duplicate groups
     of doc ids, the stories whose events are compared; `window_days`: framings this close)."""
     by_id = {a.doc_id: a for a in arts}
-    rows = _shares(arts, gaz) + _story_events(by_id, groups, fx) + _framings(arts, window_days)
+    rows = _once_per_story(_shares(arts, gaz) + _framings(arts, window_days), groups) \
+        + _story_events(by_id, groups, fx)
     for r in rows:
         for side in "ab":
             art = by_id[r[f"doc_{side}"]]
             r[f"published_{side}"], r[f"outlet_{side}"] = art.published, art.outlet
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _once_per_story(rows: list[dict], groups: Sequence[Sequence[str]]) -> list[dict]:
+    """Conflicts between two stories, each told once: a wire copy or retelling of an article
+    repeats its figures, so the same disagreement with its copy is the same conflict (the first
+    kept)."""
+    story = {d: group[0] for group in groups for d in group}
+    seen, out = set(), []
+    for r in rows:
+        key = (r["kind"], r["about"], *sorted((story.get(r[f"doc_{s}"], r[f"doc_{s}"]), r[f"value_{s}"]) for s in "ab"))
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
 
 
 def _interval(c: dict) -> tuple[float, float]:
@@ -100,7 +116,7 @@ def _difference(a, b, fx: FxTable | None) -> tuple[str, str, str] | None:
     if a.amount is not None and b.amount is not None and measure(a.unit) == measure(b.unit) \
             and not dedup.same_amount(a, b, fx):
         return "amount", f"{a.amount:,.0f} {a.unit}", f"{b.amount:,.0f} {b.unit}"
-    if a.date and b.date and abs((a.date - b.date).days) > 1:
+    if a.date and b.date and dedup.days_apart(a.date, b.date) > 1:
         return "date", a.date.isoformat(), b.date.isoformat()
     return None
 
@@ -120,29 +136,56 @@ def _event_pair(art_a, art_b, fx: FxTable | None) -> list[dict]:
             if (a.type, a.actor, what) in seen:
                 continue
             seen.add((a.type, a.actor, what))
-            rows.append(_row(a.actor_country, what, "contradiction", f"{a.type} {a.actor}: {what}",
-                             art_a, va, a.evidence, art_b, vb, b.evidence))
+            rows.append(_row(a.actor_country, what, _story_label(what, a, b, art_a, art_b, fx),
+                             f"{a.type} {a.actor}: {what}", art_a, va, a.evidence, art_b, vb, b.evidence))
     return rows
 
 
+def _story_label(what: str, a, b, art_a, art_b, fx: FxTable | None) -> str:
+    """'different scope' when either article also names the other's figure (a part beside its
+    whole: "$200 billion in cash" of "$350 billion"), 'different time' when the articles were
+    published more than dedup.RETOLD_FIGURE_DAYS apart (a later telling may be an update), else
+    'contradiction' (GUIDELINE.md)."""
+    if what == "amount" and (_names_figure(art_a.text, b, fx) or _names_figure(art_b.text, a, fx)):
+        return "different scope"
+    if art_a.published and art_b.published \
+            and dedup.days_apart(art_a.published, art_b.published) > dedup.RETOLD_FIGURE_DAYS:
+        return "different time"
+    return "contradiction"
+
+
+def _names_figure(text: str, ev, fx: FxTable | None) -> bool:
+    """Whether the text states the event's amount anywhere (in its unit or, at the yearly rate, another)."""
+    return any(measure(x.unit) == measure(ev.unit)
+               and dedup.same_amount(ev, SimpleNamespace(amount=x.value, unit=x.unit, date=ev.date), fx)
+               for x in amounts.find(text))
+
+
 def _framings(arts: Sequence, window_days: int) -> list[dict]:
-    """Opposite net tilts (each at least FRAMING_MIN_TILT) of one country's events in two articles
-    published within the window."""
+    """Opposite net tilts (each at least FRAMING_MIN_TILT) of one country's relation with one
+    counterpart in two articles published within the window: a Korea-US deal beside a Korea-China
+    swap is a country dealing with two partners, not one relation framed both ways."""
     by_id = {a.doc_id: a for a in arts}
     tilts = []
     for art in arts:
-        net: dict[str, int] = {}
+        net: dict[tuple[str, str], int] = {}
         for ev in art.events:
-            for c in {ev.actor_country, ev.target_country} - {None}:
-                net[c] = net.get(c, 0) + ev.tilt
-        tilts += [{"country": c, "doc": art.doc_id, "net_tilt": t, "published": art.published,
-                   "outlet": art.outlet, "title": art.title} for c, t in net.items()
+            pair = (ev.actor_country, ev.target_country)
+            if None not in pair and pair[0] != pair[1]:
+                for key in (pair, pair[::-1]):
+                    net[key] = net.get(key, 0) + ev.tilt
+        tilts += [{"country": c, "counterpart": o, "doc": art.doc_id, "net_tilt": t, "published": art.published,
+                   "outlet": art.outlet, "title": art.title} for (c, o), t in net.items()
                   if abs(t) >= FRAMING_MIN_TILT]
-    frame = claims_mod.conflicts(pd.DataFrame(tilts, columns=["country", "doc", "net_tilt", "published",
-                                                              "outlet", "title"]), window_days)
-    return [_row(r.country, "framing", "contradiction", f"{r.country} alignment framed both ways",
-                 by_id[r.doc_a], f"net tilt {r.tilt_a:+d}", r.title_a or "", by_id[r.doc_b],
-                 f"net tilt {r.tilt_b:+d}", r.title_b or "") for r in frame.itertuples()]
+    rows = []
+    for other in sorted({t["counterpart"] for t in tilts}):
+        frame = claims_mod.conflicts(pd.DataFrame([t for t in tilts if t["counterpart"] == other],
+                                                  columns=["country", "doc", "net_tilt", "published", "outlet",
+                                                           "title"]), window_days)
+        rows += [_row(r.country, "framing", "contradiction", f"{r.country} alignment with {other} framed both ways",
+                      by_id[r.doc_a], f"net tilt {r.tilt_a:+d}", r.title_a or "", by_id[r.doc_b],
+                      f"net tilt {r.tilt_b:+d}", r.title_b or "") for r in frame.itertuples()]
+    return rows
 
 
 def _row(country, kind, label, about, art_a, value_a, ev_a, art_b, value_b, ev_b) -> dict:

@@ -12,6 +12,7 @@ shingle in Python, too slow for 100,000 articles.
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
@@ -22,6 +23,8 @@ import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from chokepoint.news.amounts import FxTable
+from chokepoint.news.dates import precision
+from chokepoint.news.events import measure
 
 THRESHOLD = 0.5
 NUM_PERM = 64
@@ -199,6 +202,9 @@ MIN_SHARED_FRACTION = 1 / 3
 # an undated document can be compared with any other: it needs twice the evidence
 UNDATED_SCORE = 2.0
 RETOLD_FIGURE_DAYS = 2  # one deal with two figures: articles published this close
+EARLIER_DAYS = 2  # an event this many days before publication is retold, not the day's news
+NEWS_DAYS = 3  # a retelling shares its news: an event at most this many days old at publication
+STANDING_DOCS = 3  # a figure restated by this many documents of a party, far apart, is a standing one
 
 
 def same_amount(a, b, fx: FxTable | None) -> bool:
@@ -213,17 +219,36 @@ def same_amount(a, b, fx: FxTable | None) -> bool:
     return abs(usd[0] - usd[1]) <= CROSS_CURRENCY_TOLERANCE * max(abs(usd[0]), abs(usd[1]))
 
 
+def period(d: dt.date) -> tuple[dt.date, dt.date]:
+    """First and last day of a date known to the day, the month or the year (dates.PartialDate)."""
+    if isinstance(d, dt.datetime):  # a store Timestamp
+        d = d.date()
+    if precision(d) == "year":
+        return dt.date(d.year, 1, 1), dt.date(d.year, 12, 31)
+    if precision(d) == "month":
+        return dt.date(d.year, d.month, 1), dt.date(d.year, d.month, calendar.monthrange(d.year, d.month)[1])
+    return d, d
+
+
+def days_apart(a: dt.date, b: dt.date) -> int:
+    """Days between two dates as periods: 0 where they overlap ("July" and July 30 agree)."""
+    (a0, a1), (b0, b1) = period(a), period(b)
+    return max((b0 - a1).days, (a0 - b1).days, 0)
+
+
 def _compatible(a, b, fx: FxTable | None = None) -> bool:
-    """Two events that could be one: no differing amount, no disjoint commodities, and no dates
-    (when both are given) more than a day apart."""
-    if a.amount is not None and b.amount is not None and not same_amount(a, b, fx):
+    """Two events that could be one: no differing amount of one measure (a stake's percent and its
+    price measure two things), no disjoint commodities, and no dates (when both are given) more
+    than a day apart."""
+    if a.amount is not None and b.amount is not None and measure(a.unit) == measure(b.unit) \
+            and not same_amount(a, b, fx):
         return False
     if a.commodities and b.commodities and not set(a.commodities) & set(b.commodities):
         return False
-    return a.date is None or b.date is None or abs((a.date - b.date).days) <= 1
+    return a.date is None or b.date is None or days_apart(a.date, b.date) <= 1
 
 
-def _evidence(a, b) -> float:
+def _evidence(a, b, earlier_day: bool = False, standing: bool = False) -> float:
     """How strongly two compatible events of one type tie their documents. A shared party and the
     same amount are one story by itself (1): outlets often name the other side differently (a
     company, its project's country) and write the amount in their own currency. The same two
@@ -231,60 +256,120 @@ def _evidence(a, b) -> float:
     or, for a rate (percent: two trade deals may share a tariff rate), with the same amount (1)
     or else weakly (0.5: two such events are needed); so does the same actor with a shared
     commodity (0.5: the counterpart may go unnamed). The same date alone is no tie: on any day some
-    government criticises another."""
-    if a.amount is not None and b.amount is not None and a.unit != "percent" \
-            and {a.actor, a.target} & {b.actor, b.target} - {None}:
+    government criticises another; the same earlier day (`earlier_day`: "the controls of October 9"
+    retold weeks later) counts as a shared detail, as a commodity does. A `standing` figure (see
+    `_standing_figures`) is no shared detail at all."""
+    same_figure = a.amount is not None and (a.amount, a.unit) == (b.amount, b.unit) and not standing
+    if a.amount is not None and b.amount is not None and a.unit != "percent" and measure(a.unit) == measure(b.unit) \
+            and not standing and {a.actor, a.target} & {b.actor, b.target} - {None}:
         return 1.0
-    shared = bool(set(a.commodities) & set(b.commodities)) or (a.amount is not None and a.amount == b.amount)
+    shared = bool(set(a.commodities) & set(b.commodities)) or same_figure or earlier_day
     if a.target is None or b.target is None or {a.actor, a.target} != {b.actor, b.target}:
         return 0.5 if a.actor == b.actor and shared else 0.0
     return 1.0 if shared else 0.5
 
 
+def _standing_figures(events_by_doc: Sequence[Sequence], published: Sequence[dt.date | None]) -> set[tuple]:
+    """(amount, unit, party) of figures that at least STANDING_DOCS documents give for one party,
+    two of them published more than EVENT_WINDOW_DAYS apart: a pledge restated in every later story
+    of a long negotiation (the trade deal of October and the MOU of November both carry Korea's
+    "$350 billion"), no mark of one story. Two far-apart documents alone may share a figure by chance."""
+    count: dict[tuple, int] = {}
+    span: dict[tuple, tuple[dt.date, dt.date]] = {}  # the earliest last day, the latest first day
+    for evs, pub in zip(events_by_doc, published):
+        for key in {(ev.amount, ev.unit, p) for ev in evs if ev.amount is not None for p in (ev.actor, ev.target) if p}:
+            count[key] = count.get(key, 0) + 1
+            if pub:
+                first, last = period(pub)
+                lo, hi = span.get(key, (last, first))
+                span[key] = (min(lo, last), max(hi, first))
+    return {key for key, (lo, hi) in span.items() if count[key] >= STANDING_DOCS and (hi - lo).days > EVENT_WINDOW_DAYS}
+
+
+def _is_standing(ev, standing: set[tuple]) -> bool:
+    """Whether the event's amount is a standing figure (`_standing_figures`) of one of its parties."""
+    return ev.amount is not None and any((ev.amount, ev.unit, p) in standing for p in (ev.actor, ev.target) if p)
+
+
 def event_pairs(events_by_doc: Sequence[Sequence], published: Sequence[dt.date | None],
                 fx: FxTable | None = None) -> set[tuple[int, int]]:
-    """Docs telling the same story, published within the window: compatible events of the same
-    type sharing a party (indexed by type and party, so only those are compared) whose evidence
-    (`_evidence`, the best per pair of events) adds up to 1 (UNDATED_SCORE where a document has
-    no publication date, since the window cannot rule it out), the
-    events tied making up at least MIN_SHARED_FRACTION of each document's news events (`_news_count`)."""
+    """Docs telling the same story (`event_scores`)."""
+    return set(event_scores(events_by_doc, published, fx))
+
+
+def event_scores(events_by_doc: Sequence[Sequence], published: Sequence[dt.date | None],
+                 fx: FxTable | None = None) -> dict[tuple[int, int], float]:
+    """{doc pair: evidence} of docs telling the same story, published within the window: compatible
+    events of the same type sharing a party (indexed by type and party, so only those are compared),
+    each event tied to at most one of the other doc's (the strongest ties first: one event told once
+    is one piece of evidence, however many events of the other doc it resembles), whose evidence
+    (`_evidence`) adds up to 1 (UNDATED_SCORE where a document has no publication date, since the
+    window cannot rule it out), the events tied making up at least MIN_SHARED_FRACTION of each
+    document's news events (`_news_count`), one of them news in both (`_is_news`: a story published
+    ten days after a summit recalls it, it does not retell the summit's report)."""
     index: dict[tuple, list[tuple[int, int, object]]] = {}
     for i, evs in enumerate(events_by_doc):
         for k, ev in enumerate(evs):
             for party in {ev.actor, ev.target} - {None}:
                 index.setdefault((ev.type, party), []).append((i, k, ev))
     best: dict[tuple[int, int, int, int], float] = {}
+    standing = _standing_figures(events_by_doc, published)
+    # (first, last) day ordinals of each publication; undated: a window no date rules out
+    spans = [tuple(d.toordinal() for d in period(p)) if p else (-(1 << 30), 1 << 30) for p in published]
     for hits in index.values():
         for x, (i, k, a) in enumerate(hits):
+            lo, hi = spans[i]
             for j, m, b in hits[x + 1:]:
-                if i == j or not _close(published[i], published[j]):
+                if i == j or spans[j][0] - hi > EVENT_WINDOW_DAYS or lo - spans[j][1] > EVENT_WINDOW_DAYS:
                     continue
                 if _compatible(a, b, fx):
-                    n = _evidence(a, b)
+                    n = _evidence(a, b, _same_earlier_day(a, b, published[i], published[j]),
+                                  _is_standing(a, standing) or _is_standing(b, standing))
                 elif _retold_figure(a, b) and _close(published[i], published[j], RETOLD_FIGURE_DAYS):
                     n = 1.0
                 else:
                     continue
-                key = (i, k, j, m) if i < j else (j, m, i, k)
-                best[key] = max(best.get(key, 0.0), n)
-    score: dict[tuple[int, int], float] = {}
-    tied: dict[tuple[int, int], tuple[set, set]] = {}
+                if n:
+                    key = (i, k, j, m) if i < j else (j, m, i, k)
+                    best[key] = max(best.get(key, 0.0), n)
+    ties: dict[tuple[int, int], list[tuple[float, int, int]]] = {}
     for (i, k, j, m), n in best.items():
-        score[(i, j)] = score.get((i, j), 0.0) + n
-        if n:
-            ks, ms = tied.setdefault((i, j), (set(), set()))
-            ks.add(k)
-            ms.add(m)
-    return {(i, j) for (i, j), n in score.items() if n >= (1.0 if published[i] and published[j] else UNDATED_SCORE)
-            and len(tied[(i, j)][0]) >= MIN_SHARED_FRACTION * _news_count(events_by_doc[i], published[i])
-            and len(tied[(i, j)][1]) >= MIN_SHARED_FRACTION * _news_count(events_by_doc[j], published[j])}
+        ties.setdefault((i, j), []).append((-n, k, m))
+    out = {}
+    for (i, j), found in ties.items():
+        ks, ms, score, news = set(), set(), 0.0, False
+        for n, k, m in sorted(found):
+            if k not in ks and m not in ms:
+                ks.add(k)
+                ms.add(m)
+                score -= n
+                news = news or (_is_news(events_by_doc[i][k], published[i]) and _is_news(events_by_doc[j][m], published[j]))
+        if news and score >= (1.0 if published[i] and published[j] else UNDATED_SCORE) \
+                and len(ks) >= MIN_SHARED_FRACTION * _news_count(events_by_doc[i], published[i]) \
+                and len(ms) >= MIN_SHARED_FRACTION * _news_count(events_by_doc[j], published[j]):
+            out[(i, j)] = score
+    return out
+
+
+def _same_earlier_day(a, b, pub_a: dt.date | None, pub_b: dt.date | None) -> bool:
+    """Both events on one day, told as past in two dated documents (EARLIER_DAYS before each)."""
+    return a.date is not None and a.date == b.date and precision(a.date) == "day" \
+        and precision(b.date) == "day" and pub_a is not None and pub_b is not None \
+        and all((period(p)[0] - a.date).days >= EARLIER_DAYS for p in (pub_a, pub_b))
+
+
+def _is_news(ev, published: dt.date | None) -> bool:
+    """Whether the event is its article's news: undated, or dated at most NEWS_DAYS before publication."""
+    return ev.date is None or published is None or (period(published)[0] - period(ev.date)[1]).days <= NEWS_DAYS
 
 
 def _news_count(events: Sequence, published: dt.date | None) -> int:
     """Events that are the article's news: background dated well before publication (GUIDELINE.md
     counts it as events) does not make an article a roundup."""
-    pub = published.date() if isinstance(published, dt.datetime) else published  # a store Timestamp
-    return sum(1 for e in events if not (pub and e.date and (pub - e.date).days > EVENT_WINDOW_DAYS))
+    if published is None:
+        return len(events)
+    first = period(published)[0]
+    return sum(1 for e in events if not (e.date and (first - period(e.date)[1]).days > EVENT_WINDOW_DAYS))
 
 
 def _retold_figure(a, b) -> bool:
@@ -292,11 +377,11 @@ def _retold_figure(a, b) -> bool:
     named counterpart, a shared commodity, amounts in money that differ, dates (if both) a day apart."""
     return (a.type, a.actor, a.target) == (b.type, b.actor, b.target) and a.target is not None \
         and bool(set(a.commodities) & set(b.commodities)) and "percent" not in (a.unit, b.unit) \
-        and (a.date is None or b.date is None or abs((a.date - b.date).days) <= 1)
+        and (a.date is None or b.date is None or days_apart(a.date, b.date) <= 1)
 
 
 def _close(a: dt.date | None, b: dt.date | None, days: int = EVENT_WINDOW_DAYS) -> bool:
-    return a is None or b is None or abs((a - b).days) <= days
+    return a is None or b is None or days_apart(a, b) <= days
 
 
 # wire copies cut short or padded with boilerplate fall under the MinHash threshold: sharing this many
@@ -335,6 +420,7 @@ LEAD_SENTENCES = 3
 LEAD_COMMON = 0.1
 LEAD_MIN_DOCS = 10
 LEAD_MAX_DOCS = 20_000
+LEAD_WINDOW_DAYS = 3
 _LEAD_WORD = re.compile(r"[a-z]{3,}")
 _STOP = frozenset("the and for with from that this its their his her has have had was were are been will would "
                   "said says after over into than more about also not but which who when what while".split())
@@ -355,7 +441,10 @@ def lead_words(text: str) -> frozenset[str]:
 
 def lead_pairs(texts: Sequence[str], published: Sequence[dt.date | None]) -> set[tuple[int, int]]:
     """Pairs of texts whose leads share LEAD_THRESHOLD of their distinctive words (Jaccard),
-    published within EVENT_WINDOW_DAYS when both are dated; none outside LEAD_MIN_DOCS..LEAD_MAX_DOCS."""
+    published within LEAD_WINDOW_DAYS when both are dated (a lead alike a week later is the next
+    story of the same people: the invitation to talks after the response to a control; in the real
+    gold sets every retelling with both dates came within three days); none outside
+    LEAD_MIN_DOCS..LEAD_MAX_DOCS."""
     if not LEAD_MIN_DOCS <= len(texts) <= LEAD_MAX_DOCS:
         return set()
     words = [lead_words(t) for t in texts]
@@ -378,15 +467,27 @@ def lead_pairs(texts: Sequence[str], published: Sequence[dt.date | None]) -> set
     for n, m in enumerate(minhashes):
         for o in lsh.query(m):
             i, j = sorted((keep[n], keep[o]))
-            if i != j and (i, j) not in out and _close(published[i], published[j]) \
+            if i != j and (i, j) not in out and _close(published[i], published[j], LEAD_WINDOW_DAYS) \
                     and len(words[i] & words[j]) >= LEAD_THRESHOLD * len(words[i] | words[j]):
                 out.add((i, j))
     return out
 
 
-def groups(n: int, pairs: Iterable[tuple[int, int]]) -> list[list[int]]:
-    """Connected components of the pair graph (groups of two or more), via union-find."""
+def groups(n: int, pairs: Iterable[tuple[int, int]], published: Sequence[dt.date | None] | None = None,
+           retold: Iterable[tuple[int, int]] = ()) -> list[list[int]]:
+    """Connected components (groups of two or more) of the pair graph, via union-find: every pair
+    of `pairs` (copies of one text) joins; then each pair of `retold` (retellings, strongest first)
+    unless it would put in one group two documents `published` more than EVENT_WINDOW_DAYS apart:
+    an undated article tied to a trade deal of October and to an MOU of November does not make the
+    deal and the MOU one story."""
     parent = list(range(n))
+    # per group: the earliest last day and the latest first day of its dated members (their gap is
+    # how far apart its two farthest members are)
+    bounds: list[tuple[dt.date, dt.date] | None] = [None] * n
+    for i, d in enumerate(published or ()):
+        if d:
+            first, last = period(d)
+            bounds[i] = (last, first)
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -394,8 +495,18 @@ def groups(n: int, pairs: Iterable[tuple[int, int]]) -> list[list[int]]:
             x = parent[x]
         return x
 
+    def join(i: int, j: int, checked: bool) -> None:
+        ri, rj = find(i), find(j)
+        a, b = bounds[ri], bounds[rj]
+        if ri == rj or (checked and a and b and max((b[1] - a[0]).days, (a[1] - b[0]).days) > EVENT_WINDOW_DAYS):
+            return
+        bounds[rj] = (min(a[0], b[0]), max(a[1], b[1])) if a and b else a or b
+        parent[ri] = rj
+
     for i, j in pairs:
-        parent[find(i)] = find(j)
+        join(i, j, False)
+    for i, j in retold:
+        join(i, j, True)
     comp: dict[int, list[int]] = {}
     for i in range(n):
         comp.setdefault(find(i), []).append(i)

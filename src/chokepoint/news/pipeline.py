@@ -91,15 +91,17 @@ def find_duplicates(arts: list[Article]) -> list[dict]:
     """Duplicate groups; each article in a group gets its `dup_group` id."""
     wire = dedup.minhash_pairs([a.text for a in arts])
     copies = dedup.sentence_pairs([a.text for a in arts]) - wire
-    story = dedup.event_pairs([a.events for a in arts], [a.published for a in arts], FxTable.bundled()) \
-        - wire - copies
-    lead = dedup.lead_pairs([a.text for a in arts], [a.published for a in arts]) - wire - copies - story
+    published = [a.published for a in arts]
+    scores = dedup.event_scores([a.events for a in arts], published, FxTable.bundled())
+    story = set(scores) - wire - copies
+    lead = dedup.lead_pairs([a.text for a in arts], published) - wire - copies - story
     out = []
     method_of: dict[int, set[str]] = {}
     for pairs, name in ((wire, "minhash"), (copies, "sentences"), (story, "events"), (lead, "lead")):
         for i, _ in pairs:
             method_of.setdefault(i, set()).add(name)
-    for members in dedup.groups(len(arts), wire | copies | story | lead):
+    retold = sorted(story, key=lambda p: (-scores[p], p)) + sorted(lead)  # strongest ties join first
+    for members in dedup.groups(len(arts), wire | copies, published, retold):
         gid = f"dup-{arts[members[0]].doc_id}"
         methods = sorted(set().union(*(method_of.get(i, set()) for i in members)))
         for i in members:
