@@ -22,6 +22,7 @@ from chokepoint.news.events import TYPES
 BITS = 20
 _TOKEN = re.compile(r"[a-z]+|\d+(?:[.,]\d+)*|[$€£¥₩%]")
 MODEL_PATH = Path(__file__).parent / "data" / "sentence_types.npz"
+C = 1.0  # the logistic regressions' inverse regularisation strength (benchmarks/train_sentence_types.py)
 
 
 def tokens(s: str) -> list[str]:
@@ -80,15 +81,20 @@ class Model:
                             weights=self.weights.astype(np.float16), bias=self.bias)
 
 
-@lru_cache(maxsize=1)
-def bundled() -> Model:
-    """The model shipped with the package."""
-    with np.load(MODEL_PATH) as z:
+def load(path: Path) -> Model:
+    """A model saved by `Model.save`."""
+    with np.load(path) as z:
         return Model(tuple(str(t) for t in z["types"]), z["ids"].astype(np.int64),
                      z["weights"].astype(np.float32), z["bias"])
 
 
-def train(sentences: Sequence[str], labels: Sequence[Iterable[str]], c: float = 1.0) -> Model:
+@lru_cache(maxsize=1)
+def bundled() -> Model:
+    """The model shipped with the package."""
+    return load(MODEL_PATH)
+
+
+def train(sentences: Sequence[str], labels: Sequence[Iterable[str]], c: float = C) -> Model:
     """Fit one L2 logistic regression per type (liblinear, fixed seed: the same data gives the
     same model; saved as float16 weights); needs scikit-learn (the `learn` extra)."""
     from scipy.sparse import csr_matrix
