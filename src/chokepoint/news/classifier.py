@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from chokepoint.news.events import TYPES
+from chokepoint.news.frames import frame_matches
+from chokepoint.news.triggers import trigger_matches
 
 BITS = 20
 _TOKEN = re.compile(r"[a-z]+|\d+(?:[.,]\d+)*|[$€£¥₩%]")
@@ -31,9 +33,12 @@ def tokens(s: str) -> list[str]:
 
 
 def features(s: str) -> list[int]:
-    """Hashed ids of the sentence's unigrams and bigrams (CRC-32, BITS bits), without repeats."""
+    """Hashed ids of the sentence's unigrams and bigrams and of the types its trigger words and
+    frames name ("T:DEAL", "F:INVEST": word classes that recur across stories where the words
+    themselves do not), CRC-32 to BITS bits, without repeats."""
     toks = tokens(s)
     grams = toks + [f"{a} {b}" for a, b in zip(toks, toks[1:])]
+    grams += [f"T:{m.lastgroup}" for m in trigger_matches(s)] + [f"F:{m.lastgroup}" for m in frame_matches(s)]
     mask = (1 << BITS) - 1
     return sorted({zlib.crc32(g.encode()) & mask for g in grams})
 
@@ -49,11 +54,7 @@ class Model:
 
     def probabilities(self, s: str) -> dict[str, float]:
         """P(the sentence reports an event of each type)."""
-        f = np.asarray(features(s), dtype=np.int64)
-        pos = np.searchsorted(self.ids, f)
-        pos = pos[(pos < len(self.ids)) & (self.ids[np.minimum(pos, len(self.ids) - 1)] == f)]
-        z = self.bias + self.weights[pos].sum(axis=0)
-        return dict(zip(self.types, (1.0 / (1.0 + np.exp(-z))).tolist()))
+        return dict(zip(self.types, (1.0 / (1.0 + np.exp(-self.logits(s)))).tolist()))
 
     def anchor(self, s: str, type_: str) -> tuple[int, int] | None:
         """(start, end) of the word that speaks most for `type_` (its own weight plus half of its
@@ -74,6 +75,19 @@ class Model:
     def _weight(self, fid: int, k: int) -> float:
         pos = int(np.searchsorted(self.ids, fid))
         return float(self.weights[pos, k]) if pos < len(self.ids) and self.ids[pos] == fid else 0.0
+
+    def logits(self, s: str) -> np.ndarray:
+        """The regressions' scores (log-odds) for the sentence, in `types` order."""
+        f = np.asarray(features(s), dtype=np.int64)
+        pos = np.searchsorted(self.ids, f)
+        pos = pos[(pos < len(self.ids)) & (self.ids[np.minimum(pos, len(self.ids) - 1)] == f)]
+        return self.bias + self.weights[pos].sum(axis=0)
+
+    def calibrated(self, scale: np.ndarray, shift: np.ndarray) -> Model:
+        """The model whose log-odds are `scale * z + shift` per type (Platt scaling, scale >= 0:
+        the anchor word of a type stays the same)."""
+        return Model(self.types, self.ids, (self.weights * scale).astype(np.float32),
+                     (self.bias * scale + shift).astype(np.float32))
 
     def save(self, path: Path = MODEL_PATH) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
