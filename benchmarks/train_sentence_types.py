@@ -40,12 +40,14 @@ GRID = (0.1, 0.3, 1.0, 3.0, 10.0)
 MIN_POSITIVES = 5
 
 
-def labelled(docs: Path, gold: dict) -> tuple[list[str], list[set[str]], list[str]]:
-    """(sentences, type sets, article names) of the gold's .txt files."""
+def labelled(docs: Path, gold: dict) -> tuple[list[str], list[set[str]], list[str], list[set[str]]]:
+    """(sentences, type sets, article names, unknown types) of the gold's .txt files. A sentence
+    whose trigger names a type the article's gold has elsewhere is likely a repeated mention (the
+    gold counts a story's event once): that type is unknown there, neither positive nor negative."""
     starts: dict[str, list[tuple[int, str]]] = {}
     for ev in gold["events"]:
         starts.setdefault(ev["doc"], []).append((ev["span"][0], ev["type"]))
-    out_s, out_y, out_g = [], [], []
+    out_s, out_y, out_g, out_u = [], [], [], []
     for name in gold["docs"]:
         if not name.endswith(".txt"):
             continue
@@ -56,7 +58,9 @@ def labelled(docs: Path, gold: dict) -> tuple[list[str], list[set[str]], list[st
             out_s.append(text[a:b])
             out_y.append({t for s, t in starts.get(name, []) if a <= s < b})
             out_g.append(name)
-    return out_s, out_y, out_g
+            told = {t for _, t in starts.get(name, [])} - out_y[-1]
+            out_u.append({t.type for t in find_triggers(text[a:b])} & told)
+    return out_s, out_y, out_g, out_u
 
 
 def held_out_names(extra: Path) -> set[str]:
@@ -70,9 +74,10 @@ def held_out_names(extra: Path) -> set[str]:
 
 
 def corpus(real_dir: Path, extra_dir: Path,
-           leave_out: str | None = None) -> tuple[list[str], list[set[str]], list[str], list[bool]]:
-    """Every labelled training sentence, with the story it comes from (stories()) and whether it is
-    real text (the real corpus or the extra set, not the project's fixtures); `leave_out` ("train",
+           leave_out: str | None = None) -> tuple[list[str], list[set[str]], list[str], list[bool], list[set[str]]]:
+    """Every labelled training sentence, with the story it comes from (stories()), whether it is
+    real text (the real corpus or the extra set, not the project's fixtures) and its unknown types
+    (labelled()); `leave_out` ("train",
     "x-train") drops that split, to score the typer on it unseen (benchmarks/typer_eval.py)."""
     sources = [(ROOT / docs, json.loads((GOLD / f"{name}.json").read_text())) for docs, name in FIXTURES]
     if leave_out == "train":
@@ -96,15 +101,16 @@ def corpus(real_dir: Path, extra_dir: Path,
             sources.append((extra_dir, gold))
     else:
         print(f"the extra real set is not at {extra_dir}: trained without it")
-    xs, ys, groups, real = [], [], [], []
+    xs, ys, groups, real, unknown = [], [], [], [], []
     for docs, gold in sources:
-        s, y, g = labelled(docs, gold)
+        s, y, g, u = labelled(docs, gold)
         story = stories(gold)
         xs += s
         ys += y
         groups += [f"{docs}/{story.get(n, n)}" for n in g]
         real += [docs in (real_dir, extra_dir)] * len(s)
-    return xs, ys, groups, real
+        unknown += u
+    return xs, ys, groups, real, unknown
 
 
 def stories(gold: dict) -> dict[str, str]:
@@ -126,7 +132,7 @@ def stories(gold: dict) -> dict[str, str]:
     return {n: find(n) for n in root}
 
 
-def held_out_logits(xs: list[str], ys: list[set[str]], groups: list[str], c: float,
+def held_out_logits(xs: list[str], ys: list[set[str]], unknown: list[set[str]], groups: list[str], c: float,
                     folds: int = 5) -> np.ndarray:
     """(sentences, types) log-odds of each sentence from a model trained without its story's fold
     (each story goes to the fold given by its index in sorted order, so the split is fixed)."""
@@ -134,7 +140,7 @@ def held_out_logits(xs: list[str], ys: list[set[str]], groups: list[str], c: flo
     out = np.zeros((len(xs), len(TYPES)))
     for k in range(folds):
         tr = [i for i, g in enumerate(groups) if fold[g] != k]
-        model = classifier.train([xs[i] for i in tr], [ys[i] for i in tr], c=c)
+        model = classifier.train([xs[i] for i in tr], [ys[i] for i in tr], c=c, unknown=[unknown[i] for i in tr])
         for i, g in enumerate(groups):
             if fold[g] == k:
                 out[i] = model.logits(xs[i])
@@ -172,9 +178,9 @@ def main() -> None:
     ap.add_argument("--out", default=str(classifier.MODEL_PATH))
     ap.add_argument("--leave-out", choices=("train", "x-train"), help="train without this split (to score on it)")
     args = ap.parse_args()
-    xs, ys, groups, real = corpus(Path(args.real_dir), Path(args.extra_dir), args.leave_out)
+    xs, ys, groups, real, unknown = corpus(Path(args.real_dir), Path(args.extra_dir), args.leave_out)
     if not args.cv:
-        model = classifier.train(xs, ys, c=args.c)
+        model = classifier.train(xs, ys, c=args.c, unknown=unknown)
     else:
         r = np.array(real)
         y = np.array([[t in lab for t in TYPES] for lab in ys], dtype=float)[r]
@@ -182,14 +188,14 @@ def main() -> None:
                                 ({t.type for t in find_triggers(x)} for x, keep in zip(xs, real) if keep)])
         fits = {}
         for c in GRID:
-            z = held_out_logits(xs, ys, groups, c)[r]
+            z = held_out_logits(xs, ys, unknown, groups, c)[r]
             scale, shift = platt(z, y, untriggered)
             loss = log_loss((z * scale + shift)[untriggered], y[untriggered])
             fits[c] = loss, scale, shift
             print(f"C {c:g}: held-out log loss, calibrated, on untriggered real sentence types {loss:.4f}")
         c = min(fits, key=lambda c: fits[c][0])
         _, scale, shift = fits[c]
-        model = classifier.train(xs, ys, c=c).calibrated(scale, shift)
+        model = classifier.train(xs, ys, c=c, unknown=unknown).calibrated(scale, shift)
         print(f"C {c:g}; scale/shift per type: " + ", ".join(
             f"{t} {a:.2f}/{b:.2f}" for t, a, b in zip(TYPES, scale, shift)))
     model.save(Path(args.out))

@@ -108,9 +108,11 @@ def bundled() -> Model:
     return load(MODEL_PATH)
 
 
-def train(sentences: Sequence[str], labels: Sequence[Iterable[str]], c: float = C) -> Model:
+def train(sentences: Sequence[str], labels: Sequence[Iterable[str]], c: float = C,
+          unknown: Sequence[Iterable[str]] | None = None) -> Model:
     """Fit one L2 logistic regression per type (liblinear, fixed seed: the same data gives the
-    same model; saved as float16 weights); needs scikit-learn (the `learn` extra)."""
+    same model; saved as float16 weights); a sentence's `unknown` types are left out of those
+    types' fits (neither positive nor negative). Needs scikit-learn (the `learn` extra)."""
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
 
@@ -122,11 +124,13 @@ def train(sentences: Sequence[str], labels: Sequence[Iterable[str]], c: float = 
                    shape=(len(rows), len(ids)))
     sets = [set(lab) for lab in labels]
     weights, bias = np.zeros((len(ids), len(TYPES)), np.float32), np.full(len(TYPES), -10.0, np.float32)
+    skip = [set(u) for u in unknown] if unknown is not None else [set()] * len(sets)
     for k, t in enumerate(TYPES):
         y = np.array([t in lab for lab in sets])
-        if y.any():
+        rows_k = np.array([t not in u for u in skip])
+        if y[rows_k].any():
             clf = LogisticRegression(C=c, solver="liblinear", class_weight="balanced", random_state=0)
-            clf.fit(x, y)
+            clf.fit(x[rows_k], y[rows_k])
             weights[:, k], bias[k] = clf.coef_[0], clf.intercept_[0]
     keep = np.abs(weights).max(axis=1) > 1e-4
     return Model(TYPES, ids[keep], weights[keep], bias)
