@@ -1,10 +1,12 @@
-"""A learned sentence-level multi-label event typer: hashed word uni- and bigrams, one logistic
-regression per event type (scikit-learn at build time, NumPy at run time).
+"""A learned sentence-level multi-label event typer: hashed word uni- and bigrams and the types of
+the sentence's trigger words and frames, one logistic regression per event type, calibrated per
+type on stories it was not trained on (scikit-learn at build time, NumPy at run time).
 
 The bundled model (`data/sentence_types.npz`) holds only hashed feature ids and weights, no
 text; `benchmarks/train_sentence_types.py` rebuilds it from the project's own annotated fixtures
-and the train split of the real corpus (read from a folder the user names; texts never shipped). The
-extractor uses it to find event types that no trigger word names (extract.py).
+and the training splits of the real corpus and the extra real set (read from folders the user
+names; texts never shipped). The extractor uses it to find event types that no trigger word names
+(extract.py).
 """
 from __future__ import annotations
 
