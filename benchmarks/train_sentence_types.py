@@ -63,14 +63,14 @@ def labelled(docs: Path, gold: dict) -> tuple[list[str], list[set[str]], list[st
     return out_s, out_y, out_g, out_u
 
 
-def held_out_names(extra: Path) -> set[str]:
-    """Article names of the extra set's first batches that are not in x-train (its test side), and
-    of the real dev split: never trained on. Read from the batch files, not the test gold."""
+def held_out(extra: Path) -> set[str]:
+    """Names and SHA-256s of the extra set's first-batch articles that are not in x-train (its test
+    side) and of the real dev split: never trained on. Read from the batch files, not the test gold."""
     train = set(json.loads((GOLD / "real_x-train.json").read_text())["docs"])
-    names = set(json.loads((GOLD / "real_dev.json").read_text())["docs"])
+    docs = dict(json.loads((GOLD / "real_dev.json").read_text())["docs"])
     for path in sorted(extra.glob("gold_x[123].json")):
-        names |= set(json.loads(path.read_text())["docs"]) - train
-    return names
+        docs.update({n: d for n, d in json.loads(path.read_text())["docs"].items() if n not in train})
+    return set(docs) | {d["sha256"] for d in docs.values()}
 
 
 def corpus(real_dir: Path, extra_dir: Path,
@@ -89,14 +89,14 @@ def corpus(real_dir: Path, extra_dir: Path,
     if extra_dir.is_dir():
         if leave_out != "x-train":
             sources.append((extra_dir, json.loads((GOLD / "real_x-train.json").read_text())))
-        banned = held_out_names(extra_dir)
+        banned = held_out(extra_dir)
         for name in BATCHES:
             path = extra_dir / name
             if not path.is_file():
                 print(f"{path} is not there: trained without it")
                 continue
             gold = json.loads(path.read_text())
-            if leaked := sorted(set(gold["docs"]) & banned):
+            if leaked := sorted(n for n, d in gold["docs"].items() if n in banned or d["sha256"] in banned):
                 raise SystemExit(f"{path}: holds dev or test articles ({', '.join(leaked[:3])} ...)")
             sources.append((extra_dir, gold))
     else:
