@@ -87,11 +87,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     ap.add_argument("pairs", nargs="*", help="DOCS GOLD [DOCS GOLD ...]")
     ap.add_argument("--real", action="append", default=[], metavar="SPLIT",
-                    help="score benchmarks/gold/real_SPLIT.json (train, dev, test on the real corpus; x-train, x-test on the extra set)")
+                    help="score benchmarks/gold/real_SPLIT.json (train, dev, test on the real corpus; x-train, x-test, x2-train on the extra set)")
     ap.add_argument("--real-dir", default=str(Path(__file__).parent.parent.parent / "shared" / "news-real"),
                     help="folder of the real corpus (default ../shared/news-real)")
     ap.add_argument("--extra-dir", default=str(Path(__file__).parent.parent.parent / "shared" / "news-real-extra"),
-                    help="folder of the extra real set, splits x-train and x-test (default ../shared/news-real-extra)")
+                    help="folder of the extra real set, splits x-train, x-test and x2-train (default ../shared/news-real-extra)")
     ap.add_argument("--show", action="store_true", help="list misses and false alarms")
     ap.add_argument("--llm-url", help="score the LLM extractor at this OpenAI-compatible endpoint instead")
     ap.add_argument("--llm-model", default="default", help="model name for --llm-url")
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("give DOCS and GOLD in pairs")
     todo = list(zip(args.pairs[::2], args.pairs[1::2]))
     for split in args.real:
-        folder = args.extra_dir if split.startswith("x-") else args.real_dir
+        folder = args.extra_dir if split.startswith("x") else args.real_dir
         if not Path(folder).is_dir():
             print(f"skipped {split}: the real corpus is not at {folder} (give --real-dir or --extra-dir)")
             continue
