@@ -6,9 +6,9 @@
 Labelled sentences: every sentence of each annotated .txt file, labelled with the types of the
 gold events whose evidence span starts in it (none: a negative). Sources: the project's own
 fixture sets (dev, dev2, heldout, heldout2, heldout3, heldout4; heldout5 stays unseen), the train
-split of the real corpus, the x-train split of the extra real set and its later training batches
-(`gold_x4.json` ... in the extra folder, every article of which is training data), each when its
-folder is there. Never the dev or test splits: an article of either found in a batch stops the run.
+split of the real corpus, and the x-train and x2-train splits of the extra real set, each when its
+folder is there. Never the dev or test splits: an article of either found in a training split (by
+name or SHA-256) stops the run.
 `--cv` picks the regularisation C by cross-validation grouped by story (no story's sentences on
 both sides) and calibrates each type's probability on the held-out scores of the real sentences
 where no trigger names it (Platt scaling): a probability then means what it says on unseen stories. Only hashed feature ids and weights are written, no text. Needs scikit-learn
@@ -32,8 +32,8 @@ GOLD = ROOT / "benchmarks" / "gold"
 FIXTURES = [("tests/fixtures/news", "dev"), ("tests/fixtures/news_dev2", "dev2"),
             ("tests/fixtures/news_heldout", "heldout"), ("tests/fixtures/news_heldout2", "heldout2"),
             ("tests/fixtures/news_heldout3", "heldout3"), ("tests/fixtures/news_heldout4", "heldout4")]
-# later training batches of the extra real set (written after its split; all of it training data)
-BATCHES = ("gold_x4.json", "gold_x5.json", "gold_x6.json")
+# the training splits of the extra real set: x-train, and x2-train (a later batch, all of it training data)
+TRAIN_SPLITS = ("x-train", "x2-train")
 # the regularisation strengths --cv tries
 GRID = (0.1, 0.3, 1.0, 3.0, 10.0)
 # a type needs this many untriggered real sentences of its own for the typer to add it (platt)
@@ -77,27 +77,22 @@ def corpus(real_dir: Path, extra_dir: Path,
            leave_out: str | None = None) -> tuple[list[str], list[set[str]], list[str], list[bool], list[set[str]]]:
     """Every labelled training sentence, with the story it comes from (stories()), whether it is
     real text (the real corpus or the extra set, not the project's fixtures) and its unknown types
-    (labelled()); `leave_out` ("train",
-    "x-train") drops that split, to score the typer on it unseen (benchmarks/typer_eval.py)."""
+    (labelled()); `leave_out` ("train", "x-train", "x2-train") drops that split, to score the typer on
+    it unseen (benchmarks/typer_eval.py)."""
     sources = [(ROOT / docs, json.loads((GOLD / f"{name}.json").read_text())) for docs, name in FIXTURES]
-    if leave_out == "train":
-        pass
-    elif real_dir.is_dir():
-        sources.append((real_dir, json.loads((GOLD / "real_train.json").read_text())))
+    if real_dir.is_dir():
+        if leave_out != "train":
+            sources.append((real_dir, json.loads((GOLD / "real_train.json").read_text())))
     else:
         print(f"the real corpus is not at {real_dir}: trained without its train split")
     if extra_dir.is_dir():
-        if leave_out != "x-train":
-            sources.append((extra_dir, json.loads((GOLD / "real_x-train.json").read_text())))
         banned = held_out(extra_dir)
-        for name in BATCHES:
-            path = extra_dir / name
-            if not path.is_file():
-                print(f"{path} is not there: trained without it")
+        for split in TRAIN_SPLITS:
+            if split == leave_out:
                 continue
-            gold = json.loads(path.read_text())
+            gold = json.loads((GOLD / f"real_{split}.json").read_text())
             if leaked := sorted(n for n, d in gold["docs"].items() if n in banned or d["sha256"] in banned):
-                raise SystemExit(f"{path}: holds dev or test articles ({', '.join(leaked[:3])} ...)")
+                raise SystemExit(f"real_{split}.json: holds dev or test articles ({', '.join(leaked[:3])} ...)")
             sources.append((extra_dir, gold))
     else:
         print(f"the extra real set is not at {extra_dir}: trained without it")
@@ -176,7 +171,7 @@ def main() -> None:
     ap.add_argument("--cv", action="store_true", help="choose C from GRID by story-grouped cross-validation "
                     "and calibrate each type on the held-out scores (as the bundled model is built)")
     ap.add_argument("--out", default=str(classifier.MODEL_PATH))
-    ap.add_argument("--leave-out", choices=("train", "x-train"), help="train without this split (to score on it)")
+    ap.add_argument("--leave-out", choices=("train",) + TRAIN_SPLITS, help="train without this split (to score on it)")
     args = ap.parse_args()
     xs, ys, groups, real, unknown = corpus(Path(args.real_dir), Path(args.extra_dir), args.leave_out)
     if not args.cv:
