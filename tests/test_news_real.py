@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -42,6 +43,39 @@ def test_typer_training_is_deterministic_and_learns_a_word():
     s = "Borduria granted a loan to Tintin."
     start, end = a.anchor(s, "INVEST")
     assert s[start:end] in {"granted", "loan", "a", "to"}
+
+
+def test_typer_leaves_unknown_types_out_of_their_fit():
+    pytest.importorskip("sklearn", reason="training needs the learn extra (scikit-learn)")
+    xs = ["Ruritania granted a loan to Kestrel.", "Ruritania granted a loan to Zenda.",
+          "The loan was granted again.", "The weather was fine."] * 3
+    ys = [{"INVEST"}, {"INVEST"}, set(), set()] * 3
+    plain = classifier.train(xs, ys)
+    # the repeated mention is a negative in `plain`, unknown (left out of INVEST's fit) here
+    told = classifier.train(xs, ys, unknown=[set(), set(), {"INVEST"}, set()] * 3)
+    s = "The loan was granted again."
+    assert told.probabilities(s)["INVEST"] > plain.probabilities(s)["INVEST"] + 0.2
+
+
+def test_typer_calibration_rescales_log_odds_and_keeps_anchors(tmp_path):
+    pytest.importorskip("sklearn", reason="training needs the learn extra (scikit-learn)")
+    xs = ["Ruritania granted a loan to Kestrel.", "Prices rose in the morning."] * 3
+    model = classifier.train(xs, [{"INVEST"}, set()] * 3)
+    scale, shift = np.full(len(TYPES), 0.5), np.full(len(TYPES), -1.0)
+    cal = model.calibrated(scale, shift)
+    s = "Borduria granted a loan to Tintin."
+    assert np.allclose(cal.logits(s), 0.5 * model.logits(s) - 1.0, atol=1e-3)
+    assert cal.anchor(s, "INVEST") == model.anchor(s, "INVEST")
+    cal.save(tmp_path / "m.npz")
+    again = classifier.load(tmp_path / "m.npz")
+    assert abs(again.probabilities(s)["INVEST"] - cal.probabilities(s)["INVEST"]) < 1e-2
+
+
+def test_typer_features_name_trigger_and_frame_types():
+    mask = (1 << classifier.BITS) - 1
+    typed = {zlib.crc32(f"{k}:TARIFF".encode()) & mask for k in "TF"}
+    assert typed & set(classifier.features("Seoul imposed tariffs on steel."))
+    assert not typed & set(classifier.features("The weather was fine."))
 
 
 def test_bundled_typer_holds_ids_and_weights_only():

@@ -1,10 +1,12 @@
-"""A learned sentence-level multi-label event typer: hashed word uni- and bigrams, one logistic
-regression per event type (scikit-learn at build time, NumPy at run time).
+"""A learned sentence-level multi-label event typer: hashed word uni- and bigrams and the types of
+the sentence's trigger words and frames, one logistic regression per event type, calibrated per
+type on stories it was not trained on (scikit-learn at build time, NumPy at run time).
 
 The bundled model (`data/sentence_types.npz`) holds only hashed feature ids and weights, no
 text; `benchmarks/train_sentence_types.py` rebuilds it from the project's own annotated fixtures
-and the train split of the real corpus (read from a folder the user names; texts never shipped). The
-extractor uses it to find event types that no trigger word names (extract.py).
+and the training splits of the real corpus and the extra real set (read from folders the user
+names; texts never shipped). The extractor uses it to find event types that no trigger word names
+(extract.py).
 """
 from __future__ import annotations
 
@@ -18,10 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from chokepoint.news.events import TYPES
+from chokepoint.news.frames import frame_matches
+from chokepoint.news.triggers import trigger_matches
 
 BITS = 20
 _TOKEN = re.compile(r"[a-z]+|\d+(?:[.,]\d+)*|[$€£¥₩%]")
 MODEL_PATH = Path(__file__).parent / "data" / "sentence_types.npz"
+C = 1.0  # the logistic regressions' inverse regularisation strength (benchmarks/train_sentence_types.py)
 
 
 def tokens(s: str) -> list[str]:
@@ -30,9 +35,12 @@ def tokens(s: str) -> list[str]:
 
 
 def features(s: str) -> list[int]:
-    """Hashed ids of the sentence's unigrams and bigrams (CRC-32, BITS bits), without repeats."""
+    """Hashed ids of the sentence's unigrams and bigrams and of the types its trigger words and
+    frames name ("T:DEAL", "F:INVEST": word classes that recur across stories where the words
+    themselves do not), CRC-32 to BITS bits, without repeats."""
     toks = tokens(s)
     grams = toks + [f"{a} {b}" for a, b in zip(toks, toks[1:])]
+    grams += [f"T:{m.lastgroup}" for m in trigger_matches(s)] + [f"F:{m.lastgroup}" for m in frame_matches(s)]
     mask = (1 << BITS) - 1
     return sorted({zlib.crc32(g.encode()) & mask for g in grams})
 
@@ -48,11 +56,7 @@ class Model:
 
     def probabilities(self, s: str) -> dict[str, float]:
         """P(the sentence reports an event of each type)."""
-        f = np.asarray(features(s), dtype=np.int64)
-        pos = np.searchsorted(self.ids, f)
-        pos = pos[(pos < len(self.ids)) & (self.ids[np.minimum(pos, len(self.ids) - 1)] == f)]
-        z = self.bias + self.weights[pos].sum(axis=0)
-        return dict(zip(self.types, (1.0 / (1.0 + np.exp(-z))).tolist()))
+        return dict(zip(self.types, (1.0 / (1.0 + np.exp(-self.logits(s)))).tolist()))
 
     def anchor(self, s: str, type_: str) -> tuple[int, int] | None:
         """(start, end) of the word that speaks most for `type_` (its own weight plus half of its
@@ -74,23 +78,43 @@ class Model:
         pos = int(np.searchsorted(self.ids, fid))
         return float(self.weights[pos, k]) if pos < len(self.ids) and self.ids[pos] == fid else 0.0
 
+    def logits(self, s: str) -> np.ndarray:
+        """The regressions' scores (log-odds) for the sentence, in `types` order."""
+        f = np.asarray(features(s), dtype=np.int64)
+        pos = np.searchsorted(self.ids, f)
+        pos = pos[(pos < len(self.ids)) & (self.ids[np.minimum(pos, len(self.ids) - 1)] == f)]
+        return self.bias + self.weights[pos].sum(axis=0)
+
+    def calibrated(self, scale: np.ndarray, shift: np.ndarray) -> Model:
+        """The model whose log-odds are `scale * z + shift` per type (Platt scaling, scale >= 0:
+        the anchor word of a type stays the same)."""
+        return Model(self.types, self.ids, (self.weights * scale).astype(np.float32),
+                     (self.bias * scale + shift).astype(np.float32))
+
     def save(self, path: Path = MODEL_PATH) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(path, types=np.array(self.types), ids=self.ids.astype(np.int32),
                             weights=self.weights.astype(np.float16), bias=self.bias)
 
 
-@lru_cache(maxsize=1)
-def bundled() -> Model:
-    """The model shipped with the package."""
-    with np.load(MODEL_PATH) as z:
+def load(path: Path) -> Model:
+    """A model saved by `Model.save`."""
+    with np.load(path) as z:
         return Model(tuple(str(t) for t in z["types"]), z["ids"].astype(np.int64),
                      z["weights"].astype(np.float32), z["bias"])
 
 
-def train(sentences: Sequence[str], labels: Sequence[Iterable[str]], c: float = 1.0) -> Model:
+@lru_cache(maxsize=1)
+def bundled() -> Model:
+    """The model shipped with the package."""
+    return load(MODEL_PATH)
+
+
+def train(sentences: Sequence[str], labels: Sequence[Iterable[str]], c: float = C,
+          unknown: Sequence[Iterable[str]] | None = None) -> Model:
     """Fit one L2 logistic regression per type (liblinear, fixed seed: the same data gives the
-    same model; saved as float16 weights); needs scikit-learn (the `learn` extra)."""
+    same model; saved as float16 weights); a sentence's `unknown` types are left out of those
+    types' fits (neither positive nor negative). Needs scikit-learn (the `learn` extra)."""
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
 
@@ -102,11 +126,13 @@ def train(sentences: Sequence[str], labels: Sequence[Iterable[str]], c: float = 
                    shape=(len(rows), len(ids)))
     sets = [set(lab) for lab in labels]
     weights, bias = np.zeros((len(ids), len(TYPES)), np.float32), np.full(len(TYPES), -10.0, np.float32)
+    skip = [set(u) for u in unknown] if unknown is not None else [set()] * len(sets)
     for k, t in enumerate(TYPES):
         y = np.array([t in lab for lab in sets])
-        if y.any():
+        rows_k = np.array([t not in u for u in skip])
+        if y[rows_k].any():
             clf = LogisticRegression(C=c, solver="liblinear", class_weight="balanced", random_state=0)
-            clf.fit(x, y)
+            clf.fit(x[rows_k], y[rows_k])
             weights[:, k], bias[k] = clf.coef_[0], clf.intercept_[0]
     keep = np.abs(weights).max(axis=1) > 1e-4
     return Model(TYPES, ids[keep], weights[keep], bias)
