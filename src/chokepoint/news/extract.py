@@ -8,7 +8,7 @@ import re
 from chokepoint.news import amounts, classifier, dates, offices, sentences
 from chokepoint.news.entities import COUNTRY_KINDS, PASSIVE_KINDS, Entity, Gazetteer
 from chokepoint.news.events import Event, merge, tilt
-from chokepoint.news.triggers import (COREF, HOSTILE_WORDS, MAIN_BREAK, ORG_COREF, PLURAL_COREF, Trigger,
+from chokepoint.news.triggers import (COREF, HOSTILE_WORDS, MAIN_BREAK, ORG_COREF, PERSON_COREF, PLURAL_COREF, Trigger,
                                       asserted_at, find_triggers, restates)
 
 _I = re.IGNORECASE
@@ -78,6 +78,8 @@ BACK_TO_TARGET = re.compile(r"\b(?:in|into|to|with|for)\s+(?:the|this)\s+(?:[\w-
                             r"(?:project|company|firm|venture|plant|refinery|mine|smelter|miner|deal)\b", _I)
 
 
+# a seat named with its holder ("Commissioner Maros Sefcovic"): a person for "he" and "she"
+HOLDER_AFTER = re.compile(r"\s+[A-Z][a-z]+\s+[A-Z][a-z]+")
 # "the ministry", "the government": the last government body named ("China's commerce ministry")
 GOV_COREF = re.compile(r"^\W*the\s+(?:[\w-]+\s+)?(?:ministry|government|administration|cabinet|department)\b", _I)
 GOV_AFTER = re.compile(r"(?:['’]s)?\s+(?:[\w-]+\s+){0,2}(?:ministry|government|administration|cabinet|department)\b", _I)
@@ -102,12 +104,13 @@ def _heads(s: str, ents: list[Entity]) -> list[Entity]:
 
 
 def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
-           last_org: Entity | None = None, last_gov: Entity | None = None) -> Entity | None:
+           last_org: Entity | None = None, last_gov: Entity | None = None,
+           last_person: Entity | None = None) -> Entity | None:
     """Subject: the first entity of the trigger's clause before it
     (extended back over a list: "X, Y and Z began"); a
     pronoun-like subject ('the ministry', 'it') takes the previous event's actor ('the company' the
-    last company named first in a sentence, 'the ministry' the last government body named); else the
-    sentence's first subject before the clause. Entities after
+    last company named first in a sentence, 'the ministry' the last government body named, 'he' the
+    last person named first in a sentence); else the sentence's first subject before the clause. Entities after
     a preposition are objects and skipped (extension over lists aside). A trigger in
     a leading phrase ("Under the deal, X ...") takes the next clause's first entity."""
     agent = next((e for e in heads if trig.end <= e.start < trig.clause[1]
@@ -137,6 +140,8 @@ def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
         return last_org or prev
     if last_gov is not None and (GOV_COREF.match(s[trig.clause[0]:]) or GOV_COREF.match(s)):
         return last_gov
+    if PERSON_COREF.match(s[trig.clause[0]:]) or PERSON_COREF.match(s):
+        return last_person
     if COREF.match(s[trig.clause[0]:]) or COREF.match(s):
         return prev
     earlier = [e for e in subjects if e.start < trig.clause[0]]
@@ -211,6 +216,7 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
     last_org: Entity | None = None  # the last company named first in a sentence: what "the company" is
     orgs: list[Entity] = []  # every company named so far, for "the South Korean company" (its country's latest)
     last_gov: Entity | None = None  # the last government body named: what "the ministry" is
+    last_person: Entity | None = None  # the last person named first in a sentence: who "he" is
     home = offices.home(dateline, gaz.forms) or home
     short: dict[str, str] = {}  # "Arafura" -> "Arafura Rare Earths" once the full name was seen
     # last names that name their bearer: listed distinctive ones ("Trump"), and "Kim" -> KOR once
@@ -222,8 +228,9 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
             continue
         ents = gaz.entities(s, home, short, named)
         if ents:
-            named.update({w: e.iso3 for e in ents if e.kind == "person" and e.iso3
-                          for w in offices.holder_names(s[e.start:e.end])})
+            named.update({w: e.iso3 for e in ents if e.iso3 and (e.kind == "person" or s.startswith("Commissioner", e.start))
+                          for w in offices.holder_names(s[e.start:e.end if e.kind == "person" else e.end + 40])})
+            named.update(offices.titled_names(s, [(e.iso3, e.end) for e in ents if e.kind in COUNTRY_KINDS and e.iso3]))
             short.update({e.value.split()[0]: e.value for e in ents
                           if e.kind == "company" and e.iso3 is None and " " in e.value})
             # "LG Energy" after "LG Energy Solution": a listed name's first two words
@@ -233,13 +240,15 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
         trigs = _learned(s, find_triggers(s)) if heads or (prev is not None and _refers(s)) else []
         evs = []  # one event per main clause; a later one may refer back to an earlier one
         for trig in trigs:
-            ev = _event(doc_id, s, a, b, trig, heads, (prev, last_org, orgs, last_gov), out[-1] if out else None, published, gaz)
+            ev = _event(doc_id, s, a, b, trig, heads, (prev, last_org, orgs, last_gov, last_person),
+                        out[-1] if out else None, published, gaz)
             if ev is not None:
                 out.append(ev)
                 evs.append(ev)
                 out += _conjoined(s, trig, ev, heads)
         last_org = next((e for e in heads if e.kind in ORG_KINDS), last_org)
         orgs += [e for e in heads if e.kind in ORG_KINDS]
+        last_person = next((e for e in heads if e.kind == "person" or HOLDER_AFTER.match(s, e.end)), last_person)
         last_gov = next((e for e in reversed(heads) if e.kind == "government" or (
             e.kind in COUNTRY_KINDS and GOV_AFTER.match(s, e.end))), last_gov)
         if evs:
@@ -254,10 +263,10 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
 def _refers(s: str) -> bool:
     """Whether the sentence's subject, or the subject after a leading phrase ("In its statement, the
     ministry ..."), refers back to a party named earlier."""
-    if COREF.match(s):
+    if COREF.match(s) or PERSON_COREF.match(s):
         return True
     comma = s.find(", ", 0, 60)
-    return comma > 0 and bool(COREF.match(s[comma + 2:]))
+    return comma > 0 and bool(COREF.match(s[comma + 2:]) or PERSON_COREF.match(s[comma + 2:]))
 
 
 def _conjoined(s: str, trig: Trigger, ev: Event, heads: list[Entity]) -> list[Event]:
@@ -320,9 +329,9 @@ def _fill(out: list[Event], s: str, published: dt.date | None) -> None:
 
 
 def _event(doc_id, s, a, b, trig, heads, salient, last, published, gaz) -> Event | None:
-    prev, last_org, orgs, last_gov = salient
+    prev, last_org, orgs, last_gov, last_person = salient
     pair = _between(s, trig, heads)
-    actor = pair[0] if pair else _actor(s, trig, heads, prev, last_org, last_gov)
+    actor = pair[0] if pair else _actor(s, trig, heads, prev, last_org, last_gov, last_person)
     if actor is not None and trig.type == "POLICY" and actor.kind in ORG_KINDS \
             and SPENDING.match(s, trig.start):
         trig = Trigger("INVEST", trig.start, trig.end, trig.clause)  # a company spending invests

@@ -15,6 +15,9 @@ _DUTY = r"(?:tariffs?|duty|duties|surtax(?:es)?|surcharges?)"
 # "oppose", not "the main opposition party" (a name, no stance)
 _OPPOS = (r"oppos(?!ition\s+(?:[\w-]+\s+)?(?:part(?:y|ies)|lawmakers?|leaders?|bloc|camp|members?|politicians?|"
           r"coalition|people power))")
+# a verdict on another party's act ("called the curbs unjustified", "was deeply regrettable") is a stance
+_VERDICT = (r"[\"“]?(?:absolutely |deeply |totally |completely |extremely )?(?:unjustified|unacceptable|regrettable|"
+            r"unfair|illegal|discriminatory|harmful|unreasonable)")
 # event type -> trigger pattern; checked in this order, the first unfiltered match wins
 TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
     ("EXPORT_EASING", r"\b(?:resum\w+ (?:[\w-]+ ){0,3}exports?|lift\w* (?:its |the )?(?:export )?"
@@ -76,12 +79,14 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
                r"package|programme|program|fund|incentives?|credit lines?|(?:loan|credit) facilit(?:y|ies))|"
                r"(?:issu|publish|sign|adopt)\w* (?:a |an |the )?(?:[\w-]+ ){0,2}(?:decree|ordinance|circular))\b"),
     ("STATEMENT", rf"\b(?:{_OPPOS}\w+|condemn\w*|rebuke|accus\w+|criticis\w+|criticiz\w+|welcom\w+|"
-                  r"reject\w*|urg\w+|acknowledg\w+|stated|statement|(?:ask\w*|call\w* on) (?!not to be )(?:[\w'’-]+ ){1,5}?to|"
+                  r"reject\w*|urg(?:e[sd]?|ing)\b|acknowledg\w+|stated|statement|(?:ask\w*|call\w* on) (?!not to be )(?:[\w'’-]+ ){1,5}?to|"
                   r"den(?:y|ied|ies)|"
                   r"pledg\w+|vow\w*|willing to|did not accept|protest(?:s|ed)?|demanded|demands that|"
                   r"(?:express|voic)\w* (?:[\w-]+ ){0,2}(?:regret|concerns?|frustration|dissatisfaction|anger|"
                   r"discontent|opposition)|warn(?:s|ed)\b|(?:after|before|by) warning\b|"
-                  r"threaten(?:s|ed) to\b)\b"),
+                  r"threaten(?:s|ed) to\b|"
+                  rf"(?:call\w*|describ\w*|termed|branded|labell?ed) (?:[\w'’\"“”-]+ ){{0,4}}?{_VERDICT}|"
+                  rf"(?:was|is|were|are) {_VERDICT})\b"),
 ]}
 # all triggers in one pattern: one scan per sentence instead of one per type. Every trigger starts
 # with \b and a word character, so that check is hoisted in front of the alternation: `re` then
@@ -114,7 +119,8 @@ def _in_name(s: str, m: re.Match) -> bool:
 
 
 HOSTILE_WORDS = re.compile(r"oppos|condemn|rebuke|accus|critic|reject|den[yi]|not accept|protest|demand|"
-                           r"regret|concern", _I)
+                           r"regret|concern|unjustified|unacceptable|unfair|illegal|discriminatory|harmful|"
+                           r"unreasonable", _I)
 # hedges whose scope is what precedes them up to the end of the trigger's clause
 # "may" the modal, not the month ("in May 2022", "on May 3", "early May": filters see folded text)
 _MAY = r"(?<!\bin )(?<!\bon )(?<!\bof )(?<!\bby )(?<!since )(?<!early )(?<!\blate )(?<!\bmid-)may(?!\s+\d)"
@@ -126,7 +132,7 @@ MODAL = re.compile(rf"\b(?:could|{_MAY}|might|likely|unlikely|expected|expects?|
 # deontic modals and requests: what someone should do or is urged to do has not happened ("it
 # should use that seat", "urged Brussels to drop the duties"); the recommendation or request itself
 # may still be a statement
-DEONTIC = re.compile(r"\b(?:should|must|ought to|(?<!the )(?<!a )needs? to|(?:urg|ask|call)\w* (?:on )?(?:[\w'’-]+ ){0,4}to)\b", _I)
+DEONTIC = re.compile(r"\b(?:should|must|ought to|(?<!the )(?<!a )needs? to|(?:urg(?:e[sd]?|ing)|ask\w*|call\w*) (?:on )?(?:[\w'’-]+ ){0,4}to)\b", _I)
 # hedges on the source: they cast doubt on the whole sentence wherever they stand
 # ("X will sign the deal next week, analysts said")
 SOURCE_HEDGE = re.compile(r"\b(?:reportedly|rumou?r\w*|(?:analysts?|experts?|observers|sources|traders) "
@@ -190,7 +196,7 @@ TOPIC = re.compile(rf"(?:(?<!agreed )(?<!decided )\b(?:on|about|over|regarding|c
                    rf"\b(?:investigation|probe|inquiry|review|study|use|impact|effects?|threat|risk|"
                    rf"fears?|concerns?|criticism|debate|wave|spectre|prospect)s? of)\s+{_MODIFIERS}$", _I)
 # stance verbs that take an event as their object: "China condemned the US tariffs" is a statement
-STANCE = re.compile(rf"\b(?:{_OPPOS}|condemn|rebuk|accus|criticis|criticiz|welcom|reject|protest|urg|"
+STANCE = re.compile(rf"\b(?:{_OPPOS}|condemn|rebuk|accus|criticis|criticiz|welcom|reject|protest|urg(?:e[sd]?|ing)\b|"
                     r"den(?:y|ied|ies)|demand|slam|denounc|(?:ask\w*|call\w* on) (?!not to be )(?:[\w'’-]+ ){1,5}?to|"
                     r"(?:express|voic)\w* (?:[\w-]+ ){0,2}(?:regret|concern))", _I)
 # a clause whose subject is an event already reported ("The deal is the largest ...", "The
@@ -216,6 +222,8 @@ _ORG_NOUNS = (r"company|companies|firm|firms|group|groups|miner|producer|refiner
 COREF = re.compile(rf"^\W*(?:(?:the|both)\s+(?:two\s+|three\s+)?(?:[\w-]+\s+)?(?:ministry|ministries|government|"
                    rf"governments|country|countries|administration|ministers?|sides|leaders|officials|regulator|"
                    rf"agency|commission|bloc|partners|{_ORG_NOUNS})|it|they)\b", _I)
+# "he", "she": the last person named
+PERSON_COREF = re.compile(r"^\W*(?:he|she)\b", _I)
 # a singular company noun ("the company said") names the last company in subject position
 ORG_COREF = re.compile(rf"^\W*the\s+(?:[\w-]+\s+)?(?:{_ORG_NOUNS})\b(?<!s\b)", _I)
 # a plural reference back ("the two companies signed"): actor and counterpart both come from before
@@ -287,7 +295,7 @@ FOLDED: dict[re.Pattern, re.Pattern] = {p: folded(p) for p in (
 # main clauses joined in one sentence ("China raised tariffs on Friday, and its commerce ministry
 # announced export controls"; "...; ..."): each reports its own event. A conjoined reporting verb
 # (", and said ...") continues the same clause
-MAIN_BREAK = re.compile(r";\s+|,\s+and\s+(?!(?:also\s+)?(?:said|says|added|warned|told|noted|stressed)\b)")
+MAIN_BREAK = re.compile(r";\s+|,\s+but\s+|,\s+and\s+(?!(?:also\s+)?(?:said|says|added|warned|told|noted|stressed)\b)")
 
 
 def find_trigger(s: str) -> Trigger | None:
