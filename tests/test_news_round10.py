@@ -49,3 +49,24 @@ def test_he_is_the_last_person_named_first_in_a_sentence(gaz):
     text = ("European Trade Commissioner Ondrej Havlicek said on Monday he had spoken to Chinese Commerce "
             "Minister Wang Wentao. He called the restrictions unjustified and harmful.")
     assert ("STATEMENT", "EUN", None) in _events(gaz, text)
+
+
+def test_but_joins_two_main_clauses():
+    """'X did A, but said B': each main clause reports its own event."""
+    s = "Canada called the duties unjustified, but said talks with Mexico had been constructive."
+    assert {t.type for t in find_triggers(s)} == {"STATEMENT", "TALKS"}
+
+
+@pytest.mark.parametrize("sentence", [
+    "Jakarta said it would pause for six months the export controls on nickel ore.",
+    "The ministry announced that the export controls on cobalt would be postponed for a year.",
+    "Vietnam agreed to delay the introduction of its new rare earth export controls.",
+])
+def test_pausing_or_delaying_a_control_is_an_easing(sentence):
+    assert [t.type for t in find_triggers(sentence)] == ["EXPORT_EASING"]
+
+
+def test_a_paused_control_named_with_its_introduction_is_an_event_too():
+    """The control an easing suspends, told with its own start ("introduced on March 3"), is stated as fact."""
+    s = "Vietnam said it would pause for a year export controls introduced on March 3."
+    assert sorted(t.type for t in find_triggers(s)) == ["EXPORT_CONTROL", "EXPORT_EASING"]

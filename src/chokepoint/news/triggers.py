@@ -305,6 +305,8 @@ def find_trigger(s: str) -> Trigger | None:
     return _first(s, found) if found else None
 
 
+# a control named with its own introduction ("export controls introduced on October 9"), told beside its easing
+INTRODUCED = re.compile(r"\s+(?:first\s+)?(?:introduced|imposed|announced|revealed|unveiled|adopted)\s+(?:on|in|last)\b")
 # types a clause can report together with the first one found
 PAIRED = {"DEAL": "TARIFF", "TARIFF": "DEAL"}
 
@@ -322,6 +324,15 @@ def find_triggers(s: str) -> list[Trigger]:
         part = [(t, m) for t, m in found if lo <= m.start() < hi]
         hit = _first(s, part) if part else None
         frames = [(t, m) for t, m in framed if lo <= m.start() < hi]
+        # "would pause for one year export controls": the easing of a control is the clause's event
+        easing = next((m for t, m in frames if t == "EXPORT_EASING" and hit is not None and hit.type == "EXPORT_CONTROL"
+                       and m.start() < hit.end and hit.start < m.end()), None)
+        eased = _first(s, [("EXPORT_EASING", easing)]) if easing is not None else None
+        if eased is not None:
+            # "controls introduced on October 9" are themselves an event the sentence states
+            if INTRODUCED.match(s, hit.end):
+                out.append(hit)
+            hit = eased
         if hit is not None:
             out.append(hit)
             # a trade agreement's tariff rate is a TARIFF event beside its DEAL (GUIDELINE.md)
