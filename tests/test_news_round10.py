@@ -70,3 +70,22 @@ def test_a_paused_control_named_with_its_introduction_is_an_event_too():
     """The control an easing suspends, told with its own start ("introduced on March 3"), is stated as fact."""
     s = "Vietnam said it would pause for a year export controls introduced on March 3."
     assert sorted(t.type for t in find_triggers(s)) == ["EXPORT_CONTROL", "EXPORT_EASING"]
+
+
+def _amounts(gaz, text, published=PUB):
+    return sorted((e.type, e.actor, e.amount, e.unit) for e in extract("t", text, published, gaz))
+
+
+def test_coordinated_sums_are_events_of_their_own(gaz):
+    """Two sums of one clause joined by 'and another', 'plus', 'and up to' are two events (GUIDELINE.md)."""
+    text = "Canada agreed to invest USD 40 billion in cash and another USD 25 billion in loans."
+    assert _amounts(gaz, text) == [("INVEST", "CAN", 25e9, "USD"), ("INVEST", "CAN", 40e9, "USD")]
+
+
+def test_a_range_is_one_amount(gaz):
+    assert len(_amounts(gaz, "Canada will invest between $2 billion and $3 billion in Chile.")) == 1
+
+
+def test_metric_tonnes_written_mt_are_tonnes(gaz):
+    text = "Kestrel Metals signed an agreement to supply 7,700 mt of magnets to a carmaker."
+    assert _amounts(gaz, text) == [("DEAL", "Kestrel Metals", 7700.0, "t")]

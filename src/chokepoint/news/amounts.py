@@ -41,7 +41,8 @@ CURRENCY_SUFFIX = {"won": "KRW", "yuan": "CNY", "renminbi": "CNY", "yen": "JPY",
                    "riyals": "SAR", "dirhams": "AED", "zloty": "PLN", "forint": "HUF", "naira": "NGN",
                    "swedish kronor": "SEK", "norwegian kroner": "NOK", "danish kroner": "DKK"}
 MASS = {"tonnes": ("t", 1.0), "tons": ("t", 1.0), "metric tons": ("t", 1.0), "tonne": ("t", 1.0),
-        "t": ("t", 1.0), "kt": ("t", 1e3), "kilotonnes": ("t", 1e3), "kg": ("t", 1e-3)}
+        "t": ("t", 1.0), "mt": ("t", 1.0), "metric tonnes": ("t", 1.0), "kt": ("t", 1e3), "kilotonnes": ("t", 1e3),
+        "kg": ("t", 1e-3)}
 
 
 def _alt(keys) -> str:

@@ -80,6 +80,13 @@ BACK_TO_TARGET = re.compile(r"\b(?:in|into|to|with|for)\s+(?:the|this)\s+(?:[\w-
 
 # a seat named with its holder ("Commissioner Maros Sefcovic"): a person for "he" and "she"
 HOLDER_AFTER = re.compile(r"\s+[A-Z][a-z]+\s+[A-Z][a-z]+")
+# types whose coordinated amounts are events of their own (`_coordinated`), the words that coordinate
+# them right before the later amount, and the ones that make two amounts a range
+SPLIT_TYPES = {"INVEST", "DEAL", "SHIPMENT", "POLICY"}
+COORDINATED = re.compile(r"(?:,?\s+and|,?\s+plus|\s+coupled with|\s+as well as|\s+along with)\s+"
+                         r"(?:(?:another|a further|an additional|a|an|up to|about|around|nearly|almost|over|"
+                         r"more than|some)\s+)*$", _I)
+RANGE = re.compile(r"\b(?:between|from)\s+(?:about\s+|around\s+)?$", _I)
 # "the ministry", "the government": the last government body named ("China's commerce ministry")
 GOV_COREF = re.compile(r"^\W*the\s+(?:[\w-]+\s+)?(?:ministry|government|administration|cabinet|department)\b", _I)
 GOV_AFTER = re.compile(r"(?:['’]s)?\s+(?:[\w-]+\s+){0,2}(?:ministry|government|administration|cabinet|department)\b", _I)
@@ -246,6 +253,7 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
                 out.append(ev)
                 evs.append(ev)
                 out += _conjoined(s, trig, ev, heads)
+                out += _coordinated(s, trig, ev)
         last_org = next((e for e in heads if e.kind in ORG_KINDS), last_org)
         orgs += [e for e in heads if e.kind in ORG_KINDS]
         last_person = next((e for e in heads if e.kind == "person" or HOLDER_AFTER.match(s, e.end)), last_person)
@@ -291,6 +299,27 @@ def _conjoined(s: str, trig: Trigger, ev: Event, heads: list[Entity]) -> list[Ev
                             "extra": {**ev.extra, "actor_entity": e}})
             twin.tilt = tilt(trig.type, e.iso3, ev.target_country)
             out.append(twin)
+    return out
+
+
+def _coordinated(s: str, trig: Trigger, ev: Event) -> list[Event]:
+    """One event more for each further sum or quantity coordinated with the event's own ("invest $200
+    billion in cash and another $150 billion in loans", "$277 million in grants and up to $1.3 billion in
+    loans", "7,700 t to one carmaker and 800 t to another"): two amounts are two events (GUIDELINE.md);
+    a range ("between $1 billion and $2 billion") and a conversion in parentheses are one amount."""
+    if ev.amount is None or trig.type not in SPLIT_TYPES:
+        return []
+    found = [x for x in amounts.find(s) if x.unit == ev.unit and s[max(0, x.start - 1):x.start] != "("]
+    first = next((x for x in found if x.value == ev.amount), None)
+    if first is None or RANGE.search(s, max(0, first.start - 12), first.start):
+        return []
+    out = []
+    for x in (x for x in found if x.start > first.end and x.value != ev.amount):
+        if not COORDINATED.search(s, max(0, x.start - 40), x.start):
+            break
+        twin = Event(**{**ev.__dict__, "amount": x.value, "commodities": list(ev.commodities),
+                        "sectors": list(ev.sectors), "extra": dict(ev.extra)})
+        out.append(twin)
     return out
 
 
