@@ -89,3 +89,9 @@ def test_a_range_is_one_amount(gaz):
 def test_metric_tonnes_written_mt_are_tonnes(gaz):
     text = "Kestrel Metals signed an agreement to supply 7,700 mt of magnets to a carmaker."
     assert _amounts(gaz, text) == [("DEAL", "Kestrel Metals", 7700.0, "t")]
+
+
+def test_a_restating_opening_does_not_swallow_the_next_main_clause():
+    """'The deal will ..., and X will invest ...': the second main clause reports its own event."""
+    s = "The new agreement will cut duties on Chilean copper, and Peru will invest $2 billion in Chile."
+    assert "INVEST" in {t.type for t in find_triggers(s)}

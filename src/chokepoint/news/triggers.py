@@ -276,7 +276,9 @@ def _filtered(s: str, type_: str, m: re.Match | tuple[int, int], a: int, b: int,
     rel = rx(RELATIVE_IN).search(s, a, start)
     if rel and not rx(COMPLEMENT).search(s, a, rel.start(1)):
         return True
-    if rx(RESTATEMENT).match(s[a:]) or (rx(RESTATEMENT).match(s) and not background and not news) \
+    # a sentence opening on a reported event ("The deal will ...") restates it up to its next main clause
+    if rx(RESTATEMENT).match(s[a:]) or (rx(RESTATEMENT).match(s) and not background and not news
+                                        and not MAIN_BREAK.search(s, 0, start)) \
             or rx(TOPIC).search(s, max(0, start - 80), start):
         return True
     if type_ != "STATEMENT" and (rx(STANCE).search(s, a, start) or rx(DEONTIC).search(s, 0, b)):
