@@ -60,8 +60,10 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
               r"call with)\b"),
     ("DEAL", r"\b(?:sign(?:s|ed|ing)?|agreements?|(?<!will )(?<!would )(?<!to )(?<!can )(?<!must )(?<!should )deals?|memorand(?:um|ums|a) of understanding|MoUs?|pact|offtake|"
              r"agreed to (?:buy|purchase|supply|sell)(?! [^,;]{0,40}?\b(?:stock|shares|stake|equity)\b)|"
-             r"agree\w* (?:to|on) (?!invest|buy|acquire|take)(?:[\w-]+ )?(?:walk back|roll back|de-escalate|coordinate|"
-             r"cooperat\w*|continue|remove|strengthen|expand|work))\b"),
+             r"agree\w* (?:(?:on )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|in principle) )?"
+             r"(?:to|on) (?!invest|buy|acquire|take)(?:[\w-]+ )?(?:walk back|roll back|de-escalate|coordinate|"
+             r"cooperat\w*|continue|remove|strengthen|expand|work|establish|set up|create|activate|"
+             r"intensify|deepen|resume)|reach\w* (?:a |an )?(?:[\w-]+ )?consensus)\b"),
     ("INVEST", r"\b(?:invest(?:s|ed|ing)?|stake in|acquir\w+|acquisitions?|equity (?:investment|stake|finance)|"
                r"(?:contribut|commit)\w* (?:[\w$€¥£.,-]+ ){0,6}(?:in equity|equity stake|stake)|"
                r"(?:broke|break\w*) ground on|"

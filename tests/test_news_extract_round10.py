@@ -1,4 +1,4 @@
-"""Round-10 error categories on real text (the extra set's train split), each shown by a sentence
+"""Round-10 extraction error categories on real text (the extra set's train split), each shown by a sentence
 written for this test: words that only look like a stance verb, verdicts as stances, officials
 titled in lower case and named later by surname, and 'he'/'she' as the last person named."""
 from __future__ import annotations
@@ -95,3 +95,12 @@ def test_a_restating_opening_does_not_swallow_the_next_main_clause():
     """'The deal will ..., and X will invest ...': the second main clause reports its own event."""
     s = "The new agreement will cut duties on Chilean copper, and Peru will invest $2 billion in Chile."
     assert "INVEST" in {t.type for t in find_triggers(s)}
+
+
+@pytest.mark.parametrize("sentence", [
+    "Chile and Peru agreed Friday to expand cooperation on lithium refining.",
+    "Chile and Peru agreed to establish a joint committee on copper supply.",
+    "Chile and Peru reached a broad consensus on the copper pipeline.",
+])
+def test_an_agreement_to_act_together_is_a_deal(sentence):
+    assert "DEAL" in {t.type for t in find_triggers(sentence)}
