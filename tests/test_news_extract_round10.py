@@ -104,3 +104,10 @@ def test_a_restating_opening_does_not_swallow_the_next_main_clause():
 ])
 def test_an_agreement_to_act_together_is_a_deal(sentence):
     assert "DEAL" in {t.type for t in find_triggers(sentence)}
+
+
+def test_an_unlisted_technology_company_after_a_long_descriptor_acts(gaz):
+    """'Technologies', 'Fuels', 'Rare Earth' end company names; 'US rare earth element refiner X': X acts."""
+    text = "US rare earth element refiner Kestrel Technologies has signed an agreement with POSCO International."
+    assert _events(gaz, text) == [("DEAL", "Kestrel Technologies", "POSCO International")]
+    assert _events(gaz, "Boreal Fuels signed an agreement with POSCO International.")[0][1] == "Boreal Fuels"

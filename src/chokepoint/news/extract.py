@@ -18,7 +18,7 @@ GOVERNMENT_TYPES = {"POLICY", "TARIFF", "EXPORT_CONTROL", "EXPORT_EASING"}
 SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*$")
 # "China's CATL", "US magnet maker MP Materials": the country only modifies the organisation
 MODIFIER_GAP = re.compile(r"^(?:['’]s\s+(?:[a-z][\w-]*\s+){0,4}|-based\s+(?:[a-z][\w-]*\s+){0,3}|"
-                          r"\s+(?:[a-z][\w-]*\s+){0,2}(?:[a-z]\w*-)?(?:company|firm|miner|producer|refiner|maker|giant|group|"
+                          r"\s+(?:[a-z][\w-]*\s+){0,3}(?:[a-z]\w*-)?(?:company|firm|miner|producer|refiner|maker|giant|group|"
                           r"conglomerate|smelter|developer|supplier|operator|trader|utility|manufacturer|explorer|"
                           r"carmaker|automaker|chipmaker|recycler|processor)\s+)$")
 # "the South Korean company signed": a country adjective on a company noun is the last company named

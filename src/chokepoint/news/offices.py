@@ -20,7 +20,7 @@ SEATS: dict[str, str] = {
 # words that end an organisation's name ("Arafura Rare Earths", "Nordic Lithium Corp.")
 ORG_SUFFIX = (r"(?:Corp(?:oration)?\.?|Co\.|Inc\.?|Ltd\.?|Limited|plc|PLC|LLC|AG|SA|GmbH|Holdings|"
               r"Resources|Mining|Mines|Metals|Minerals|Materials|Chemicals?|Industries|Group|Rare Earths|"
-              r"Lithium|Nickel|Graphite|Cobalt|Energy)")
+              r"Lithium|Nickel|Graphite|Cobalt|Energy|Fuels|Technologies|Technology|Rare Earth)")
 _CAP = r"[A-Z][\w&'’-]*"
 
 
@@ -82,7 +82,7 @@ CUES: dict[str, str] = {
     **{w: "org" for w in ("Corp", "Corporation", "Co", "Inc", "Ltd", "Limited", "plc", "PLC", "LLC", "AG",
                           "SA", "GmbH", "Holdings", "Resources", "Mining", "Metals", "Minerals", "Materials",
                           "Chemical", "Chemicals", "Industries", "Mines", "Group", "Rare Earths", "Lithium", "Nickel",
-                          "Graphite", "Cobalt", "Energy")},
+                          "Graphite", "Cobalt", "Energy", "Fuels", "Technologies", "Technology", "Rare Earth")},
     **{w: "office" for w in ("Minister", "minister", "Secretary", "President", "Premier", "Chancellor")},
     **{w: "admin" for w in ("administration", "government", "cabinet")},
     **{w: "body" for w in ("Ministry", "ministry", "Cabinet", "Government", "Department")},
