@@ -111,3 +111,12 @@ def test_an_unlisted_technology_company_after_a_long_descriptor_acts(gaz):
     text = "US rare earth element refiner Kestrel Technologies has signed an agreement with POSCO International."
     assert _events(gaz, text) == [("DEAL", "Kestrel Technologies", "POSCO International")]
     assert _events(gaz, "Boreal Fuels signed an agreement with POSCO International.")[0][1] == "Boreal Fuels"
+
+
+def test_the_possessor_of_a_named_act_is_its_actor(gaz):
+    """'a response to China's "unjustified" export controls': China controls, whatever the clause's subject."""
+    text = 'Canada is coordinating a response to China\'s "unjustified" export controls on graphite.'
+    assert ("EXPORT_CONTROL", "CHN", None) in _events(gaz, text)
+    # a verb is no named act: the possessive there belongs to the subject's list
+    text = "Japan's prime minister and Australia's prime minister met on Friday."
+    assert _events(gaz, text)[0][1] == "JPN"

@@ -80,6 +80,13 @@ BACK_TO_TARGET = re.compile(r"\b(?:in|into|to|with|for)\s+(?:the|this)\s+(?:[\w-
 
 # a seat named with its holder ("Commissioner Maros Sefcovic"): a person for "he" and "she"
 HOLDER_AFTER = re.compile(r"\s+[A-Z][a-z]+\s+[A-Z][a-z]+")
+# a possessive right before the trigger ("China's new export controls", "Seoul's agreement to invest"): the
+# possessor acts, whatever its place in the clause
+POSSESSOR = re.compile(r"['’]s\s+(?:[\w\"“”-]+\s+){0,3}")
+# a trigger that names the act as a noun (the possessor rule is for these only: "Japan's prime minister met")
+NOMINAL = re.compile(r"(?:export|bans?|curbs?|restrictions?|controls?|tariffs?|duty|duties|sanctions|tightening|"
+                     r"crackdown|investments?|agreements?|deals?|stake|quotas?|levy|levies|surtax\w*|loans?|"
+                     r"acquisitions?|purchases?|imposition|introduction|suspension|lifting|easing|pause|delay)\b", _I)
 # types whose coordinated amounts are events of their own (`_coordinated`), the words that coordinate
 # them right before the later amount, and the ones that make two amounts a range
 SPLIT_TYPES = {"INVEST", "DEAL", "SHIPMENT", "POLICY"}
@@ -113,13 +120,17 @@ def _heads(s: str, ents: list[Entity]) -> list[Entity]:
 def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
            last_org: Entity | None = None, last_gov: Entity | None = None,
            last_person: Entity | None = None) -> Entity | None:
-    """Subject: the first entity of the trigger's clause before it
+    """Subject: the possessor right before a trigger noun ("China's export ban"), else the first entity
+    of the trigger's clause before it
     (extended back over a list: "X, Y and Z began"); a
     pronoun-like subject ('the ministry', 'it') takes the previous event's actor ('the company' the
     last company named first in a sentence, 'the ministry' the last government body named, 'he' the
     last person named first in a sentence); else the sentence's first subject before the clause. Entities after
     a preposition are objects and skipped (extension over lists aside). A trigger in
     a leading phrase ("Under the deal, X ...") takes the next clause's first entity."""
+    owner = next((e for e in reversed(heads) if e.end <= trig.start), None)
+    if owner is not None and POSSESSOR.fullmatch(s, owner.end, trig.start) and NOMINAL.match(s, trig.start):
+        return owner
     agent = next((e for e in heads if trig.end <= e.start < trig.clause[1]
                   and AGENT.search(s, max(0, e.start - 12), e.start)), None)
     if agent is not None and PASSIVE.search(s, max(0, trig.start - 20), trig.start):
