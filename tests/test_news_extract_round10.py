@@ -120,3 +120,11 @@ def test_the_possessor_of_a_named_act_is_its_actor(gaz):
     # a verb is no named act: the possessive there belongs to the subject's list
     text = "Japan's prime minister and Australia's prime minister met on Friday."
     assert _events(gaz, text)[0][1] == "JPN"
+
+
+def test_a_news_agency_named_after_a_country_is_no_actor(gaz):
+    """'Agence France-Presse' reports, France does not act; the unlisted official's appositive names
+    the country that does."""
+    text = ("According to Agence France-Presse (AFP), Taro Ikeda, a senior official at Japan's Ministry of "
+            "Foreign Affairs, issued a strong protest to China.")
+    assert [a for _, a, _ in _events(gaz, text)] == ["JPN"]

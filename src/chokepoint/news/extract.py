@@ -80,6 +80,9 @@ BACK_TO_TARGET = re.compile(r"\b(?:in|into|to|with|for)\s+(?:the|this)\s+(?:[\w-
 
 # a seat named with its holder ("Commissioner Maros Sefcovic"): a person for "he" and "she"
 HOLDER_AFTER = re.compile(r"\s+[A-Z][a-z]+\s+[A-Z][a-z]+")
+# an appositive that ends right before the trigger's clause ("Taro Ikeda, a senior official at Japan's
+# foreign ministry, protested"): with no subject named before it, its country is the unlisted subject's
+APPOSED = re.compile(r",\s+(?:a|an|the)\s+[^,;]{0,120},\s*$", _I)
 # a possessive right before the trigger ("China's new export controls", "Seoul's agreement to invest"): the
 # possessor acts, whatever its place in the clause
 POSSESSOR = re.compile(r"['’]s\s+(?:[\w\"“”-]+\s+){0,3}")
@@ -126,7 +129,9 @@ def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
     pronoun-like subject ('the ministry', 'it') takes the previous event's actor ('the company' the
     last company named first in a sentence, 'the ministry' the last government body named, 'he' the
     last person named first in a sentence); else the sentence's first subject before the clause. Entities after
-    a preposition are objects and skipped (extension over lists aside). A trigger in
+    a preposition are objects and skipped (extension over lists aside), but the country of an
+    appositive before the clause ("X, an official at Japan's ministry, said") stands for an unlisted
+    subject. A trigger in
     a leading phrase ("Under the deal, X ...") takes the next clause's first entity."""
     owner = next((e for e in reversed(heads) if e.end <= trig.start), None)
     if owner is not None and POSSESSOR.fullmatch(s, owner.end, trig.start) and NOMINAL.match(s, trig.start):
@@ -162,6 +167,10 @@ def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
         return last_person
     if COREF.match(s[trig.clause[0]:]) or COREF.match(s):
         return prev
+    app = APPOSED.search(s, 0, trig.clause[0])  # "Kanai, a senior official at Japan's ministry, protested"
+    home = next((e for e in heads if app and app.start() < e.start < trig.clause[0] and e.kind in COUNTRY_KINDS), None)
+    if home is not None and not any(e.start < app.start() for e in subjects):
+        return home
     earlier = [e for e in subjects if e.start < trig.clause[0]]
     if earlier:
         return earlier[0]
