@@ -128,3 +128,11 @@ def test_a_news_agency_named_after_a_country_is_no_actor(gaz):
     text = ("According to Agence France-Presse (AFP), Taro Ikeda, a senior official at Japan's Ministry of "
             "Foreign Affairs, issued a strong protest to China.")
     assert [a for _, a, _ in _events(gaz, text)] == ["JPN"]
+
+
+def test_dod_and_a_purchase_of_shares_and_a_price_floor(gaz):
+    """'DoD' is the US defence department; 'a purchase of shares' invests; a price floor is policy, in USD/kg."""
+    assert _amounts(gaz, "With a $300 million purchase of shares, DoD is now the largest owner of Kestrel Metals.") \
+        == [("INVEST", "USA", 3e8, "USD")]
+    assert _amounts(gaz, "The Pentagon has guaranteed a price floor of $95 per kilogram for NdPr from Kestrel Metals.") \
+        == [("POLICY", "USA", 95.0, "USD/kg")]

@@ -43,7 +43,7 @@ ATTRIBUTION = re.compile(r"[,;]\s*(?:according to|[^,;]{0,80}?\b(?:said|says|tol
 # tonnes where it names no price, a stake's percent where it names no sum (GUIDELINE.md)
 AMOUNT_KINDS: dict[str, tuple[str, ...]] = {
     "TARIFF": ("percent", "money"), "SHIPMENT": ("mass", "money"), "INVEST": ("money", "percent"),
-    "DEAL": ("money", "mass"), "POLICY": ("money",), "EXPORT_CONTROL": ("mass",),
+    "DEAL": ("money", "mass"), "POLICY": ("price", "money"), "EXPORT_CONTROL": ("mass",),
 }
 _DET = r"\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+['’]s?\s+){0,2}$"
 SPENDING = re.compile(r"spend|earmark", _I)

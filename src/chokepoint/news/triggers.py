@@ -68,12 +68,13 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
                r"(?:contribut|commit)\w* (?:[\w$€¥£.,-]+ ){0,6}(?:in equity|equity stake|stake)|"
                r"(?:broke|break\w*) ground on|"
                r"(?:buy|bought|purchas|acquir)\w* [^,;]{0,40}?\b(?:stock|shares|equity) in|"
+               r"purchases? of (?:[\w-]+ ){0,2}shares|"
                r"(?:put|pour|inject|plough|plow)\w* [^;]{0,40}?\d[^;]{0,30}? into|"
                r"(?:approv|announc|mak|unveil|pledg|commit)\w* (?:[\w$€¥£₩₹.,-]+ ){0,4}investments?|"
                r"(?:approv|extend|provid|grant)\w* (?:[\w$€¥£₩₹.,-]+ ){0,5}loans? to)\b"),
     ("SHIPMENT", r"\b(?:shipp\w+|shipments?|cargo(?:es)?|deliver\w*(?! on\b)|loaded\b[^;]{0,80}?\b(?:onto|aboard)|"
                  r"bound for)\b"),
-    ("POLICY", r"\b(?:strategy|stockpil\w*|reserve project|loan budget|subsid\w+|designat\w+|"
+    ("POLICY", r"\b(?:strategy|stockpil\w*|reserve project|(?:price floor|floor price)|loan budget|subsid\w+|designat\w+|"
                r"allocat\w+|public funds|(?:rais\w+|set) (?:its |the )?target|tax credits?|"
                r"select\w* (?:[\w-]+ ){0,3}strategic projects|(?:adopt|unveil|pass)\w* (?:[\w-]+ ){0,4}"
                r"(?:act|plan|strategy|law|roadmap)|spend\w*|earmark\w*|rais\w* (?:[\w-]+ ){0,2}(?:royalt\w+|"
