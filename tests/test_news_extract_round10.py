@@ -136,3 +136,9 @@ def test_dod_and_a_purchase_of_shares_and_a_price_floor(gaz):
         == [("INVEST", "USA", 3e8, "USD")]
     assert _amounts(gaz, "The Pentagon has guaranteed a price floor of $95 per kilogram for NdPr from Kestrel Metals.") \
         == [("POLICY", "USA", 95.0, "USD/kg")]
+
+
+def test_the_tariff_rate_a_reported_deal_sets_is_a_tariff_of_the_adjective_country(gaz):
+    """'The new deal will set American tariffs on X at 15 percent': a TARIFF by the US beside the deal."""
+    text = "The new deal will set American tariffs on Chilean copper at 12 percent."
+    assert _amounts(gaz, text) == [("TARIFF", "USA", 12.0, "percent")]

@@ -90,6 +90,8 @@ POSSESSOR = re.compile(r"['’]s\s+(?:[\w\"“”-]+\s+){0,3}")
 NOMINAL = re.compile(r"(?:export|bans?|curbs?|restrictions?|controls?|tariffs?|duty|duties|sanctions|tightening|"
                      r"crackdown|investments?|agreements?|deals?|stake|quotas?|levy|levies|surtax\w*|loans?|"
                      r"acquisitions?|purchases?|imposition|introduction|suspension|lifting|easing|pause|delay)\b", _I)
+# a country adjective on a measure that is the trigger's noun ("American tariffs"): the country imposes it
+MODIFIED = re.compile(r"\s+(tariffs?|duties|levies|sanctions|export (?:controls|bans?|curbs|restrictions))\b", _I)
 # types whose coordinated amounts are events of their own (`_coordinated`), the words that coordinate
 # them right before the later amount, and the ones that make two amounts a range
 SPLIT_TYPES = {"INVEST", "DEAL", "SHIPMENT", "POLICY"}
@@ -123,7 +125,8 @@ def _heads(s: str, ents: list[Entity]) -> list[Entity]:
 def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
            last_org: Entity | None = None, last_gov: Entity | None = None,
            last_person: Entity | None = None) -> Entity | None:
-    """Subject: the possessor right before a trigger noun ("China's export ban"), else the first entity
+    """Subject: the possessor right before a trigger noun ("China's export ban") or the country
+    adjective on it ("American tariffs"), else the first entity
     of the trigger's clause before it
     (extended back over a list: "X, Y and Z began"); a
     pronoun-like subject ('the ministry', 'it') takes the previous event's actor ('the company' the
@@ -136,6 +139,10 @@ def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
     owner = next((e for e in reversed(heads) if e.end <= trig.start), None)
     if owner is not None and POSSESSOR.fullmatch(s, owner.end, trig.start) and NOMINAL.match(s, trig.start):
         return owner
+    for e in heads:  # "set American tariffs on ...", "Chinese export controls": the country's own measure
+        m = MODIFIED.match(s, e.end) if e.kind in COUNTRY_KINDS and e.end < trig.end else None
+        if m and trig.start <= m.end() - len(m.group(1)) < trig.end and s[e.start].isupper():
+            return e
     agent = next((e for e in heads if trig.end <= e.start < trig.clause[1]
                   and AGENT.search(s, max(0, e.start - 12), e.start)), None)
     if agent is not None and PASSIVE.search(s, max(0, trig.start - 20), trig.start):

@@ -216,6 +216,9 @@ RESTATEMENT = re.compile(rf"^\W*(?:(?:it|this)\s+(?:is|was)\s+(?:the|its)\s+(?:f
                          r"marks?|marked|comes?|came|(?:took|takes) place|represents?|follows?|followed|"
                          r"underscores?|highlights?|adds?|brings?|would|could|will|should|makes?|remains?)|"
                          r"\s*,\s*(?:which|announced|unveiled|signed|launched)))\b", _I)
+# a sentence whose subject is a trade deal already reported ("The new deal will set tariffs at 15%")
+DEAL_SUBJECT = re.compile(r"^\W*(?:the|this|that)\s+(?:[\w-]+\s+){0,2}(?:deal|agreement|accord|pact)\s+"
+                          r"(?:will|would|sets?|cuts?|lowers?|caps?)\b", _I)
 # a leading phrase that points at an event already reported ("Under the deal, ...")
 REFERS_BACK = re.compile(rf"^\W*(?:under|as part of|through)\s+(?:the|this|that|its|their)\s+(?:[\w-]+\s+){{0,2}}"
                          rf"{_EVENT_NOUN}\s*,", _I)
@@ -279,9 +282,11 @@ def _filtered(s: str, type_: str, m: re.Match | tuple[int, int], a: int, b: int,
     rel = rx(RELATIVE_IN).search(s, a, start)
     if rel and not rx(COMPLEMENT).search(s, a, rel.start(1)):
         return True
-    # a sentence opening on a reported event ("The deal will ...") restates it up to its next main clause
-    if rx(RESTATEMENT).match(s[a:]) or (rx(RESTATEMENT).match(s) and not background and not news
-                                        and not MAIN_BREAK.search(s, 0, start)) \
+    # a sentence opening on a reported event ("The deal will ...") restates it up to its next main clause;
+    # the tariff rate a trade deal sets is an event of its own (GUIDELINE.md)
+    rate = type_ == "TARIFF" and bool(rx(DEAL_SUBJECT).match(s))
+    if (rx(RESTATEMENT).match(s[a:]) and not rate) or (rx(RESTATEMENT).match(s) and not background and not news
+                                                       and not rate and not MAIN_BREAK.search(s, 0, start)) \
             or rx(TOPIC).search(s, max(0, start - 80), start):
         return True
     if type_ != "STATEMENT" and (rx(STANCE).search(s, a, start) or rx(DEONTIC).search(s, 0, b)):
@@ -294,7 +299,7 @@ def _filtered(s: str, type_: str, m: re.Match | tuple[int, int], a: int, b: int,
 # the filters' case-folded twins, for lower-cased ASCII sentences (fold.py says why)
 FOLDED: dict[re.Pattern, re.Pattern] = {p: folded(p) for p in (
     MODAL, SOURCE_HEDGE, DENIAL, NEWS_AFTER, OUGHT, WOULD, PLANNED, ANNOUNCED, DATED, RELATIVE_LEAD, COMPOUND, BACKGROUND, RECENT, WHEN,
-    RELATIVE_IN, COMPLEMENT, RESTATEMENT, TOPIC, STANCE, DEONTIC, NEGATION)}
+    RELATIVE_IN, COMPLEMENT, RESTATEMENT, DEAL_SUBJECT, TOPIC, STANCE, DEONTIC, NEGATION)}
 
 
 # main clauses joined in one sentence ("China raised tariffs on Friday, and its commerce ministry
