@@ -142,3 +142,10 @@ def test_the_tariff_rate_a_reported_deal_sets_is_a_tariff_of_the_adjective_count
     """'The new deal will set American tariffs on X at 15 percent': a TARIFF by the US beside the deal."""
     text = "The new deal will set American tariffs on Chilean copper at 12 percent."
     assert _amounts(gaz, text) == [("TARIFF", "USA", 12.0, "percent")]
+
+
+def test_duties_that_drop_from_one_rate_to_another_and_a_trailing_reporter(gaz):
+    """'duties on X will drop from 25% to 10%' is a tariff (its first rate); with no subject in its
+    clause, the government reporting it at the end ('..., Trump said') imposes it."""
+    text = "In exchange, duties on Chilean copper will drop from 25% to 10% on Monday, Trump said."
+    assert _amounts(gaz, text) == [("TARIFF", "USA", 25.0, "percent")]

@@ -90,6 +90,8 @@ POSSESSOR = re.compile(r"['’]s\s+(?:[\w\"“”-]+\s+){0,3}")
 NOMINAL = re.compile(r"(?:export|bans?|curbs?|restrictions?|controls?|tariffs?|duty|duties|sanctions|tightening|"
                      r"crackdown|investments?|agreements?|deals?|stake|quotas?|levy|levies|surtax\w*|loans?|"
                      r"acquisitions?|purchases?|imposition|introduction|suspension|lifting|easing|pause|delay)\b", _I)
+# a trailing reporting clause's subject ("..., Trump told reporters", "..., the ministry said")
+REPORTER = re.compile(r"\s+(?:also\s+)?(?:said|says|told|announced|stated)\b\W*(?:\w+\W*){0,4}$", _I)
 # a country adjective on a measure that is the trigger's noun ("American tariffs"): the country imposes it
 MODIFIED = re.compile(r"\s+(tariffs?|duties|levies|sanctions|export (?:controls|bans?|curbs|restrictions))\b", _I)
 # types whose coordinated amounts are events of their own (`_coordinated`), the words that coordinate
@@ -135,7 +137,8 @@ def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
     a preposition are objects and skipped (extension over lists aside), but the country of an
     appositive before the clause ("X, an official at Japan's ministry, said") stands for an unlisted
     subject. A trigger in
-    a leading phrase ("Under the deal, X ...") takes the next clause's first entity."""
+    a leading phrase ("Under the deal, X ...") takes the next clause's first entity; a clause with no
+    subject at all, the government that reports it at the sentence's end ("..., Trump told reporters")."""
     owner = next((e for e in reversed(heads) if e.end <= trig.start), None)
     if owner is not None and POSSESSOR.fullmatch(s, owner.end, trig.start) and NOMINAL.match(s, trig.start):
         return owner
@@ -183,7 +186,10 @@ def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
         return earlier[0]
     leading = trig.clause[0] == 0 and s[trig.clause[1]:trig.clause[1] + 1] == ","
     after = [e for e in heads if e.start >= trig.clause[1]]
-    return after[0] if leading and after else None
+    if leading and after:
+        return after[0]
+    # "..., Trump told reporters": a clause with no subject reports what its trailing reporter does
+    return next((e for e in after if e.kind in COUNTRY_KINDS and REPORTER.match(s, e.end)), None)
 
 
 def _target(s: str, actor: Entity, trig: Trigger, heads: list[Entity]) -> Entity | None:

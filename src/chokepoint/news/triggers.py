@@ -37,7 +37,7 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
                        r"(?:ban|prohibit|forbid|forbade|restrict|halt|stop|block|curb)\w* (?:all |the |its )?"
                        r"(?:[\w-]+ ){0,2}?export(?:s|ing)?\b|"
                        r"entity list)"),
-    ("TARIFF", rf"\b(?:port fees|(?:cut|lower|reduc)\w* (?:[\w-]+ ){{0,3}}{_DUTY}\b|{_DUTY} (?:will )?(?:drop|fall|be cut|be lowered)\w* to\b|"
+    ("TARIFF", rf"\b(?:port fees|(?:cut|lower|reduc)\w* (?:[\w-]+ ){{0,3}}{_DUTY}\b|{_DUTY} (?:(?:on|for) (?:[\w-]+ ){{1,3}}?)?(?:will )?(?:drop|fall|be cut|be lowered)\w* (?:from \d+(?:\.\d+)?\s?(?:%|percent) )?to\b|"
                rf"(?:impos\w*|slap\w*|levi\w*|rais\w*|announc\w*|introduc\w*) (?:[\w%\"“”.-]+ ){{0,4}}"
                rf"{_DUTY}\b|\d+(?:\.\d+)?\s?(?:%|percent) (?:[\w\"“”-]+ ){{0,2}}{_DUTY} on\b|"
                rf"{_DUTY}\b[^,;]{{0,60}}?\b(?:were|was|have been|has been|had been) imposed)"),
