@@ -149,3 +149,11 @@ def test_duties_that_drop_from_one_rate_to_another_and_a_trailing_reporter(gaz):
     clause, the government reporting it at the end ('..., Trump said') imposes it."""
     text = "In exchange, duties on Chilean copper will drop from 25% to 10% on Monday, Trump said."
     assert _amounts(gaz, text) == [("TARIFF", "USA", 25.0, "percent")]
+
+
+def test_a_passive_that_names_no_party_is_the_last_actors(gaz):
+    """'A second memorandum was signed ...' names nobody: the last event's parties signed it."""
+    text = ("Chile signed a lithium accord with Peru on Monday. "
+            "A second memorandum was signed on Tuesday to expand copper refining.")
+    evs = [(e.type, e.actor, e.target, e.date) for e in extract("t", text, PUB, gaz)]
+    assert evs == [("DEAL", "CHL", "PER", dt.date(2025, 10, 13)), ("DEAL", "CHL", "PER", dt.date(2025, 10, 14))]

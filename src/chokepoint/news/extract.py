@@ -90,6 +90,10 @@ POSSESSOR = re.compile(r"['’]s\s+(?:[\w\"“”-]+\s+){0,3}")
 NOMINAL = re.compile(r"(?:export|bans?|curbs?|restrictions?|controls?|tariffs?|duty|duties|sanctions|tightening|"
                      r"crackdown|investments?|agreements?|deals?|stake|quotas?|levy|levies|surtax\w*|loans?|"
                      r"acquisitions?|purchases?|imposition|introduction|suspension|lifting|easing|pause|delay)\b", _I)
+# a passive that names no party ("an MOU was signed", "$200 billion will be invested"): the last actor acts
+AGENTLESS = re.compile(r"\b(?:was|were|will be|would be|has been|have been|had been)\s+(?:\w+ly\s+)?(?:signed|"
+                       r"invested|put into|concluded|finalized|finalised|provided|approved|extended|granted|"
+                       r"allocated|designated)\b", _I)
 # a trailing reporting clause's subject ("..., Trump told reporters", "..., the ministry said")
 REPORTER = re.compile(r"\s+(?:also\s+)?(?:said|says|told|announced|stated)\b\W*(?:\w+\W*){0,4}$", _I)
 # a country adjective on a measure that is the trigger's noun ("American tariffs"): the country imposes it
@@ -188,6 +192,8 @@ def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
     after = [e for e in heads if e.start >= trig.clause[1]]
     if leading and after:
         return after[0]
+    if not heads and AGENTLESS.search(s, trig.clause[0], trig.clause[1]):  # "an MOU was signed": the last actor
+        return prev
     # "..., Trump told reporters": a clause with no subject reports what its trailing reporter does
     return next((e for e in after if e.kind in COUNTRY_KINDS and REPORTER.match(s, e.end)), None)
 
@@ -277,7 +283,8 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
             short.update({" ".join(e.value.split()[:2]): e.value for e in ents
                           if e.kind == "company" and len(e.value.split()) > 2})
         heads = _heads(s, ents)
-        trigs = _learned(s, find_triggers(s)) if heads or (prev is not None and _refers(s)) else []
+        refers = prev is not None and (_refers(s) or (not heads and bool(AGENTLESS.search(s))))
+        trigs = _learned(s, find_triggers(s)) if heads or refers else []
         evs = []  # one event per main clause; a later one may refer back to an earlier one
         for trig in trigs:
             ev = _event(doc_id, s, a, b, trig, heads, (prev, last_org, orgs, last_gov, last_person),
@@ -403,8 +410,9 @@ def _event(doc_id, s, a, b, trig, heads, salient, last, published, gaz) -> Event
         actor = home or (last_org if last_org.iso3 in (None, actor.iso3) else actor)
     if actor is None or (trig.type in GOVERNMENT_TYPES and actor.kind not in COUNTRY_KINDS):
         return None
-    plural = PLURAL_COREF.match(s[trig.clause[0]:]) and actor is prev
-    # "the two companies signed": the counterpart is named in the clause or is the last one's
+    # "the two companies signed", "an MOU was signed": the counterpart is named in the clause or is the last one's
+    plural = (PLURAL_COREF.match(s[trig.clause[0]:])
+              or (not heads and AGENTLESS.search(s, trig.clause[0], trig.clause[1]))) and actor is prev
     target = pair[1] if pair else _target(s, actor, trig, [e for e in heads if e.start < trig.clause[1]] if plural
                                           else heads)
     if trig.type == "TALKS" and target is None and actor.iso3 and any(
