@@ -157,3 +157,12 @@ def test_a_passive_that_names_no_party_is_the_last_actors(gaz):
             "A second memorandum was signed on Tuesday to expand copper refining.")
     evs = [(e.type, e.actor, e.target, e.date) for e in extract("t", text, PUB, gaz)]
     assert evs == [("DEAL", "CHL", "PER", dt.date(2025, 10, 13)), ("DEAL", "CHL", "PER", dt.date(2025, 10, 14))]
+
+
+def test_names_that_are_no_company_or_country(gaz):
+    """'Oklahoma-based X Rare Earth' is X Rare Earth; 'a North American automaker' is no US party;
+    'South Korea's FTA chief Ahn' is an official, not a company called FTA."""
+    names = [e.value for e in gaz.entities("Oklahoma-based Tulsa Rare Earth signed a deal.")]
+    assert names == ["Tulsa Rare Earth"]
+    assert gaz.entities("It will supply 500 t of magnets to a North American automaker.") == []
+    assert [e.value for e in gaz.entities("South Korea's FTA chief Ahn met his counterpart.")] == ["KOR"]

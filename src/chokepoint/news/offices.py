@@ -35,8 +35,9 @@ def word_start(words: Iterable[str], before: str = r"\w") -> str:
 
 # a capitalised word that starts a word and is no part of an abbreviation ("U.S.")
 _CAP_START = r"[A-Z](?<![\w.][A-Z])[\w&'’-]*"
-# not followed by another capitalised word: "Critical Raw Materials Act" is no company
-ORG = re.compile(rf"({_CAP_START}\s+(?:{_CAP}\s+){{0,3}}{ORG_SUFFIX})(?![\w])(?!\s+[A-Z])")
+# not followed by another capitalised word: "Critical Raw Materials Act" is no company; "Oklahoma-based" is
+# where it is, no part of its name
+ORG = re.compile(rf"((?![A-Z][\w'’]*-based\s){_CAP_START}\s+(?:{_CAP}\s+){{0,3}}{ORG_SUFFIX})(?![\w])(?!\s+[A-Z])")
 # an unlisted name opening a sentence as the subject of a company verb ("Kestrel said", "Kestrel
 # also signed"); plural-looking words ("Traders said") are common nouns, not names
 SUBJECT = re.compile(r"^((?:[A-Z][\w&'’-]*[^\Ws]|[A-Z]{2,})(?:\s+[A-Z][\w&'’-]*)*?)\s+(?:also\s+)?"
