@@ -166,3 +166,17 @@ def test_names_that_are_no_company_or_country(gaz):
     assert names == ["Tulsa Rare Earth"]
     assert gaz.entities("It will supply 500 t of magnets to a North American automaker.") == []
     assert [e.value for e in gaz.entities("South Korea's FTA chief Ahn met his counterpart.")] == ["KOR"]
+
+
+def test_said_in_a_statement_is_no_stance():
+    """'in a statement' only says how something was said (GUIDELINE.md: plain 'said' is no STATEMENT)."""
+    assert find_triggers("In a statement, Peru said its output rose in May.") == []
+
+
+def test_a_reported_control_introduced_then_eased_by_a_trailing_ministry(gaz):
+    """'Imposed in May 2024, the ban will now be suspended ..., the ministry said': the ban and its
+    suspension are two events; the ministry that says so is the last government body or actor named."""
+    text = ("Indonesia suspended a nickel export ban on Monday. "
+            "Imposed in May 2024, the ban will now be suspended until March, the mines ministry said in a statement.")
+    evs = [(e.type, e.actor, str(e.date)) for e in extract("t", text, PUB, gaz)]
+    assert ("EXPORT_CONTROL", "IDN", "2024-05") in evs and {t for t, _, _ in evs} == {"EXPORT_CONTROL", "EXPORT_EASING"}

@@ -96,6 +96,9 @@ AGENTLESS = re.compile(r"\b(?:was|were|will be|would be|has been|have been|had b
                        r"allocated|designated)\b", _I)
 # a trailing reporting clause's subject ("..., Trump told reporters", "..., the ministry said")
 REPORTER = re.compile(r"\s+(?:also\s+)?(?:said|says|told|announced|stated)\b\W*(?:\w+\W*){0,4}$", _I)
+# a trailing reporter that refers back to a government body ("..., the commerce ministry said in a statement")
+TRAILING_GOV = re.compile(r",\s+the\s+(?:[\w-]+\s+)?(?:ministry|government|administration|cabinet|department)\s+"
+                          r"(?:also\s+)?(?:said|says|told|announced|stated|added)\b", _I)
 # a country adjective on a measure that is the trigger's noun ("American tariffs"): the country imposes it
 MODIFIED = re.compile(r"\s+(tariffs?|duties|levies|sanctions|export (?:controls|bans?|curbs|restrictions))\b", _I)
 # types whose coordinated amounts are events of their own (`_coordinated`), the words that coordinate
@@ -195,7 +198,10 @@ def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
     if not heads and AGENTLESS.search(s, trig.clause[0], trig.clause[1]):  # "an MOU was signed": the last actor
         return prev
     # "..., Trump told reporters": a clause with no subject reports what its trailing reporter does
-    return next((e for e in after if e.kind in COUNTRY_KINDS and REPORTER.match(s, e.end)), None)
+    reporter = next((e for e in after if e.kind in COUNTRY_KINDS and REPORTER.match(s, e.end)), None)
+    if reporter is None and TRAILING_GOV.search(s, trig.end):  # "..., the ministry said": the last body, else actor
+        reporter = last_gov or (prev if prev is not None and prev.kind in COUNTRY_KINDS else None)
+    return reporter
 
 
 def _target(s: str, actor: Entity, trig: Trigger, heads: list[Entity]) -> Entity | None:
@@ -283,7 +289,8 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
             short.update({" ".join(e.value.split()[:2]): e.value for e in ents
                           if e.kind == "company" and len(e.value.split()) > 2})
         heads = _heads(s, ents)
-        refers = prev is not None and (_refers(s) or (not heads and bool(AGENTLESS.search(s))))
+        refers = (prev is not None and (_refers(s) or (not heads and bool(AGENTLESS.search(s))))) \
+            or ((last_gov or prev) is not None and bool(TRAILING_GOV.search(s)))
         trigs = _learned(s, find_triggers(s)) if heads or refers else []
         evs = []  # one event per main clause; a later one may refer back to an earlier one
         for trig in trigs:

@@ -82,7 +82,7 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
                r"package|programme|program|fund|incentives?|credit lines?|(?:loan|credit) facilit(?:y|ies))|"
                r"(?:issu|publish|sign|adopt)\w* (?:a |an |the )?(?:[\w-]+ ){0,2}(?:decree|ordinance|circular))\b"),
     ("STATEMENT", rf"\b(?:{_OPPOS}\w+|condemn\w*|rebuke|accus\w+|criticis\w+|criticiz\w+|welcom\w+|"
-                  r"reject\w*|urg(?:e[sd]?|ing)\b|acknowledg\w+|stated|statement|(?:ask\w*|call\w* on) (?!not to be )(?:[\w'’-]+ ){1,5}?to|"
+                  r"reject\w*|urg(?:e[sd]?|ing)\b|acknowledg\w+|stated|(?<!in a )(?<!in an )(?<!in its )(?<!in their )(?<!joint )statement|(?:ask\w*|call\w* on) (?!not to be )(?:[\w'’-]+ ){1,5}?to|"
                   r"den(?:y|ied|ies)|"
                   r"pledg\w+|vow\w*|willing to|did not accept|protest(?:s|ed)?|demanded|demands that|"
                   r"(?:express|voic)\w* (?:[\w-]+ ){0,2}(?:regret|concerns?|frustration|dissatisfaction|anger|"
@@ -283,8 +283,9 @@ def _filtered(s: str, type_: str, m: re.Match | tuple[int, int], a: int, b: int,
     if rel and not rx(COMPLEMENT).search(s, a, rel.start(1)):
         return True
     # a sentence opening on a reported event ("The deal will ...") restates it up to its next main clause;
-    # the tariff rate a trade deal sets is an event of its own (GUIDELINE.md)
-    rate = type_ == "TARIFF" and bool(rx(DEAL_SUBJECT).match(s))
+    # the tariff rate a trade deal sets is an event of its own (GUIDELINE.md), and so is the easing of a
+    # reported control ("the ban will now be suspended")
+    rate = (type_ == "TARIFF" and bool(rx(DEAL_SUBJECT).match(s))) or type_ == "EXPORT_EASING"
     if (rx(RESTATEMENT).match(s[a:]) and not rate) or (rx(RESTATEMENT).match(s) and not background and not news
                                                        and not rate and not MAIN_BREAK.search(s, 0, start)) \
             or rx(TOPIC).search(s, max(0, start - 80), start):
@@ -317,6 +318,9 @@ def find_trigger(s: str) -> Trigger | None:
 
 # a control named with its own introduction ("export controls introduced on October 9"), told beside its easing
 INTRODUCED = re.compile(r"\s+(?:first\s+)?(?:introduced|imposed|announced|revealed|unveiled|adopted)\s+(?:on|in|last)\b")
+# a sentence opening on the introduction of what it then eases ("Imposed in December 2024, the ban ...")
+LEADING_INTRO = re.compile(r"^\W*(?:(?:earlier|first|originally)\s+)?((?:introduced|imposed|announced|adopted))\s+"
+                           r"(?:in|on|last)\b[^,;]{0,40},", _I)
 # types a clause can report together with the first one found
 PAIRED = {"DEAL": "TARIFF", "TARIFF": "DEAL"}
 
@@ -357,6 +361,9 @@ def find_triggers(s: str) -> list[Trigger]:
         extra = _first(s, frames) if frames else None  # with no listed trigger, a frame may report the event
         if extra is not None:
             out.append(extra)
+    lead = LEADING_INTRO.match(s) if any(t.type == "EXPORT_EASING" for t in out) else None
+    if lead is not None:  # "Imposed in December 2024, the ban will now be suspended": the control is told too
+        out += [t for t in [asserted_at(s, "EXPORT_CONTROL", *lead.span(1))] if t is not None]
     return sorted(out, key=lambda t: t.start)
 
 
