@@ -180,3 +180,15 @@ def test_a_reported_control_introduced_then_eased_by_a_trailing_ministry(gaz):
             "Imposed in May 2024, the ban will now be suspended until March, the mines ministry said in a statement.")
     evs = [(e.type, e.actor, str(e.date)) for e in extract("t", text, PUB, gaz)]
     assert ("EXPORT_CONTROL", "IDN", "2024-05") in evs and {t for t, _, _ in evs} == {"EXPORT_CONTROL", "EXPORT_EASING"}
+
+
+@pytest.mark.parametrize("sentence, type_", [
+    ("It came a day after Washington's latest crackdown on China's chip sector.", "EXPORT_CONTROL"),
+    ("In July Vietnam introduced tighter regulation of exports of tungsten.", "EXPORT_CONTROL"),
+    ("Korean exporters now face the tariffs imposed by the United States in March.", "TARIFF"),
+    ("Peru will start buying Chilean copper concentrate again.", "DEAL"),
+    ("The Pentagon has guaranteed it will purchase all the magnets the plant makes.", "DEAL"),
+    ("Last week Kestrel Metals announced a partnership with the Chilean government.", "DEAL"),
+])
+def test_measures_and_commitments_named_without_a_listed_trigger(sentence, type_):
+    assert type_ in {t.type for t in find_triggers(sentence)}

@@ -36,11 +36,13 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
                        r"(?:require|need)\w* (?:[\w-]+ ){0,3}(?:export )?(?:permits|licen[cs]es)|"
                        r"(?:ban|prohibit|forbid|forbade|restrict|halt|stop|block|curb)\w* (?:all |the |its )?"
                        r"(?:[\w-]+ ){0,2}?export(?:s|ing)?\b|"
-                       r"entity list)"),
+                       r"entity list|crackdown (?:[\w'’-]+ ){0,4}?on (?:[\w'’-]+ ){0,2}(?:chip|semiconductor|tech\w*|exports?|"
+                       r"smuggling)\w*|(?:regulation|scrutiny) of (?:[\w-]+ ){0,2}exports)"),
     ("TARIFF", rf"\b(?:port fees|(?:cut|lower|reduc)\w* (?:[\w-]+ ){{0,3}}{_DUTY}\b|{_DUTY} (?:(?:on|for) (?:[\w-]+ ){{1,3}}?)?(?:will )?(?:drop|fall|be cut|be lowered)\w* (?:from \d+(?:\.\d+)?\s?(?:%|percent) )?to\b|"
                rf"(?:impos\w*|slap\w*|levi\w*|rais\w*|announc\w*|introduc\w*) (?:[\w%\"“”.-]+ ){{0,4}}"
                rf"{_DUTY}\b|\d+(?:\.\d+)?\s?(?:%|percent) (?:[\w\"“”-]+ ){{0,2}}{_DUTY} on\b|"
-               rf"{_DUTY}\b[^,;]{{0,60}}?\b(?:were|was|have been|has been|had been) imposed)"),
+               rf"{_DUTY}\b[^,;]{{0,60}}?\b(?:were|was|have been|has been|had been) imposed|"
+               rf"{_DUTY} (?:[\w-]+ ){{0,3}}?imposed by)\b"),
     ("MILITARY", r"\b(?:drills?|rammed|ramming|water cannons?|fired (?:on|at)\b|(?:military |joint |naval )?"
                  r"exercises?|fired (?:[\w-]+ ){0,3}missiles?|"
                  r"missile (?:test|launch)|test of (?:[\w-]+ ){0,3}missile|warships|troops|"
@@ -60,6 +62,9 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
               r"call with)\b"),
     ("DEAL", r"\b(?:sign(?:s|ed|ing)?|agreements?|(?<!will )(?<!would )(?<!to )(?<!can )(?<!must )(?<!should )deals?|memorand(?:um|ums|a) of understanding|MoUs?|pact|offtake|"
              r"agreed to (?:buy|purchase|supply|sell)(?! [^,;]{0,40}?\b(?:stock|shares|stake|equity)\b)|"
+             r"(?:(?:start|resume)\w* (?:buying|purchasing|importing)|(?:guarantee|commit|pledge|promise)\w* "
+             r"(?:it will |to )(?:buy|purchase))(?! [^,;]{0,40}?\b(?:stock|shares|stake|equity)\b)|"
+             r"(?:announc|unveil|strik|struck|form|enter)\w* (?:an? |the )?(?:[\w-]+ ){0,3}partnership (?:with|by|between)|"
              r"agree\w* (?:(?:on )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|in principle) )?"
              r"(?:to|on) (?!invest|buy|acquire|take)(?:[\w-]+ )?(?:walk back|roll back|de-escalate|coordinate|"
              r"cooperat\w*|continue|remove|strengthen|expand|work|establish|set up|create|activate|"
