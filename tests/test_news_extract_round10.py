@@ -192,3 +192,15 @@ def test_a_reported_control_introduced_then_eased_by_a_trailing_ministry(gaz):
 ])
 def test_measures_and_commitments_named_without_a_listed_trigger(sentence, type_):
     assert type_ in {t.type for t in find_triggers(sentence)}
+
+
+def test_the_two_companies_are_the_last_two_named(gaz):
+    """'The two companies have signed ...': the last two companies named, the first named acting."""
+    text = ("Boreal Fuels and Kestrel Metals plan to build a magnet plant. "
+            "The two companies have signed a memorandum of understanding.")
+    assert _events(gaz, text) == [("DEAL", "Boreal Fuels", "Kestrel Metals")]
+
+
+def test_requiring_a_licence_is_an_export_control():
+    s = "Gallium will now require a dual-use export licence, the ministry said."
+    assert [t.type for t in find_triggers(s)] == ["EXPORT_CONTROL"]

@@ -96,6 +96,8 @@ AGENTLESS = re.compile(r"\b(?:was|were|will be|would be|has been|have been|had b
                        r"allocated|designated)\b", _I)
 # a trailing reporting clause's subject ("..., Trump told reporters", "..., the ministry said")
 REPORTER = re.compile(r"\s+(?:also\s+)?(?:said|says|told|announced|stated)\b\W*(?:\w+\W*){0,4}$", _I)
+# "the two companies", "both firms": the last two companies named
+ORG_PAIR = re.compile(r"^\W*(?:the\s+two|both(?:\s+the)?)\s+(?:companies|firms|groups|partners)\b", _I)
 # a trailing reporter that refers back to a government body ("..., the commerce ministry said in a statement")
 TRAILING_GOV = re.compile(r",\s+the\s+(?:[\w-]+\s+)?(?:ministry|government|administration|cabinet|department)\s+"
                           r"(?:also\s+)?(?:said|says|told|announced|stated|added)\b", _I)
@@ -231,6 +233,19 @@ def _between(s: str, trig: Trigger, heads: list[Entity]) -> tuple[Entity, Entity
     parties = [e for e in heads if m and m.end() <= e.start < trig.clause[1]]
     other = next((e for e in parties[1:] if e.value != parties[0].value), None) if parties else None
     return (parties[0], other) if other is not None else None
+
+
+def _two_companies(s: str, trig: Trigger, heads: list[Entity], orgs: list[Entity]) -> tuple[Entity, Entity] | None:
+    """(actor, counterpart) of "the two companies signed ..." with no party named before the trigger: the
+    last two different companies named, in the order they were first named."""
+    if not ORG_PAIR.match(s[trig.clause[0]:]) or any(e.start < trig.start for e in heads):
+        return None
+    last_two = list(dict.fromkeys(e.value for e in reversed(orgs)))[:2]
+    if len(last_two) < 2:
+        return None
+    first = {e.value: e for e in reversed(orgs)}  # each name's first mention
+    a, b = sorted((first[v] for v in last_two), key=orgs.index)
+    return a, b
 
 
 def _referred_target(s: str, trig: Trigger, actor: Entity, last: Event | None) -> tuple[str, str | None] | None:
@@ -406,7 +421,7 @@ def _fill(out: list[Event], s: str, published: dt.date | None) -> None:
 
 def _event(doc_id, s, a, b, trig, heads, salient, last, published, gaz) -> Event | None:
     prev, last_org, orgs, last_gov, last_person = salient
-    pair = _between(s, trig, heads)
+    pair = _between(s, trig, heads) or _two_companies(s, trig, heads, orgs)
     actor = pair[0] if pair else _actor(s, trig, heads, prev, last_org, last_gov, last_person)
     if actor is not None and trig.type == "POLICY" and actor.kind in ORG_KINDS \
             and SPENDING.match(s, trig.start):

@@ -33,7 +33,7 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
     ("EXPORT_CONTROL", r"\b(?:export controls?|export (?:ban|curbs|restrictions|licensing|quotas?)|"
                        r"(?:impos|introduc|tighten)\w* (?:[\w-]+ ){0,2}(?:controls|curbs)\b|"
                        r"(?:impos|slap)\w* (?:[\w-]+ ){0,2}sanctions|banned (?:[\w-]+ ){0,3}dealings|"
-                       r"(?:require|need)\w* (?:[\w-]+ ){0,3}(?:export )?(?:permits|licen[cs]es)|"
+                       r"(?:require|need)\w* (?:[\w-]+ ){0,3}(?:export )?(?:permits?|licen[cs]es?)\b|"
                        r"(?:ban|prohibit|forbid|forbade|restrict|halt|stop|block|curb)\w* (?:all |the |its )?"
                        r"(?:[\w-]+ ){0,2}?export(?:s|ing)?\b|"
                        r"entity list|crackdown (?:[\w'’-]+ ){0,4}?on (?:[\w'’-]+ ){0,2}(?:chip|semiconductor|tech\w*|exports?|"
