@@ -204,3 +204,18 @@ def test_the_two_companies_are_the_last_two_named(gaz):
 def test_requiring_a_licence_is_an_export_control():
     s = "Gallium will now require a dual-use export licence, the ministry said."
     assert [t.type for t in find_triggers(s)] == ["EXPORT_CONTROL"]
+
+
+def test_the_triggers_own_clause_dates_it_first(gaz):
+    """'Imposed in May 2024, the ban ... on June 3, 2025': the control is of May 2024, not June 3."""
+    text = ("Indonesia suspended a nickel export ban on Monday. "
+            "Imposed in May 2024, the ban will be lifted on June 3, 2025, the mines ministry said.")
+    evs = [(e.type, str(e.date)) for e in extract("t", text, PUB, gaz)]
+    assert ("EXPORT_CONTROL", "2024-05") in evs
+
+
+def test_an_event_told_as_one_more_is_not_folded_into_the_first(gaz):
+    """'Chile and Peru also signed an MOU': one more deal, not the swap signed before told again."""
+    text = ("Chile and Peru signed a currency swap agreement on Monday. "
+            "Chile and Peru also signed a memorandum of understanding on copper.")
+    assert [t for t, _, _ in _events(gaz, text)] == ["DEAL", "DEAL"]

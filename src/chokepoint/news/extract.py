@@ -96,6 +96,8 @@ AGENTLESS = re.compile(r"\b(?:was|were|will be|would be|has been|have been|had b
                        r"allocated|designated)\b", _I)
 # a trailing reporting clause's subject ("..., Trump told reporters", "..., the ministry said")
 REPORTER = re.compile(r"\s+(?:also\s+)?(?:said|says|told|announced|stated)\b\W*(?:\w+\W*){0,4}$", _I)
+# "X also signed ...", "another MOU": one more event of its kind, not a repeated mention (events.merge)
+ANOTHER = re.compile(r"\b(?:also|additionally|another|a second|a further)\s+(?:[\w-]+\s+)?$", _I)
 # "the two companies", "both firms": the last two companies named
 ORG_PAIR = re.compile(r"^\W*(?:the\s+two|both(?:\s+the)?)\s+(?:companies|firms|groups|partners)\b", _I)
 # a trailing reporter that refers back to a government body ("..., the commerce ministry said in a statement")
@@ -451,11 +453,13 @@ def _event(doc_id, s, a, b, trig, heads, salient, last, published, gaz) -> Event
     amt = amount_for(trig.type, s)
     commodities, sectors = gaz.terms_in(s)
     hostile = trig.type == "STATEMENT" and bool(HOSTILE_WORDS.search(s[trig.start:trig.end]))
-    date = dates.resolve(s, published)
+    # the trigger's own clause dates it first ("Imposed in May 2024, the ban will be suspended on June 3")
+    date = dates.resolve(s[trig.clause[0]:trig.clause[1]], published) or dates.resolve(s, published)
     unresolved = date is None and bool(dates.ANY_DATE.search(s))  # "on Tuesday" with no publication date
     return Event(doc=doc_id, type=trig.type, actor=actor.value, target=tv,
                  commodities=commodities, sectors=sectors,
                  amount=amt.value if amt else None, unit=amt.unit if amt else None,
                  date=date, tilt=tilt(trig.type, actor.iso3, tc, hostile),
                  evidence=s, start=a, end=b, actor_country=actor.iso3, target_country=tc,
-                 hostile_statement=hostile, extra={"actor_entity": actor, "time_unresolved": unresolved})
+                 hostile_statement=hostile, extra={"actor_entity": actor, "time_unresolved": unresolved,
+                                                   "another": bool(ANOTHER.search(s, max(0, trig.start - 12), trig.start))})
