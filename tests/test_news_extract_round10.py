@@ -219,3 +219,9 @@ def test_an_event_told_as_one_more_is_not_folded_into_the_first(gaz):
     text = ("Chile and Peru signed a currency swap agreement on Monday. "
             "Chile and Peru also signed a memorandum of understanding on copper.")
     assert [t for t, _, _ in _events(gaz, text)] == ["DEAL", "DEAL"]
+
+
+def test_a_deal_agreed_as_leaders_met_is_a_deal_and_a_meeting():
+    """'X and Y agreed to expand cooperation, as their leaders held a summit': two events of one clause."""
+    s = "Chile and Peru agreed to expand cooperation on copper, as their presidents held a summit in Lima."
+    assert sorted(t.type for t in find_triggers(s)) == ["DEAL", "TALKS"]

@@ -327,7 +327,7 @@ INTRODUCED = re.compile(r"\s+(?:first\s+)?(?:introduced|imposed|announced|reveal
 LEADING_INTRO = re.compile(r"^\W*(?:(?:earlier|first|originally)\s+)?((?:introduced|imposed|announced|adopted))\s+"
                            r"(?:in|on|last)\b[^,;]{0,40},", _I)
 # types a clause can report together with the first one found
-PAIRED = {"DEAL": "TARIFF", "TARIFF": "DEAL"}
+PAIRED = {"DEAL": ("TARIFF", "TALKS"), "TARIFF": ("DEAL",), "TALKS": ("DEAL",)}
 
 
 def find_triggers(s: str) -> list[Trigger]:
@@ -355,10 +355,10 @@ def find_triggers(s: str) -> list[Trigger]:
         if hit is not None:
             out.append(hit)
             # a trade agreement's tariff rate is a TARIFF event beside its DEAL (GUIDELINE.md)
-            pair = PAIRED.get(hit.type)
-            extra = _first(s, [(t, m) for t, m in part if t == pair]) if pair else None
-            if extra is not None:
-                out.append(extra)
+            for pair in PAIRED.get(hit.type, ()):
+                extra = _first(s, [(t, m) for t, m in part if t == pair])
+                if extra is not None and (pair != "TALKS" and hit.type != "TALKS" or extra.clause != hit.clause):
+                    out.append(extra)
             # a frame of another type, away from the trigger, is a second event of the clause (not a
             # visit: a leader's trip is the setting of the clause's event, not a second one)
             frames = [(t, m) for t, m in frames if t not in (hit.type, "TALKS")
