@@ -225,3 +225,9 @@ def test_a_deal_agreed_as_leaders_met_is_a_deal_and_a_meeting():
     """'X and Y agreed to expand cooperation, as their leaders held a summit': two events of one clause."""
     s = "Chile and Peru agreed to expand cooperation on copper, as their presidents held a summit in Lima."
     assert sorted(t.type for t in find_triggers(s)) == ["DEAL", "TALKS"]
+
+
+def test_a_meeting_between_an_official_and_a_foreign_counterpart_in_apposition(gaz):
+    text = ("The accord was reached at a meeting between Chile's Mining Minister Aurora Williams and "
+            "Luis Torres, Peru's vice minister of mines, held in Lima.")
+    assert ("TALKS", "CHL", "PER") in _events(gaz, text)

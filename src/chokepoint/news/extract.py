@@ -230,9 +230,13 @@ def _target(s: str, actor: Entity, trig: Trigger, heads: list[Entity]) -> Entity
 
 def _between(s: str, trig: Trigger, heads: list[Entity]) -> tuple[Entity, Entity] | None:
     """(actor, counterpart) of a meeting named as a noun between two parties ("talks held on Thursday
-    between Minister A and Minister B"): the first two different parties after "between"."""
+    between Minister A and Minister B"): the first two different parties after "between", the second
+    also in an appositive past the clause ("between Minister A and Wang, China's vice minister")."""
     m = BETWEEN.match(s, trig.end, trig.clause[1]) if trig.type == "TALKS" else None
-    parties = [e for e in heads if m and m.end() <= e.start < trig.clause[1]]
+    cut = ATTRIBUTION.search(s, trig.clause[1]) if m else None
+    main = MAIN_BREAK.search(s, trig.clause[1]) if m else None
+    stop = min(x.start() if x else len(s) for x in (cut, main))
+    parties = [e for e in heads if m and m.end() <= e.start < stop]
     other = next((e for e in parties[1:] if e.value != parties[0].value), None) if parties else None
     return (parties[0], other) if other is not None else None
 
