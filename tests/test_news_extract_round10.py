@@ -231,3 +231,8 @@ def test_a_meeting_between_an_official_and_a_foreign_counterpart_in_apposition(g
     text = ("The accord was reached at a meeting between Chile's Mining Minister Aurora Williams and "
             "Luis Torres, Peru's vice minister of mines, held in Lima.")
     assert ("TALKS", "CHL", "PER") in _events(gaz, text)
+
+
+def test_a_leading_phrase_set_at_a_reported_meeting_is_no_new_meeting():
+    assert find_triggers("At the meeting, they reviewed supply trends for tungsten.") == []
+    assert [t.type for t in find_triggers("During the talks, they agreed to establish a hotline.")] == ["DEAL"]

@@ -227,6 +227,9 @@ DEAL_SUBJECT = re.compile(r"^\W*(?:the|this|that)\s+(?:[\w-]+\s+){0,2}(?:deal|ag
 # a leading phrase that points at an event already reported ("Under the deal, ...")
 REFERS_BACK = re.compile(rf"^\W*(?:under|as part of|through)\s+(?:the|this|that|its|their)\s+(?:[\w-]+\s+){{0,2}}"
                          rf"{_EVENT_NOUN}\s*,", _I)
+# a leading phrase set at an event already reported ("At the meeting,", "During the talks,"): its noun is no new event
+POINTS_BACK = re.compile(rf"^\W*(?:at|during|in|on the sidelines of)\s+(?:the|this|that|its|their)\s+(?:[\w-]+\s+){{0,2}}"
+                         rf"{_EVENT_NOUN}\s*,", _I)
 # "the two companies", "both countries", "the ministry", "it": the subject refers back
 _ORG_NOUNS = (r"company|companies|firm|firms|group|groups|miner|producer|refiner|maker|smelter|trading house|"
               r"carmaker|automaker|chipmaker|conglomerate|operator|developer|venture")
@@ -279,7 +282,9 @@ def _filtered(s: str, type_: str, m: re.Match | tuple[int, int], a: int, b: int,
     news = rx(NEWS_AFTER).match(s)  # "The move comes as X did Y": Y is news, neither background nor a restatement
     if news and start >= news.end():
         background = None
-    if speculative(s, scope[1], rx, scope[0]) or rx(DATED).match(s[a:]) or rx(RELATIVE_LEAD).search(s[:a]) \
+    back = rx(POINTS_BACK).match(s)  # "At the meeting, they ...": that meeting was reported already
+    if (back and end <= back.end()) or speculative(s, scope[1], rx, scope[0]) or rx(DATED).match(s[a:]) \
+            or rx(RELATIVE_LEAD).search(s[:a]) \
             or rx(COMPOUND).match(s, end) or (type_ == "TALKS" and rx(PLANNED).search(s, 0, b)):
         return True
     if background and not rx(RECENT).search(s, max(0, a - 20), a) and not rx(WHEN).search(s, a, b):
@@ -305,7 +310,7 @@ def _filtered(s: str, type_: str, m: re.Match | tuple[int, int], a: int, b: int,
 # the filters' case-folded twins, for lower-cased ASCII sentences (fold.py says why)
 FOLDED: dict[re.Pattern, re.Pattern] = {p: folded(p) for p in (
     MODAL, SOURCE_HEDGE, DENIAL, NEWS_AFTER, OUGHT, WOULD, PLANNED, ANNOUNCED, DATED, RELATIVE_LEAD, COMPOUND, BACKGROUND, RECENT, WHEN,
-    RELATIVE_IN, COMPLEMENT, RESTATEMENT, DEAL_SUBJECT, TOPIC, STANCE, DEONTIC, NEGATION)}
+    RELATIVE_IN, COMPLEMENT, RESTATEMENT, DEAL_SUBJECT, POINTS_BACK, TOPIC, STANCE, DEONTIC, NEGATION)}
 
 
 # main clauses joined in one sentence ("China raised tariffs on Friday, and its commerce ministry
