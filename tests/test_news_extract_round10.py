@@ -236,3 +236,15 @@ def test_a_meeting_between_an_official_and_a_foreign_counterpart_in_apposition(g
 def test_a_leading_phrase_set_at_a_reported_meeting_is_no_new_meeting():
     assert find_triggers("At the meeting, they reviewed supply trends for tungsten.") == []
     assert [t.type for t in find_triggers("During the talks, they agreed to establish a hotline.")] == ["DEAL"]
+
+
+def test_calling_for_action_is_a_statement():
+    assert [t.type for t in find_triggers("Peru called for an imminent end to Chile's copper curbs.")] == ["STATEMENT"]
+
+
+def test_by_after_a_noun_names_no_agent(gaz):
+    """'X, which runs a mine, announced a partnership by the US government': X acts; 'by' after a
+    participle ('tariffs imposed by the US') still names the agent."""
+    text = "Last week Kestrel Metals, which runs a mine in Utah, announced a partnership by the US government."
+    assert _events(gaz, text)[0][1] == "Kestrel Metals"
+    assert ("TARIFF", "USA") in [(t, a) for t, a, _ in _events(gaz, "Chile now faces the tariffs imposed by the US.")]

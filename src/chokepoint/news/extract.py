@@ -52,6 +52,8 @@ SPENDING = re.compile(r"spend|earmark", _I)
 RECEIVED = re.compile(r"(?:secur|receiv|obtain|finali[sz]|won\b|win|land|get|got|rais)\w*\s+(?:[^\s,;]+\s+){0,5}?"
                       r"(?:loans?|grants?|financing|funding|credit|investment)\b[^,;]{0,40}?\b(?:from|with|by)\s+(?:the\s+)?$", _I)
 AGENT = re.compile(r"\bby\s+(?:the\s+)?$")
+# "imposed by the", "taken by": a participle right before the agent's "by"
+PARTICIPLE_BY = re.compile(r"\b\w+(?:ed|en|wn|ut)\s+by\s+(?:the\s+)?$", _I)
 # a passive trigger ("boats were rammed by ..."): its actor is the agent after "by", its subject the target
 PASSIVE = re.compile(r"\b(?:was|were|been|being|is|are)\s+(?:\w+ly\s+)?$", _I)
 # a nominal meeting between two parties ("talks between A and B"): the first is the actor
@@ -159,8 +161,10 @@ def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
             return e
     agent = next((e for e in heads if trig.end <= e.start < trig.clause[1]
                   and AGENT.search(s, max(0, e.start - 12), e.start)), None)
-    if agent is not None and PASSIVE.search(s, max(0, trig.start - 20), trig.start):
-        return agent
+    if agent is not None and (PASSIVE.search(s, max(0, trig.start - 20), trig.start)
+                              or (agent.start - trig.end <= 12
+                                  and PARTICIPLE_BY.search(s, max(trig.start, agent.start - 30), agent.start))):
+        return agent  # "duties were imposed by Canada", "the tariffs imposed by Canada"
     subjects = [e for e in heads if not PREPOSITION.search(s[max(0, e.start - 30):e.start])
                 and not COUNTERPART.match(s, e.end)]
     before = [e for e in subjects if trig.clause[0] <= e.start < trig.start]
@@ -178,7 +182,10 @@ def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
                 break
             first = earlier.pop()
         return first
-    if agent is not None:  # a passive trigger ("duties were imposed by Canada") names its actor after "by"
+    # a passive trigger ("duties were imposed by Canada", "tariffs imposed by Canada") names its actor after
+    # "by"; after a noun ("a partnership by the US government") "by" names no agent of the clause's subject
+    if agent is not None and (PASSIVE.search(s, max(0, trig.start - 20), trig.start)
+                              or PARTICIPLE_BY.search(s, max(0, agent.start - 30), agent.start)):
         return agent
     if ORG_COREF.match(s[trig.clause[0]:]) or ORG_COREF.match(s):
         return last_org or prev
