@@ -248,3 +248,13 @@ def test_by_after_a_noun_names_no_agent(gaz):
     text = "Last week Kestrel Metals, which runs a mine in Utah, announced a partnership by the US government."
     assert _events(gaz, text)[0][1] == "Kestrel Metals"
     assert ("TARIFF", "USA") in [(t, a) for t, a, _ in _events(gaz, "Chile now faces the tariffs imposed by the US.")]
+
+
+def test_a_sentence_splitting_a_reported_investment_gives_one_event_a_part(gaz):
+    """'The investment comprises $30 billion in cash capped at ..., plus $20 billion for ...': two parts, not the cap."""
+    text = ("Canada will invest $50 billion in Chile. The investment comprises $30 billion in cash installments "
+            "capped at 5 billion won a year, plus $20 billion designated for mining.")
+    assert _amounts(gaz, text) == [("INVEST", "CAN", 2e10, "USD"), ("INVEST", "CAN", 3e10, "USD"),
+                                   ("INVEST", "CAN", 5e10, "USD")]
+    text = "Canada will invest $50 billion in Chile. An aide said that the pledge includes $20 billion for mining."
+    assert ("INVEST", "CAN", 2e10, "USD") in _amounts(gaz, text)

@@ -98,6 +98,10 @@ AGENTLESS = re.compile(r"\b(?:was|were|will be|would be|has been|have been|had b
                        r"allocated|designated)\b", _I)
 # a trailing reporting clause's subject ("..., Trump told reporters", "..., the ministry said")
 REPORTER = re.compile(r"\s+(?:also\s+)?(?:said|says|told|announced|stated)\b\W*(?:\w+\W*){0,4}$", _I)
+# a sentence that splits a reported investment into its parts (`_parts`)
+PARTS = re.compile(r"\W*(?:(?:the|this|that|its|their)\s+(?:[\w$.,-]+\s+){0,3}(?:investment|pledge|package|"
+                   r"commitment|fund)s?\s+(?:comprises|includes|consists of|is made up of|breaks down into)\b|"
+                   r"of (?:that|this|it|the total)\s*,)", _I)
 # "X also signed ...", "another MOU": one more event of its kind, not a repeated mention (events.merge)
 ANOTHER = re.compile(r"\b(?:also|additionally|another|a second|a further)\s+(?:[\w-]+\s+)?$", _I)
 # "the two companies", "both firms": the last two companies named
@@ -317,6 +321,10 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
             short.update({" ".join(e.value.split()[:2]): e.value for e in ents
                           if e.kind == "company" and len(e.value.split()) > 2})
         heads = _heads(s, ents)
+        parts = _parts(out, s, a, b)
+        if parts:  # "The investment comprises $200 billion in cash, plus $150 billion ...": one event a part
+            out += parts
+            continue
         refers = (prev is not None and (_refers(s) or (not heads and bool(AGENTLESS.search(s))))) \
             or ((last_gov or prev) is not None and bool(TRAILING_GOV.search(s)))
         trigs = _learned(s, find_triggers(s)) if heads or refers else []
@@ -341,6 +349,29 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
         if not evs and heads and prev is None:
             prev = heads[0]
     return merge(out)
+
+
+def _parts(out: list[Event], s: str, a: int, b: int) -> list[Event]:
+    """Events for the sums a sentence splits a reported investment into ("The investment comprises $200
+    billion in cash, plus $150 billion for shipbuilding"; "Of that, $200 billion will be invested in
+    cash"), also told in a complement ("... said that the pledge includes"): copies of the latest
+    investment (or deal with a sum) as INVEST events, one per sum other than its own; conversions in
+    parentheses are no part."""
+    host = next((e for e in reversed(out) if e.type == "INVEST" or (e.type == "DEAL" and e.unit not in (None, "t"))), None)
+    m = PARTS.match(s) or PARTS.match(s, s.find(" that ") + 6 if " that " in s else len(s))
+    if host is None or m is None:
+        return []
+    found = [x for x in amounts.find(s) if x.kind == "money" and x.start > m.end()
+             and s[max(0, x.start - 1):x.start] != "("]
+    sums = found[:1] if found and found[0].start - m.end() <= 30 else []
+    for x in found[1:]:  # further parts are coordinated ("..., plus $150 billion"), not a cap or a rate
+        if not COORDINATED.search(s, max(0, x.start - 40), x.start):
+            continue
+        sums.append(x)
+    sums = [x for x in sums if x.value != host.amount]
+    return [Event(**{**host.__dict__, "type": "INVEST", "amount": x.value, "unit": x.unit, "evidence": s, "start": a, "end": b,
+                     "commodities": list(host.commodities), "sectors": list(host.sectors),
+                     "extra": {**host.extra, "another": True}}) for x in sums]
 
 
 def _refers(s: str) -> bool:
