@@ -258,3 +258,10 @@ def test_a_sentence_splitting_a_reported_investment_gives_one_event_a_part(gaz):
                                    ("INVEST", "CAN", 5e10, "USD")]
     text = "Canada will invest $50 billion in Chile. An aide said that the pledge includes $20 billion for mining."
     assert ("INVEST", "CAN", 2e10, "USD") in _amounts(gaz, text)
+
+
+def test_ahead_of_names_what_has_not_happened_and_control_over_is_a_control():
+    """'..., ahead of the summit at the end of this month': no meeting yet; 'tighten control over X' controls."""
+    s = ("Vietnam has introduced new measures to tighten control over tungsten, "
+         "ahead of the regional summit at the end of this month.")
+    assert [t.type for t in find_triggers(s)] == ["EXPORT_CONTROL"]

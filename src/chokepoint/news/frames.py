@@ -14,7 +14,7 @@ from chokepoint.news.fold import folded
 # opening an adverbial or relative one ("measures imposed during their tariff war")
 _GAP = (r"\s+(?:(?!(?:during|after|before|since|when|while|amid|because|following|despite|as|by|that|which|who|"
         r"until|than)\b)[^\s,;:()]+\s+){0,5}?")
-_RESTRICT_NOUN = (r"(?:controls|curbs|restrictions|oversight|licensing|licen[cs]e requirements|permit requirements|"
+_RESTRICT_NOUN = (r"(?:controls|control over|curbs|restrictions|oversight|licensing|licen[cs]e requirements|permit requirements|"
                   r"bans?|sanctions|quotas|limits|embargo(?:es)?)")
 _TRADE_NOUN = r"(?:exports?|export of|shipments?|sales|dealings|access to|supply to|supplies to)"
 _DUTY_NOUN = r"(?:tariffs?|duties|duty|levies|surtax(?:es)?|surcharges?|port fees|docking fees)"

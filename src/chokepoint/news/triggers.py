@@ -158,6 +158,8 @@ PLANNED = re.compile(r"\b(?:will (?:host|hold|meet|visit)|(?:is|are|was|were) sc
 # background, not news: a clause opened by "when"/"since"/"after", a relative clause ("most of
 # which is shipped"), or one dated to an earlier period ("since 2010", "after ... in 2019")
 BACKGROUND = re.compile(r"^\W*(?:when|since|after|once|because|following|ahead of|during|amid)\b", _I)
+# "ahead of the summit at the end of this month": what the clause names has not happened yet
+AHEAD = re.compile(r"\W*ahead of\b", _I)
 # "a day after", "hours after": a subordinate clause of the last few days is news, not background
 RECENT = re.compile(r"\b(?:(?:a|one|two|three|four|five|six|several|a few|\d+)\s+(?:days?|hours?|weeks?)|hours|days|"
                     r"shortly|just|minutes)\s+$", _I)
@@ -287,7 +289,8 @@ def _filtered(s: str, type_: str, m: re.Match | tuple[int, int], a: int, b: int,
             or rx(RELATIVE_LEAD).search(s[:a]) \
             or rx(COMPOUND).match(s, end) or (type_ == "TALKS" and rx(PLANNED).search(s, 0, b)):
         return True
-    if background and not rx(RECENT).search(s, max(0, a - 20), a) and not rx(WHEN).search(s, a, b):
+    if background and (rx(AHEAD).match(s, a) or not rx(RECENT).search(s, max(0, a - 20), a)
+                       and not rx(WHEN).search(s, a, b)):
         return True
     rel = rx(RELATIVE_IN).search(s, a, start)
     if rel and not rx(COMPLEMENT).search(s, a, rel.start(1)):
@@ -309,7 +312,8 @@ def _filtered(s: str, type_: str, m: re.Match | tuple[int, int], a: int, b: int,
 
 # the filters' case-folded twins, for lower-cased ASCII sentences (fold.py says why)
 FOLDED: dict[re.Pattern, re.Pattern] = {p: folded(p) for p in (
-    MODAL, SOURCE_HEDGE, DENIAL, NEWS_AFTER, OUGHT, WOULD, PLANNED, ANNOUNCED, DATED, RELATIVE_LEAD, COMPOUND, BACKGROUND, RECENT, WHEN,
+    MODAL, SOURCE_HEDGE, DENIAL, NEWS_AFTER, OUGHT, WOULD, PLANNED, ANNOUNCED, DATED, RELATIVE_LEAD, COMPOUND, BACKGROUND, AHEAD,
+    RECENT, WHEN,
     RELATIVE_IN, COMPLEMENT, RESTATEMENT, DEAL_SUBJECT, POINTS_BACK, TOPIC, STANCE, DEONTIC, NEGATION)}
 
 
