@@ -265,3 +265,12 @@ def test_ahead_of_names_what_has_not_happened_and_control_over_is_a_control():
     s = ("Vietnam has introduced new measures to tighten control over tungsten, "
          "ahead of the regional summit at the end of this month.")
     assert [t.type for t in find_triggers(s)] == ["EXPORT_CONTROL"]
+
+
+def test_exports_that_shall_not_be_permitted_are_an_export_control(gaz):
+    """The negation inside 'shall not be permitted' is the ban itself, not a denial of it; the quoted
+    ministry that says so is the government named before."""
+    text = ('Vietnam\'s trade ministry issued a directive on Monday. "The export of tungsten to Japan shall not '
+            'be permitted," the ministry stated.')
+    assert ("EXPORT_CONTROL", "VNM", "JPN") in _events(gaz, text)
+    assert find_triggers("Exports of tungsten were not banned.") == []

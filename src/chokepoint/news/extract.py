@@ -107,7 +107,7 @@ ANOTHER = re.compile(r"\b(?:also|additionally|another|a second|a further)\s+(?:[
 # "the two companies", "both firms": the last two companies named
 ORG_PAIR = re.compile(r"^\W*(?:the\s+two|both(?:\s+the)?)\s+(?:companies|firms|groups|partners)\b", _I)
 # a trailing reporter that refers back to a government body ("..., the commerce ministry said in a statement")
-TRAILING_GOV = re.compile(r",\s+the\s+(?:[\w-]+\s+)?(?:ministry|government|administration|cabinet|department)\s+"
+TRAILING_GOV = re.compile(r",[\"”’']?\s+the\s+(?:[\w-]+\s+)?(?:ministry|government|administration|cabinet|department)\s+"
                           r"(?:also\s+)?(?:said|says|told|announced|stated|added)\b", _I)
 # a country adjective on a measure that is the trigger's noun ("American tariffs"): the country imposes it
 MODIFIED = re.compile(r"\s+(tariffs?|duties|levies|sanctions|export (?:controls|bans?|curbs|restrictions))\b", _I)

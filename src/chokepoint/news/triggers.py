@@ -36,7 +36,8 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
                        r"(?:require|need)\w* (?:[\w-]+ ){0,3}(?:export )?(?:permits?|licen[cs]es?)\b|"
                        r"(?:ban|prohibit|forbid|forbade|restrict|halt|stop|block|curb)\w* (?:all |the |its )?"
                        r"(?:[\w-]+ ){0,2}?export(?:s|ing)?\b|"
-                       r"entity list|crackdown (?:[\w'’-]+ ){0,4}?on (?:[\w'’-]+ ){0,2}(?:chip|semiconductor|tech\w*|exports?|"
+                       r"(?:exports?|export of|shipments?)\b[^;]{0,100}?\b(?:shall|will)\s+(?:not|no longer)\s+be\s+"
+                       r"(?:permitted|allowed)|entity list|crackdown (?:[\w'’-]+ ){0,4}?on (?:[\w'’-]+ ){0,2}(?:chip|semiconductor|tech\w*|exports?|"
                        r"smuggling)\w*|(?:regulation|scrutiny) of (?:[\w-]+ ){0,2}exports)"),
     ("TARIFF", rf"\b(?:port fees|(?:cut|lower|reduc)\w* (?:[\w-]+ ){{0,3}}{_DUTY}\b|{_DUTY} (?:(?:on|for) (?:[\w-]+ ){{1,3}}?)?(?:will )?(?:drop|fall|be cut|be lowered)\w* (?:from \d+(?:\.\d+)?\s?(?:%|percent) )?to\b|"
                rf"(?:impos\w*|slap\w*|levi\w*|rais\w*|announc\w*|introduc\w*) (?:[\w%\"“”.-]+ ){{0,4}}"
@@ -307,7 +308,8 @@ def _filtered(s: str, type_: str, m: re.Match | tuple[int, int], a: int, b: int,
         return True
     if type_ == "STATEMENT" and rx(OUGHT).search(s, a, start):  # "both should oppose": a stance asked for
         return True
-    return type_ != "STATEMENT" and bool(rx(NEGATION).search(s, 0, b))
+    # a negation inside the trigger is its meaning ("exports shall not be permitted"), not a denial of it
+    return type_ != "STATEMENT" and any(not start <= n.start() < end for n in rx(NEGATION).finditer(s, 0, b))
 
 
 # the filters' case-folded twins, for lower-cased ASCII sentences (fold.py says why)
