@@ -240,6 +240,8 @@ def test_a_leading_phrase_set_at_a_reported_meeting_is_no_new_meeting():
 
 def test_calling_for_action_is_a_statement():
     assert [t.type for t in find_triggers("Peru called for an imminent end to Chile's copper curbs.")] == ["STATEMENT"]
+    # the noun is none: "calls for projects", "Wang's call for restraint"
+    assert find_triggers("The first calls for projects will open in May, despite Wang's call for restraint.") == []
 
 
 def test_by_after_a_noun_names_no_agent(gaz):
@@ -274,3 +276,9 @@ def test_exports_that_shall_not_be_permitted_are_an_export_control(gaz):
             'be permitted," the ministry stated.')
     assert ("EXPORT_CONTROL", "VNM", "JPN") in _events(gaz, text)
     assert find_triggers("Exports of tungsten were not banned.") == []
+
+
+def test_a_sentence_describing_a_reported_measure_is_no_event_for_its_trailing_ministry(gaz):
+    text = ("Indonesia's mines ministry unveiled a smelter support package on Monday. The package includes "
+            "subsidies for new lines from June 3 and money for the state stockpile of nickel, the ministry said.")
+    assert [t for t, _, _ in _events(gaz, text)] == ["POLICY"]

@@ -109,6 +109,10 @@ ORG_PAIR = re.compile(r"^\W*(?:the\s+two|both(?:\s+the)?)\s+(?:companies|firms|g
 # a trailing reporter that refers back to a government body ("..., the commerce ministry said in a statement")
 TRAILING_GOV = re.compile(r",[\"”’']?\s+the\s+(?:[\w-]+\s+)?(?:ministry|government|administration|cabinet|department)\s+"
                           r"(?:also\s+)?(?:said|says|told|announced|stated|added)\b", _I)
+# a sentence whose subject is a measure already reported ("The package includes ..., the ministry said"):
+# it describes that measure, the trailing ministry reports no new event
+DESCRIBED = re.compile(r"\W*(?:the|this|that|these|its|their)\s+(?:[\w-]+\s+){0,2}(?:package|plan|programme|program|"
+                       r"fund|money|deal|agreement|accord|scheme|strategy|budget|bill|law)\b", _I)
 # a country adjective on a measure that is the trigger's noun ("American tariffs"): the country imposes it
 MODIFIED = re.compile(r"\s+(tariffs?|duties|levies|sanctions|export (?:controls|bans?|curbs|restrictions))\b", _I)
 # types whose coordinated amounts are events of their own (`_coordinated`), the words that coordinate
@@ -326,7 +330,7 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
             out += parts
             continue
         refers = (prev is not None and (_refers(s) or (not heads and bool(AGENTLESS.search(s))))) \
-            or ((last_gov or prev) is not None and bool(TRAILING_GOV.search(s)))
+            or ((last_gov or prev) is not None and bool(TRAILING_GOV.search(s)) and not DESCRIBED.match(s))
         trigs = _learned(s, find_triggers(s)) if heads or refers else []
         evs = []  # one event per main clause; a later one may refer back to an earlier one
         for trig in trigs:

@@ -88,7 +88,7 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
                r"package|programme|program|fund|incentives?|credit lines?|(?:loan|credit) facilit(?:y|ies))|"
                r"(?:issu|publish|sign|adopt)\w* (?:a |an |the )?(?:[\w-]+ ){0,2}(?:decree|ordinance|circular))\b"),
     ("STATEMENT", rf"\b(?:{_OPPOS}\w+|condemn\w*|rebuke|accus\w+|criticis\w+|criticiz\w+|welcom\w+|"
-                  r"reject\w*|urg(?:e[sd]?|ing)\b|call(?:s|ed|ing)? for\b|acknowledg\w+|stated|(?<!in a )(?<!in an )(?<!in its )(?<!in their )(?<!joint )statement|(?:ask\w*|call\w* on) (?!not to be )(?:[\w'’-]+ ){1,5}?to|"
+                  r"reject\w*|urg(?:e[sd]?|ing)\b|call(?:ed|ing) for\b|acknowledg\w+|stated|(?<!in a )(?<!in an )(?<!in its )(?<!in their )(?<!joint )statement|(?:ask\w*|call\w* on) (?!not to be )(?:[\w'’-]+ ){1,5}?to|"
                   r"den(?:y|ied|ies)|"
                   r"pledg\w+|vow\w*|willing to|did not accept|protest(?:s|ed)?|demanded|demands that|"
                   r"(?:express|voic)\w* (?:[\w-]+ ){0,2}(?:regret|concerns?|frustration|dissatisfaction|anger|"
