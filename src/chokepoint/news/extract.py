@@ -316,7 +316,8 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
             continue
         ents = gaz.entities(s, home, short, named)
         if ents:
-            named.update({w: e.iso3 for e in ents if e.iso3 and (e.kind == "person" or s.startswith("Commissioner", e.start))
+            named.update({w: e.iso3 for e in ents
+                          if e.iso3 and (e.kind == "person" or s.startswith("Commissioner", e.start))
                           for w in offices.holder_names(s[e.start:e.end if e.kind == "person" else e.end + 40])})
             named.update(offices.titled_names(s, [(e.iso3, e.end) for e in ents if e.kind in COUNTRY_KINDS and e.iso3]))
             short.update({e.value.split()[0]: e.value for e in ents
@@ -361,20 +362,20 @@ def _parts(out: list[Event], s: str, a: int, b: int) -> list[Event]:
     cash"), also told in a complement ("... said that the pledge includes"): copies of the latest
     investment (or deal with a sum) as INVEST events, one per sum other than its own; conversions in
     parentheses are no part."""
-    host = next((e for e in reversed(out) if e.type == "INVEST" or (e.type == "DEAL" and e.unit not in (None, "t"))), None)
+    host = next((e for e in reversed(out)
+                 if e.type == "INVEST" or (e.type == "DEAL" and e.unit not in (None, "t"))), None)
     m = PARTS.match(s) or PARTS.match(s, s.find(" that ") + 6 if " that " in s else len(s))
     if host is None or m is None:
         return []
     found = [x for x in amounts.find(s) if x.kind == "money" and x.start > m.end()
              and s[max(0, x.start - 1):x.start] != "("]
-    sums = found[:1] if found and found[0].start - m.end() <= 30 else []
-    for x in found[1:]:  # further parts are coordinated ("..., plus $150 billion"), not a cap or a rate
-        if not COORDINATED.search(s, max(0, x.start - 40), x.start):
-            continue
-        sums.append(x)
+    if not found or found[0].start - m.end() > 30:
+        return []
+    # further parts are coordinated ("..., plus $150 billion"), not a cap or a rate
+    sums = found[:1] + [x for x in found[1:] if COORDINATED.search(s, max(0, x.start - 40), x.start)]
     sums = [x for x in sums if x.value != host.amount]
-    return [Event(**{**host.__dict__, "type": "INVEST", "amount": x.value, "unit": x.unit, "evidence": s, "start": a, "end": b,
-                     "commodities": list(host.commodities), "sectors": list(host.sectors),
+    return [Event(**{**host.__dict__, "type": "INVEST", "amount": x.value, "unit": x.unit, "evidence": s,
+                     "start": a, "end": b, "commodities": list(host.commodities), "sectors": list(host.sectors),
                      "extra": {**host.extra, "another": True}}) for x in sums]
 
 
@@ -507,5 +508,6 @@ def _event(doc_id, s, a, b, trig, heads, salient, last, published, gaz) -> Event
                  amount=amt.value if amt else None, unit=amt.unit if amt else None,
                  date=date, tilt=tilt(trig.type, actor.iso3, tc, hostile),
                  evidence=s, start=a, end=b, actor_country=actor.iso3, target_country=tc,
-                 hostile_statement=hostile, extra={"actor_entity": actor, "time_unresolved": unresolved,
-                                                   "another": bool(ANOTHER.search(s, max(0, trig.start - 12), trig.start))})
+                 hostile_statement=hostile,
+                 extra={"actor_entity": actor, "time_unresolved": unresolved,
+                        "another": bool(ANOTHER.search(s, max(0, trig.start - 12), trig.start))})
