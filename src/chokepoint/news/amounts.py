@@ -1,5 +1,5 @@
 """Amounts in article text ("USD 85 million", "250 billion won", "$12 billion", "70%", "1,200
-tonnes") as value + unit, and money converted to USD with the bundled yearly FX table."""
+tonnes", "$110 per kilogram") as value + unit, and money converted to USD with the bundled yearly FX table."""
 from __future__ import annotations
 
 import csv
@@ -41,7 +41,8 @@ CURRENCY_SUFFIX = {"won": "KRW", "yuan": "CNY", "renminbi": "CNY", "yen": "JPY",
                    "riyals": "SAR", "dirhams": "AED", "zloty": "PLN", "forint": "HUF", "naira": "NGN",
                    "swedish kronor": "SEK", "norwegian kroner": "NOK", "danish kroner": "DKK"}
 MASS = {"tonnes": ("t", 1.0), "tons": ("t", 1.0), "metric tons": ("t", 1.0), "tonne": ("t", 1.0),
-        "t": ("t", 1.0), "kt": ("t", 1e3), "kilotonnes": ("t", 1e3), "kg": ("t", 1e-3)}
+        "t": ("t", 1.0), "mt": ("t", 1.0), "metric tonnes": ("t", 1.0), "kt": ("t", 1e3), "kilotonnes": ("t", 1e3),
+        "kg": ("t", 1e-3)}
 
 
 def _alt(keys) -> str:
@@ -50,6 +51,7 @@ def _alt(keys) -> str:
 
 _PREFIX = re.compile(rf"(?<![\w$])(?P<cur>{_alt(CURRENCY_PREFIX)})\s?(?=\d){NUM}{SCALE}")
 _SUFFIX = re.compile(rf"(?<![\w.,]){NUM}{SCALE}\s+(?P<cur>{_alt(CURRENCY_SUFFIX)})\b", re.I)
+PER_KG = re.compile(r"\s*(?:per\s+(?:kilogram|kilo|kg)|/\s?kg)\b")
 _PERCENT = re.compile(rf"(?<![\w.,-]){NUM}\s?(?:%|percent\b|per cent\b)")
 _MASS = re.compile(rf"(?<![\w.,]){NUM}{SCALE}\s+(?P<mu>{_alt(MASS)})\b")
 
@@ -83,7 +85,11 @@ def find(text: str) -> list[Amount]:
         return []
     found: list[Amount] = []
     for m in _PREFIX.finditer(text):
-        found.append(Amount(_number(m), CURRENCY_PREFIX[m.group("cur")], "money", m.start(), m.end()))
+        cur, per = CURRENCY_PREFIX[m.group("cur")], PER_KG.match(text, m.end())
+        if cur == "USD" and per:  # "$110 per kilogram": a price (a price floor's unit, GUIDELINE.md)
+            found.append(Amount(_number(m), "USD/kg", "price", m.start(), per.end()))
+            continue
+        found.append(Amount(_number(m), cur, "money", m.start(), m.end()))
     for m in _SUFFIX.finditer(text):
         found.append(Amount(_number(m), CURRENCY_SUFFIX[m.group("cur").lower()], "money",
                             m.start(), m.end()))

@@ -243,7 +243,7 @@ def _frames(arts: list[Article], fx: FxTable) -> tuple[pd.DataFrame, pd.DataFram
     for a in arts:
         for n, ev in enumerate(a.events):
             usd, note = (None, None)
-            if ev.amount is not None and ev.unit and ev.unit not in ("percent", "t"):
+            if ev.amount is not None and ev.unit and ev.unit not in ("percent", "t", "USD/kg"):
                 year = (ev.date or a.published).year if (ev.date or a.published) else None
                 usd, note = fx.to_usd(ev.amount, ev.unit, year)
             rows.append({"event_id": f"{a.doc_id}:{n}", "doc_id": a.doc_id, "type": ev.type,

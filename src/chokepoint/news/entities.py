@@ -22,11 +22,15 @@ PASSIVE_KINDS = {"media", "think_tank"}
 FEATURE_AFTER = re.compile(r"\s+(?:Sea|Strait|Straits|Ocean|Gulf|Basin|Channel|Current)\b")
 FEATURE_WORDS = ("Sea", "Strait", "Ocean", "Gulf", "Basin", "Channel", "Current", "Bay")
 FEATURE_BEFORE = re.compile(r"(?:\b(?:Sea|Gulf|Bay|Strait|Straits) of\s+|\b(?:South|East|North|West)\s+)$")
+# "a North American automaker", "Latin America": a region, not the United States
+REGION_BEFORE = re.compile(r"\b(?:North|South|Latin|Central)\s+$")
 # "Vietnam's state-owned Vinacomin", "Japan's Sumitomo": an unlisted organisation named right after a
-# country's possessive (its home); office, body and place words make it something else
+# country's possessive (its home); office, body and place words make it something else, and so does a
+# title after it ("South Korea's FTA chief Ahn")
 POSSESSED = re.compile(r"['’]s\s+(?:(?!(?:in|at|on|to|of|for|and|or|with|from|by|the|a|an|is|was|has|had|will|"
                        r"said|says|new|own)\b)[a-z][\w-]*\s+){0,3}((?:[A-Z][\w&’-]*)(?:\s+(?:&\s+)?[A-Z][\w&’-]*){0,3})"
-                       r"(?![\w'’])(?!\s+(?:of|for)\b)")
+                       r"(?![\w'’])(?!\s+(?:of|for|chief|head|minister|secretary|envoy|negotiator|official|"
+                       r"spokes(?:person|man|woman))\b)")
 NOT_ORG_WORDS = {"Ministry", "Minister", "Department", "Commission", "Commissioner", "Council", "Assembly",
                  "Parliament", "Congress", "Senate", "Office", "Bureau", "Agency", "President", "Prime",
                  "Premier", "Foreign", "Trade", "Industry", "Finance", "Commerce", "Economy", "Energy",
@@ -109,6 +113,8 @@ class Gazetteer:
                     features = any(w in text for w in FEATURE_WORDS)
                 if features and (FEATURE_AFTER.match(text, m.end(1))
                                  or FEATURE_BEFORE.search(text, max(0, m.start(1) - 12), m.start(1))):
+                    continue
+                if form.startswith("America") and REGION_BEFORE.search(text, max(0, m.start(1) - 8), m.start(1)):
                     continue
             out.append(Entity(value, kind, iso3, m.start(1), m.end(1)))
         owned = _possessed(text, out)

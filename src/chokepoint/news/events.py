@@ -69,8 +69,8 @@ def _undated_apart(a: Event, b: Event) -> bool:
 
 
 def _compatible(a: Event, b: Event) -> bool:
-    if (a.type, a.actor) != (b.type, b.actor):
-        return False
+    if (a.type, a.actor) != (b.type, b.actor) or b.extra.get("another"):
+        return False  # "they also signed an MOU": one more, not the earlier one again
     if a.commodities and b.commodities and not set(a.commodities) & set(b.commodities):
         return False  # the same actor's controls on two different materials are two events
     if _undated_apart(a, b) or _undated_apart(b, a):
@@ -88,7 +88,8 @@ def measure(unit: str | None) -> str | None:
 def merge(events: list[Event]) -> list[Event]:
     """Fold repeated mentions of one event in a document into its first mention: same type and
     actor, target, amount and date each equal or missing on one side (missing ones filled, unless
-    the undated one is told apart: `_undated_apart`), and commodities shared when both name some."""
+    the undated one is told apart: `_undated_apart`), and commodities shared when both name some;
+    a mention marked as one more ("also signed", `extra["another"]`) is never folded."""
     out: list[Event] = []
     for ev in events:
         host = next((o for o in out if _compatible(o, ev)), None)

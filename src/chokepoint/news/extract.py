@@ -8,7 +8,7 @@ import re
 from chokepoint.news import amounts, classifier, dates, offices, sentences
 from chokepoint.news.entities import COUNTRY_KINDS, PASSIVE_KINDS, Entity, Gazetteer
 from chokepoint.news.events import Event, merge, tilt
-from chokepoint.news.triggers import (COREF, HOSTILE_WORDS, MAIN_BREAK, ORG_COREF, PLURAL_COREF, Trigger,
+from chokepoint.news.triggers import (COREF, HOSTILE_WORDS, MAIN_BREAK, ORG_COREF, PERSON_COREF, PLURAL_COREF, Trigger,
                                       asserted_at, find_triggers, restates)
 
 _I = re.IGNORECASE
@@ -18,7 +18,7 @@ GOVERNMENT_TYPES = {"POLICY", "TARIFF", "EXPORT_CONTROL", "EXPORT_EASING"}
 SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*$")
 # "China's CATL", "US magnet maker MP Materials": the country only modifies the organisation
 MODIFIER_GAP = re.compile(r"^(?:['’]s\s+(?:[a-z][\w-]*\s+){0,4}|-based\s+(?:[a-z][\w-]*\s+){0,3}|"
-                          r"\s+(?:[a-z][\w-]*\s+){0,2}(?:[a-z]\w*-)?(?:company|firm|miner|producer|refiner|maker|giant|group|"
+                          r"\s+(?:[a-z][\w-]*\s+){0,3}(?:[a-z]\w*-)?(?:company|firm|miner|producer|refiner|maker|giant|group|"
                           r"conglomerate|smelter|developer|supplier|operator|trader|utility|manufacturer|explorer|"
                           r"carmaker|automaker|chipmaker|recycler|processor)\s+)$")
 # "the South Korean company signed": a country adjective on a company noun is the last company named
@@ -43,7 +43,7 @@ ATTRIBUTION = re.compile(r"[,;]\s*(?:according to|[^,;]{0,80}?\b(?:said|says|tol
 # tonnes where it names no price, a stake's percent where it names no sum (GUIDELINE.md)
 AMOUNT_KINDS: dict[str, tuple[str, ...]] = {
     "TARIFF": ("percent", "money"), "SHIPMENT": ("mass", "money"), "INVEST": ("money", "percent"),
-    "DEAL": ("money", "mass"), "POLICY": ("money",), "EXPORT_CONTROL": ("mass",),
+    "DEAL": ("money", "mass"), "POLICY": ("price", "money"), "EXPORT_CONTROL": ("mass",),
 }
 _DET = r"\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+['’]s?\s+){0,2}$"
 SPENDING = re.compile(r"spend|earmark", _I)
@@ -52,6 +52,8 @@ SPENDING = re.compile(r"spend|earmark", _I)
 RECEIVED = re.compile(r"(?:secur|receiv|obtain|finali[sz]|won\b|win|land|get|got|rais)\w*\s+(?:[^\s,;]+\s+){0,5}?"
                       r"(?:loans?|grants?|financing|funding|credit|investment)\b[^,;]{0,40}?\b(?:from|with|by)\s+(?:the\s+)?$", _I)
 AGENT = re.compile(r"\bby\s+(?:the\s+)?$")
+# "imposed by the", "taken by": a participle right before the agent's "by"
+PARTICIPLE_BY = re.compile(r"\b\w+(?:ed|en|wn|ut)\s+by\s+(?:the\s+)?$", _I)
 # a passive trigger ("boats were rammed by ..."): its actor is the agent after "by", its subject the target
 PASSIVE = re.compile(r"\b(?:was|were|been|being|is|are)\s+(?:\w+ly\s+)?$", _I)
 # a nominal meeting between two parties ("talks between A and B"): the first is the actor
@@ -78,6 +80,48 @@ BACK_TO_TARGET = re.compile(r"\b(?:in|into|to|with|for)\s+(?:the|this)\s+(?:[\w-
                             r"(?:project|company|firm|venture|plant|refinery|mine|smelter|miner|deal)\b", _I)
 
 
+# a seat named with its holder ("Commissioner Maros Sefcovic"): a person for "he" and "she"
+HOLDER_AFTER = re.compile(r"\s+[A-Z][a-z]+\s+[A-Z][a-z]+")
+# an appositive that ends right before the trigger's clause ("Taro Ikeda, a senior official at Japan's
+# foreign ministry, protested"): with no subject named before it, its country is the unlisted subject's
+APPOSED = re.compile(r",\s+(?:a|an|the)\s+[^,;]{0,120},\s*$", _I)
+# a possessive right before the trigger ("China's new export controls", "Seoul's agreement to invest"): the
+# possessor acts, whatever its place in the clause
+POSSESSOR = re.compile(r"['’]s\s+(?:[\w\"“”-]+\s+){0,3}")
+# a trigger that names the act as a noun (the possessor rule is for these only: "Japan's prime minister met")
+NOMINAL = re.compile(r"(?:export|bans?|curbs?|restrictions?|controls?|tariffs?|duty|duties|sanctions|tightening|"
+                     r"crackdown|investments?|agreements?|deals?|stake|quotas?|levy|levies|surtax\w*|loans?|"
+                     r"acquisitions?|purchases?|imposition|introduction|suspension|lifting|easing|pause|delay)\b", _I)
+# a passive that names no party ("an MOU was signed", "$200 billion will be invested"): the last actor acts
+AGENTLESS = re.compile(r"\b(?:was|were|will be|would be|has been|have been|had been)\s+(?:\w+ly\s+)?(?:signed|"
+                       r"invested|put into|concluded|finalized|finalised|provided|approved|extended|granted|"
+                       r"allocated|designated)\b", _I)
+# a trailing reporting clause's subject ("..., Trump told reporters", "..., the ministry said")
+REPORTER = re.compile(r"\s+(?:also\s+)?(?:said|says|told|announced|stated)\b\W*(?:\w+\W*){0,4}$", _I)
+# a sentence that splits a reported investment into its parts (`_parts`)
+PARTS = re.compile(r"\W*(?:(?:the|this|that|its|their)\s+(?:[\w$.,-]+\s+){0,3}(?:investment|pledge|package|"
+                   r"commitment|fund)s?\s+(?:comprises|includes|consists of|is made up of|breaks down into)\b|"
+                   r"of (?:that|this|it|the total)\s*,)", _I)
+# "X also signed ...", "another MOU": one more event of its kind, not a repeated mention (events.merge)
+ANOTHER = re.compile(r"\b(?:also|additionally|another|a second|a further)\s+(?:[\w-]+\s+)?$", _I)
+# "the two companies", "both firms": the last two companies named
+ORG_PAIR = re.compile(r"^\W*(?:the\s+two|both(?:\s+the)?)\s+(?:companies|firms|groups|partners)\b", _I)
+# a trailing reporter that refers back to a government body ("..., the commerce ministry said in a statement")
+TRAILING_GOV = re.compile(r",[\"”’']?\s+the\s+(?:[\w-]+\s+)?(?:ministry|government|administration|cabinet|department)\s+"
+                          r"(?:also\s+)?(?:said|says|told|announced|stated|added)\b", _I)
+# a sentence whose subject is a measure already reported ("The package includes ..., the ministry said"):
+# it describes that measure, the trailing ministry reports no new event
+DESCRIBED = re.compile(r"\W*(?:the|this|that|these|its|their)\s+(?:[\w-]+\s+){0,2}(?:package|plan|programme|program|"
+                       r"fund|money|deal|agreement|accord|scheme|strategy|budget|bill|law)\b", _I)
+# a country adjective on a measure that is the trigger's noun ("American tariffs"): the country imposes it
+MODIFIED = re.compile(r"\s+(tariffs?|duties|levies|sanctions|export (?:controls|bans?|curbs|restrictions))\b", _I)
+# types whose coordinated amounts are events of their own (`_coordinated`), the words that coordinate
+# them right before the later amount, and the ones that make two amounts a range
+SPLIT_TYPES = {"INVEST", "DEAL", "SHIPMENT", "POLICY"}
+COORDINATED = re.compile(r"(?:,?\s+and|,?\s+plus|\s+coupled with|\s+as well as|\s+along with)\s+"
+                         r"(?:(?:another|a further|an additional|a|an|up to|about|around|nearly|almost|over|"
+                         r"more than|some)\s+)*$", _I)
+RANGE = re.compile(r"\b(?:between|from)\s+(?:about\s+|around\s+)?$", _I)
 # "the ministry", "the government": the last government body named ("China's commerce ministry")
 GOV_COREF = re.compile(r"^\W*the\s+(?:[\w-]+\s+)?(?:ministry|government|administration|cabinet|department)\b", _I)
 GOV_AFTER = re.compile(r"(?:['’]s)?\s+(?:[\w-]+\s+){0,2}(?:ministry|government|administration|cabinet|department)\b", _I)
@@ -102,18 +146,33 @@ def _heads(s: str, ents: list[Entity]) -> list[Entity]:
 
 
 def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
-           last_org: Entity | None = None, last_gov: Entity | None = None) -> Entity | None:
-    """Subject: the first entity of the trigger's clause before it
+           last_org: Entity | None = None, last_gov: Entity | None = None,
+           last_person: Entity | None = None) -> Entity | None:
+    """Subject: the possessor right before a trigger noun ("China's export ban") or the country
+    adjective on it ("American tariffs"), else the first entity
+    of the trigger's clause before it
     (extended back over a list: "X, Y and Z began"); a
     pronoun-like subject ('the ministry', 'it') takes the previous event's actor ('the company' the
-    last company named first in a sentence, 'the ministry' the last government body named); else the
-    sentence's first subject before the clause. Entities after
-    a preposition are objects and skipped (extension over lists aside). A trigger in
-    a leading phrase ("Under the deal, X ...") takes the next clause's first entity."""
+    last company named first in a sentence, 'the ministry' the last government body named, 'he' the
+    last person named first in a sentence); else the sentence's first subject before the clause. Entities after
+    a preposition are objects and skipped (extension over lists aside), but the country of an
+    appositive before the clause ("X, an official at Japan's ministry, said") stands for an unlisted
+    subject. A trigger in
+    a leading phrase ("Under the deal, X ...") takes the next clause's first entity; a clause with no
+    subject at all, the government that reports it at the sentence's end ("..., Trump told reporters")."""
+    owner = next((e for e in reversed(heads) if e.end <= trig.start), None)
+    if owner is not None and POSSESSOR.fullmatch(s, owner.end, trig.start) and NOMINAL.match(s, trig.start):
+        return owner
+    for e in heads:  # "set American tariffs on ...", "Chinese export controls": the country's own measure
+        m = MODIFIED.match(s, e.end) if e.kind in COUNTRY_KINDS and e.end < trig.end else None
+        if m and trig.start <= m.end() - len(m.group(1)) < trig.end and s[e.start].isupper():
+            return e
     agent = next((e for e in heads if trig.end <= e.start < trig.clause[1]
                   and AGENT.search(s, max(0, e.start - 12), e.start)), None)
-    if agent is not None and PASSIVE.search(s, max(0, trig.start - 20), trig.start):
-        return agent
+    if agent is not None and (PASSIVE.search(s, max(0, trig.start - 20), trig.start)
+                              or (agent.start - trig.end <= 12
+                                  and PARTICIPLE_BY.search(s, max(trig.start, agent.start - 30), agent.start))):
+        return agent  # "duties were imposed by Canada", "the tariffs imposed by Canada"
     subjects = [e for e in heads if not PREPOSITION.search(s[max(0, e.start - 30):e.start])
                 and not COUNTERPART.match(s, e.end)]
     before = [e for e in subjects if trig.clause[0] <= e.start < trig.start]
@@ -131,20 +190,37 @@ def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
                 break
             first = earlier.pop()
         return first
-    if agent is not None:  # a passive trigger ("duties were imposed by Canada") names its actor after "by"
+    # a passive trigger ("duties were imposed by Canada", "tariffs imposed by Canada") names its actor after
+    # "by"; after a noun ("a partnership by the US government") "by" names no agent of the clause's subject
+    if agent is not None and (PASSIVE.search(s, max(0, trig.start - 20), trig.start)
+                              or PARTICIPLE_BY.search(s, max(0, agent.start - 30), agent.start)):
         return agent
     if ORG_COREF.match(s[trig.clause[0]:]) or ORG_COREF.match(s):
         return last_org or prev
     if last_gov is not None and (GOV_COREF.match(s[trig.clause[0]:]) or GOV_COREF.match(s)):
         return last_gov
+    if PERSON_COREF.match(s[trig.clause[0]:]) or PERSON_COREF.match(s):
+        return last_person
     if COREF.match(s[trig.clause[0]:]) or COREF.match(s):
         return prev
+    app = APPOSED.search(s, 0, trig.clause[0])  # "Kanai, a senior official at Japan's ministry, protested"
+    home = next((e for e in heads if app and app.start() < e.start < trig.clause[0] and e.kind in COUNTRY_KINDS), None)
+    if home is not None and not any(e.start < app.start() for e in subjects):
+        return home
     earlier = [e for e in subjects if e.start < trig.clause[0]]
     if earlier:
         return earlier[0]
     leading = trig.clause[0] == 0 and s[trig.clause[1]:trig.clause[1] + 1] == ","
     after = [e for e in heads if e.start >= trig.clause[1]]
-    return after[0] if leading and after else None
+    if leading and after:
+        return after[0]
+    if not heads and AGENTLESS.search(s, trig.clause[0], trig.clause[1]):  # "an MOU was signed": the last actor
+        return prev
+    # "..., Trump told reporters": a clause with no subject reports what its trailing reporter does
+    reporter = next((e for e in after if e.kind in COUNTRY_KINDS and REPORTER.match(s, e.end)), None)
+    if reporter is None and TRAILING_GOV.search(s, trig.end):  # "..., the ministry said": the last body, else actor
+        reporter = last_gov or (prev if prev is not None and prev.kind in COUNTRY_KINDS else None)
+    return reporter
 
 
 def _target(s: str, actor: Entity, trig: Trigger, heads: list[Entity]) -> Entity | None:
@@ -169,11 +245,28 @@ def _target(s: str, actor: Entity, trig: Trigger, heads: list[Entity]) -> Entity
 
 def _between(s: str, trig: Trigger, heads: list[Entity]) -> tuple[Entity, Entity] | None:
     """(actor, counterpart) of a meeting named as a noun between two parties ("talks held on Thursday
-    between Minister A and Minister B"): the first two different parties after "between"."""
+    between Minister A and Minister B"): the first two different parties after "between", the second
+    also in an appositive past the clause ("between Minister A and Wang, China's vice minister")."""
     m = BETWEEN.match(s, trig.end, trig.clause[1]) if trig.type == "TALKS" else None
-    parties = [e for e in heads if m and m.end() <= e.start < trig.clause[1]]
+    cut = ATTRIBUTION.search(s, trig.clause[1]) if m else None
+    main = MAIN_BREAK.search(s, trig.clause[1]) if m else None
+    stop = min(x.start() if x else len(s) for x in (cut, main))
+    parties = [e for e in heads if m and m.end() <= e.start < stop]
     other = next((e for e in parties[1:] if e.value != parties[0].value), None) if parties else None
     return (parties[0], other) if other is not None else None
+
+
+def _two_companies(s: str, trig: Trigger, heads: list[Entity], orgs: list[Entity]) -> tuple[Entity, Entity] | None:
+    """(actor, counterpart) of "the two companies signed ..." with no party named before the trigger: the
+    last two different companies named, in the order they were first named."""
+    if not ORG_PAIR.match(s[trig.clause[0]:]) or any(e.start < trig.start for e in heads):
+        return None
+    last_two = list(dict.fromkeys(e.value for e in reversed(orgs)))[:2]
+    if len(last_two) < 2:
+        return None
+    first = {e.value: e for e in reversed(orgs)}  # each name's first mention
+    a, b = sorted((first[v] for v in last_two), key=orgs.index)
+    return a, b
 
 
 def _referred_target(s: str, trig: Trigger, actor: Entity, last: Event | None) -> tuple[str, str | None] | None:
@@ -211,6 +304,7 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
     last_org: Entity | None = None  # the last company named first in a sentence: what "the company" is
     orgs: list[Entity] = []  # every company named so far, for "the South Korean company" (its country's latest)
     last_gov: Entity | None = None  # the last government body named: what "the ministry" is
+    last_person: Entity | None = None  # the last person named first in a sentence: who "he" is
     home = offices.home(dateline, gaz.forms) or home
     short: dict[str, str] = {}  # "Arafura" -> "Arafura Rare Earths" once the full name was seen
     # last names that name their bearer: listed distinctive ones ("Trump"), and "Kim" -> KOR once
@@ -222,24 +316,35 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
             continue
         ents = gaz.entities(s, home, short, named)
         if ents:
-            named.update({w: e.iso3 for e in ents if e.kind == "person" and e.iso3
-                          for w in offices.holder_names(s[e.start:e.end])})
+            named.update({w: e.iso3 for e in ents
+                          if e.iso3 and (e.kind == "person" or s.startswith("Commissioner", e.start))
+                          for w in offices.holder_names(s[e.start:e.end if e.kind == "person" else e.end + 40])})
+            named.update(offices.titled_names(s, [(e.iso3, e.end) for e in ents if e.kind in COUNTRY_KINDS and e.iso3]))
             short.update({e.value.split()[0]: e.value for e in ents
                           if e.kind == "company" and e.iso3 is None and " " in e.value})
             # "LG Energy" after "LG Energy Solution": a listed name's first two words
             short.update({" ".join(e.value.split()[:2]): e.value for e in ents
                           if e.kind == "company" and len(e.value.split()) > 2})
         heads = _heads(s, ents)
-        trigs = _learned(s, find_triggers(s)) if heads or (prev is not None and _refers(s)) else []
+        parts = _parts(out, s, a, b)
+        if parts:  # "The investment comprises $200 billion in cash, plus $150 billion ...": one event a part
+            out += parts
+            continue
+        refers = (prev is not None and (_refers(s) or (not heads and bool(AGENTLESS.search(s))))) \
+            or ((last_gov or prev) is not None and bool(TRAILING_GOV.search(s)) and not DESCRIBED.match(s))
+        trigs = _learned(s, find_triggers(s)) if heads or refers else []
         evs = []  # one event per main clause; a later one may refer back to an earlier one
         for trig in trigs:
-            ev = _event(doc_id, s, a, b, trig, heads, (prev, last_org, orgs, last_gov), out[-1] if out else None, published, gaz)
+            ev = _event(doc_id, s, a, b, trig, heads, (prev, last_org, orgs, last_gov, last_person),
+                        out[-1] if out else None, published, gaz)
             if ev is not None:
                 out.append(ev)
                 evs.append(ev)
                 out += _conjoined(s, trig, ev, heads)
+                out += _coordinated(s, trig, ev)
         last_org = next((e for e in heads if e.kind in ORG_KINDS), last_org)
         orgs += [e for e in heads if e.kind in ORG_KINDS]
+        last_person = next((e for e in heads if e.kind == "person" or HOLDER_AFTER.match(s, e.end)), last_person)
         last_gov = next((e for e in reversed(heads) if e.kind == "government" or (
             e.kind in COUNTRY_KINDS and GOV_AFTER.match(s, e.end))), last_gov)
         if evs:
@@ -251,13 +356,36 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
     return merge(out)
 
 
+def _parts(out: list[Event], s: str, a: int, b: int) -> list[Event]:
+    """Events for the sums a sentence splits a reported investment into ("The investment comprises $200
+    billion in cash, plus $150 billion for shipbuilding"; "Of that, $200 billion will be invested in
+    cash"), also told in a complement ("... said that the pledge includes"): copies of the latest
+    investment (or deal with a sum) as INVEST events, one per sum other than its own; conversions in
+    parentheses are no part."""
+    host = next((e for e in reversed(out)
+                 if e.type == "INVEST" or (e.type == "DEAL" and e.unit not in (None, "t"))), None)
+    m = PARTS.match(s) or PARTS.match(s, s.find(" that ") + 6 if " that " in s else len(s))
+    if host is None or m is None:
+        return []
+    found = [x for x in amounts.find(s) if x.kind == "money" and x.start > m.end()
+             and s[max(0, x.start - 1):x.start] != "("]
+    if not found or found[0].start - m.end() > 30:
+        return []
+    # further parts are coordinated ("..., plus $150 billion"), not a cap or a rate
+    sums = found[:1] + [x for x in found[1:] if COORDINATED.search(s, max(0, x.start - 40), x.start)]
+    sums = [x for x in sums if x.value != host.amount]
+    return [Event(**{**host.__dict__, "type": "INVEST", "amount": x.value, "unit": x.unit, "evidence": s,
+                     "start": a, "end": b, "commodities": list(host.commodities), "sectors": list(host.sectors),
+                     "extra": {**host.extra, "another": True}}) for x in sums]
+
+
 def _refers(s: str) -> bool:
     """Whether the sentence's subject, or the subject after a leading phrase ("In its statement, the
     ministry ..."), refers back to a party named earlier."""
-    if COREF.match(s):
+    if COREF.match(s) or PERSON_COREF.match(s):
         return True
     comma = s.find(", ", 0, 60)
-    return comma > 0 and bool(COREF.match(s[comma + 2:]))
+    return comma > 0 and bool(COREF.match(s[comma + 2:]) or PERSON_COREF.match(s[comma + 2:]))
 
 
 def _conjoined(s: str, trig: Trigger, ev: Event, heads: list[Entity]) -> list[Event]:
@@ -282,6 +410,27 @@ def _conjoined(s: str, trig: Trigger, ev: Event, heads: list[Entity]) -> list[Ev
                             "extra": {**ev.extra, "actor_entity": e}})
             twin.tilt = tilt(trig.type, e.iso3, ev.target_country)
             out.append(twin)
+    return out
+
+
+def _coordinated(s: str, trig: Trigger, ev: Event) -> list[Event]:
+    """One event more for each further sum or quantity coordinated with the event's own ("invest $200
+    billion in cash and another $150 billion in loans", "$277 million in grants and up to $1.3 billion in
+    loans", "7,700 t to one carmaker and 800 t to another"): two amounts are two events (GUIDELINE.md);
+    a range ("between $1 billion and $2 billion") and a conversion in parentheses are one amount."""
+    if ev.amount is None or trig.type not in SPLIT_TYPES:
+        return []
+    found = [x for x in amounts.find(s) if x.unit == ev.unit and s[max(0, x.start - 1):x.start] != "("]
+    first = next((x for x in found if x.value == ev.amount), None)
+    if first is None or RANGE.search(s, max(0, first.start - 12), first.start):
+        return []
+    out = []
+    for x in (x for x in found if x.start > first.end and x.value != ev.amount):
+        if not COORDINATED.search(s, max(0, x.start - 40), x.start):
+            break
+        twin = Event(**{**ev.__dict__, "amount": x.value, "commodities": list(ev.commodities),
+                        "sectors": list(ev.sectors), "extra": dict(ev.extra)})
+        out.append(twin)
     return out
 
 
@@ -320,9 +469,9 @@ def _fill(out: list[Event], s: str, published: dt.date | None) -> None:
 
 
 def _event(doc_id, s, a, b, trig, heads, salient, last, published, gaz) -> Event | None:
-    prev, last_org, orgs, last_gov = salient
-    pair = _between(s, trig, heads)
-    actor = pair[0] if pair else _actor(s, trig, heads, prev, last_org, last_gov)
+    prev, last_org, orgs, last_gov, last_person = salient
+    pair = _between(s, trig, heads) or _two_companies(s, trig, heads, orgs)
+    actor = pair[0] if pair else _actor(s, trig, heads, prev, last_org, last_gov, last_person)
     if actor is not None and trig.type == "POLICY" and actor.kind in ORG_KINDS \
             and SPENDING.match(s, trig.start):
         trig = Trigger("INVEST", trig.start, trig.end, trig.clause)  # a company spending invests
@@ -332,8 +481,9 @@ def _event(doc_id, s, a, b, trig, heads, salient, last, published, gaz) -> Event
         actor = home or (last_org if last_org.iso3 in (None, actor.iso3) else actor)
     if actor is None or (trig.type in GOVERNMENT_TYPES and actor.kind not in COUNTRY_KINDS):
         return None
-    plural = PLURAL_COREF.match(s[trig.clause[0]:]) and actor is prev
-    # "the two companies signed": the counterpart is named in the clause or is the last one's
+    # "the two companies signed", "an MOU was signed": the counterpart is named in the clause or is the last one's
+    plural = (PLURAL_COREF.match(s[trig.clause[0]:])
+              or (not heads and AGENTLESS.search(s, trig.clause[0], trig.clause[1]))) and actor is prev
     target = pair[1] if pair else _target(s, actor, trig, [e for e in heads if e.start < trig.clause[1]] if plural
                                           else heads)
     if trig.type == "TALKS" and target is None and actor.iso3 and any(
@@ -350,11 +500,14 @@ def _event(doc_id, s, a, b, trig, heads, salient, last, published, gaz) -> Event
     amt = amount_for(trig.type, s)
     commodities, sectors = gaz.terms_in(s)
     hostile = trig.type == "STATEMENT" and bool(HOSTILE_WORDS.search(s[trig.start:trig.end]))
-    date = dates.resolve(s, published)
+    # the trigger's own clause dates it first ("Imposed in May 2024, the ban will be suspended on June 3")
+    date = dates.resolve(s[trig.clause[0]:trig.clause[1]], published) or dates.resolve(s, published)
     unresolved = date is None and bool(dates.ANY_DATE.search(s))  # "on Tuesday" with no publication date
     return Event(doc=doc_id, type=trig.type, actor=actor.value, target=tv,
                  commodities=commodities, sectors=sectors,
                  amount=amt.value if amt else None, unit=amt.unit if amt else None,
                  date=date, tilt=tilt(trig.type, actor.iso3, tc, hostile),
                  evidence=s, start=a, end=b, actor_country=actor.iso3, target_country=tc,
-                 hostile_statement=hostile, extra={"actor_entity": actor, "time_unresolved": unresolved})
+                 hostile_statement=hostile,
+                 extra={"actor_entity": actor, "time_unresolved": unresolved,
+                        "another": bool(ANOTHER.search(s, max(0, trig.start - 12), trig.start))})

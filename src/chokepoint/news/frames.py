@@ -14,7 +14,7 @@ from chokepoint.news.fold import folded
 # opening an adverbial or relative one ("measures imposed during their tariff war")
 _GAP = (r"\s+(?:(?!(?:during|after|before|since|when|while|amid|because|following|despite|as|by|that|which|who|"
         r"until|than)\b)[^\s,;:()]+\s+){0,5}?")
-_RESTRICT_NOUN = (r"(?:controls|curbs|restrictions|oversight|licensing|licen[cs]e requirements|permit requirements|"
+_RESTRICT_NOUN = (r"(?:controls|control over|curbs|restrictions|oversight|licensing|licen[cs]e requirements|permit requirements|"
                   r"bans?|sanctions|quotas|limits|embargo(?:es)?)")
 _TRADE_NOUN = r"(?:exports?|export of|shipments?|sales|dealings|access to|supply to|supplies to)"
 _DUTY_NOUN = r"(?:tariffs?|duties|duty|levies|surtax(?:es)?|surcharges?|port fees|docking fees)"
@@ -29,11 +29,14 @@ _POLICY_NOUN = (r"(?:bill|act|law|legislation|plan|strategy|programme|program|ro
 FORMS: dict[str, list[str]] = dict([
     ("EXPORT_EASING", [
         rf"\b(?:suspend\w*|suspension of|lift\w*|eas(?:e|ed|es|ing)|easing of|relax\w*|scrap\w*|waiv\w*|"
-        rf"roll\w* back|paus\w*|remov\w*|extend\w* (?:the|its) (?:suspension|pause|exemption)){_GAP}"
+        rf"roll\w* back|paus\w*|delay\w*|postpon\w*|defer\w*|remov\w*|extend\w* (?:the|its) (?:suspension|pause|exemption)){_GAP}"
         rf"{_RESTRICT_NOUN}\b",
         r"\b(?:extend\w*|prolong\w*) (?:the |its )?(?:suspension|pause|exemptions?|waivers?)\b",
+        r"\b(?:delay\w*|postpon\w*|defer\w*|paus\w*|suspend\w*) (?:the |its )?(?:introduction|implementation|"
+        r"enforcement) of (?:[^\s,;]+ ){0,8}?(?:controls|curbs|restrictions|ban)\b",
         rf"\b(?:approv\w*|resum\w*|grant\w*){_GAP}(?:exports?|shipments|export licen[cs]es|export applications)\b",
-        r"\b(?:ban|controls|curbs|restrictions)\b(?: [\w-]+){0,3}? (?:will |would )?(?:now )?be (?:suspended|lifted|eased)\b",
+        r"\b(?:ban|controls|curbs|restrictions)\b(?: [\w-]+){0,5}? (?:will |would )?(?:now )?be (?:suspended|lifted|eased|"
+        r"delayed|postponed|paused|deferred)\b",
     ]),
     ("EXPORT_CONTROL", [
         rf"\b(?:restrict\w*|limit\w*|curb\w*|ban(?:s|ned|ning)?|block\w*|halt\w*|suspend\w*|stop\w*|prohibit\w*|"

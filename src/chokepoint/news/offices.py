@@ -20,7 +20,7 @@ SEATS: dict[str, str] = {
 # words that end an organisation's name ("Arafura Rare Earths", "Nordic Lithium Corp.")
 ORG_SUFFIX = (r"(?:Corp(?:oration)?\.?|Co\.|Inc\.?|Ltd\.?|Limited|plc|PLC|LLC|AG|SA|GmbH|Holdings|"
               r"Resources|Mining|Mines|Metals|Minerals|Materials|Chemicals?|Industries|Group|Rare Earths|"
-              r"Lithium|Nickel|Graphite|Cobalt|Energy)")
+              r"Lithium|Nickel|Graphite|Cobalt|Energy|Fuels|Technologies|Technology|Rare Earth)")
 _CAP = r"[A-Z][\w&'’-]*"
 
 
@@ -35,8 +35,9 @@ def word_start(words: Iterable[str], before: str = r"\w") -> str:
 
 # a capitalised word that starts a word and is no part of an abbreviation ("U.S.")
 _CAP_START = r"[A-Z](?<![\w.][A-Z])[\w&'’-]*"
-# not followed by another capitalised word: "Critical Raw Materials Act" is no company
-ORG = re.compile(rf"({_CAP_START}\s+(?:{_CAP}\s+){{0,3}}{ORG_SUFFIX})(?![\w])(?!\s+[A-Z])")
+# not followed by another capitalised word: "Critical Raw Materials Act" is no company; "Oklahoma-based" is
+# where it is, no part of its name
+ORG = re.compile(rf"((?![A-Z][\w'’]*-based\s){_CAP_START}\s+(?:{_CAP}\s+){{0,3}}{ORG_SUFFIX})(?![\w])(?!\s+[A-Z])")
 # an unlisted name opening a sentence as the subject of a company verb ("Kestrel said", "Kestrel
 # also signed"); plural-looking words ("Traders said") are common nouns, not names
 SUBJECT = re.compile(r"^((?:[A-Z][\w&'’-]*[^\Ws]|[A-Z]{2,})(?:\s+[A-Z][\w&'’-]*)*?)\s+(?:also\s+)?"
@@ -82,7 +83,7 @@ CUES: dict[str, str] = {
     **{w: "org" for w in ("Corp", "Corporation", "Co", "Inc", "Ltd", "Limited", "plc", "PLC", "LLC", "AG",
                           "SA", "GmbH", "Holdings", "Resources", "Mining", "Metals", "Minerals", "Materials",
                           "Chemical", "Chemicals", "Industries", "Mines", "Group", "Rare Earths", "Lithium", "Nickel",
-                          "Graphite", "Cobalt", "Energy")},
+                          "Graphite", "Cobalt", "Energy", "Fuels", "Technologies", "Technology", "Rare Earth")},
     **{w: "office" for w in ("Minister", "minister", "Secretary", "President", "Premier", "Chancellor")},
     **{w: "admin" for w in ("administration", "government", "cabinet")},
     **{w: "body" for w in ("Ministry", "ministry", "Cabinet", "Government", "Department")},
@@ -94,12 +95,35 @@ _NOT_NAME = {"The", "A", "An", "Its", "Their", "This", "That", "These", "Those",
              "He", "She", "It", "They", "We", "I", "You"}
 
 
+# the holder of a seat that stands for its body ("Trade Commissioner Maros Sefcovic"): the names after it
+SEAT_HOLDER = re.compile(r"Commissioner(?:\s+[A-Z][\w-]+){1,3}")
+
+
 def holder_names(mention: str) -> list[str]:
     """The name words of an office holder's mention, first and last ("Trade Minister Kim Jung-kwan"
-    -> Kim, Jung-kwan), for recognising the person later by name alone; titles excluded."""
-    m = OFFICE.search(mention)
+    -> Kim, Jung-kwan; "Commissioner Maros Sefcovic ..." -> Maros, Sefcovic), for recognising the
+    person later by name alone; titles excluded."""
+    m = OFFICE.search(mention) or SEAT_HOLDER.match(mention)
     words = [w for w in (m.group().split()[1:] if m else []) if w not in _TITLES]
     return [w for w in {words[0], words[-1]} if w[:1].isupper() and len(w) > 2] if words else []
+
+
+# a country's official with a lower-case title ("EU trade chief Maros Sefcovic", "China's commerce minister
+# Wang Wentao"): the names after the title are that country's, for finding the person by name later
+TITLED = re.compile(r"(?:['’]s)?\s+(?:[a-z][\w-]*\s+){0,3}(?:chief|commissioner|minister|secretary|envoy|"
+                    r"spokes(?:person|man|woman)|representative|ambassador|negotiator)\s+"
+                    r"([A-Z][\w-]+(?:\s+[A-Z][\w-]+){0,2})")
+
+
+def titled_names(s: str, countries: Iterable[tuple[str, int]]) -> dict[str, str]:
+    """Name words (first and last) of officials titled in lower case right after a country's mention
+    (`countries`: (ISO3, end) of each), mapped to that country."""
+    out: dict[str, str] = {}
+    for iso3, end in countries:
+        m = TITLED.match(s, end)
+        words = [w for w in m.group(1).split() if w not in _TITLES and len(w) > 2] if m else []
+        out.update({w: iso3 for w in {words[0], words[-1]}} if words else {})
+    return out
 
 
 def home(place: str | None, forms: dict) -> str | None:

@@ -15,6 +15,9 @@ _DUTY = r"(?:tariffs?|duty|duties|surtax(?:es)?|surcharges?)"
 # "oppose", not "the main opposition party" (a name, no stance)
 _OPPOS = (r"oppos(?!ition\s+(?:[\w-]+\s+)?(?:part(?:y|ies)|lawmakers?|leaders?|bloc|camp|members?|politicians?|"
           r"coalition|people power))")
+# a verdict on another party's act ("called the curbs unjustified", "was deeply regrettable") is a stance
+_VERDICT = (r"[\"“]?(?:absolutely |deeply |totally |completely |extremely )?(?:unjustified|unacceptable|regrettable|"
+            r"unfair|illegal|discriminatory|harmful|unreasonable)")
 # event type -> trigger pattern; checked in this order, the first unfiltered match wins
 TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
     ("EXPORT_EASING", r"\b(?:resum\w+ (?:[\w-]+ ){0,3}exports?|lift\w* (?:its |the )?(?:export )?"
@@ -30,14 +33,17 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
     ("EXPORT_CONTROL", r"\b(?:export controls?|export (?:ban|curbs|restrictions|licensing|quotas?)|"
                        r"(?:impos|introduc|tighten)\w* (?:[\w-]+ ){0,2}(?:controls|curbs)\b|"
                        r"(?:impos|slap)\w* (?:[\w-]+ ){0,2}sanctions|banned (?:[\w-]+ ){0,3}dealings|"
-                       r"(?:require|need)\w* (?:[\w-]+ ){0,3}(?:export )?(?:permits|licen[cs]es)|"
+                       r"(?:require|need)\w* (?:[\w-]+ ){0,3}(?:export )?(?:permits?|licen[cs]es?)\b|"
                        r"(?:ban|prohibit|forbid|forbade|restrict|halt|stop|block|curb)\w* (?:all |the |its )?"
                        r"(?:[\w-]+ ){0,2}?export(?:s|ing)?\b|"
-                       r"entity list)"),
-    ("TARIFF", rf"\b(?:port fees|(?:cut|lower|reduc)\w* (?:[\w-]+ ){{0,3}}{_DUTY}\b|{_DUTY} (?:will )?(?:drop|fall|be cut|be lowered)\w* to\b|"
+                       r"(?:exports?|export of|shipments?)\b[^;]{0,100}?\b(?:shall|will)\s+(?:not|no longer)\s+be\s+"
+                       r"(?:permitted|allowed)|entity list|crackdown (?:[\w'’-]+ ){0,4}?on (?:[\w'’-]+ ){0,2}(?:chip|semiconductor|tech\w*|exports?|"
+                       r"smuggling)\w*|(?:regulation|scrutiny) of (?:[\w-]+ ){0,2}exports)"),
+    ("TARIFF", rf"\b(?:port fees|(?:cut|lower|reduc)\w* (?:[\w-]+ ){{0,3}}{_DUTY}\b|{_DUTY} (?:(?:on|for) (?:[\w-]+ ){{1,3}}?)?(?:will )?(?:drop|fall|be cut|be lowered)\w* (?:from \d+(?:\.\d+)?\s?(?:%|percent) )?to\b|"
                rf"(?:impos\w*|slap\w*|levi\w*|rais\w*|announc\w*|introduc\w*) (?:[\w%\"“”.-]+ ){{0,4}}"
                rf"{_DUTY}\b|\d+(?:\.\d+)?\s?(?:%|percent) (?:[\w\"“”-]+ ){{0,2}}{_DUTY} on\b|"
-               rf"{_DUTY}\b[^,;]{{0,60}}?\b(?:were|was|have been|has been|had been) imposed)"),
+               rf"{_DUTY}\b[^,;]{{0,60}}?\b(?:were|was|have been|has been|had been) imposed|"
+               rf"{_DUTY} (?:[\w-]+ ){{0,3}}?imposed by)\b"),
     ("MILITARY", r"\b(?:drills?|rammed|ramming|water cannons?|fired (?:on|at)\b|(?:military |joint |naval )?"
                  r"exercises?|fired (?:[\w-]+ ){0,3}missiles?|"
                  r"missile (?:test|launch)|test of (?:[\w-]+ ){0,3}missile|warships|troops|"
@@ -57,18 +63,24 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
               r"call with)\b"),
     ("DEAL", r"\b(?:sign(?:s|ed|ing)?|agreements?|(?<!will )(?<!would )(?<!to )(?<!can )(?<!must )(?<!should )deals?|memorand(?:um|ums|a) of understanding|MoUs?|pact|offtake|"
              r"agreed to (?:buy|purchase|supply|sell)(?! [^,;]{0,40}?\b(?:stock|shares|stake|equity)\b)|"
-             r"agree\w* (?:to|on) (?!invest|buy|acquire|take)(?:[\w-]+ )?(?:walk back|roll back|de-escalate|coordinate|"
-             r"cooperat\w*|continue|remove|strengthen|expand|work))\b"),
+             r"(?:(?:start|resume)\w* (?:buying|purchasing|importing)|(?:guarantee|commit|pledge|promise)\w* "
+             r"(?:it will |to )(?:buy|purchase))(?! [^,;]{0,40}?\b(?:stock|shares|stake|equity)\b)|"
+             r"(?:announc|unveil|strik|struck|form|enter)\w* (?:an? |the )?(?:[\w-]+ ){0,3}partnership (?:with|by|between)|"
+             r"agree\w* (?:(?:on )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|in principle) )?"
+             r"(?:to|on) (?!invest|buy|acquire|take)(?:[\w-]+ )?(?:walk back|roll back|de-escalate|coordinate|"
+             r"cooperat\w*|continue|remove|strengthen|expand|work|establish|set up|create|activate|"
+             r"intensify|deepen|resume)|reach\w* (?:a |an )?(?:[\w-]+ )?consensus)\b"),
     ("INVEST", r"\b(?:invest(?:s|ed|ing)?|stake in|acquir\w+|acquisitions?|equity (?:investment|stake|finance)|"
                r"(?:contribut|commit)\w* (?:[\w$€¥£.,-]+ ){0,6}(?:in equity|equity stake|stake)|"
                r"(?:broke|break\w*) ground on|"
                r"(?:buy|bought|purchas|acquir)\w* [^,;]{0,40}?\b(?:stock|shares|equity) in|"
+               r"purchases? of (?:[\w-]+ ){0,2}shares|"
                r"(?:put|pour|inject|plough|plow)\w* [^;]{0,40}?\d[^;]{0,30}? into|"
                r"(?:approv|announc|mak|unveil|pledg|commit)\w* (?:[\w$€¥£₩₹.,-]+ ){0,4}investments?|"
                r"(?:approv|extend|provid|grant)\w* (?:[\w$€¥£₩₹.,-]+ ){0,5}loans? to)\b"),
     ("SHIPMENT", r"\b(?:shipp\w+|shipments?|cargo(?:es)?|deliver\w*(?! on\b)|loaded\b[^;]{0,80}?\b(?:onto|aboard)|"
                  r"bound for)\b"),
-    ("POLICY", r"\b(?:strategy|stockpil\w*|reserve project|loan budget|subsid\w+|designat\w+|"
+    ("POLICY", r"\b(?:strategy|stockpil\w*|reserve project|(?:price floor|floor price)|loan budget|subsid\w+|designat\w+|"
                r"allocat\w+|public funds|(?:rais\w+|set) (?:its |the )?target|tax credits?|"
                r"select\w* (?:[\w-]+ ){0,3}strategic projects|(?:adopt|unveil|pass)\w* (?:[\w-]+ ){0,4}"
                r"(?:act|plan|strategy|law|roadmap)|spend\w*|earmark\w*|rais\w* (?:[\w-]+ ){0,2}(?:royalt\w+|"
@@ -76,12 +88,14 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
                r"package|programme|program|fund|incentives?|credit lines?|(?:loan|credit) facilit(?:y|ies))|"
                r"(?:issu|publish|sign|adopt)\w* (?:a |an |the )?(?:[\w-]+ ){0,2}(?:decree|ordinance|circular))\b"),
     ("STATEMENT", rf"\b(?:{_OPPOS}\w+|condemn\w*|rebuke|accus\w+|criticis\w+|criticiz\w+|welcom\w+|"
-                  r"reject\w*|urg\w+|acknowledg\w+|stated|statement|(?:ask\w*|call\w* on) (?!not to be )(?:[\w'’-]+ ){1,5}?to|"
+                  r"reject\w*|urg(?:e[sd]?|ing)\b|call(?:ed|ing) for\b|acknowledg\w+|stated|(?<!in a )(?<!in an )(?<!in its )(?<!in their )(?<!joint )statement|(?:ask\w*|call\w* on) (?!not to be )(?:[\w'’-]+ ){1,5}?to|"
                   r"den(?:y|ied|ies)|"
                   r"pledg\w+|vow\w*|willing to|did not accept|protest(?:s|ed)?|demanded|demands that|"
                   r"(?:express|voic)\w* (?:[\w-]+ ){0,2}(?:regret|concerns?|frustration|dissatisfaction|anger|"
                   r"discontent|opposition)|warn(?:s|ed)\b|(?:after|before|by) warning\b|"
-                  r"threaten(?:s|ed) to\b)\b"),
+                  r"threaten(?:s|ed) to\b|"
+                  rf"(?:call\w*|describ\w*|termed|branded|labell?ed) (?:[\w'’\"“”-]+ ){{0,4}}?{_VERDICT}|"
+                  rf"(?:was|is|were|are) {_VERDICT})\b"),
 ]}
 # all triggers in one pattern: one scan per sentence instead of one per type. Every trigger starts
 # with \b and a word character, so that check is hoisted in front of the alternation: `re` then
@@ -114,7 +128,8 @@ def _in_name(s: str, m: re.Match) -> bool:
 
 
 HOSTILE_WORDS = re.compile(r"oppos|condemn|rebuke|accus|critic|reject|den[yi]|not accept|protest|demand|"
-                           r"regret|concern", _I)
+                           r"regret|concern|unjustified|unacceptable|unfair|illegal|discriminatory|harmful|"
+                           r"unreasonable", _I)
 # hedges whose scope is what precedes them up to the end of the trigger's clause
 # "may" the modal, not the month ("in May 2022", "on May 3", "early May": filters see folded text)
 _MAY = r"(?<!\bin )(?<!\bon )(?<!\bof )(?<!\bby )(?<!since )(?<!early )(?<!\blate )(?<!\bmid-)may(?!\s+\d)"
@@ -126,7 +141,7 @@ MODAL = re.compile(rf"\b(?:could|{_MAY}|might|likely|unlikely|expected|expects?|
 # deontic modals and requests: what someone should do or is urged to do has not happened ("it
 # should use that seat", "urged Brussels to drop the duties"); the recommendation or request itself
 # may still be a statement
-DEONTIC = re.compile(r"\b(?:should|must|ought to|(?<!the )(?<!a )needs? to|(?:urg|ask|call)\w* (?:on )?(?:[\w'’-]+ ){0,4}to)\b", _I)
+DEONTIC = re.compile(r"\b(?:should|must|ought to|(?<!the )(?<!a )needs? to|(?:urg(?:e[sd]?|ing)|ask\w*|call\w*) (?:on )?(?:[\w'’-]+ ){0,4}to)\b", _I)
 # hedges on the source: they cast doubt on the whole sentence wherever they stand
 # ("X will sign the deal next week, analysts said")
 SOURCE_HEDGE = re.compile(r"\b(?:reportedly|rumou?r\w*|(?:analysts?|experts?|observers|sources|traders) "
@@ -144,6 +159,8 @@ PLANNED = re.compile(r"\b(?:will (?:host|hold|meet|visit)|(?:is|are|was|were) sc
 # background, not news: a clause opened by "when"/"since"/"after", a relative clause ("most of
 # which is shipped"), or one dated to an earlier period ("since 2010", "after ... in 2019")
 BACKGROUND = re.compile(r"^\W*(?:when|since|after|once|because|following|ahead of|during|amid)\b", _I)
+# "ahead of the summit at the end of this month": what the clause names has not happened yet
+AHEAD = re.compile(r"\W*ahead of\b", _I)
 # "a day after", "hours after": a subordinate clause of the last few days is news, not background
 RECENT = re.compile(r"\b(?:(?:a|one|two|three|four|five|six|several|a few|\d+)\s+(?:days?|hours?|weeks?)|hours|days|"
                     r"shortly|just|minutes)\s+$", _I)
@@ -190,7 +207,7 @@ TOPIC = re.compile(rf"(?:(?<!agreed )(?<!decided )\b(?:on|about|over|regarding|c
                    rf"\b(?:investigation|probe|inquiry|review|study|use|impact|effects?|threat|risk|"
                    rf"fears?|concerns?|criticism|debate|wave|spectre|prospect)s? of)\s+{_MODIFIERS}$", _I)
 # stance verbs that take an event as their object: "China condemned the US tariffs" is a statement
-STANCE = re.compile(rf"\b(?:{_OPPOS}|condemn|rebuk|accus|criticis|criticiz|welcom|reject|protest|urg|"
+STANCE = re.compile(rf"\b(?:{_OPPOS}|condemn|rebuk|accus|criticis|criticiz|welcom|reject|protest|urg(?:e[sd]?|ing)\b|"
                     r"den(?:y|ied|ies)|demand|slam|denounc|(?:ask\w*|call\w* on) (?!not to be )(?:[\w'’-]+ ){1,5}?to|"
                     r"(?:express|voic)\w* (?:[\w-]+ ){0,2}(?:regret|concern))", _I)
 # a clause whose subject is an event already reported ("The deal is the largest ...", "The
@@ -207,8 +224,14 @@ RESTATEMENT = re.compile(rf"^\W*(?:(?:it|this)\s+(?:is|was)\s+(?:the|its)\s+(?:f
                          r"marks?|marked|comes?|came|(?:took|takes) place|represents?|follows?|followed|"
                          r"underscores?|highlights?|adds?|brings?|would|could|will|should|makes?|remains?)|"
                          r"\s*,\s*(?:which|announced|unveiled|signed|launched)))\b", _I)
+# a sentence whose subject is a trade deal already reported ("The new deal will set tariffs at 15%")
+DEAL_SUBJECT = re.compile(r"^\W*(?:the|this|that)\s+(?:[\w-]+\s+){0,2}(?:deal|agreement|accord|pact)\s+"
+                          r"(?:will|would|sets?|cuts?|lowers?|caps?)\b", _I)
 # a leading phrase that points at an event already reported ("Under the deal, ...")
 REFERS_BACK = re.compile(rf"^\W*(?:under|as part of|through)\s+(?:the|this|that|its|their)\s+(?:[\w-]+\s+){{0,2}}"
+                         rf"{_EVENT_NOUN}\s*,", _I)
+# a leading phrase set at an event already reported ("At the meeting,", "During the talks,"): its noun is no new event
+POINTS_BACK = re.compile(rf"^\W*(?:at|during|in|on the sidelines of)\s+(?:the|this|that|its|their)\s+(?:[\w-]+\s+){{0,2}}"
                          rf"{_EVENT_NOUN}\s*,", _I)
 # "the two companies", "both countries", "the ministry", "it": the subject refers back
 _ORG_NOUNS = (r"company|companies|firm|firms|group|groups|miner|producer|refiner|maker|smelter|trading house|"
@@ -216,6 +239,8 @@ _ORG_NOUNS = (r"company|companies|firm|firms|group|groups|miner|producer|refiner
 COREF = re.compile(rf"^\W*(?:(?:the|both)\s+(?:two\s+|three\s+)?(?:[\w-]+\s+)?(?:ministry|ministries|government|"
                    rf"governments|country|countries|administration|ministers?|sides|leaders|officials|regulator|"
                    rf"agency|commission|bloc|partners|{_ORG_NOUNS})|it|they)\b", _I)
+# "he", "she": the last person named
+PERSON_COREF = re.compile(r"^\W*(?:he|she)\b", _I)
 # a singular company noun ("the company said") names the last company in subject position
 ORG_COREF = re.compile(rf"^\W*the\s+(?:[\w-]+\s+)?(?:{_ORG_NOUNS})\b(?<!s\b)", _I)
 # a plural reference back ("the two companies signed"): actor and counterpart both come from before
@@ -260,34 +285,44 @@ def _filtered(s: str, type_: str, m: re.Match | tuple[int, int], a: int, b: int,
     news = rx(NEWS_AFTER).match(s)  # "The move comes as X did Y": Y is news, neither background nor a restatement
     if news and start >= news.end():
         background = None
-    if speculative(s, scope[1], rx, scope[0]) or rx(DATED).match(s[a:]) or rx(RELATIVE_LEAD).search(s[:a]) \
+    back = rx(POINTS_BACK).match(s)  # "At the meeting, they ...": that meeting was reported already
+    if (back and end <= back.end()) or speculative(s, scope[1], rx, scope[0]) or rx(DATED).match(s[a:]) \
+            or rx(RELATIVE_LEAD).search(s[:a]) \
             or rx(COMPOUND).match(s, end) or (type_ == "TALKS" and rx(PLANNED).search(s, 0, b)):
         return True
-    if background and not rx(RECENT).search(s, max(0, a - 20), a) and not rx(WHEN).search(s, a, b):
+    if background and (rx(AHEAD).match(s, a) or not rx(RECENT).search(s, max(0, a - 20), a)
+                       and not rx(WHEN).search(s, a, b)):
         return True
     rel = rx(RELATIVE_IN).search(s, a, start)
     if rel and not rx(COMPLEMENT).search(s, a, rel.start(1)):
         return True
-    if rx(RESTATEMENT).match(s[a:]) or (rx(RESTATEMENT).match(s) and not background and not news) \
+    # a sentence opening on a reported event ("The deal will ...") restates it up to its next main clause;
+    # the tariff rate a trade deal sets is an event of its own (GUIDELINE.md), and so is the easing of a
+    # reported control ("the ban will now be suspended")
+    rate = (type_ == "TARIFF" and bool(rx(DEAL_SUBJECT).match(s))) or type_ == "EXPORT_EASING"
+    if (rx(RESTATEMENT).match(s[a:]) and not rate) or (rx(RESTATEMENT).match(s) and not background and not news
+                                                       and not rate and not MAIN_BREAK.search(s, 0, start)) \
             or rx(TOPIC).search(s, max(0, start - 80), start):
         return True
     if type_ != "STATEMENT" and (rx(STANCE).search(s, a, start) or rx(DEONTIC).search(s, 0, b)):
         return True
     if type_ == "STATEMENT" and rx(OUGHT).search(s, a, start):  # "both should oppose": a stance asked for
         return True
-    return type_ != "STATEMENT" and bool(rx(NEGATION).search(s, 0, b))
+    # a negation inside the trigger is its meaning ("exports shall not be permitted"), not a denial of it
+    return type_ != "STATEMENT" and any(not start <= n.start() < end for n in rx(NEGATION).finditer(s, 0, b))
 
 
 # the filters' case-folded twins, for lower-cased ASCII sentences (fold.py says why)
 FOLDED: dict[re.Pattern, re.Pattern] = {p: folded(p) for p in (
-    MODAL, SOURCE_HEDGE, DENIAL, NEWS_AFTER, OUGHT, WOULD, PLANNED, ANNOUNCED, DATED, RELATIVE_LEAD, COMPOUND, BACKGROUND, RECENT, WHEN,
-    RELATIVE_IN, COMPLEMENT, RESTATEMENT, TOPIC, STANCE, DEONTIC, NEGATION)}
+    MODAL, SOURCE_HEDGE, DENIAL, NEWS_AFTER, OUGHT, WOULD, PLANNED, ANNOUNCED, DATED, RELATIVE_LEAD, COMPOUND, BACKGROUND, AHEAD,
+    RECENT, WHEN,
+    RELATIVE_IN, COMPLEMENT, RESTATEMENT, DEAL_SUBJECT, POINTS_BACK, TOPIC, STANCE, DEONTIC, NEGATION)}
 
 
 # main clauses joined in one sentence ("China raised tariffs on Friday, and its commerce ministry
 # announced export controls"; "...; ..."): each reports its own event. A conjoined reporting verb
 # (", and said ...") continues the same clause
-MAIN_BREAK = re.compile(r";\s+|,\s+and\s+(?!(?:also\s+)?(?:said|says|added|warned|told|noted|stressed)\b)")
+MAIN_BREAK = re.compile(r";\s+|,\s+but\s+|,\s+and\s+(?!(?:also\s+)?(?:said|says|added|warned|told|noted|stressed)\b)")
 
 
 def find_trigger(s: str) -> Trigger | None:
@@ -297,8 +332,13 @@ def find_trigger(s: str) -> Trigger | None:
     return _first(s, found) if found else None
 
 
+# a control named with its own introduction ("export controls introduced on October 9"), told beside its easing
+INTRODUCED = re.compile(r"\s+(?:first\s+)?(?:introduced|imposed|announced|revealed|unveiled|adopted)\s+(?:on|in|last)\b")
+# a sentence opening on the introduction of what it then eases ("Imposed in December 2024, the ban ...")
+LEADING_INTRO = re.compile(r"^\W*(?:(?:earlier|first|originally)\s+)?((?:introduced|imposed|announced|adopted))\s+"
+                           r"(?:in|on|last)\b[^,;]{0,40},", _I)
 # types a clause can report together with the first one found
-PAIRED = {"DEAL": "TARIFF", "TARIFF": "DEAL"}
+PAIRED = {"DEAL": ("TARIFF", "TALKS"), "TARIFF": ("DEAL",), "TALKS": ("DEAL",)}
 
 
 def find_triggers(s: str) -> list[Trigger]:
@@ -314,13 +354,22 @@ def find_triggers(s: str) -> list[Trigger]:
         part = [(t, m) for t, m in found if lo <= m.start() < hi]
         hit = _first(s, part) if part else None
         frames = [(t, m) for t, m in framed if lo <= m.start() < hi]
+        # "would pause for one year export controls": the easing of a control is the clause's event
+        easing = next((m for t, m in frames if t == "EXPORT_EASING" and hit is not None and hit.type == "EXPORT_CONTROL"
+                       and m.start() < hit.end and hit.start < m.end()), None)
+        eased = _first(s, [("EXPORT_EASING", easing)]) if easing is not None else None
+        if eased is not None:
+            # "controls introduced on October 9" are themselves an event the sentence states
+            if INTRODUCED.match(s, hit.end):
+                out.append(hit)
+            hit = eased
         if hit is not None:
             out.append(hit)
             # a trade agreement's tariff rate is a TARIFF event beside its DEAL (GUIDELINE.md)
-            pair = PAIRED.get(hit.type)
-            extra = _first(s, [(t, m) for t, m in part if t == pair]) if pair else None
-            if extra is not None:
-                out.append(extra)
+            for pair in PAIRED.get(hit.type, ()):
+                extra = _first(s, [(t, m) for t, m in part if t == pair])
+                if extra is not None and (pair != "TALKS" and hit.type != "TALKS" or extra.clause != hit.clause):
+                    out.append(extra)
             # a frame of another type, away from the trigger, is a second event of the clause (not a
             # visit: a leader's trip is the setting of the clause's event, not a second one)
             frames = [(t, m) for t, m in frames if t not in (hit.type, "TALKS")
@@ -328,6 +377,9 @@ def find_triggers(s: str) -> list[Trigger]:
         extra = _first(s, frames) if frames else None  # with no listed trigger, a frame may report the event
         if extra is not None:
             out.append(extra)
+    lead = LEADING_INTRO.match(s) if any(t.type == "EXPORT_EASING" for t in out) else None
+    if lead is not None:  # "Imposed in December 2024, the ban will now be suspended": the control is told too
+        out += [t for t in [asserted_at(s, "EXPORT_CONTROL", *lead.span(1))] if t is not None]
     return sorted(out, key=lambda t: t.start)
 
 
