@@ -73,9 +73,11 @@ BACK_TO_ACTOR = re.compile(r"^\W*(?:\w+\s+){0,3}?(?:the|this|these|those|that)\s
 # it; a trigger's type it gives under KEEP_AT is replaced by its best type when that reaches ADD_AT.
 # Chosen on the real dev split (benchmarks/gold/README.md): at 0.7 / 0.1 dev F1 fell from 0.548
 # (typer off) to 0.516; at these values dev and seeds+dev are as with the typer off. A veto of
-# low-scored triggers cost more true events on short sentences than it saved.
+# low-scored triggers cost more true events on short sentences than it saved. Round 10 (typer
+# retrained on every real training gold): KEEP_AT 0.05 retyped a "threatened to raise tariffs"
+# statement on dev (0.761 -> 0.732); at 0.02 dev and seeds+dev are as with the typer off.
 ADD_AT = 0.9
-KEEP_AT = 0.05
+KEEP_AT = 0.02
 BACK_TO_TARGET = re.compile(r"\b(?:in|into|to|with|for)\s+(?:the|this)\s+(?:[\w-]+\s+){0,2}"
                             r"(?:project|company|firm|venture|plant|refinery|mine|smelter|miner|deal)\b", _I)
 
