@@ -98,3 +98,18 @@ def test_machine_readable_output_is_clean_in_a_real_process(db_path, tmp_path):
                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["country"] == "KOR"
+
+
+def test_share_columns_print_as_percentages_in_tables_only(capsys):
+    """Analysts read 61.1%, not 0.611; CSV keeps the fraction for spreadsheets."""
+    import pandas as pd
+    from chokepoint.cli.common import Format, emit
+
+    df = pd.DataFrame({"exporter": ["CHN", "ROW"], "share": [0.611, 0.389], "hhi": [0.52, 0.52],
+                       "value_share": [1.5, None]})
+    emit(df, Format.table)
+    out = capsys.readouterr().out
+    assert "61.1%" in out and "38.9%" in out and "0.611" not in out
+    assert "0.52" in out and "150" not in out  # not a share by name; a 'share' over 1 is not a fraction
+    emit(df, Format.csv)
+    assert "0.611" in capsys.readouterr().out

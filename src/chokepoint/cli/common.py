@@ -64,12 +64,31 @@ def emit(df: pd.DataFrame, fmt: Format = Format.table, title: str | None = None)
         sys.stdout.write(df.to_json(orient="records", date_format="iso", indent=1) + "\n")
     else:
         table = Table(title=title, show_lines=False, title_justify="left")
+        shares = {i for i, col in enumerate(df.columns) if _is_share(df[col])}
         for col in df.columns:
             numeric = pd.api.types.is_numeric_dtype(df[col])
             table.add_column(str(col), justify="right" if numeric else "left")
         for row in df.itertuples(index=False):
-            table.add_row(*(_cell(v) for v in row))
+            table.add_row(*(_percent(v) if i in shares else _cell(v) for i, v in enumerate(row)))
         console.print(table)
+
+
+def _is_share(col: pd.Series) -> bool:
+    """A fraction column (named `share` or `..._share`, values within 0..1): shown as percent in tables;
+    CSV and JSON keep the fraction for machines."""
+    name = str(col.name).lower()
+    if not (name == "share" or name.endswith("_share") or name.endswith(" share")):
+        return False
+    if col.dtype == bool or not pd.api.types.is_numeric_dtype(col):
+        return False
+    values = col.dropna()
+    return bool(len(values)) and bool(((values >= 0) & (values <= 1)).all())
+
+
+def _percent(v) -> str:
+    if v is None or pd.isna(v):
+        return ""
+    return f"{100 * float(v):.1f}%"
 
 
 def emit_json(obj) -> None:
