@@ -20,3 +20,9 @@ def to_canonical(value: float, unit: str) -> tuple[float, str]:
     """Convert a value to the canonical unit of its dimension; raises KeyError for unknown units."""
     canon, factor = UNITS[unit]
     return value * factor, canon
+
+
+def pct(v: float | None) -> str:
+    """0.123 → '12.3%' (None → ''): how tables and reports show a fraction."""
+    return "" if v is None else f"{100 * v:.1f}%"
+

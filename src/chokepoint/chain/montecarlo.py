@@ -31,6 +31,7 @@ from chokepoint.chain.problem import Problem
 from chokepoint.chain.results import RECOVERED, SERIES_COLUMNS
 from chokepoint.chain.scenario import Scenario
 from chokepoint.errors import BadInput, list_as_string
+from chokepoint.units import pct
 
 BINS = 2000            # weekly shortfall share histogram: 0.05 percentage-point bins on [0, 1]
 PRICE_BINS = 2000      # price index histogram on [1, highest possible cap]
@@ -479,11 +480,6 @@ def _lit(s: str) -> str:
 def _ident(s: str) -> str:
     """A column name of the draws frame as a quoted SQL identifier (quotes doubled)."""
     return '"' + s.replace('"', '""') + '"'
-
-
-def pct(v: float | None) -> str:
-    """0.123 → '12.3%' (None → '')."""
-    return "" if v is None else f"{100 * v:.1f}%"
 
 
 def week(v: float | None) -> str:

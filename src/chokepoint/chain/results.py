@@ -8,6 +8,7 @@ import pandas as pd
 
 from chokepoint.chain.network import Network, consumers, input_use
 from chokepoint.chain.problem import Problem
+from chokepoint.units import pct
 
 SERIES_COLUMNS = ["week", "variable", "country", "stage", "sector", "quantile", "value", "unit"]
 RECOVERED = 0.99  # recovery = first week after the peak with served ≥ 99% of demand
@@ -187,10 +188,6 @@ def summary(tr: Trajectory, p: Problem, net: Network, focal: str) -> dict:
     }
 
 
-def _pct(v: float | None) -> str:
-    return "" if v is None else f"{100 * v:.1f}%"
-
-
 def _num(v: float | None, digits: int = 0) -> str:
     return "" if v is None else f"{v:,.{digits}f}"
 
@@ -198,12 +195,12 @@ def _num(v: float | None, digits: int = 0) -> str:
 def readable(s: dict) -> dict[str, pd.DataFrame]:
     """A run summary as the small tables an analyst reads (percentages as percentages, no dicts)."""
     sectors = pd.DataFrame([{"sector": k, "peak shortfall (t/wk)": _num(v["peak_shortfall_t"], 1),
-                             "peak shortfall": _pct(v.get("peak_shortfall_share", v.get("peak_shortfall_pct"))),
+                             "peak shortfall": pct(v.get("peak_shortfall_share", v.get("peak_shortfall_pct"))),
                              "total shortfall (t)": _num(v["total_shortfall_t"])} for k, v in s["sectors"].items()])
     share = s["total_shortfall_t"] / s["total_demand_t"] if s["total_demand_t"] else None
     timing = pd.DataFrame([{"first shortfall (week)": s["first_shortfall_week"], "peak (week)": s["peak_week"],
                             "recovered (week)": s["recovery_week"], "price peak": f"{s['price_multiple']:.2f}×",
-                            "total shortfall (t)": _num(s["total_shortfall_t"]), "share of demand": _pct(share)}])
+                            "total shortfall (t)": _num(s["total_shortfall_t"]), "share of demand": pct(share)}])
     stocks = pd.DataFrame([{"stage": r["stage"], "form": r["form"], "industry (t)": _num(r["industry_t"]),
                             "strategic (t)": _num(r["strategic_t"]), "days of cover": _num(r["days"]),
                             "convertible": "yes" if r["convertible"] else "no", "note": r["note"]}

@@ -12,6 +12,7 @@ from rich.table import Table
 
 import chokepoint
 from chokepoint import spreadsheet
+from chokepoint.units import pct
 from chokepoint.workbench import Workbench
 
 err_console = Console(stderr=True)
@@ -69,7 +70,7 @@ def emit(df: pd.DataFrame, fmt: Format = Format.table, title: str | None = None)
             numeric = pd.api.types.is_numeric_dtype(df[col])
             table.add_column(str(col), justify="right" if numeric else "left")
         for row in df.itertuples(index=False):
-            table.add_row(*(_percent(v) if i in shares else _cell(v) for i, v in enumerate(row)))
+            table.add_row(*(("" if pd.isna(v) else pct(float(v))) if i in shares else _cell(v) for i, v in enumerate(row)))
         console.print(table)
 
 
@@ -83,12 +84,6 @@ def _is_share(col: pd.Series) -> bool:
         return False
     values = col.dropna()
     return bool(len(values)) and bool(((values >= 0) & (values <= 1)).all())
-
-
-def _percent(v) -> str:
-    if v is None or pd.isna(v):
-        return ""
-    return f"{100 * float(v):.1f}%"
 
 
 def emit_json(obj) -> None:

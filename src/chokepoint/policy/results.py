@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 from pydantic import TypeAdapter
 
-from chokepoint.chain.montecarlo import pct
+from chokepoint.units import pct
 from chokepoint.errors import BadInput, NotFound
 from chokepoint.policy import levers, money
 
