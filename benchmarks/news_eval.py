@@ -35,6 +35,10 @@ from chokepoint.news.pipeline import run
 
 
 GOLD_DIR = Path(__file__).parent / "gold"
+# the extra real set's texts live outside the repo: beside the real corpus, or beside the checkout
+_EXTRA = [Path(__file__).parent.parent.parent / "shared" / "news-real-extra",
+          Path(__file__).parent.parent.parent / "news-real-extra"]
+EXTRA_DIR = next((p for p in _EXTRA if p.is_dir()), _EXTRA[0])
 
 
 def load_gold(docs_dir: Path, gold_path: Path) -> tuple[dict, dict]:
@@ -90,8 +94,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="score benchmarks/gold/real_SPLIT.json (train, dev, test on the real corpus; x-train, x-test, x2-train on the extra set)")
     ap.add_argument("--real-dir", default=str(Path(__file__).parent.parent.parent / "shared" / "news-real"),
                     help="folder of the real corpus (default ../shared/news-real)")
-    ap.add_argument("--extra-dir", default=str(Path(__file__).parent.parent.parent / "shared" / "news-real-extra"),
-                    help="folder of the extra real set, splits x-train, x-test and x2-train (default ../shared/news-real-extra)")
+    ap.add_argument("--extra-dir", default=str(EXTRA_DIR),
+                    help="folder of the extra real set, splits x-train, x-test, x2-train and x3-train "
+                         "(default ../shared/news-real-extra, else ../news-real-extra)")
     ap.add_argument("--show", action="store_true", help="list misses and false alarms")
     ap.add_argument("--llm-url", help="score the LLM extractor at this OpenAI-compatible endpoint instead")
     ap.add_argument("--llm-model", default="default", help="model name for --llm-url")

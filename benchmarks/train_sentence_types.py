@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+import news_eval
+
 from chokepoint.news import classifier, sentences
 from chokepoint.news.events import TYPES
 from chokepoint.news.triggers import find_triggers
@@ -64,13 +66,14 @@ def labelled(docs: Path, gold: dict) -> tuple[list[str], list[set[str]], list[st
 
 
 def held_out(extra: Path) -> set[str]:
-    """Names and SHA-256s of the extra set's first-batch articles that are not in x-train (its test
-    side) and of the real dev split: never trained on. Read from the batch files, not the test gold."""
+    """Names and SHA-256s of the extra set's first-batch articles (x1xx-x3xx) that are not in x-train
+    (its test side) and of the real dev split: never trained on. Read from the folder's file names,
+    not the test gold."""
     train = set(json.loads((GOLD / "real_x-train.json").read_text())["docs"])
-    docs = dict(json.loads((GOLD / "real_dev.json").read_text())["docs"])
-    for path in sorted(extra.glob("gold_x[123].json")):
-        docs.update({n: d for n, d in json.loads(path.read_text())["docs"].items() if n not in train})
-    return set(docs) | {d["sha256"] for d in docs.values()}
+    dev = json.loads((GOLD / "real_dev.json").read_text())["docs"]
+    test = [p for p in sorted(extra.glob("x[123][0-9][0-9]_*.txt")) if p.name not in train]
+    return (set(dev) | {d["sha256"] for d in dev.values()} | {p.name for p in test}
+            | {hashlib.sha256(p.read_bytes()).hexdigest() for p in test})
 
 
 def corpus(real_dir: Path, extra_dir: Path,
@@ -166,7 +169,7 @@ def platt(z: np.ndarray, y: np.ndarray, untriggered: np.ndarray) -> tuple[np.nda
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--real-dir", default=str(ROOT.parent / "shared" / "news-real"))
-    ap.add_argument("--extra-dir", default=str(ROOT.parent / "shared" / "news-real-extra"))
+    ap.add_argument("--extra-dir", default=str(news_eval.EXTRA_DIR))
     ap.add_argument("--c", type=float, default=classifier.C, help="regularisation (inverse strength)")
     ap.add_argument("--cv", action="store_true", help="choose C from GRID by story-grouped cross-validation "
                     "and calibrate each type on the held-out scores (as the bundled model is built)")

@@ -71,7 +71,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--real", default="dev", help="split of the real corpus (dev; train or x-train to read fit)")
     ap.add_argument("--real-dir", default=str(ROOT.parent / "shared" / "news-real"))
-    ap.add_argument("--extra-dir", default=str(ROOT.parent / "shared" / "news-real-extra"))
+    ap.add_argument("--extra-dir", default=str(news_eval.EXTRA_DIR))
     ap.add_argument("--model", help="a typer .npz to score instead of the bundled one")
     ap.add_argument("--add", default="0.5,0.6,0.7,0.8,0.9,0.95", help="ADD_AT values, comma-separated")
     ap.add_argument("--keep", default="0,0.01,0.02,0.05,0.1", help="KEEP_AT values, comma-separated")
