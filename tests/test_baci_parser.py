@@ -155,6 +155,24 @@ def test_every_reader_stores_the_same_flows(tmp_path, monkeypatch, variant, tier
         assert got == _stored(ref)
 
 
+@pytest.mark.parametrize("field, v, q", [("q", "1", "nan"), ("q", "1", "inf"), ("v", "nan", "1"),
+                                         ("v", "inf", "NA")])
+def test_a_number_that_is_not_finite_is_a_bad_line(tmp_path, field, v, q):
+    """DuckDB reads 'nan' and 'inf' as doubles; a flow of NaN tonnes or infinite dollars is a
+    damaged line, named as one, not a number stored."""
+    write_dictionaries(tmp_path)
+    path = write_baci(tmp_path / "BACI_HS22_Y2022_V202501.csv", GOOD)
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(lines + [f"2022,156,410,284690,{v},{q}"]) + "\n")
+    with Store(tmp_path / "s.duckdb") as store:
+        rep = import_baci(store, path, max_bad=0.5)
+        assert [(e.line, e.field) for e in rep.bad] == [(len(lines) + 1, field)]
+        assert rep.rows == len(GOOD)
+        assert store.con.execute(f"SELECT count(*) FROM {flows_sql(store.con)} "
+                                 "WHERE isnan(value_usd) OR isnan(quantity_t) OR isinf(value_usd) "
+                                 "OR isinf(quantity_t)").fetchone()[0] == 0
+
+
 @pytest.mark.parametrize("filters", [Filters(codes=("28",)), Filters(codes=("2846", "0101")),
                                      Filters(reporters=("KOR",)), Filters(reporters=("TWN",)),
                                      Filters(years=(2022,)), Filters(years=(2021,)),

@@ -129,9 +129,9 @@ def _checks(t: str, i: str, j: str, v: str, products: bool) -> list[tuple[str, s
         checks.append((f"{code} NOT IN (SELECT code FROM {PRODUCTS_TABLE})", "k",
                        f"'code ''' || {code} || ''' is not in the product dictionary'"))
     checks += [
-        (f"{v} IS NULL OR {v} < 0", "v",
+        (f"{v} IS NULL OR {v} < 0 OR NOT isfinite({v})", "v",
          "'value ''' || coalesce(r.v::VARCHAR, '') || ''' is not a non-negative number'"),
-        (f"{q} < 0 OR ({q} IS NULL AND coalesce(trim(r.q), '') NOT IN ('NA', ''))", "q",
+        (f"{q} < 0 OR NOT isfinite({q}) OR ({q} IS NULL AND coalesce(trim(r.q), '') NOT IN ('NA', ''))", "q",
          "'quantity ''' || r.q || ''' is not a non-negative number or NA'"),
     ]
     return checks

@@ -153,14 +153,15 @@ class _Recheck(Exception):
 
 def _valid(store: Store, import_id: int) -> bool:
     """Every row written by one file has what `trade_flow` requires: years, countries and
-    HS6 codes present and in range, values present and not negative, quantities not
-    negative. A few aggregates over the written rows instead of a check per row."""
+    HS6 codes present and in range, values present, finite and not negative, quantities
+    finite and not negative. A few aggregates over the written rows instead of a check per row."""
     return bool(store.con.execute(
         "SELECT count(*) = count(year) AND count(*) = count(exporter) AND count(*) = count(importer) "
         "AND count(*) = count(code) AND count(*) = count(value_usd) AND count(*) = count(basis) "
         "AND coalesce(min(exporter) >= 1 AND max(exporter) <= 999 AND min(importer) >= 1 "
         "AND max(importer) <= 999 AND min(code) >= 1000 AND max(code) <= 999999 "
-        "AND min(value_usd) >= 0, true) AND coalesce(min(quantity_t) >= 0, true) "
+        "AND min(value_usd) >= 0 AND bool_and(isfinite(value_usd)), true) "
+        "AND coalesce(min(quantity_t) >= 0 AND bool_and(isfinite(quantity_t)), true) "
         "FROM trade_flow WHERE import_id = ?", [import_id]).fetchall()[0][0])
 
 
