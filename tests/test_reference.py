@@ -131,3 +131,48 @@ def test_unknown_column_is_refused(wb, tmp_path):
     with pytest.raises(BadInput) as info:
         wb.build([str(src), str(path)])
     assert info.value.field == "colour" and info.value.line == 1
+
+
+def _bundled_with_price(usd: float):
+    """The bundled files with the first price row's value replaced: a newer release's data."""
+    def files():
+        out = []
+        for f in bundled_files():
+            if f.label == "price.csv":
+                head, first, *rest = f.text.split("\n")
+                cells = first.split(",")
+                cells[head.split(",").index("value")] = str(usd)
+                f = type(f)(f.table, "\n".join([head, ",".join(cells), *rest]), f.label)
+            out.append(f)
+        return out
+    return files
+
+
+def _first_price(wb) -> float:
+    """The stored price of price.csv's first row (antimony metal, 2020), in the store's unit."""
+    return wb.store.con.execute("SELECT value FROM price WHERE material = 'antimony' AND year = 2020 "
+                                "AND product LIKE 'antimony metal%'").fetchone()[0]
+
+
+def test_a_store_built_from_older_bundled_data_is_rebuilt_on_open(wb, monkeypatch):
+    assert wb.ensure_built() is None  # built from these data: nothing to do
+    before = _first_price(wb)
+    monkeypatch.setattr("chokepoint.reference.bundled_files", _bundled_with_price(5.34))  # was 2.67
+    line = wb.ensure_built()
+    assert "changed" in line and "rebuilt" in line
+    assert _first_price(wb) == pytest.approx(2 * before)
+    assert wb.ensure_built() is None
+
+
+def test_a_store_built_with_user_files_is_flagged_not_rebuilt(wb, tmp_path, monkeypatch, db_path, capsys):
+    src = _write(tmp_path, "source_test.csv", SOURCE_CSV)
+    good = _write(tmp_path, "production_mine.csv", GOOD_PRODUCTION)
+    wb.build([str(src), str(good)])
+    before = wb.store.checksums()
+    monkeypatch.setattr("chokepoint.reference.bundled_files", _bundled_with_price(5.34))
+    line = wb.ensure_built()
+    assert f"chokepoint data build {src} {good}" in line and "rebuilt" not in line
+    assert wb.store.checksums() == before  # the user's rows are still there
+    wb.close()
+    assert main(["sources", "--db", str(db_path)]) == 0
+    assert "changed since" in capsys.readouterr().err

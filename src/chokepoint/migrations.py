@@ -37,6 +37,7 @@ migration(12, "sector_map: trade codes to downstream sectors")(_create_declared(
 migration(20, "run_draw: per-draw Monte Carlo figures")(_create_declared(20))
 migration(50, "chain_stage and chain_input: multi-input chains (linked sub-chains)")(_create_declared(50))
 migration(40, "llm_cache: answers of the optional LLM news extractor")(_create_declared(40))
+migration(60, "reference_build: what each reference build read")(_create_declared(60))
 
 
 @migration(16, "source.grade: official release or third-party copy")

@@ -299,6 +299,14 @@ RESULT_TABLES: dict[str, Table] = {t.name: t for t in [
     ), key=("key",), migration=40,
         help="Answers of the optional LLM news extractor, so re-runs are identical and cost nothing.",
         reference=False),
+    Table("reference_build", (
+        C("built", "timestamp"),
+        C("bundled_sha256", help="SHA-256 over the bundled CSVs' names and texts (reference.fingerprint)."),
+        C("user_files", required=False, help="JSON list of the user files (PATH or TABLE=PATH) loaded beside them."),
+    ), key=("built",), migration=60,
+        help="Each build of the reference tables and what it read: a store built from older bundled "
+             "data is rebuilt (or, with user files, flagged) by Workbench.ensure_built.",
+        reference=False),
     Table("trade_flow", (
         C("year", "int"),
         C("exporter", "int", help="ISO 3166-1 numeric code; decode through country.iso_numeric."),

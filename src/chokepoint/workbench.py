@@ -48,9 +48,24 @@ class Workbench:
     def is_built(self) -> bool:
         return "source" in self.store.tables() and self.store.count("source") > 0
 
-    def ensure_built(self) -> None:
+    def ensure_built(self) -> str | None:
+        """Build the bundled reference data on first use, and again when the shipped data changed
+        since the store's last build, so an upgrade never runs on stale figures. A store built with
+        user files (or before builds were recorded) is not rebuilt behind the user's back: the
+        returned line says what to run. Returns None when nothing needed saying."""
         if not self.is_built():
-            self.build()
+            if not self.store.read_only:
+                self.build()
+            return None
+        last = reference.last_build(self.store)
+        if last is not None and last[0] == reference.fingerprint():
+            return None
+        if last is None or last[1] or self.store.read_only:
+            files = " ".join(last[1]) if last and last[1] else "[YOUR FILES]"
+            return (f"the bundled reference data changed since {self.path.name} was built; "
+                    f"run `chokepoint data build {files}` to refresh it")
+        self.build()
+        return f"the bundled reference data changed since {self.path.name} was built: rebuilt"
 
     def table(self, name: str, **filters) -> pd.DataFrame:
         """A store table, filtered by equality on any columns given as keywords."""

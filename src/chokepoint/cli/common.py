@@ -44,8 +44,8 @@ DbOption = typer.Option(None, "--db", help="Store file (default: $CHOKEPOINT_DB 
 def workbench(db: str | None = None, read_only: bool = False, build: bool = True) -> Workbench:
     """Open the store, building the bundled reference data the first time."""
     wb = chokepoint.open(db, read_only=read_only)
-    if build and not read_only:
-        wb.ensure_built()
+    if build and not read_only and (line := wb.ensure_built()):
+        err_console.print(f"[yellow]{line}[/yellow]")
     return wb
 
 

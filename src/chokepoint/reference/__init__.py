@@ -1,6 +1,9 @@
 """Bundled reference data (curated facts with citations) and the build that loads it."""
 from __future__ import annotations
 
+import hashlib
+import json
+
 import pandas as pd
 
 from chokepoint import countries
@@ -45,4 +48,21 @@ def build(store: Store, user_specs: list[str] = ()) -> dict[str, int]:
             store.con.execute(f'DELETE FROM "{name}"')
             if name in frames:
                 insert(store, table, frames[name])
+        store.con.execute("INSERT INTO reference_build VALUES (now(), ?, ?)",
+                          [fingerprint(), json.dumps(list(user_specs))])
     return {name: len(frames.get(name, ())) for name in TABLES}
+
+
+def fingerprint() -> str:
+    """SHA-256 over the bundled CSVs' names and texts: changes whenever the shipped data do."""
+    h = hashlib.sha256()
+    for f in bundled_files():
+        h.update(f.label.encode() + b"\0" + f.text.encode() + b"\0")
+    return h.hexdigest()
+
+
+def last_build(store: Store) -> tuple[str, list[str]] | None:
+    """The bundled data's fingerprint and the user files of the store's latest build, if recorded."""
+    row = store.con.execute("SELECT bundled_sha256, user_files FROM reference_build "
+                            "ORDER BY built DESC LIMIT 1").fetchone()
+    return (row[0], json.loads(row[1] or "[]")) if row else None
