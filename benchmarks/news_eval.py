@@ -42,8 +42,10 @@ EXTRA_DIR = next((p for p in _EXTRA if p.is_dir()), _EXTRA[0])
 
 
 def load_gold(docs_dir: Path, gold_path: Path) -> tuple[dict, dict]:
-    """Publication dates by file, and the gold itself; exits when a file differs from its sha256."""
+    """Publication dates by file, and the gold itself; exits when a file differs from its sha256.
+    An article missing from the folder is left out with its events and pairs, and said so."""
     gold = json.loads(gold_path.read_text())
+    gold = without(gold, {n for n in gold["docs"] if not (docs_dir / n).is_file()}, gold_path.name)
     dates = {}
     for name, info in gold["docs"].items():
         text = (docs_dir / name).read_text(encoding="utf-8")
@@ -52,6 +54,22 @@ def load_gold(docs_dir: Path, gold_path: Path) -> tuple[dict, dict]:
         if info.get("published"):
             dates[name] = info["published"]
     return dates, gold
+
+
+def without(gold: dict, missing: set[str], label: Path | str) -> dict:
+    """The gold less the articles not at hand (a page that changed or vanished since it was
+    annotated): their events and every pair naming one go too, and a line says how many."""
+    if not missing:
+        return gold
+    names = lambda r: r["docs"] if isinstance(r, dict) else r  # noqa: E731
+    out = {**gold, "docs": {n: d for n, d in gold["docs"].items() if n not in missing},
+           "events": [e for e in gold["events"] if e["doc"] not in missing]}
+    for key in ("duplicates", "wire_copies", "conflicts", "not_conflicts"):
+        out[key] = [r for r in gold.get(key, []) if not set(names(r)) & missing]
+    print(f"{label}: {len(missing)} of {len(gold['docs'])} articles are not at hand and are left out "
+          f"({len(gold['events']) - len(out['events'])} gold events; "
+          f"{sum(len(gold.get(k, [])) - len(out[k]) for k in ('duplicates', 'wire_copies', 'conflicts', 'not_conflicts'))} pairs)")
+    return out
 
 
 def _pairs(rows) -> set[tuple[str, str]]:
