@@ -54,6 +54,21 @@ def spec(**kw) -> scenario.Scenario:
     return scenario.Scenario.model_validate({**base, **kw})
 
 
+def test_a_trader_counts_by_its_share_in_one_unit_never_tonnes_plus_dollars(tiny):
+    """A partner is in the network when it holds 1% of an exporter's tonnes or of its dollars;
+    a value-only row is weighed against dollars, not against tonnes (where $5,000 outweighs 100 t)."""
+    with chokepoint.open(tiny) as wb:
+        wb.store.con.execute("DELETE FROM trade")
+        rows = [("KOR", 30, 300e3), ("DEU", 50, 500e3), ("USA", 20, 200e3),
+                ("BEL", None, 5e3),    # 0.5% of CHN's dollars: pooled into ROW
+                ("NLD", None, 50e3)]   # 4.5% of CHN's dollars: its own node
+        _put(wb.store, "trade", [{"year": 2024, "exporter": "CHN", "importer": c, "code": "850511", "quantity_t": q,
+                                  "value_usd": v, "basis": "exporter-reported", "source": "A"} for c, q, v in rows])
+        countries = wb.chain.network("widgets", "KOR").countries
+    assert "NLD" in countries and "BEL" not in countries
+    assert {"KOR", "DEU", "USA"} <= set(countries)
+
+
 def test_network_balances_and_flags_edge_basis(tiny):
     with chokepoint.open(tiny) as wb:
         net = wb.chain.network("widgets", "KOR")

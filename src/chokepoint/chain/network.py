@@ -314,20 +314,25 @@ def _monthly_seed(store: Store, family: str, stage: str, year: int, countries: l
 
 
 def _traders(store: Store, family: str, year: int) -> list[str]:
-    """Exporters and importers holding at least 1% of an exporter's trade (annual or monthly) in a family's codes."""
-    df = store.df("SELECT t.exporter, t.importer, sum(coalesce(t.quantity_t, t.value_usd)) w FROM trade t "
+    """Exporters and importers holding at least 1% of an exporter's trade (annual or monthly) in a
+    family's codes, in tonnes or in dollars, each share taken over the rows that give that measure
+    (every row has a value, not every row a tonnage: summing the two would mix units)."""
+    df = store.df("SELECT t.exporter, t.importer, sum(t.quantity_t) t, sum(t.value_usd) usd FROM trade t "
                   "JOIN trade_code k ON t.code = k.code WHERE k.family = ? AND t.year <= ? GROUP BY 1, 2",
                   [family, year])
     stages = [r[0] for r in store.con.execute("SELECT stage FROM stage WHERE family = ?", [family]).fetchall()]
     products = sorted(set().union(*[_monthly_codes(store, family, s) for s in stages])) if stages else []
-    monthly = store.df("SELECT exporter, importer, sum(coalesce(quantity_t, value_usd)) w FROM trade_monthly "
+    monthly = store.df("SELECT exporter, importer, sum(quantity_t) t, sum(value_usd) usd FROM trade_monthly "
                        "WHERE product IN (SELECT unnest(?::VARCHAR[])) AND year(month) <= ? AND importer <> 'WLD' "
                        "GROUP BY 1, 2", [products, year])
     df = pd.concat([df, monthly], ignore_index=True)
     if df.empty:
         return []
-    big = df[df["w"] >= MIN_SHARE * df.groupby("exporter")["w"].transform("sum")]
-    return sorted(set(big["exporter"]) | set(big["importer"]))
+    big = pd.Series(False, index=df.index)
+    for measure in ("t", "usd"):
+        w = df[measure].fillna(0.0)
+        big |= (w > 0) & (w >= MIN_SHARE * w.groupby(df["exporter"]).transform("sum"))
+    return sorted(set(df.loc[big, "exporter"]) | set(df.loc[big, "importer"]))
 
 
 def _consumption(store: Store, members: list[str], countries: list[str], year: int) -> dict[str, float]:
