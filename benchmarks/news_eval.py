@@ -39,6 +39,7 @@ GOLD_DIR = Path(__file__).parent / "gold"
 _EXTRA = [Path(__file__).parent.parent.parent / "shared" / "news-real-extra",
           Path(__file__).parent.parent.parent / "news-real-extra"]
 EXTRA_DIR = next((p for p in _EXTRA if p.is_dir()), _EXTRA[0])
+EXTRA_SPLITS = ("x", "y", "z")  # splits named x-..., y-..., z-... are of the extra set
 
 
 def load_gold(docs_dir: Path, gold_path: Path) -> tuple[dict, dict]:
@@ -109,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     ap.add_argument("pairs", nargs="*", help="DOCS GOLD [DOCS GOLD ...]")
     ap.add_argument("--real", action="append", default=[], metavar="SPLIT",
-                    help="score benchmarks/gold/real_SPLIT.json (train, dev, test on the real corpus; x-train, x-test, x2-train on the extra set)")
+                    help="score benchmarks/gold/real_SPLIT.json (train, dev, test on the real corpus; x-test and the "
+                         "x-, y-, z- training splits on the extra set)")
     ap.add_argument("--real-dir", default=str(Path(__file__).parent.parent.parent / "shared" / "news-real"),
                     help="folder of the real corpus (default ../shared/news-real)")
     ap.add_argument("--extra-dir", default=str(EXTRA_DIR),
@@ -123,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("give DOCS and GOLD in pairs")
     todo = list(zip(args.pairs[::2], args.pairs[1::2]))
     for split in args.real:
-        folder = args.extra_dir if split.startswith("x") else args.real_dir
+        folder = args.extra_dir if split.startswith(EXTRA_SPLITS) else args.real_dir
         if not Path(folder).is_dir():
             print(f"skipped {split}: the real corpus is not at {folder} (give --real-dir or --extra-dir)")
             continue

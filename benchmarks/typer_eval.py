@@ -82,7 +82,7 @@ def main() -> None:
         model = classifier.load(Path(args.model))
         classifier.bundled = lambda: model  # extract.py asks classifier.bundled() for its model
     model = classifier.bundled()
-    folder = Path(args.extra_dir if args.real.startswith("x") else args.real_dir)
+    folder = Path(args.extra_dir if args.real.startswith(news_eval.EXTRA_SPLITS) else args.real_dir)
     split = [(folder, news_eval.GOLD_DIR / f"real_{args.real}.json")]
     seeds = SEEDS if SEEDS[0][0].is_dir() else []
     gaz = Gazetteer.bundled()
