@@ -34,8 +34,8 @@ GOLD = ROOT / "benchmarks" / "gold"
 FIXTURES = [("tests/fixtures/news", "dev"), ("tests/fixtures/news_dev2", "dev2"),
             ("tests/fixtures/news_heldout", "heldout"), ("tests/fixtures/news_heldout2", "heldout2"),
             ("tests/fixtures/news_heldout3", "heldout3"), ("tests/fixtures/news_heldout4", "heldout4")]
-# the training splits of the extra real set: x-train, and x2-train and x3-train (later batches, all training data)
-TRAIN_SPLITS = ("x-train", "x2-train", "x3-train")
+# the training splits of the extra real set: x-train, and the later batches x2-train, x3-train, y-train and z-train (all training data)
+TRAIN_SPLITS = ("x-train", "x2-train", "x3-train", "y-train", "z-train")
 # the regularisation strengths --cv tries
 GRID = (0.1, 0.3, 1.0, 3.0, 10.0)
 # a type needs this many untriggered real sentences of its own for the typer to add it (platt)
