@@ -60,6 +60,8 @@ def test_fx_nearest_year_is_flagged():
     ("announced on Monday", "2025-06-16"), ("earlier this month", "2025-06-01"),
     ("last week", "2025-06-09"), ("on February 5", "2025-02-05"), ("on December 12", "2024-12-12"),
     ("on June 24", "2025-06-24"), ("since 2019", None), ("3 days ago", "2025-06-17"),
+    ("the two sides agreed Wednesday to", "2025-06-18"), ("Mitsubishi said Friday it will", "2025-06-20"),
+    ("Black Friday sales", None),
 ])
 def test_relative_dates(sentence, expected):
     got = dates.resolve(sentence, dt.date(2025, 6, 20))  # a Friday

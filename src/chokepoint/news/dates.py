@@ -165,6 +165,8 @@ PATTERNS: list[tuple[re.Pattern, Resolver]] = [(re.compile(p, re.I), r) for p, r
     (r"\btoday\b|\bthis morning\b|\bearlier today\b", _needs("day", _shift(0))),
     (r"\btomorrow\b", _needs("day", _shift(1))),
     (rf"\b(?:on|last|this past)\s+{_WD}\b", _needs("day", _weekday)),
+    # a bare weekday ("agreed Saturday", "said Thursday": wire style), not a named day like Black Friday
+    (rf"(?<!black )(?<!cyber )(?<!super )(?<!good )\b{_WD}\b", _needs("day", _weekday)),
     (r"\b(?:earlier|later)? ?(?:this|in the) week\b", _needs("day", _week_start(0))),
     (r"\blast week\b", _needs("day", _week_start(1))),
     (r"\bnext week\b", _needs("day", _week_start(-1))),
