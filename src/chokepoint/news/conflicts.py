@@ -4,12 +4,11 @@ told with different amounts or dates, and opposite framings of a country in the 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from types import SimpleNamespace
 
 import pandas as pd
 
 from chokepoint.news import claims as claims_mod
-from chokepoint.news import amounts, dedup
+from chokepoint.news import dedup
 from chokepoint.news.amounts import FxTable
 from chokepoint.news.entities import Gazetteer
 from chokepoint.news.events import measure
@@ -146,19 +145,12 @@ def _story_label(what: str, a, b, art_a, art_b, fx: FxTable | None) -> str:
     whole: "$200 billion in cash" of "$350 billion"), 'different time' when the articles were
     published more than dedup.RETOLD_FIGURE_DAYS apart (a later telling may be an update), else
     'contradiction' (GUIDELINE.md)."""
-    if what == "amount" and (_names_figure(art_a.text, b, fx) or _names_figure(art_b.text, a, fx)):
+    if what == "amount" and (dedup.names_figure(art_a.text, b, fx) or dedup.names_figure(art_b.text, a, fx)):
         return "different scope"
     if art_a.published and art_b.published \
             and dedup.days_apart(art_a.published, art_b.published) > dedup.RETOLD_FIGURE_DAYS:
         return "different time"
     return "contradiction"
-
-
-def _names_figure(text: str, ev, fx: FxTable | None) -> bool:
-    """Whether the text states the event's amount anywhere (in its unit or, at the yearly rate, another)."""
-    return any(measure(x.unit) == measure(ev.unit)
-               and dedup.same_amount(ev, SimpleNamespace(amount=x.value, unit=x.unit, date=ev.date), fx)
-               for x in amounts.find(text))
 
 
 def _framings(arts: Sequence, window_days: int) -> list[dict]:
