@@ -110,6 +110,18 @@ def _same_event(a, b) -> bool:
     return not (a.commodities and b.commodities and not set(a.commodities) & set(b.commodities))
 
 
+def _same_deal(a, b) -> bool:
+    """An investment and a deal in money between the same two named parties, in either order: one
+    pledge that outlets type either way ("Uzbekistan will invest $100 billion in the US", "the US
+    and Uzbekistan signed deals worth $35 billion")."""
+    return {a.type, b.type} <= {"INVEST", "DEAL"} and a.target is not None and b.target is not None \
+        and {a.actor, a.target} == {b.actor, b.target} and measure(a.unit) == measure(b.unit) == "money"
+
+
+def _one_event(a, b) -> bool:
+    return _same_event(a, b) or _same_deal(a, b)
+
+
 def _difference(a, b, fx: FxTable | None) -> tuple[str, str, str] | None:
     """(what, value a, value b) where two tellings of an event disagree on amount or date, else None."""
     if a.amount is not None and b.amount is not None and measure(a.unit) == measure(b.unit) \
@@ -125,11 +137,11 @@ def _event_pair(art_a, art_b, fx: FxTable | None) -> list[dict]:
     in agreement (an earlier deal beside this one) is that one, not a conflict."""
     rows, seen = [], set()
     for a in art_a.events:
-        cands = [b for b in art_b.events if _same_event(a, b)]
+        cands = [b for b in art_b.events if _one_event(a, b)]
         if any(_difference(a, b, fx) is None for b in cands):
             continue
         for b in cands:
-            if any(_same_event(o, b) and _difference(o, b, fx) is None for o in art_a.events):
+            if any(_one_event(o, b) and _difference(o, b, fx) is None for o in art_a.events):
                 continue
             what, va, vb = _difference(a, b, fx)
             if (a.type, a.actor, what) in seen:
@@ -141,10 +153,13 @@ def _event_pair(art_a, art_b, fx: FxTable | None) -> list[dict]:
 
 
 def _story_label(what: str, a, b, art_a, art_b, fx: FxTable | None) -> str:
-    """'different scope' when either article also names the other's figure (a part beside its
+    """'contradiction' for one number in two currencies; 'different scope' when either article also
+    names the other's figure (a part beside its
     whole: "$200 billion in cash" of "$350 billion"), 'different time' when the articles were
     published more than dedup.RETOLD_FIGURE_DAYS apart (a later telling may be an update), else
     'contradiction' (GUIDELINE.md)."""
+    if what == "amount" and dedup.same_number(a, b):
+        return "contradiction"  # the currency written two ways: no update changes only the currency
     if what == "amount" and (dedup.names_figure(art_a.text, b, fx) or dedup.names_figure(art_b.text, a, fx)):
         return "different scope"
     if art_a.published and art_b.published \

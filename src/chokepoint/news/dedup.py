@@ -228,6 +228,12 @@ def same_amount(a, b, fx: FxTable | None) -> bool:
     return abs(usd[0] - usd[1]) <= CROSS_CURRENCY_TOLERANCE * max(abs(usd[0]), abs(usd[1]))
 
 
+def same_number(a, b) -> bool:
+    """The same number (within 0.5%) in two different currencies."""
+    return a.unit != b.unit and measure(a.unit) == measure(b.unit) == "money" \
+        and abs(a.amount - b.amount) <= 0.005 * max(abs(a.amount), abs(b.amount))
+
+
 def period(d: dt.date) -> tuple[dt.date, dt.date]:
     """First and last day of a date known to the day, the month or the year (dates.PartialDate)."""
     if isinstance(d, dt.datetime):  # a store Timestamp
@@ -248,9 +254,10 @@ def days_apart(a: dt.date, b: dt.date) -> int:
 def _compatible(a, b, fx: FxTable | None = None) -> bool:
     """Two events that could be one: no differing amount of one measure (a stake's percent and its
     price measure two things), no disjoint commodities, and no dates (when both are given) more
-    than a day apart."""
+    than a day apart. One number in two currencies ("a EUR75m plant", "the $75 million plant") is
+    one figure with its currency written wrong (a conflict to show), not two deals."""
     if a.amount is not None and b.amount is not None and measure(a.unit) == measure(b.unit) \
-            and not same_amount(a, b, fx):
+            and not same_amount(a, b, fx) and not same_number(a, b):
         return False
     if a.commodities and b.commodities and not set(a.commodities) & set(b.commodities):
         return False
