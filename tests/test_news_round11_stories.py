@@ -68,12 +68,19 @@ def test_a_story_by_its_words_alone_needs_dates_close_or_missing():
 
 def test_a_weaker_likeness_needs_an_event_tie():
     # one telling adds a roundup of other stories of the batch: its likeness is diluted below STRONG
-    extra = " In other news: " + " ".join(f"Firm{k}ix, Port{k}avel, Zed{k}or and more{k}." for k in range(10)) * 2
+    extra = " In other news: " + " ".join(f"Firm{k}ix, Port{k}avel, Zed{k}or." for k in range(10)) * 2
     texts = [STORY_A, STORY_B + extra] + _fillers()
     cos = retold.similar_pairs(texts, 0.0)[(0, 1)]
-    assert retold.WEAK <= cos < retold.STRONG
+    (mid, half), (weak, full) = retold.TIERS
+    assert mid <= cos < retold.STRONG
     assert retold.story_pairs(texts, [None] * 12, {}) == {}
-    assert set(retold.story_pairs(texts, [None] * 12, {(0, 1): retold.WEAK_TIE})) == {(0, 1)}
+    assert set(retold.story_pairs(texts, [None] * 12, {(0, 1): half})) == {(0, 1)}
+    # diluted further, a half tie (background both tell: the same actor and a commodity) is not enough
+    texts[1] += extra * 2
+    cos = retold.similar_pairs(texts, 0.0)[(0, 1)]
+    assert weak <= cos < mid
+    assert retold.story_pairs(texts, [None] * 12, {(0, 1): half}) == {}
+    assert set(retold.story_pairs(texts, [None] * 12, {(0, 1): full})) == {(0, 1)}
 
 
 def test_two_deals_of_the_same_parties_are_never_one_story_by_words():
@@ -115,6 +122,31 @@ def test_figures_far_apart_for_the_same_parties_are_two_deals():
     assert not dedup.different_deals(late, early, JOGMEC_LATE, recall, FxTable.bundled())
     # within DEAL_RATIO: one deal told with two figures (a conflict to show, not two stories)
     assert not dedup.different_deals(_stake(9e6, "USD"), _stake(12e6, "USD"), "", "", None)
+
+
+def test_two_deals_of_the_same_parties_are_no_story_by_events_or_leads_either():
+    # the two stake stories tie by their events (the same investor and miner, a shared commodity)
+    late = [_ev("INVEST", "Hanzo Trading", "Korrin Rare Earths", 200e6, "AUD", doc="d0")]
+    early = [_ev("INVEST", "Hanzo Trading", "Korrin Rare Earths", 9e6, "USD", doc="d1")]
+    for ev in late + early:
+        ev.commodities = ["rare earths"]
+    day = dt.date(2026, 3, 2)
+    arts = [Article("d0", "d0", JOGMEC_LATE, 90, None, None, day, late),
+            Article("d1", "d1", JOGMEC_EARLY, 90, None, None, day, early)]
+    assert dedup.event_pairs([late, early], [day, day]) == {(0, 1)}
+    assert find_duplicates(arts) == []
+
+
+def test_a_tariff_and_the_answer_to_it_are_two_stories():
+    # Washington's tariff on Beijing and Beijing's counter-tariff, both "from November 1"
+    nov1 = dt.date(2025, 11, 1)
+    us = [_ev("TARIFF", "USA", "CHN", date=nov1), _ev("STATEMENT", "USA", "CHN")]
+    china = [_ev("TARIFF", "CHN", "USA", date=nov1), _ev("STATEMENT", "CHN", "USA")]
+    pub = [dt.date(2025, 10, 10), dt.date(2025, 10, 12)]
+    assert dedup.event_pairs([us, china], pub) == set()
+    assert dedup.event_pairs([us, us], pub) == {(0, 1)}
+    deal, signed = [_ev("DEAL", "USA", "CHN", date=nov1)], [_ev("DEAL", "CHN", "USA", date=nov1)]
+    assert dedup.event_ties([deal, signed], pub) == {(0, 1): 0.5}  # a deal is the same whichever side goes first
 
 
 # -- conflicts within a story ----------------------------------------------------------------------

@@ -264,6 +264,10 @@ def _compatible(a, b, fx: FxTable | None = None) -> bool:
     return a.date is None or b.date is None or days_apart(a.date, b.date) <= 1
 
 
+# acts whose direction is the news: one side's tariff or curbs, and the other's answer, are two events
+DIRECTED = frozenset({"TARIFF", "EXPORT_CONTROL", "EXPORT_EASING", "MILITARY", "STATEMENT"})
+
+
 def _evidence(a, b, earlier_day: bool = False, standing: bool = False) -> float:
     """How strongly two compatible events of one type tie their documents. A shared party and the
     same amount are one story by itself (1): outlets often name the other side differently (a
@@ -282,6 +286,8 @@ def _evidence(a, b, earlier_day: bool = False, standing: bool = False) -> float:
     shared = bool(set(a.commodities) & set(b.commodities)) or same_figure or earlier_day
     if a.target is None or b.target is None or {a.actor, a.target} != {b.actor, b.target}:
         return 0.5 if a.actor == b.actor and shared else 0.0
+    if a.type in DIRECTED and a.actor != b.actor:
+        return 0.0  # Washington's tariffs on Beijing and Beijing's on Washington: a trade war's two sides
     return 1.0 if shared else 0.5
 
 

@@ -93,12 +93,15 @@ def find_duplicates(arts: list[Article]) -> list[dict]:
     copies = dedup.sentence_pairs([a.text for a in arts]) - wire
     published = [a.published for a in arts]
     events, fx = [a.events for a in arts], FxTable.bundled()
+
+    def apart(i: int, j: int) -> bool:  # two deals of the same parties: no retelling, however alike
+        return dedup.different_deals(events[i], events[j], arts[i].text, arts[j].text, fx)
+
     scores = dedup.event_scores(events, published, fx)
-    story = set(scores) - wire - copies
-    cosines = retold.story_pairs([a.text for a in arts], published, dedup.event_ties(events, published, fx),
-                                 lambda i, j: dedup.different_deals(events[i], events[j], arts[i].text, arts[j].text, fx))
+    story = {p for p in scores if not apart(*p)} - wire - copies
+    cosines = retold.story_pairs([a.text for a in arts], published, dedup.event_ties(events, published, fx), apart)
     words = set(cosines) - wire - copies - story
-    lead = dedup.lead_pairs([a.text for a in arts], published) - wire - copies - story - words
+    lead = {p for p in dedup.lead_pairs([a.text for a in arts], published) if not apart(*p)} - wire - copies - story - words
     out = []
     method_of: dict[int, set[str]] = {}
     for pairs, name in ((wire, "minhash"), (copies, "sentences"), (story, "events"), (words, "words"), (lead, "lead")):

@@ -4,8 +4,8 @@ article's events to be extracted (the extractor finds about 0.4 of them on unsee
 
 Words are hashed as dedup.py hashes them (NumPy, no Python loop per word); a word in more than
 MAX_DF of the batch's documents is a topic word ("china", "minerals", "said") and weighs nothing.
-Only pairs sharing a rare word (in at most `rare_limit` documents) are scored, so the pass scales
-with the batch's rare words, not with its number of pairs.
+Only pairs sharing MIN_SHARED rare words (each in at most `rare_limit` documents) are scored, so the
+pass scales with the batch's rare words, not with its number of pairs.
 """
 from __future__ import annotations
 
@@ -19,13 +19,17 @@ from chokepoint.news.dedup import LEAD_WINDOW_DAYS, days_apart, word_spans
 STORY_CHARS = 3000  # a retelling restates its lead; background comes later, in any story
 MIN_DOCS = 10  # below this, document frequencies cannot tell rare words from common ones
 MAX_DF = 0.1
-RARE_DF = 30  # candidate pairs share a word found in at most this many documents (and MAX_DF of them)
+RARE_DF = 30  # candidate pairs share words found in at most this many documents (and MAX_DF of them)
+MIN_SHARED = 2  # rare words a candidate pair shares: one name in common is chance, a retelling shares several
 MIN_WORD = 3  # bytes: "of", "in", single digits say nothing
 # measured on the real training splits (README "Round 11"): retold pairs 0.17-1.0, other pairs of one
 # batch at most 0.49; the pairs above STRONG that are not retellings were undated
 STRONG = 0.55  # a story by its words alone
-WEAK = 0.25  # a story where an event also ties the two (dedup.event_ties)
-WEAK_TIE = 0.5
+# weaker likeness with an event tie (dedup.event_ties): a half tie (the same actor and a commodity)
+# is often background told by two different stories ("China's rare-earth curbs"), so it needs more
+# likeness than a full one (a shared party and the same figure, or both parties and a detail)
+TIERS = ((0.4, 0.5), (0.25, 1.0))  # (cosine, tie)
+WEAK = min(cos for cos, _ in TIERS)
 WINDOW_DAYS = LEAD_WINDOW_DAYS
 BATCH = 1000
 _HASH_BITS = 44  # a word's hash in a (document, word) key; the document takes the 20 bits above
@@ -58,7 +62,7 @@ def rare_limit(n: int) -> int:
 
 
 def similar_pairs(texts: Sequence[str], threshold: float) -> dict[tuple[int, int], float]:
-    """{(i, j): cosine} of text pairs (i < j) sharing a rare word whose TF-IDF cosine (sublinear tf,
+    """{(i, j): cosine} of text pairs (i < j) sharing MIN_SHARED rare words whose TF-IDF cosine (sublinear tf,
     idf log(n/df), words in 2..max(2, MAX_DF*n) documents) is at least `threshold`; empty below
     MIN_DOCS texts."""
     n = len(texts)
@@ -83,8 +87,8 @@ def similar_pairs(texts: Sequence[str], threshold: float) -> dict[tuple[int, int
 
 
 def _candidates(doc: np.ndarray, tid: np.ndarray, df: np.ndarray, limit: int, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct document pairs (i < j) sharing a word in at most `limit` documents: the words of
-    each document frequency k are a (words x k) table of documents, its column pairs the pairs."""
+    """Distinct document pairs (i < j) sharing MIN_SHARED words each in at most `limit` documents: the
+    words of each document frequency k are a (words x k) table of documents, its column pairs the pairs."""
     rare = df[tid] <= limit
     order = np.lexsort((doc[rare], tid[rare]))
     d, t = doc[rare][order], tid[rare][order]
@@ -96,7 +100,8 @@ def _candidates(doc: np.ndarray, tid: np.ndarray, df: np.ndarray, limit: int, n:
                 codes.append(rows[:, a].astype(np.int64) * n + rows[:, b])  # sorted by document within a word
     if not codes:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    code = np.unique(np.concatenate(codes))
+    code, shared = np.unique(np.concatenate(codes), return_counts=True)
+    code = code[shared >= MIN_SHARED]
     return code // n, code % n
 
 
@@ -104,12 +109,13 @@ def story_pairs(texts: Sequence[str], published: Sequence, ties: dict[tuple[int,
                 apart: Callable[[int, int], bool] = lambda i, j: False) -> dict[tuple[int, int], float]:
     """{(i, j): cosine} of the texts telling one story by their words: published within WINDOW_DAYS
     when both are dated, not two deals of the same parties (`apart`: dedup.different_deals), and a
-    cosine of STRONG, or of WEAK with an event tie of WEAK_TIE (`ties`: dedup.event_ties)."""
+    cosine of STRONG, or one of TIERS with its event tie (`ties`: dedup.event_ties)."""
     out = {}
     for (i, j), cos in similar_pairs(texts, WEAK).items():
         if published[i] is not None and published[j] is not None \
                 and days_apart(published[i], published[j]) > WINDOW_DAYS:
             continue
-        if (cos >= STRONG or ties.get((i, j), 0.0) >= WEAK_TIE) and not apart(i, j):
+        tie = ties.get((i, j), 0.0)
+        if (cos >= STRONG or any(cos >= c and tie >= t for c, t in TIERS)) and not apart(i, j):
             out[(i, j)] = cos
     return out
