@@ -18,12 +18,13 @@ from chokepoint.news.dedup import LEAD_WINDOW_DAYS, days_apart, word_spans
 
 STORY_CHARS = 3000  # a retelling restates its lead; background comes later, in any story
 MIN_DOCS = 10  # below this, document frequencies cannot tell rare words from common ones
+MAX_DOCS = 1 << 20  # a document's number takes the 20 bits above a word's hash in one key
 MAX_DF = 0.1
 RARE_DF = 30  # candidate pairs share words found in at most this many documents (and MAX_DF of them)
 MIN_SHARED = 2  # rare words a candidate pair shares: one name in common is chance, a retelling shares several
 MIN_WORD = 3  # bytes: "of", "in", single digits say nothing
-# measured on the real training splits (README "Round 11"): retold pairs 0.17-1.0, other pairs of one
-# batch at most 0.49; the pairs above STRONG that are not retellings were undated
+# measured on each real training split (benchmarks/gold/README.md, "Round 11"): retold pairs 0.10-1.0,
+# other pairs at most 0.53 (a related story of the same firms; an earlier stage of the same deal)
 STRONG = 0.55  # a story by its words alone
 # weaker likeness with an event tie (dedup.event_ties): a half tie (the same actor and a commodity)
 # is often background told by two different stories ("China's rare-earth curbs"), so it needs more
@@ -63,10 +64,10 @@ def rare_limit(n: int) -> int:
 
 def similar_pairs(texts: Sequence[str], threshold: float) -> dict[tuple[int, int], float]:
     """{(i, j): cosine} of text pairs (i < j) sharing MIN_SHARED rare words whose TF-IDF cosine (sublinear tf,
-    idf log(n/df), words in 2..max(2, MAX_DF*n) documents) is at least `threshold`; empty below
-    MIN_DOCS texts."""
+    idf log(n/df), words in 2..max(2, MAX_DF*n) documents) is at least `threshold`; empty outside
+    MIN_DOCS..MAX_DOCS texts."""
     n = len(texts)
-    if n < MIN_DOCS:
+    if not MIN_DOCS <= n < MAX_DOCS:
         return {}
     doc, term, count = _doc_terms(texts)
     uniq, tid = np.unique(term, return_inverse=True)
