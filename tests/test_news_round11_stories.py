@@ -71,16 +71,13 @@ def test_a_weaker_likeness_needs_an_event_tie():
     extra = " In other news: " + " ".join(f"Firm{k}ix, Port{k}avel, Zed{k}or." for k in range(10)) * 2
     texts = [STORY_A, STORY_B + extra] + _fillers()
     cos = retold.similar_pairs(texts, 0.0)[(0, 1)]
-    (mid, half), (weak, full) = retold.TIERS
-    assert mid <= cos < retold.STRONG
+    assert retold.WEAK <= cos < retold.STRONG
     assert retold.story_pairs(texts, [None] * 12, {}) == {}
-    assert set(retold.story_pairs(texts, [None] * 12, {(0, 1): half})) == {(0, 1)}
-    # diluted further, a half tie (background both tell: the same actor and a commodity) is not enough
+    assert set(retold.story_pairs(texts, [None] * 12, {(0, 1): retold.WEAK_TIE})) == {(0, 1)}
+    # diluted further, even a full tie is too little: the same firms' next deal ties as fully
     texts[1] += extra * 2
-    cos = retold.similar_pairs(texts, 0.0)[(0, 1)]
-    assert weak <= cos < mid
-    assert retold.story_pairs(texts, [None] * 12, {(0, 1): half}) == {}
-    assert set(retold.story_pairs(texts, [None] * 12, {(0, 1): full})) == {(0, 1)}
+    assert retold.similar_pairs(texts, 0.0)[(0, 1)] < retold.WEAK
+    assert retold.story_pairs(texts, [None] * 12, {(0, 1): 1.0}) == {}
 
 
 def test_two_deals_of_the_same_parties_are_never_one_story_by_words():

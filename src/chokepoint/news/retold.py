@@ -26,11 +26,11 @@ MIN_WORD = 3  # bytes: "of", "in", single digits say nothing
 # measured on each real training split (benchmarks/gold/README.md, "Round 11"): retold pairs 0.10-1.0,
 # other pairs at most 0.53 (a related story of the same firms; an earlier stage of the same deal)
 STRONG = 0.55  # a story by its words alone
-# weaker likeness with an event tie (dedup.event_ties): a half tie (the same actor and a commodity)
-# is often background told by two different stories ("China's rare-earth curbs"), so it needs more
-# likeness than a full one (a shared party and the same figure, or both parties and a detail)
-TIERS = ((0.4, 0.5), (0.25, 1.0))  # (cosine, tie)
-WEAK = min(cos for cos, _ in TIERS)
+# a weaker likeness, confirmed by an event tie (dedup.event_ties: 0.5 for the same actor and a commodity,
+# 1 for a shared party and the same figure). Below WEAK even a full tie is too little: on the training
+# splits the pairs at 0.25-0.40 with one all had a date missing, and some were the same firms' next deal
+WEAK = 0.4
+WEAK_TIE = 0.5
 WINDOW_DAYS = LEAD_WINDOW_DAYS
 BATCH = 1000
 _HASH_BITS = 44  # a word's hash in a (document, word) key; the document takes the 20 bits above
@@ -110,13 +110,12 @@ def story_pairs(texts: Sequence[str], published: Sequence, ties: dict[tuple[int,
                 apart: Callable[[int, int], bool] = lambda i, j: False) -> dict[tuple[int, int], float]:
     """{(i, j): cosine} of the texts telling one story by their words: published within WINDOW_DAYS
     when both are dated, not two deals of the same parties (`apart`: dedup.different_deals), and a
-    cosine of STRONG, or one of TIERS with its event tie (`ties`: dedup.event_ties)."""
+    cosine of STRONG, or of WEAK with an event tie of WEAK_TIE (`ties`: dedup.event_ties)."""
     out = {}
     for (i, j), cos in similar_pairs(texts, WEAK).items():
         if published[i] is not None and published[j] is not None \
                 and days_apart(published[i], published[j]) > WINDOW_DAYS:
             continue
-        tie = ties.get((i, j), 0.0)
-        if (cos >= STRONG or any(cos >= c and tie >= t for c, t in TIERS)) and not apart(i, j):
+        if (cos >= STRONG or ties.get((i, j), 0.0) >= WEAK_TIE) and not apart(i, j):
             out[(i, j)] = cos
     return out
