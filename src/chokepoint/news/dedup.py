@@ -1,5 +1,5 @@
 """Duplicate groups: copies of one wire text (MinHash LSH over word 5-gram shingles, datasketch)
-and one story retold in other words (clustering on shared events).
+and one story retold in other words (clustering on shared events; by shared rare words, retold.py).
 
 Threshold: LSH at Jaccard 0.5 on word 5-grams with 64 permutations (standard error of the
 estimate about 0.06 near the threshold). Copies of one wire story
