@@ -7,7 +7,8 @@ Articles are generated from event sentences and filler drawn from a fixed vocabu
 with one in fifty a near copy of an earlier one, so the LSH has real work to do. The baseline
 printed is measured in the same run: datasketch's own `MinHash.update_batch` signatures on a
 2,000-article sample against dedup.py's vectorised signatures, one article and one batch at a time.
-The second wire-copy pass (shared long sentences) is timed on its own, on articles that have sentences.
+The second wire-copy pass (shared long sentences) is timed on its own, on articles that have sentences;
+the retold-story pass over words (retold.py) is timed on a Zipf corpus of its own and added to the dedup figure.
 Wall and CPU time are both printed (a shared machine inflates wall time); generating the dedup
 corpus is timed apart from deduplicating it. For a quiet figure pin the cores:
 `taskset -c 0,1 python benchmarks/news.py` (clean+extract runs on one of them).
@@ -22,9 +23,10 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import numpy as np
 from datasketch import MinHash
 
-from chokepoint.news import dedup
+from chokepoint.news import dedup, retold
 from chokepoint.news.clean import clean
 from chokepoint.news.entities import Gazetteer
 from chokepoint.news.extract import extract
@@ -114,6 +116,25 @@ def bench_dedup(n: int, workers: int) -> float:
     return wall
 
 
+def bench_story_words(n: int, dedup_wall: float) -> float:
+    """`retold.similar_pairs` (the retold-story pass over words) on n articles of 500 words drawn
+    from a Zipf law over a million words, so that rare words, which make its candidate pairs, abound
+    (the dedup corpus has none); added to the dedup figure, since the pipeline runs both."""
+    rng = np.random.default_rng(3)
+    vocab = np.array([f"z{i}" for i in range(1_000_000)])
+    t0 = time.perf_counter()
+    texts = [" ".join(vocab[row]) for row in (rng.zipf(1.3, size=(n, 500)) - 1) % len(vocab)]
+    gen = time.perf_counter() - t0
+    t0, c0 = time.perf_counter(), time.process_time()
+    pairs = retold.similar_pairs(texts, retold.WEAK)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    total = dedup_wall + wall
+    print(f"retold-story words: {n} Zipf articles of 500 words on one core: wall {wall:.1f} s, CPU {cpu:.1f} s, "
+          f"{len(pairs)} pairs (generation apart: {gen:.1f} s); with the dedup figure {total:.1f} s  "
+          f"target < 60 s: {'PASS' if total < 60 else 'FAIL'}")
+    return wall
+
+
 def bench_sentence_copies(n: int) -> float:
     """`dedup.sentence_pairs` (the second wire-copy pass of pipeline.find_duplicates) on n articles
     of the clean+extract kind, which have sentences (the dedup corpus has none), on one core."""
@@ -173,7 +194,7 @@ def main() -> None:
     cleaning_stats(args.docs)
     bench_extract(args.articles, Gazetteer.bundled())
     bench_baseline()
-    bench_dedup(args.dedup, args.workers)
+    bench_story_words(args.dedup, bench_dedup(args.dedup, args.workers))
     bench_sentence_copies(args.dedup)
 
 

@@ -4,12 +4,11 @@ told with different amounts or dates, and opposite framings of a country in the 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from types import SimpleNamespace
 
 import pandas as pd
 
 from chokepoint.news import claims as claims_mod
-from chokepoint.news import amounts, dedup
+from chokepoint.news import dedup
 from chokepoint.news.amounts import FxTable
 from chokepoint.news.entities import Gazetteer
 from chokepoint.news.events import measure
@@ -111,6 +110,18 @@ def _same_event(a, b) -> bool:
     return not (a.commodities and b.commodities and not set(a.commodities) & set(b.commodities))
 
 
+def _same_deal(a, b) -> bool:
+    """An investment and a deal in money between the same two named parties, in either order: one
+    pledge that outlets type either way ("Uzbekistan will invest $100 billion in the US", "the US
+    and Uzbekistan signed deals worth $35 billion")."""
+    return {a.type, b.type} <= {"INVEST", "DEAL"} and a.target is not None and b.target is not None \
+        and {a.actor, a.target} == {b.actor, b.target} and measure(a.unit) == measure(b.unit) == "money"
+
+
+def _one_event(a, b) -> bool:
+    return _same_event(a, b) or _same_deal(a, b)
+
+
 def _difference(a, b, fx: FxTable | None) -> tuple[str, str, str] | None:
     """(what, value a, value b) where two tellings of an event disagree on amount or date, else None."""
     if a.amount is not None and b.amount is not None and measure(a.unit) == measure(b.unit) \
@@ -126,11 +137,11 @@ def _event_pair(art_a, art_b, fx: FxTable | None) -> list[dict]:
     in agreement (an earlier deal beside this one) is that one, not a conflict."""
     rows, seen = [], set()
     for a in art_a.events:
-        cands = [b for b in art_b.events if _same_event(a, b)]
+        cands = [b for b in art_b.events if _one_event(a, b)]
         if any(_difference(a, b, fx) is None for b in cands):
             continue
         for b in cands:
-            if any(_same_event(o, b) and _difference(o, b, fx) is None for o in art_a.events):
+            if any(_one_event(o, b) and _difference(o, b, fx) is None for o in art_a.events):
                 continue
             what, va, vb = _difference(a, b, fx)
             if (a.type, a.actor, what) in seen:
@@ -142,23 +153,19 @@ def _event_pair(art_a, art_b, fx: FxTable | None) -> list[dict]:
 
 
 def _story_label(what: str, a, b, art_a, art_b, fx: FxTable | None) -> str:
-    """'different scope' when either article also names the other's figure (a part beside its
+    """'contradiction' for one number in two currencies; 'different scope' when either article also
+    names the other's figure (a part beside its
     whole: "$200 billion in cash" of "$350 billion"), 'different time' when the articles were
     published more than dedup.RETOLD_FIGURE_DAYS apart (a later telling may be an update), else
     'contradiction' (GUIDELINE.md)."""
-    if what == "amount" and (_names_figure(art_a.text, b, fx) or _names_figure(art_b.text, a, fx)):
+    if what == "amount" and dedup.same_number(a, b):
+        return "contradiction"  # the currency written two ways: no update changes only the currency
+    if what == "amount" and (dedup.names_figure(art_a.text, b, fx) or dedup.names_figure(art_b.text, a, fx)):
         return "different scope"
     if art_a.published and art_b.published \
             and dedup.days_apart(art_a.published, art_b.published) > dedup.RETOLD_FIGURE_DAYS:
         return "different time"
     return "contradiction"
-
-
-def _names_figure(text: str, ev, fx: FxTable | None) -> bool:
-    """Whether the text states the event's amount anywhere (in its unit or, at the yearly rate, another)."""
-    return any(measure(x.unit) == measure(ev.unit)
-               and dedup.same_amount(ev, SimpleNamespace(amount=x.value, unit=x.unit, date=ev.date), fx)
-               for x in amounts.find(text))
 
 
 def _framings(arts: Sequence, window_days: int) -> list[dict]:

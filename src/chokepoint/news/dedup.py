@@ -1,5 +1,5 @@
 """Duplicate groups: copies of one wire text (MinHash LSH over word 5-gram shingles, datasketch)
-and one story retold in other words (clustering on shared events).
+and one story retold in other words (clustering on shared events; by shared rare words, retold.py).
 
 Threshold: LSH at Jaccard 0.5 on word 5-grams with 64 permutations (standard error of the
 estimate about 0.06 near the threshold). Copies of one wire story
@@ -18,10 +18,12 @@ import re
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
+from chokepoint.news import amounts
 from chokepoint.news.amounts import FxTable
 from chokepoint.news.dates import precision
 from chokepoint.news.events import measure
@@ -81,15 +83,22 @@ def word_hashes(text: str) -> np.ndarray:
 
 def _word_hashes_at(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     """(hash, start byte) of every word in UTF-8 bytes; a word's hash does not depend on its offset."""
+    hashes, starts, _ = word_spans(data)
+    return hashes, starts
+
+
+def word_spans(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(hash, start byte, end byte) of every word (letters, digits, underscore, any non-ASCII byte)
+    in lower-cased UTF-8 bytes."""
     b = np.frombuffer(data, dtype=np.uint8)
     if not len(b):
-        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     word = (b >= 128) | ((b >= 48) & (b <= 57)) | ((b >= 97) & (b <= 122)) | (b == 95)
     edges = np.diff(np.concatenate(([False], word, [False])).astype(np.int8))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     pw, inv = _power_tables(len(b) + 1)
     prefix = np.concatenate((np.zeros(1, dtype=np.uint64), np.cumsum(b.astype(np.uint64) * pw[:-1])))
-    return (prefix[ends] - prefix[starts]) * inv[starts], starts
+    return (prefix[ends] - prefix[starts]) * inv[starts], starts, ends
 
 
 def shingle_hashes(text: str, k: int = SHINGLE) -> np.ndarray:
@@ -219,6 +228,12 @@ def same_amount(a, b, fx: FxTable | None) -> bool:
     return abs(usd[0] - usd[1]) <= CROSS_CURRENCY_TOLERANCE * max(abs(usd[0]), abs(usd[1]))
 
 
+def same_number(a, b) -> bool:
+    """The same number (within 0.5%) in two different currencies."""
+    return a.unit != b.unit and measure(a.unit) == measure(b.unit) == "money" \
+        and abs(a.amount - b.amount) <= 0.005 * max(abs(a.amount), abs(b.amount))
+
+
 def period(d: dt.date) -> tuple[dt.date, dt.date]:
     """First and last day of a date known to the day, the month or the year (dates.PartialDate)."""
     if isinstance(d, dt.datetime):  # a store Timestamp
@@ -239,13 +254,18 @@ def days_apart(a: dt.date, b: dt.date) -> int:
 def _compatible(a, b, fx: FxTable | None = None) -> bool:
     """Two events that could be one: no differing amount of one measure (a stake's percent and its
     price measure two things), no disjoint commodities, and no dates (when both are given) more
-    than a day apart."""
+    than a day apart. One number in two currencies ("a EUR75m plant", "the $75 million plant") is
+    one figure with its currency written wrong (a conflict to show), not two deals."""
     if a.amount is not None and b.amount is not None and measure(a.unit) == measure(b.unit) \
-            and not same_amount(a, b, fx):
+            and not same_amount(a, b, fx) and not same_number(a, b):
         return False
     if a.commodities and b.commodities and not set(a.commodities) & set(b.commodities):
         return False
     return a.date is None or b.date is None or days_apart(a.date, b.date) <= 1
+
+
+# acts whose direction is the news: one side's tariff or curbs, and the other's answer, are two events
+DIRECTED = frozenset({"TARIFF", "EXPORT_CONTROL", "EXPORT_EASING", "MILITARY", "STATEMENT"})
 
 
 def _evidence(a, b, earlier_day: bool = False, standing: bool = False) -> float:
@@ -266,6 +286,8 @@ def _evidence(a, b, earlier_day: bool = False, standing: bool = False) -> float:
     shared = bool(set(a.commodities) & set(b.commodities)) or same_figure or earlier_day
     if a.target is None or b.target is None or {a.actor, a.target} != {b.actor, b.target}:
         return 0.5 if a.actor == b.actor and shared else 0.0
+    if a.type in DIRECTED and a.actor != b.actor:
+        return 0.0  # Washington's tariffs on Beijing and Beijing's on Washington: a trade war's two sides
     return 1.0 if shared else 0.5
 
 
@@ -307,6 +329,26 @@ def event_scores(events_by_doc: Sequence[Sequence], published: Sequence[dt.date 
     window cannot rule it out), the events tied making up at least MIN_SHARED_FRACTION of each
     document's news events (`_news_count`), one of them news in both (`_is_news`: a story published
     ten days after a summit recalls it, it does not retell the summit's report)."""
+    out = {}
+    for (i, j), (score, ks, ms, news) in _tie_totals(events_by_doc, published, fx).items():
+        if news and score >= (1.0 if published[i] and published[j] else UNDATED_SCORE) \
+                and len(ks) >= MIN_SHARED_FRACTION * _news_count(events_by_doc[i], published[i]) \
+                and len(ms) >= MIN_SHARED_FRACTION * _news_count(events_by_doc[j], published[j]):
+            out[(i, j)] = score
+    return out
+
+
+def event_ties(events_by_doc: Sequence[Sequence], published: Sequence[dt.date | None],
+               fx: FxTable | None = None) -> dict[tuple[int, int], float]:
+    """{doc pair: evidence} of every pair with a tie of one news event in both, however weak: too
+    little to call a story (`event_scores`), enough to confirm one that the words suggest (retold.py)."""
+    return {pair: score for pair, (score, _, _, news) in _tie_totals(events_by_doc, published, fx).items() if news}
+
+
+def _tie_totals(events_by_doc: Sequence[Sequence], published: Sequence[dt.date | None],
+                fx: FxTable | None) -> dict[tuple[int, int], tuple[float, set, set, bool]]:
+    """{doc pair: (evidence, events of the first tied, of the second, whether one tie is news in
+    both)} of the docs published within the window with a tie (`event_scores`)."""
     index: dict[tuple, list[tuple[int, int, object]]] = {}
     for i, evs in enumerate(events_by_doc):
         for k, ev in enumerate(evs):
@@ -344,11 +386,55 @@ def event_scores(events_by_doc: Sequence[Sequence], published: Sequence[dt.date 
                 ms.add(m)
                 score -= n
                 news = news or (_is_news(events_by_doc[i][k], published[i]) and _is_news(events_by_doc[j][m], published[j]))
-        if news and score >= (1.0 if published[i] and published[j] else UNDATED_SCORE) \
-                and len(ks) >= MIN_SHARED_FRACTION * _news_count(events_by_doc[i], published[i]) \
-                and len(ms) >= MIN_SHARED_FRACTION * _news_count(events_by_doc[j], published[j]):
-            out[(i, j)] = score
+        out[(i, j)] = (score, ks, ms, news)
     return out
+
+
+DEAL_RATIO = 3.0  # one deal's figure told two ways (rounding, currency, a part for the whole) stays within this
+
+
+def different_deals(a: Sequence, b: Sequence, text_a: str, text_b: str, fx: FxTable | None = None) -> bool:
+    """Whether two documents tell two deals of the same parties: an event of one type, actor and
+    target in each whose money amounts are more than DEAL_RATIO apart (in USD where the currencies
+    differ), neither amount stated anywhere in the other text. Sojitz and JOGMEC's $9 million in
+    Lynas is not their A$200 million of years later, however alike the two articles read; a
+    retelling that also recalls the earlier $250 million is still the story of its own figure."""
+    for x in a:
+        for y in b:
+            if (x.type, x.actor, x.target) != (y.type, y.actor, y.target) or x.target is None \
+                    or x.amount is None or y.amount is None or measure(x.unit) != "money" or measure(y.unit) != "money":
+                continue
+            values = [x.amount, y.amount] if x.unit == y.unit else [_usd(x, text_a, fx), _usd(y, text_b, fx)]
+            if None in values:
+                continue
+            lo, hi = sorted(abs(v) for v in values)
+            if hi > DEAL_RATIO * lo and not names_figure(text_b, x, fx) and not names_figure(text_a, y, fx):
+                return True
+    return False
+
+
+CONVERSION_GAP = 4  # characters between an amount and its dollar conversion: " (", " (US"
+
+
+def _usd(ev, text: str, fx: FxTable | None) -> float | None:
+    """The event's amount in USD: at the yearly rate, else as the text converts it ("A$200 million
+    (US$134.7 million)": a dollar figure right after the amount), else None."""
+    if fx is not None:
+        usd = fx.to_usd(ev.amount, ev.unit, ev.date.year if ev.date else None)[0]
+        if usd is not None:
+            return usd
+    found = amounts.find(text)
+    for x, y in zip(found, found[1:]):
+        if (x.value, x.unit) == (ev.amount, ev.unit) and y.unit == "USD" and y.start - x.end <= CONVERSION_GAP:
+            return y.value
+    return None
+
+
+def names_figure(text: str, ev, fx: FxTable | None) -> bool:
+    """Whether the text states the event's amount anywhere (in its unit or, at the yearly rate, another)."""
+    return any(measure(x.unit) == measure(ev.unit)
+               and same_amount(ev, SimpleNamespace(amount=x.value, unit=x.unit, date=ev.date), fx)
+               for x in amounts.find(text))
 
 
 def _same_earlier_day(a, b, pub_a: dt.date | None, pub_b: dt.date | None) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chokepoint.errors import BadInput
-from chokepoint.news import dedup, offices, reader
+from chokepoint.news import dedup, offices, reader, retold
 from chokepoint.news.amounts import FxTable
 from chokepoint.news.clean import clean
 from chokepoint.news.entities import Gazetteer
@@ -92,16 +92,24 @@ def find_duplicates(arts: list[Article]) -> list[dict]:
     wire = dedup.minhash_pairs([a.text for a in arts])
     copies = dedup.sentence_pairs([a.text for a in arts]) - wire
     published = [a.published for a in arts]
-    scores = dedup.event_scores([a.events for a in arts], published, FxTable.bundled())
-    story = set(scores) - wire - copies
-    lead = dedup.lead_pairs([a.text for a in arts], published) - wire - copies - story
+    events, fx = [a.events for a in arts], FxTable.bundled()
+
+    def apart(i: int, j: int) -> bool:  # two deals of the same parties: no retelling, however alike
+        return dedup.different_deals(events[i], events[j], arts[i].text, arts[j].text, fx)
+
+    scores = dedup.event_scores(events, published, fx)
+    story = {p for p in scores if not apart(*p)} - wire - copies
+    cosines = retold.story_pairs([a.text for a in arts], published, dedup.event_ties(events, published, fx), apart)
+    words = set(cosines) - wire - copies - story
+    lead = {p for p in dedup.lead_pairs([a.text for a in arts], published) if not apart(*p)} - wire - copies - story - words
     out = []
     method_of: dict[int, set[str]] = {}
-    for pairs, name in ((wire, "minhash"), (copies, "sentences"), (story, "events"), (lead, "lead")):
+    for pairs, name in ((wire, "minhash"), (copies, "sentences"), (story, "events"), (words, "words"), (lead, "lead")):
         for i, _ in pairs:
             method_of.setdefault(i, set()).add(name)
-    retold = sorted(story, key=lambda p: (-scores[p], p)) + sorted(lead)  # strongest ties join first
-    for members in dedup.groups(len(arts), wire | copies, published, retold):
+    # strongest ties join first
+    ordered = sorted(story, key=lambda p: (-scores[p], p)) + sorted(words, key=lambda p: (-cosines[p], p)) + sorted(lead)
+    for members in dedup.groups(len(arts), wire | copies, published, ordered):
         gid = f"dup-{arts[members[0]].doc_id}"
         methods = sorted(set().union(*(method_of.get(i, set()) for i in members)))
         for i in members:
