@@ -7,8 +7,8 @@ Articles are generated from event sentences and filler drawn from a fixed vocabu
 with one in fifty a near copy of an earlier one, so the LSH has real work to do. The baseline
 printed is measured in the same run: datasketch's own `MinHash.update_batch` signatures on a
 2,000-article sample against dedup.py's vectorised signatures, one article and one batch at a time.
-The second wire-copy pass (shared long sentences) is timed on its own, on articles that have sentences;
-the retold-story pass over words (retold.py) is timed on a Zipf corpus of its own and added to the dedup figure.
+The second wire-copy pass (shared long sentences) is timed on articles that have sentences, and
+the retold-story pass over words (retold.py) on a Zipf corpus of its own; the three passes add up to the figure judged.
 Wall and CPU time are both printed (a shared machine inflates wall time); generating the dedup
 corpus is timed apart from deduplicating it. For a quiet figure pin the cores:
 `taskset -c 0,1 python benchmarks/news.py` (clean+extract runs on one of them).
@@ -111,15 +111,14 @@ def bench_dedup(n: int, workers: int) -> float:
     wall, cpu = time.perf_counter() - t0, _cpu() - c0
     print(f"dedup: {n} generated articles of 800 words on {workers} cores: wall {wall:.1f} s, CPU "
           f"{cpu:.1f} s in all ({cpu / workers:.1f} s a core), {len(pairs)} pairs (generation apart: "
-          f"{gen:.1f} s)  target < 60 s: wall {'PASS' if wall < 60 else 'FAIL'}, "
-          f"CPU a core {'PASS' if cpu / workers < 60 else 'FAIL'}")
+          f"{gen:.1f} s)")
     return wall
 
 
-def bench_story_words(n: int, dedup_wall: float) -> float:
+def bench_story_words(n: int) -> float:
     """`retold.similar_pairs` (the retold-story pass over words) on n articles of 500 words drawn
     from a Zipf law over a million words, so that rare words, which make its candidate pairs, abound
-    (the dedup corpus has none); added to the dedup figure, since the pipeline runs both."""
+    (the dedup corpus has none); added to the dedup figure, since the pipeline runs every pass."""
     rng = np.random.default_rng(3)
     vocab = np.array([f"z{i}" for i in range(1_000_000)])
     t0 = time.perf_counter()
@@ -128,10 +127,8 @@ def bench_story_words(n: int, dedup_wall: float) -> float:
     t0, c0 = time.perf_counter(), time.process_time()
     pairs = retold.similar_pairs(texts, retold.WEAK)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    total = dedup_wall + wall
     print(f"retold-story words: {n} Zipf articles of 500 words on one core: wall {wall:.1f} s, CPU {cpu:.1f} s, "
-          f"{len(pairs)} pairs (generation apart: {gen:.1f} s); with the dedup figure {total:.1f} s  "
-          f"target < 60 s: {'PASS' if total < 60 else 'FAIL'}")
+          f"{len(pairs)} pairs (generation apart: {gen:.1f} s)")
     return wall
 
 
@@ -144,7 +141,7 @@ def bench_sentence_copies(n: int) -> float:
     pairs = dedup.sentence_pairs(texts)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     print(f"sentence copies: {n} articles of ~800 words on one core: wall {wall:.1f} s, CPU {cpu:.1f} s, "
-          f"{len(pairs)} pairs (adds to the dedup figure in the pipeline)")
+          f"{len(pairs)} pairs")
     return wall
 
 
@@ -194,8 +191,10 @@ def main() -> None:
     cleaning_stats(args.docs)
     bench_extract(args.articles, Gazetteer.bundled())
     bench_baseline()
-    bench_story_words(args.dedup, bench_dedup(args.dedup, args.workers))
-    bench_sentence_copies(args.dedup)
+    passes = (bench_dedup(args.dedup, args.workers), bench_story_words(args.dedup), bench_sentence_copies(args.dedup))
+    total = sum(passes)
+    print(f"duplicate detection, every pass the pipeline runs (MinHash, words, sentence copies): {total:.1f} s "
+          f"for {args.dedup} articles  target < 60 s: {'PASS' if total < 60 else 'FAIL'}")
 
 
 if __name__ == "__main__":
