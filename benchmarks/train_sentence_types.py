@@ -64,13 +64,13 @@ def labelled(docs: Path, gold: dict) -> tuple[list[str], list[set[str]], list[st
 
 
 def held_out(extra: Path) -> set[str]:
-    """Names and SHA-256s of the extra set's first-batch articles that are not in x-train (its test
-    side) and of the real dev split: never trained on. Read from the batch files, not the test gold."""
+    """Names of the extra set's first-batch articles (x1xx-x3xx files) that are not in x-train (its
+    test side; their texts are not opened), and names and SHA-256s of the real dev split: never
+    trained on."""
     train = set(json.loads((GOLD / "real_x-train.json").read_text())["docs"])
     docs = dict(json.loads((GOLD / "real_dev.json").read_text())["docs"])
-    for path in sorted(extra.glob("gold_x[123].json")):
-        docs.update({n: d for n, d in json.loads(path.read_text())["docs"].items() if n not in train})
-    return set(docs) | {d["sha256"] for d in docs.values()}
+    test = {p.name for p in extra.glob("x[123]*.txt")} - train
+    return set(docs) | {d["sha256"] for d in docs.values()} | test
 
 
 def corpus(real_dir: Path, extra_dir: Path,
