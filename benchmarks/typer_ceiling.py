@@ -8,7 +8,7 @@ The oracle gives probability 1 to a type when the sentence holds the start of a 
 of that type (0 otherwise), through the extractor's own typer hook (extract._learned: a type added
 where no trigger names it, a trigger of a type it scores 0 retyped); "oracle+veto" also drops every
 trigger of a type the sentence has no gold event of. An added type is anchored on the word of the
-evidence the bundled typer weighs most for it. Articles whose file is absent are left out (counted).
+evidence the bundled typer weighs most for it that the extractor's filters pass. Articles whose file is absent are left out (counted).
 Never point --real at a test split: this reads gold per sentence.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections import Counter
 from pathlib import Path
 
 import news_eval
-from chokepoint.news import classifier, extract, sentences
+from chokepoint.news import classifier, extract, sentences, triggers
 from chokepoint.news.dates import parse_published
 from chokepoint.news.entities import Gazetteer
 from chokepoint.news.events import TYPES
@@ -74,7 +74,8 @@ class Oracle:
         return {t: float(t in have) for t in TYPES}
 
     def anchor(self, s: str, type_: str) -> tuple[int, int] | None:
-        """The evidence's word the bundled typer weighs most for `type_` (its first word if none)."""
+        """The evidence's word the bundled typer weighs most for `type_` among those the extractor's
+        filters let through (the top one when none passes: the event is filtered)."""
         ev = next((e for e in self.gold_in(s) if e["type"] == type_), None)
         if ev is None:
             return None
@@ -87,8 +88,9 @@ class Oracle:
             return None
         k = self.model.types.index(type_)
         mask = (1 << classifier.BITS) - 1
-        return max(inside, key=lambda sp: self.model._weight(
+        ranked = sorted(inside, key=lambda sp: -self.model._weight(
             classifier.zlib.crc32(classifier.tokens(s[sp[0]:sp[1]])[0].encode()) & mask, k))
+        return next((sp for sp in ranked if triggers.asserted_at(s, type_, *sp) is not None), ranked[0])
 
 
 def evaluate(sets, gaz, mode: str, oracle: Oracle, log: dict):
