@@ -8,7 +8,8 @@ The oracle gives probability 1 to a type when the sentence holds the start of a 
 of that type (0 otherwise), through the extractor's own typer hook (extract._learned: a type added
 where no trigger names it, a trigger of a type it scores 0 retyped); "oracle+veto" also drops every
 trigger of a type the sentence has no gold event of. An added type is anchored on the word of the
-evidence the bundled typer weighs most for it that the extractor's filters pass. Articles whose file is absent are left out (counted).
+evidence the bundled typer weighs most for it that the extractor's filters pass. Articles whose file
+is absent are left out (counted).
 Never point --real at a test split: this reads gold per sentence.
 """
 from __future__ import annotations

@@ -195,7 +195,8 @@ def main() -> None:
     for j, t in enumerate(TYPES):
         m = masks["untriggered"][:, j]
         if yr[m, j].sum() >= 5:
-            print(f"{t:<15} {int(yr[m, j].sum()):9d} " + " ".join(f"{ap(z[:, j], yr[:, j], m):22.3f}" for _, _, z in best.values()))
+            cells = " ".join(f"{ap(z[:, j], yr[:, j], m):22.3f}" for _, _, z in best.values())
+            print(f"{t:<15} {int(yr[m, j].sum()):9d} {cells}")
     if args.curve:
         real_stories = sorted({g for g, keep in zip(groups, real) if keep})
         for share in (0.25, 0.5, 0.75):
