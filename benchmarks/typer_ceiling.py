@@ -103,7 +103,7 @@ def evaluate(sets, gaz, mode: str, oracle: Oracle, log: dict):
         files += f
         gold += [e for evs in ev.values() for e in evs]
     learned, event, asserted = extract._learned, extract._event, extract.asserted_at
-    bundled = classifier.bundled
+    bundled, thresholds = classifier.bundled, (extract.ADD_AT, extract.KEEP_AT)
 
     def extractor(doc_id, text, *a, **k):
         oracle.doc = doc_id
@@ -128,8 +128,8 @@ def evaluate(sets, gaz, mode: str, oracle: Oracle, log: dict):
             log["filtered"].add((oracle.doc, s, type_))
         return t
 
-    extract.ADD_AT, extract.KEEP_AT = (2.0, 0.0) if mode == "off" else (0.9, 0.02)
     try:
+        extract.ADD_AT, extract.KEEP_AT = (2.0, 0.0) if mode == "off" else thresholds
         if mode.startswith("oracle"):
             classifier.bundled = lambda: oracle
         extract._learned, extract._event, extract.asserted_at = logged_learned, logged_event, logged_asserted
@@ -137,6 +137,7 @@ def evaluate(sets, gaz, mode: str, oracle: Oracle, log: dict):
     finally:
         extract._learned, extract._event, extract.asserted_at = learned, event, asserted
         classifier.bundled = bundled
+        extract.ADD_AT, extract.KEEP_AT = thresholds
     pred = [ev for a in batch.articles for ev in a.events]
     pairs, n_gold, n_pred = news_eval.match(gold, pred)
     p, r = len(pairs) / max(n_pred, 1), len(pairs) / max(n_gold, 1)

@@ -14,6 +14,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import train_sentence_types  # noqa: E402
 import typer_ceiling  # noqa: E402
+from chokepoint.news import extract  # noqa: E402
 from chokepoint.news.entities import Gazetteer  # noqa: E402
 
 # no trigger word names the investment; the bundled typer gives it 0.74, under ADD_AT
@@ -54,6 +55,7 @@ def _run(sets, gaz, mode):
 def test_oracle_finds_the_event_the_rules_miss_and_the_miss_is_counted_as_typing(tmp_path, gaz):
     sets = _corpus(tmp_path)
     f_off, why, _ = _run(sets, gaz, "off")
+    assert (extract.ADD_AT, extract.KEEP_AT) == (0.9, 0.02)  # the typer's thresholds are put back
     assert f_off == 0.0
     assert why == {"no trigger of its type (typing)": 1}
     f_oracle, why, pred = _run(sets, gaz, "oracle")
