@@ -16,6 +16,9 @@ ORG_KINDS = {"company", "agency", "association"}
 # only governments make policy, tariffs and export rules
 GOVERNMENT_TYPES = {"POLICY", "TARIFF", "EXPORT_CONTROL", "EXPORT_EASING"}
 SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*$")
+# a stored excerpt cut short mid-sentence: its last line, a clause of at least CUT_WORDS words written in
+# sentence case (headlines are title-cased or short), is a body sentence that lost its end, not a headline
+CUT_WORDS = 5
 # "China's CATL", "US magnet maker MP Materials": the country only modifies the organisation
 MODIFIER_GAP = re.compile(r"^(?:['’]s\s+(?:[a-z][\w-]*\s+){0,4}|-based\s+(?:[a-z][\w-]*\s+){0,3}|"
                           r"\s+(?:[a-z][\w-]*\s+){0,3}(?:[a-z]\w*-)?(?:company|firm|miner|producer|refiner|maker|giant|group|"
@@ -314,7 +317,7 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
     named = dict(gaz.bare_surnames)
     for a, b in sentences.split(text):
         s = text[a:b]
-        if not SENTENCE_END.search(s):
+        if not SENTENCE_END.search(s) and not _cut_short(text, a, b):
             continue
         ents = gaz.entities(s, home, short, named)
         if ents:
@@ -356,6 +359,16 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
         if not evs and heads and prev is None:
             prev = heads[0]
     return merge(out)
+
+
+def _cut_short(text: str, a: int, b: int) -> bool:
+    """Whether text[a:b], a line without end punctuation, is the excerpt's last sentence cut short: the
+    text ends there, a body comes before it, and it reads as a sentence (CUT_WORDS words or more, most
+    of them lower-case), not as a headline."""
+    words = text[a:b].split()
+    if text[b:].strip() or "\n" not in text[:a].strip() or len(words) < CUT_WORDS:
+        return False
+    return sum(w[0].isupper() for w in words) * 2 < len(words)
 
 
 def _parts(out: list[Event], s: str, a: int, b: int) -> list[Event]:

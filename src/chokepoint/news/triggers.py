@@ -215,13 +215,14 @@ STANCE = re.compile(rf"\b(?:{_OPPOS}|condemn|rebuk|accus|criticis|criticiz|welco
 _EVENT_NOUN = (r"(?:deal|agreement|accord|pact|contract|investment|acquisition|stake|shipment|cargo|talks|"
                r"summit|meeting|signing|ceremony|plan|strategy|tariffs?|duties|controls|ban|move|decision|project|"
                r"purchase|drills|exercises|quotas?|alliance|partnership|scheme|programme|program)")
-# ("It is the first ...", "This was the largest ..." describe the event just reported)
-RESTATEMENT = re.compile(rf"^\W*(?:(?:it|this)\s+(?:is|was)\s+(?:the|its)\s+(?:first|second|third|latest|"
+# ("It is the first ...", "This was the largest ..." describe the event just reported); a concessive
+# opening keeps the subject it restates ("While the deal does give details, ...")
+RESTATEMENT = re.compile(rf"^\W*(?:(?:while|although|though|even though|whereas)\s+)?(?:(?:it|this)\s+(?:is|was)\s+(?:the|its)\s+(?:first|second|third|latest|"
                          rf"largest|biggest|last)\b|"
                          rf"(?:the|this|that|these|those|its|their)\s+(?:[\w-]+\s+){{0,2}}{_EVENT_NOUN}"
                          r"(?:\s+(?:(?:is|are|was|were)\s+(?:the|a|an|its|their|one|part|worth|valued|seen|meant|"
                          r"designed|aimed|among|also|set|expected|likely|launched|announced|formed|created)|"
-                         r"marks?|marked|comes?|came|(?:took|takes) place|represents?|follows?|followed|"
+                         r"does|did|marks?|marked|comes?|came|(?:took|takes) place|represents?|follows?|followed|"
                          r"underscores?|highlights?|adds?|brings?|would|could|will|should|makes?|remains?)|"
                          r"\s*,\s*(?:which|announced|unveiled|signed|launched)))\b", _I)
 # a sentence whose subject is a trade deal already reported ("The new deal will set tariffs at 15%")
