@@ -183,9 +183,9 @@ WHEN = re.compile(r"\b(?:in|on|since|at the (?:start|end) of)\s+(?:early |late |
 COMPOUND = re.compile(r"\s+(?:dialogue|mechanism|consultations?|working group|forum|talks|cooperation)\b", _I)
 # checked up to the next comma or semicolon, past the subordinator that ends the clause
 DATED = re.compile(r"^[^,;]*?(?:\bsince (?:early |late |mid-)?(?:19|20)\d\d\b|\bafter\b[^,;]*\bin (?:19|20)\d\d\b)", _I)
-# "The move comes as ...", "It came days after ...": what follows is the news the sentence reports
+# "The move comes as ...", "It came days after ...", "... comes at a time when ...": what follows is the news the sentence reports
 NEWS_AFTER = re.compile(r"^\W*(?:the|this|that|it)\s+(?:[\w-]+\s+){0,2}(?:comes?|came)\s+(?:(?:just\s+)?(?:a|one|two|"
-                        r"three|\d+|several|a few)\s+(?:days?|weeks?|months?)\s+)?(?:as|after|amid|following)\b", _I)
+                        r"three|\d+|several|a few)\s+(?:days?|weeks?|months?)\s+)?(?:as|after|amid|following|at a time when)\b", _I)
 # a relative clause inside the trigger's clause ("a deal that took two years to negotiate") describes
 # the noun phrase it hangs on; "that" after a reporting verb ("said on Tuesday that") opens a complement
 RELATIVE_IN = re.compile(r"\b(?:a|an|the|its|their|this)\s+(?:[\w-]+\s+){0,3}?(that|which)\s+(?:[\w-]+\s+){0,6}$", _I)
