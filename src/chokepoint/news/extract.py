@@ -19,6 +19,10 @@ SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*$")
 # a stored excerpt cut short mid-sentence: its last line, a clause of at least CUT_WORDS words written in
 # sentence case (headlines are title-cased or short), is a body sentence that lost its end, not a headline
 CUT_WORDS = 5
+# a sentence a scraped page broke across lines: the line ends on a word or comma no sentence or headline ends
+# on ("Japan said on Jan 7 that"), or the next opens on one no sentence opens on ("to the country was ...")
+CONTINUED_END = re.compile(r"(?:,|\b(?:that|the|a|an|of|to|and|or|with|for|in|on|from|its|their|at|into|which|who))$")
+CONTINUED_START = re.compile(r"(?:[,;]|(?:to|which|that|and|of|with|for|who|whose|while)\b)")
 # "China's CATL", "US magnet maker MP Materials": the country only modifies the organisation
 MODIFIER_GAP = re.compile(r"^(?:['’]s\s+(?:[a-z][\w-]*\s+){0,4}|-based\s+(?:[a-z][\w-]*\s+){0,3}|"
                           r"\s+(?:[a-z][\w-]*\s+){0,3}(?:[a-z]\w*-)?(?:company|firm|miner|producer|refiner|maker|giant|group|"
@@ -315,7 +319,7 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
     # last names that name their bearer: listed distinctive ones ("Trump"), and "Kim" -> KOR once
     # "Industry Minister Kim Jung-kwan" was seen
     named = dict(gaz.bare_surnames)
-    for a, b in sentences.split(text):
+    for a, b in _joined(text):
         s = text[a:b]
         if not SENTENCE_END.search(s) and not _cut_short(text, a, b):
             continue
@@ -359,6 +363,19 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
         if not evs and heads and prev is None:
             prev = heads[0]
     return merge(out)
+
+
+def _joined(text: str) -> list[tuple[int, int]]:
+    """The sentences' spans (sentences.split), a sentence broken across lines (CONTINUED_END,
+    CONTINUED_START) joined into one span."""
+    out: list[tuple[int, int]] = []
+    for a, b in sentences.split(text):
+        if out and not SENTENCE_END.search(text, 0, out[-1][1]) and (
+                CONTINUED_END.search(text, 0, out[-1][1]) or CONTINUED_START.match(text, a)):
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
 
 
 def _cut_short(text: str, a: int, b: int) -> bool:
