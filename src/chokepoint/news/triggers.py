@@ -331,9 +331,9 @@ def _filtered(s: str, type_: str, m: re.Match | tuple[int, int], a: int, b: int,
 
 
 def _unquoted(s: str, before: int) -> str:
-    """`s` with each quotation that closes by `before` blanked out (same length, offsets kept)."""
-    for m in QUOTED.finditer(s, 0, before):
-        if m.end() <= before:
+    """`s` with each quotation whose closing mark stands by `before` blanked out (same length, offsets kept)."""
+    for m in QUOTED.finditer(s):
+        if m.end() - 1 <= before:
             s = s[:m.start()] + " " * (m.end() - m.start()) + s[m.end():]
     return s
 
