@@ -63,6 +63,8 @@ def test_a_hedging_adverb_in_a_later_clause_leaves_the_first_asserted():
 def test_a_modal_on_the_objects_description_hedges_no_event():
     assert "EXPORT_CONTROL" in _types("China banned exports of items with potential military uses to Japan.")
     assert "EXPORT_CONTROL" not in _types("China could ban exports of dual-use items to Japan.")
+    # "so that" opens a purpose clause, no description of the object: its modal still hedges
+    assert "DEAL" not in _types("India suspended an old agreement to supply ores to Japan so that it could keep them.")
 
 
 def test_a_modal_inside_a_quotation_hedges_only_the_quote():

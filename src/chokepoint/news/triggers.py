@@ -151,8 +151,8 @@ SOURCE_HEDGE = re.compile(r"\b(?:(?:analysts?|experts?|observers|sources|traders
 # a clause that ends before it ("DoD provided a loan, while X will finance ..., reportedly increasing ...")
 HEDGE_ADVERB = re.compile(r"\b(?:reportedly|rumou?r\w*)\b", _I)
 # a modal in a phrase that describes the trigger's object ("banned exports of items with potential military
-# uses", "controls that could hit carmakers") says nothing of the event itself
-OBJECT_MODIFIER = re.compile(r"\b(?:that|which|with)\b", _I)
+# uses", "controls that could hit carmakers") says nothing of the event itself; "so that" opens a purpose
+OBJECT_MODIFIER = re.compile(r"\b(?:(?<!so )(?<!such )(?<!order )that|which|with)\b", _I)
 # a quotation closed before the trigger's clause ("'I hope ...,' Lee said in the meeting"): its modals are
 # the speaker's words, not hedges on the clause that reports them
 QUOTED = re.compile(r"[\"“][^\"“”]{3,}[\"”]")
