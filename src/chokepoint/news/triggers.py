@@ -179,11 +179,6 @@ WHEN = re.compile(r"\b(?:in|on|since|at the (?:start|end) of)\s+(?:early |late |
                   r"aug|sept?|oct|nov|dec|the month|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|"
                   r"\b(?:last|this|earlier this) (?:year|month)\b|\b(?:in )?recent (?:days|weeks|months)\b|"
                   r"\b(?:\w+|\d+) (?:years?|months?|weeks?) ago\b|\blast (?:week|month|year|fall|spring|summer|winter)\b", _I)
-# a sentence opening on its time ("In 2021, X suffered shortages after China restricted exports", "It was
-# only in December 2024, after a meeting in Kunming, that ..."): its background clauses are dated events too
-DATED_LEAD = re.compile(r"^\W*(?:it was (?:only |not until )?)?(?:in|on|since|at the (?:start|end) of)\s+(?:early |late |"
-                        r"mid-)?(?:(?:19|20)\d\d|january|february|march|april|may|june|july|august|september|october|"
-                        r"november|december)\b[^,;]{0,20},", _I)
 # a trigger noun that modifies another noun ("the export control dialogue", "tariff talks") names a topic
 COMPOUND = re.compile(r"\s+(?:dialogue|mechanism|consultations?|working group|forum|talks|cooperation)\b", _I)
 # checked up to the next comma or semicolon, past the subordinator that ends the clause
@@ -309,7 +304,7 @@ def _filtered(s: str, type_: str, m: re.Match | tuple[int, int], a: int, b: int,
             or rx(COMPOUND).match(s, end) or (type_ == "TALKS" and rx(PLANNED).search(s, 0, b)):
         return True
     if background and (rx(AHEAD).match(s, a) or not rx(RECENT).search(s, max(0, a - 20), a)
-                       and not rx(WHEN).search(s, a, b) and not rx(DATED_LEAD).match(s)):
+                       and not rx(WHEN).search(s, a, b)):
         return True
     rel = rx(RELATIVE_IN).search(s, a, start)
     if rel and not rx(COMPLEMENT).search(s, a, rel.start(1)):
@@ -341,7 +336,7 @@ def _unquoted(s: str, before: int) -> str:
 # the filters' case-folded twins, for lower-cased ASCII sentences (fold.py says why)
 FOLDED: dict[re.Pattern, re.Pattern] = {p: folded(p) for p in (
     MODAL, SOURCE_HEDGE, HEDGE_ADVERB, OBJECT_MODIFIER, DENIAL, NEWS_AFTER, OUGHT, WOULD, PLANNED, ANNOUNCED, DATED, RELATIVE_LEAD, COMPOUND, BACKGROUND, AHEAD,
-    RECENT, WHEN, DATED_LEAD,
+    RECENT, WHEN,
     RELATIVE_IN, COMPLEMENT, RESTATEMENT, DEAL_SUBJECT, POINTS_BACK, TOPIC, STANCE, DEONTIC, NEGATION)}
 
 
