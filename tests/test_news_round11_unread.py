@@ -1,6 +1,5 @@
 """Round 11 of the news pipeline (issue 15): sentences the extractor never read or filtered wrongly
-(an excerpt's last sentence cut short, a sentence broken across lines, hedges that scope another clause,
-background dated by the sentence's opening). Every sentence here is invented for the test."""
+(an excerpt's last sentence cut short, a sentence broken across lines, hedges that scope another clause). Every sentence here is invented for the test."""
 from __future__ import annotations
 
 import pytest
@@ -28,6 +27,13 @@ def test_an_excerpts_last_sentence_cut_short_is_read(gaz):
     body = ("Lithium Ties Deepen\n\nOfficials from both countries met in Seoul last week.\n\n"
             "South Korea signed a lithium supply agreement with Chile on Tuesday to secure raw materials for its")
     assert ("DEAL", "KOR") in _events(body, gaz)
+
+
+def test_a_figure_cut_at_the_excerpts_end_gives_no_amount(gaz):
+    body = ("Officials from both countries met in Seoul last week.\n\n"
+            "South Korea signed a lithium supply agreement with Chile worth $11.5 mill")
+    deal = [e for e in X.extract("d", body, None, gaz) if e.type == "DEAL"]
+    assert [(e.actor, e.amount) for e in deal] == [("KOR", None)]  # not $11.5, its scale lost
 
 
 def test_a_title_cased_last_line_is_still_a_headline(gaz):
@@ -76,8 +82,3 @@ def test_a_modal_inside_a_quotation_hedges_only_the_quote():
 def test_comes_at_a_time_when_opens_the_news():
     s = "The plan comes at a time when China, the top producer, imposed export controls on graphite."
     assert "EXPORT_CONTROL" in _types(s)
-
-
-def test_a_background_clause_in_a_sentence_that_opens_on_its_year_is_dated():
-    assert "EXPORT_CONTROL" in _types("In 2021, Korea faced a shortage of urea after China restricted its urea exports.")
-    assert "EXPORT_CONTROL" not in _types("Korea faced a shortage of urea after China restricted its urea exports.")

@@ -19,6 +19,8 @@ SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*$")
 # a stored excerpt cut short mid-sentence: its last line, a clause of at least CUT_WORDS words written in
 # sentence case (headlines are title-cased or short), is a body sentence that lost its end, not a headline
 CUT_WORDS = 5
+# a figure at its end may have lost its scale ("the payment of $11.5 mill"): the figure and what follows go
+CUT_TAIL = re.compile(r"\s+\S*\d[\d.,]*(?:\s+\S+)?$")
 # a sentence a scraped page broke across lines: the line ends on a word or comma no sentence or headline ends
 # on ("Japan said on Jan 7 that"), or the next opens on one no sentence opens on ("to the country was ...")
 CONTINUED_END = re.compile(r"(?:,|\b(?:that|the|a|an|of|to|and|or|with|for|in|on|from|its|their|at|into|which|who))$")
@@ -319,10 +321,11 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
     # last names that name their bearer: listed distinctive ones ("Trump"), and "Kim" -> KOR once
     # "Industry Minister Kim Jung-kwan" was seen
     named = dict(gaz.bare_surnames)
-    for a, b in _joined(text):
-        s = text[a:b]
-        if not SENTENCE_END.search(s) and not _cut_short(text, a, b):
+    for a, line_end in _joined(text):
+        b = line_end if SENTENCE_END.search(text, a, line_end) else _cut_short(text, a, line_end)
+        if b is None:
             continue
+        s = text[a:b]
         ents = gaz.entities(s, home, short, named)
         if ents:
             named.update({w: e.iso3 for e in ents
@@ -378,14 +381,16 @@ def _joined(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _cut_short(text: str, a: int, b: int) -> bool:
-    """Whether text[a:b], a line without end punctuation, is the excerpt's last sentence cut short: the
-    text ends there, a body comes before it, and it reads as a sentence (CUT_WORDS words or more, most
-    of them lower-case), not as a headline."""
+def _cut_short(text: str, a: int, b: int) -> int | None:
+    """The end of what is whole in text[a:b], a line without end punctuation, when it is the excerpt's
+    last sentence cut short (the text ends there, a body comes before it, and it reads as a sentence:
+    CUT_WORDS words or more, most of them lower-case, not a headline), less CUT_TAIL; else None."""
     words = text[a:b].split()
-    if text[b:].strip() or "\n" not in text[:a].strip() or len(words) < CUT_WORDS:
-        return False
-    return sum(w[0].isupper() for w in words) * 2 < len(words)
+    if text[b:].strip() or "\n" not in text[:a].strip() or len(words) < CUT_WORDS \
+            or sum(w[0].isupper() for w in words) * 2 >= len(words):
+        return None
+    tail = CUT_TAIL.search(text, a, b)
+    return tail.start() if tail else b
 
 
 def _parts(out: list[Event], s: str, a: int, b: int) -> list[Event]:
