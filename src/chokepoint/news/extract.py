@@ -386,7 +386,7 @@ def _cut_short(text: str, a: int, b: int) -> int | None:
     last sentence cut short (the text ends there, a body comes before it, and it reads as a sentence:
     CUT_WORDS words or more, most of them lower-case, not a headline), less CUT_TAIL; else None."""
     words = text[a:b].split()
-    if text[b:].strip() or "\n" not in text[:a].strip() or len(words) < CUT_WORDS \
+    if text[b:].strip() or not text[:a].strip() or len(words) < CUT_WORDS \
             or sum(w[0].isupper() for w in words) * 2 >= len(words):
         return None
     tail = CUT_TAIL.search(text, a, b)
