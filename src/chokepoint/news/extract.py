@@ -16,6 +16,15 @@ ORG_KINDS = {"company", "agency", "association"}
 # only governments make policy, tariffs and export rules
 GOVERNMENT_TYPES = {"POLICY", "TARIFF", "EXPORT_CONTROL", "EXPORT_EASING"}
 SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*$")
+# a stored excerpt cut short mid-sentence: its last line, a clause of at least CUT_WORDS words written in
+# sentence case (headlines are title-cased or short), is a body sentence that lost its end, not a headline
+CUT_WORDS = 5
+# a figure at its end may have lost its scale ("the payment of $11.5 mill"): the figure and what follows go
+CUT_TAIL = re.compile(r"\s+\S*\d[\d.,]*(?:\s+\S+)?$")
+# a sentence a scraped page broke across lines: the line ends on a word or comma no sentence or headline ends
+# on ("Japan said on Jan 7 that"), or the next opens on one no sentence opens on ("to the country was ...")
+CONTINUED_END = re.compile(r"(?:,|\b(?:that|the|a|an|of|to|and|or|with|for|in|on|from|its|their|at|into|which|who))$")
+CONTINUED_START = re.compile(r"(?:[,;]|(?:to|which|that|and|of|with|for|who|whose|while)\b)")
 # "China's CATL", "US magnet maker MP Materials": the country only modifies the organisation
 MODIFIER_GAP = re.compile(r"^(?:['’]s\s+(?:[a-z][\w-]*\s+){0,4}|-based\s+(?:[a-z][\w-]*\s+){0,3}|"
                           r"\s+(?:[a-z][\w-]*\s+){0,3}(?:[a-z]\w*-)?(?:company|firm|miner|producer|refiner|maker|giant|group|"
@@ -312,10 +321,11 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
     # last names that name their bearer: listed distinctive ones ("Trump"), and "Kim" -> KOR once
     # "Industry Minister Kim Jung-kwan" was seen
     named = dict(gaz.bare_surnames)
-    for a, b in sentences.split(text):
-        s = text[a:b]
-        if not SENTENCE_END.search(s):
+    for a, line_end in _joined(text):
+        b = line_end if SENTENCE_END.search(text, a, line_end) else _cut_short(text, a, line_end)
+        if b is None:
             continue
+        s = text[a:b]
         ents = gaz.entities(s, home, short, named)
         if ents:
             named.update({w: e.iso3 for e in ents
@@ -356,6 +366,31 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
         if not evs and heads and prev is None:
             prev = heads[0]
     return merge(out)
+
+
+def _joined(text: str) -> list[tuple[int, int]]:
+    """The sentences' spans (sentences.split), a sentence broken across lines (CONTINUED_END,
+    CONTINUED_START) joined into one span."""
+    out: list[tuple[int, int]] = []
+    for a, b in sentences.split(text):
+        if out and not SENTENCE_END.search(text, 0, out[-1][1]) and (
+                CONTINUED_END.search(text, 0, out[-1][1]) or CONTINUED_START.match(text, a)):
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
+
+
+def _cut_short(text: str, a: int, b: int) -> int | None:
+    """The end of what is whole in text[a:b], a line without end punctuation, when it is the excerpt's
+    last sentence cut short (the text ends there, a body comes before it, and it reads as a sentence:
+    CUT_WORDS words or more, most of them lower-case, not a headline), less CUT_TAIL; else None."""
+    words = text[a:b].split()
+    if text[b:].strip() or not text[:a].strip() or len(words) < CUT_WORDS \
+            or sum(w[0].isupper() for w in words) * 2 >= len(words):
+        return None
+    tail = CUT_TAIL.search(text, a, b)
+    return tail.start() if tail else b
 
 
 def _parts(out: list[Event], s: str, a: int, b: int) -> list[Event]:

@@ -144,9 +144,18 @@ MODAL = re.compile(rf"\b(?:could|{_MAY}|might|likely|unlikely|expected|expects?|
 DEONTIC = re.compile(r"\b(?:should|must|ought to|(?<!the )(?<!a )needs? to|(?:urg(?:e[sd]?|ing)|ask\w*|call\w*) (?:on )?(?:[\w'’-]+ ){0,4}to)\b", _I)
 # hedges on the source: they cast doubt on the whole sentence wherever they stand
 # ("X will sign the deal next week, analysts said")
-SOURCE_HEDGE = re.compile(r"\b(?:reportedly|rumou?r\w*|(?:analysts?|experts?|observers|sources|traders) "
+SOURCE_HEDGE = re.compile(r"\b(?:(?:analysts?|experts?|observers|sources|traders) "
                           r"(?:say|said|says|suggest\w*|expect\w*|believe\w*)|people familiar|according to "
                           r"(?:[\w-]+ ){0,3}(?:analysts?|sources|people|reports?|media))\b", _I)
+# a hedging adverb ("reportedly", "rumoured to") casts doubt on its own clause and what follows it, not on
+# a clause that ends before it ("DoD provided a loan, while X will finance ..., reportedly increasing ...")
+HEDGE_ADVERB = re.compile(r"\b(?:reportedly|rumou?r\w*)\b", _I)
+# a modal in a phrase that describes the trigger's object ("banned exports of items with potential military
+# uses", "controls that could hit carmakers") says nothing of the event itself; "so that" opens a purpose
+OBJECT_MODIFIER = re.compile(r"\b(?:(?<!so )(?<!such )(?<!order )that|which|with)\b", _I)
+# a quotation closed before the trigger's clause ("'I hope ...,' Lee said in the meeting"): its modals are
+# the speaker's words, not hedges on the clause that reports them
+QUOTED = re.compile(r"[\"“][^\"“”]{3,}[\"”]")
 # a denial of a report or rumour: neither the denied content nor the denial itself is an event
 DENIAL = re.compile(r"\bden(?:y|ied|ies|ying)\s+(?:that|(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){0,2}(?:reports?|claims?|talk|"
                     r"rumou?rs?|speculation|allegations?|suggestions?))\b", _I)
@@ -174,9 +183,9 @@ WHEN = re.compile(r"\b(?:in|on|since|at the (?:start|end) of)\s+(?:early |late |
 COMPOUND = re.compile(r"\s+(?:dialogue|mechanism|consultations?|working group|forum|talks|cooperation)\b", _I)
 # checked up to the next comma or semicolon, past the subordinator that ends the clause
 DATED = re.compile(r"^[^,;]*?(?:\bsince (?:early |late |mid-)?(?:19|20)\d\d\b|\bafter\b[^,;]*\bin (?:19|20)\d\d\b)", _I)
-# "The move comes as ...", "It came days after ...": what follows is the news the sentence reports
+# "The move comes as ...", "It came days after ...", "... comes at a time when ...": what follows is the news the sentence reports
 NEWS_AFTER = re.compile(r"^\W*(?:the|this|that|it)\s+(?:[\w-]+\s+){0,2}(?:comes?|came)\s+(?:(?:just\s+)?(?:a|one|two|"
-                        r"three|\d+|several|a few)\s+(?:days?|weeks?|months?)\s+)?(?:as|after|amid|following)\b", _I)
+                        r"three|\d+|several|a few)\s+(?:days?|weeks?|months?)\s+)?(?:as|after|amid|following|at a time when)\b", _I)
 # a relative clause inside the trigger's clause ("a deal that took two years to negotiate") describes
 # the noun phrase it hangs on; "that" after a reporting verb ("said on Tuesday that") opens a complement
 RELATIVE_IN = re.compile(r"\b(?:a|an|the|its|their|this)\s+(?:[\w-]+\s+){0,3}?(that|which)\s+(?:[\w-]+\s+){0,6}$", _I)
@@ -215,13 +224,14 @@ STANCE = re.compile(rf"\b(?:{_OPPOS}|condemn|rebuk|accus|criticis|criticiz|welco
 _EVENT_NOUN = (r"(?:deal|agreement|accord|pact|contract|investment|acquisition|stake|shipment|cargo|talks|"
                r"summit|meeting|signing|ceremony|plan|strategy|tariffs?|duties|controls|ban|move|decision|project|"
                r"purchase|drills|exercises|quotas?|alliance|partnership|scheme|programme|program)")
-# ("It is the first ...", "This was the largest ..." describe the event just reported)
-RESTATEMENT = re.compile(rf"^\W*(?:(?:it|this)\s+(?:is|was)\s+(?:the|its)\s+(?:first|second|third|latest|"
+# ("It is the first ...", "This was the largest ..." describe the event just reported); a concessive
+# opening keeps the subject it restates ("While the deal does give details, ...")
+RESTATEMENT = re.compile(rf"^\W*(?:(?:while|although|though|even though|whereas)\s+)?(?:(?:it|this)\s+(?:is|was)\s+(?:the|its)\s+(?:first|second|third|latest|"
                          rf"largest|biggest|last)\b|"
                          rf"(?:the|this|that|these|those|its|their)\s+(?:[\w-]+\s+){{0,2}}{_EVENT_NOUN}"
                          r"(?:\s+(?:(?:is|are|was|were)\s+(?:the|a|an|its|their|one|part|worth|valued|seen|meant|"
                          r"designed|aimed|among|also|set|expected|likely|launched|announced|formed|created)|"
-                         r"marks?|marked|comes?|came|(?:took|takes) place|represents?|follows?|followed|"
+                         r"does|did|marks?|marked|comes?|came|(?:took|takes) place|represents?|follows?|followed|"
                          r"underscores?|highlights?|adds?|brings?|would|could|will|should|makes?|remains?)|"
                          r"\s*,\s*(?:which|announced|unveiled|signed|launched)))\b", _I)
 # a sentence whose subject is a trade deal already reported ("The new deal will set tariffs at 15%")
@@ -265,9 +275,10 @@ def clause(s: str, start: int, end: int) -> tuple[int, int]:
 def speculative(s: str, end: int, rx: Callable[[re.Pattern], re.Pattern] = lambda p: p, start: int = 0) -> bool:
     """Hedged: a modal in s[start:end] (from the sentence's start, or a subordinate clause's, to the
     end of the trigger's clause), an unannounced 'would' there, or a hedged source anywhere in the
-    sentence (`rx` picks the patterns, see `find_trigger`)."""
+    sentence, or a hedging adverb up to `end` (`rx` picks the patterns, see `find_trigger`)."""
     text = s[start:end]
-    if rx(MODAL).search(text) or rx(SOURCE_HEDGE).search(s) or rx(DENIAL).search(s):
+    if rx(MODAL).search(text) or rx(SOURCE_HEDGE).search(s) or rx(DENIAL).search(s) \
+            or rx(HEDGE_ADVERB).search(s, 0, end):
         return True
     return bool(rx(WOULD).search(text)) and not rx(ANNOUNCED).search(text)
 
@@ -286,7 +297,9 @@ def _filtered(s: str, type_: str, m: re.Match | tuple[int, int], a: int, b: int,
     if news and start >= news.end():
         background = None
     back = rx(POINTS_BACK).match(s)  # "At the meeting, they ...": that meeting was reported already
-    if (back and end <= back.end()) or speculative(s, scope[1], rx, scope[0]) or rx(DATED).match(s[a:]) \
+    modifier = rx(OBJECT_MODIFIER).search(s, end, scope[1]) if type_ != "STATEMENT" else None
+    if (back and end <= back.end()) or speculative(_unquoted(s, a), modifier.start() if modifier else scope[1], rx, scope[0]) \
+            or rx(DATED).match(s[a:]) \
             or rx(RELATIVE_LEAD).search(s[:a]) \
             or rx(COMPOUND).match(s, end) or (type_ == "TALKS" and rx(PLANNED).search(s, 0, b)):
         return True
@@ -312,9 +325,17 @@ def _filtered(s: str, type_: str, m: re.Match | tuple[int, int], a: int, b: int,
     return type_ != "STATEMENT" and any(not start <= n.start() < end for n in rx(NEGATION).finditer(s, 0, b))
 
 
+def _unquoted(s: str, before: int) -> str:
+    """`s` with each quotation whose closing mark stands by `before` blanked out (same length, offsets kept)."""
+    for m in QUOTED.finditer(s):
+        if m.end() - 1 <= before:
+            s = s[:m.start()] + " " * (m.end() - m.start()) + s[m.end():]
+    return s
+
+
 # the filters' case-folded twins, for lower-cased ASCII sentences (fold.py says why)
 FOLDED: dict[re.Pattern, re.Pattern] = {p: folded(p) for p in (
-    MODAL, SOURCE_HEDGE, DENIAL, NEWS_AFTER, OUGHT, WOULD, PLANNED, ANNOUNCED, DATED, RELATIVE_LEAD, COMPOUND, BACKGROUND, AHEAD,
+    MODAL, SOURCE_HEDGE, HEDGE_ADVERB, OBJECT_MODIFIER, DENIAL, NEWS_AFTER, OUGHT, WOULD, PLANNED, ANNOUNCED, DATED, RELATIVE_LEAD, COMPOUND, BACKGROUND, AHEAD,
     RECENT, WHEN,
     RELATIVE_IN, COMPLEMENT, RESTATEMENT, DEAL_SUBJECT, POINTS_BACK, TOPIC, STANCE, DEONTIC, NEGATION)}
 
