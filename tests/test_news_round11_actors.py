@@ -60,3 +60,10 @@ def test_two_parties_signing_a_deal_stay_one_deal(gaz):
     text = "Sojitz and Korea Zinc signed a supply agreement for 5,000 tonnes of antimony."
     deals = [e for e in _events(gaz, text) if e[0] == "DEAL"]
     assert deals == [("DEAL", "Sojitz", "Korea Zinc")]
+
+
+def test_an_agreement_between_two_parties_is_the_first_partys(gaz):
+    text = "A supply deal was agreed on Monday between Sojitz and Korea Zinc."
+    deals = [e for e in _events(gaz, text) if e[0] == "DEAL"]
+    assert deals and deals[0][1:] == ("Sojitz", "Korea Zinc")
+

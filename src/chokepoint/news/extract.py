@@ -261,10 +261,10 @@ def _target(s: str, actor: Entity, trig: Trigger, heads: list[Entity]) -> Entity
 
 
 def _between(s: str, trig: Trigger, heads: list[Entity]) -> tuple[Entity, Entity] | None:
-    """(actor, counterpart) of a meeting named as a noun between two parties ("talks held on Thursday
-    between Minister A and Minister B"): the first two different parties after "between", the second
+    """(actor, counterpart) of a meeting or an agreement named as a noun between two parties ("talks held on
+    Thursday between Minister A and Minister B", "an agreement in May between A and B"): the first two different parties after "between", the second
     also in an appositive past the clause ("between Minister A and Wang, China's vice minister")."""
-    m = BETWEEN.match(s, trig.end, trig.clause[1]) if trig.type == "TALKS" else None
+    m = BETWEEN.match(s, trig.end, trig.clause[1]) if trig.type in ("TALKS", "DEAL") else None
     cut = ATTRIBUTION.search(s, trig.clause[1]) if m else None
     main = MAIN_BREAK.search(s, trig.clause[1]) if m else None
     stop = min(x.start() if x else len(s) for x in (cut, main))
