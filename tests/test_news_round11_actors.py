@@ -67,3 +67,14 @@ def test_an_agreement_between_two_parties_is_the_first_partys(gaz):
     deals = [e for e in _events(gaz, text) if e[0] == "DEAL"]
     assert deals and deals[0][1:] == ("Sojitz", "Korea Zinc")
 
+
+
+def test_possessor_of_a_sum_or_an_action_noun_acts(gaz):
+    from chokepoint.news.extract import _actor, _heads
+    from chokepoint.news.triggers import Trigger
+    for s, word in [("The grant adds to Canada’s $90 million tax credit in Korea Zinc’s Ontario refinery.", "million"),
+                    ("Korea Zinc was hit by Japan's decision to curb antimony exports.", "decision")]:
+        heads = _heads(s, gaz.entities(s, None, {}, {}))
+        at = s.index(word)
+        actor = _actor(s, Trigger("INVEST", at, at + len(word), (0, len(s))), heads, None)
+        assert actor is not None and actor.value == ("CAN" if "Canada" in s else "JPN"), s

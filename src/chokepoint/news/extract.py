@@ -99,11 +99,14 @@ HOLDER_AFTER = re.compile(r"\s+[A-Z][a-z]+\s+[A-Z][a-z]+")
 APPOSED = re.compile(r",\s+(?:a|an|the)\s+[^,;]{0,120},\s*$", _I)
 # a possessive right before the trigger ("China's new export controls", "Seoul's agreement to invest"): the
 # possessor acts, whatever its place in the clause
-POSSESSOR = re.compile(r"['’]s\s+(?:[\w\"“”-]+\s+){0,3}")
-# a trigger that names the act as a noun (the possessor rule is for these only: "Japan's prime minister met")
+POSSESSOR = re.compile(r"['’]s\s+(?:[\w\"“”$€£¥.,-]+\s+){0,3}")
+# a trigger that names the act as a noun, or the sum it is anchored on ("the U.S.'s $112 million tax credit"):
+# the possessor rule is for these only ("Japan's prime minister met")
 NOMINAL = re.compile(r"(?:export|bans?|curbs?|restrictions?|controls?|tariffs?|duty|duties|sanctions|tightening|"
                      r"crackdown|investments?|agreements?|deals?|stake|quotas?|levy|levies|surtax\w*|loans?|"
-                     r"acquisitions?|purchases?|imposition|introduction|suspension|lifting|easing|pause|delay)\b", _I)
+                     r"acquisitions?|purchases?|imposition|introduction|suspension|lifting|easing|pause|delay|"
+                     r"credits?|subsid(?:y|ies)|grants?|funding|financing|orders?|decisions?|investigations?|probe|"
+                     r"pledges?|guidance|million|billion|trillion)\b", _I)
 # a passive that names no party ("an MOU was signed", "$200 billion will be invested"): the last actor acts
 AGENTLESS = re.compile(r"\b(?:was|were|will be|would be|has been|have been|had been)\s+(?:\w+ly\s+)?(?:signed|"
                        r"invested|put into|concluded|finalized|finalised|provided|approved|extended|granted|"
