@@ -78,3 +78,33 @@ def test_possessor_of_a_sum_or_an_action_noun_acts(gaz):
         at = s.index(word)
         actor = _actor(s, Trigger("INVEST", at, at + len(word), (0, len(s))), heads, None)
         assert actor is not None and actor.value == ("CAN" if "Canada" in s else "JPN"), s
+
+
+def test_subject_of_an_agentless_passive_does_not_act(gaz):
+    from chokepoint.news.extract import _actor, _heads
+    from chokepoint.news.triggers import Trigger
+    s = "Four Japanese firms were added to the export blacklist on Friday."
+    heads = _heads(s, gaz.entities(s, None, {}, {}))
+    at = s.index("export blacklist")
+    trig = Trigger("EXPORT_CONTROL", at, at + len("export blacklist"), (0, len(s)))
+    assert _actor(s, trig, heads, None) is None
+    ministry = next(e for e in gaz.entities("China said so.", None, {}, {}) if e.value == "CHN")
+    assert _actor(s, trig, heads, None, last_gov=ministry) is ministry
+
+
+def test_subject_expected_to_act_is_no_passive(gaz):
+    from chokepoint.news.extract import _actor, _heads
+    from chokepoint.news.triggers import Trigger
+    s = "Japan was expected to impose export controls on graphite on Friday."
+    at = s.index("impose export controls")
+    trig = Trigger("EXPORT_CONTROL", at, at + len("impose export controls"), (0, len(s)))
+    assert _actor(s, trig, _heads(s, gaz.entities(s, None, {}, {})), None).value == "JPN"
+
+
+def test_owner_of_a_list_acts_on_the_firms_added_to_it(gaz):
+    from chokepoint.news.extract import _actor, _heads
+    from chokepoint.news.triggers import Trigger
+    s = "Four Japanese firms have been added to China's entity list."
+    at = s.index("entity list")
+    trig = Trigger("EXPORT_CONTROL", at, at + len("entity list"), (0, len(s)))
+    assert _actor(s, trig, _heads(s, gaz.entities(s, None, {}, {})), None).value == "CHN"

@@ -54,6 +54,10 @@ RECEIVED = re.compile(r"(?:secur|receiv|obtain|finali[sz]|won\b|win|land|get|got
 AGENT = re.compile(r"\bby\s+(?:the\s+)?$")
 # "imposed by the", "taken by": a participle right before the agent's "by"
 PARTICIPLE_BY = re.compile(r"\b\w+(?:ed|en|wn|ut)\s+by\s+(?:the\s+)?$", _I)
+# a passive clause with no agent ("Three firms were added to the list", "X has been granted a waiver"): its
+# subject undergoes the act, it does not do it ("was expected to", "was set to" are no passives of the act)
+PASSIVE_SUBJECT = re.compile(r"\s+(?:[\w-]+\s+){0,3}?(?:was|were|has been|have been|had been|is being|are being)\s+"
+                             r"(?:\w+ly\s+)?\w+(?:ed|en)\b(?!\s+(?:by|as|that)\b|\s+to\s+(?!(?:the|a|an|its|their|this|these)\b)[a-z])", _I)
 # a reduced relative on the trigger noun ("port fees imposed by", "an agreement first announced by"): the
 # agent after "by" does what the noun names
 REDUCED_BY = re.compile(r"\s+(?:\w+ly\s+|first\s+|later\s+)?\w+(?:ed|en|wn|ut)\s+by\s+(?:the\s+)?", _I)
@@ -106,7 +110,7 @@ NOMINAL = re.compile(r"(?:export|bans?|curbs?|restrictions?|controls?|tariffs?|d
                      r"crackdown|investments?|agreements?|deals?|stake|quotas?|levy|levies|surtax\w*|loans?|"
                      r"acquisitions?|purchases?|imposition|introduction|suspension|lifting|easing|pause|delay|"
                      r"credits?|subsid(?:y|ies)|grants?|funding|financing|orders?|decisions?|investigations?|probe|"
-                     r"pledges?|guidance|million|billion|trillion)\b", _I)
+                     r"pledges?|guidance|million|billion|trillion|(?:entity\s+|control\s+|black)?lists?)\b", _I)
 # a passive that names no party ("an MOU was signed", "$200 billion will be invested"): the last actor acts
 AGENTLESS = re.compile(r"\b(?:was|were|will be|would be|has been|have been|had been)\s+(?:\w+ly\s+)?(?:signed|"
                        r"invested|put into|concluded|finalized|finalised|provided|approved|extended|granted|"
@@ -205,6 +209,9 @@ def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
                     or (COMMA_GAP.match(gap) and LIST_NEXT.match(s[first.end:]))):
                 break
             first = earlier.pop()
+        passive = PASSIVE_SUBJECT.match(s, first.end, trig.end)
+        if passive and first.end < trig.start and agent is None:  # "Chinese firms were added to the list"
+            return last_gov if last_gov is not None and last_gov.value != first.value else None
         return first
     # a passive trigger ("duties were imposed by Canada", "tariffs imposed by Canada") names its actor after
     # "by"; after a noun ("a partnership by the US government") "by" names no agent of the clause's subject
