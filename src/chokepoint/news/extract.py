@@ -178,7 +178,9 @@ def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
     appositive before the clause ("X, an official at Japan's ministry, said") stands for an unlisted
     subject. A trigger in
     a leading phrase ("Under the deal, X ...") takes the next clause's first entity; a clause with no
-    subject at all, the government that reports it at the sentence's end ("..., Trump told reporters")."""
+    subject at all, the government that reports it at the sentence's end ("..., Trump told reporters").
+    The agent of a participle on the trigger noun acts ("port fees imposed by Japan"), so does the subject
+    of a relative clause on it ("the curbs that Japan announced"); an agentless passive's subject does not."""
     owner = next((e for e in reversed(heads) if e.end <= trig.start), None)
     if owner is not None and POSSESSOR.fullmatch(s, owner.end, trig.start) and NOMINAL.match(s, trig.start):
         return owner
