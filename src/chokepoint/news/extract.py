@@ -63,6 +63,20 @@ RECEIVED = re.compile(r"(?:secur|receiv|obtain|finali[sz]|won\b|win|land|get|got
 AGENT = re.compile(r"\bby\s+(?:the\s+)?$")
 # "imposed by the", "taken by": a participle right before the agent's "by"
 PARTICIPLE_BY = re.compile(r"\b\w+(?:ed|en|wn|ut)\s+by\s+(?:the\s+)?$", _I)
+# a passive clause with no agent ("Three firms were added to the list", "X has been granted a waiver"): its
+# subject undergoes the act, it does not do it ("was expected to", "was set to" are no passives of the act)
+PASSIVE_SUBJECT = re.compile(r"\s+(?:[\w-]+\s+){0,3}?(?:was|were|has been|have been|had been|is being|are being)\s+"
+                             r"(?:\w+ly\s+)?\w+(?:ed|en)\b(?!\s+(?:by|as|that)\b|\s+to\s+(?!(?:the|a|an|its|their|this|these)\b)[a-z])", _I)
+# a reduced relative on the trigger noun ("port fees imposed by", "an agreement first announced by"): the
+# agent after "by" does what the noun names
+REDUCED_BY = re.compile(r"\s+(?:\w+ly\s+|first\s+|later\s+)?\w+(?:ed|en|wn|ut)\s+by\s+(?:the\s+)?", _I)
+# an object relative clause on the trigger noun ("the export controls that Japan imposed"): its subject acts
+RELATIVE_BEFORE = re.compile(r"\b(?:that|which)\s+(?:the\s+)?$", _I)
+RELATIVE_VERB = re.compile(r"\s+(?:\w+ly\s+)?(?:has\s+|had\s+|have\s+)?(?:\w+ed|set|put|laid out|unveiled|drew up)\b", _I)
+# the buyer of a sale or the parent of a new subsidiary ("sold a stake to Y", "become a subsidiary of Y"):
+# Y invests, the seller is the target
+BUYER = re.compile(r"(?:\b(?:sell|sells|selling|sold)\b[^,;]{0,80}?\bto|\bbec(?:ome|omes|ame|oming)\s+(?:a|an)\s+"
+                   r"(?:[\w-]+\s+)?(?:subsidiary|unit|affiliate)\s+of)\s+(?:the\s+)?(?:[^\s,;]+['’]s\s+)?$", _I)
 # a passive trigger ("boats were rammed by ..."): its actor is the agent after "by", its subject the target
 PASSIVE = re.compile(r"\b(?:was|were|been|being|is|are)\s+(?:\w+ly\s+)?$", _I)
 # a nominal meeting between two parties ("talks between A and B"): the first is the actor
@@ -98,11 +112,14 @@ HOLDER_AFTER = re.compile(r"\s+[A-Z][a-z]+\s+[A-Z][a-z]+")
 APPOSED = re.compile(r",\s+(?:a|an|the)\s+[^,;]{0,120},\s*$", _I)
 # a possessive right before the trigger ("China's new export controls", "Seoul's agreement to invest"): the
 # possessor acts, whatever its place in the clause
-POSSESSOR = re.compile(r"['’]s\s+(?:[\w\"“”-]+\s+){0,3}")
-# a trigger that names the act as a noun (the possessor rule is for these only: "Japan's prime minister met")
+POSSESSOR = re.compile(r"['’]s\s+(?:[\w\"“”$€£¥.,-]+\s+){0,3}")
+# a trigger that names the act as a noun, or the sum it is anchored on ("the U.S.'s $112 million tax credit"):
+# the possessor rule is for these only ("Japan's prime minister met")
 NOMINAL = re.compile(r"(?:export|bans?|curbs?|restrictions?|controls?|tariffs?|duty|duties|sanctions|tightening|"
                      r"crackdown|investments?|agreements?|deals?|stake|quotas?|levy|levies|surtax\w*|loans?|"
-                     r"acquisitions?|purchases?|imposition|introduction|suspension|lifting|easing|pause|delay)\b", _I)
+                     r"acquisitions?|purchases?|imposition|introduction|suspension|lifting|easing|pause|delay|"
+                     r"credits?|subsid(?:y|ies)|grants?|funding|financing|orders?|decisions?|investigations?|probe|"
+                     r"pledges?|guidance|million|billion|trillion|(?:entity\s+|control\s+|black)?lists?)\b", _I)
 # a passive that names no party ("an MOU was signed", "$200 billion will be invested"): the last actor acts
 AGENTLESS = re.compile(r"\b(?:was|were|will be|would be|has been|have been|had been)\s+(?:\w+ly\s+)?(?:signed|"
                        r"invested|put into|concluded|finalized|finalised|provided|approved|extended|granted|"
@@ -170,7 +187,9 @@ def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
     appositive before the clause ("X, an official at Japan's ministry, said") stands for an unlisted
     subject. A trigger in
     a leading phrase ("Under the deal, X ...") takes the next clause's first entity; a clause with no
-    subject at all, the government that reports it at the sentence's end ("..., Trump told reporters")."""
+    subject at all, the government that reports it at the sentence's end ("..., Trump told reporters").
+    The agent of a participle on the trigger noun acts ("port fees imposed by Japan"), so does the subject
+    of a relative clause on it ("the curbs that Japan announced"); an agentless passive's subject does not."""
     owner = next((e for e in reversed(heads) if e.end <= trig.start), None)
     if owner is not None and POSSESSOR.fullmatch(s, owner.end, trig.start) and NOMINAL.match(s, trig.start):
         return owner
@@ -182,7 +201,8 @@ def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
                   and AGENT.search(s, max(0, e.start - 12), e.start)), None)
     if agent is not None and (PASSIVE.search(s, max(0, trig.start - 20), trig.start)
                               or (agent.start - trig.end <= 12
-                                  and PARTICIPLE_BY.search(s, max(trig.start, agent.start - 30), agent.start))):
+                                  and PARTICIPLE_BY.search(s, max(trig.start, agent.start - 30), agent.start))
+                              or REDUCED_BY.fullmatch(s, trig.end, agent.start)):
         return agent  # "duties were imposed by Canada", "the tariffs imposed by Canada"
     subjects = [e for e in heads if not PREPOSITION.search(s[max(0, e.start - 30):e.start])
                 and not COUNTERPART.match(s, e.end)]
@@ -200,6 +220,9 @@ def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
                     or (COMMA_GAP.match(gap) and LIST_NEXT.match(s[first.end:]))):
                 break
             first = earlier.pop()
+        passive = PASSIVE_SUBJECT.match(s, first.end, trig.end)
+        if passive and first.end < trig.start and agent is None:  # "Chinese firms were added to the list"
+            return last_gov if last_gov is not None and last_gov.value != first.value else None
         return first
     # a passive trigger ("duties were imposed by Canada", "tariffs imposed by Canada") names its actor after
     # "by"; after a noun ("a partnership by the US government") "by" names no agent of the clause's subject
@@ -221,6 +244,10 @@ def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
     earlier = [e for e in subjects if e.start < trig.clause[0]]
     if earlier:
         return earlier[0]
+    relative = next((e for e in heads if trig.end <= e.start < trig.clause[1] and RELATIVE_BEFORE.search(
+        s, max(0, e.start - 12), e.start) and RELATIVE_VERB.match(s, e.end)), None)
+    if relative is not None:  # "the curbs widen the controls that Japan imposed": no subject names the actor
+        return relative
     leading = trig.clause[0] == 0 and s[trig.clause[1]:trig.clause[1] + 1] == ","
     after = [e for e in heads if e.start >= trig.clause[1]]
     if leading and after:
@@ -255,10 +282,10 @@ def _target(s: str, actor: Entity, trig: Trigger, heads: list[Entity]) -> Entity
 
 
 def _between(s: str, trig: Trigger, heads: list[Entity]) -> tuple[Entity, Entity] | None:
-    """(actor, counterpart) of a meeting named as a noun between two parties ("talks held on Thursday
-    between Minister A and Minister B"): the first two different parties after "between", the second
+    """(actor, counterpart) of a meeting or an agreement named as a noun between two parties ("talks held on
+    Thursday between Minister A and Minister B", "an agreement in May between A and B"): the first two different parties after "between", the second
     also in an appositive past the clause ("between Minister A and Wang, China's vice minister")."""
-    m = BETWEEN.match(s, trig.end, trig.clause[1]) if trig.type == "TALKS" else None
+    m = BETWEEN.match(s, trig.end, trig.clause[1]) if trig.type in ("TALKS", "DEAL") else None
     cut = ATTRIBUTION.search(s, trig.clause[1]) if m else None
     main = MAIN_BREAK.search(s, trig.clause[1]) if m else None
     stop = min(x.start() if x else len(s) for x in (cut, main))
@@ -278,6 +305,17 @@ def _two_companies(s: str, trig: Trigger, heads: list[Entity], orgs: list[Entity
     first = {e.value: e for e in reversed(orgs)}  # each name's first mention
     a, b = sorted((first[v] for v in last_two), key=orgs.index)
     return a, b
+
+
+def _buyer(s: str, trig: Trigger, heads: list[Entity], actor: Entity,
+           target: Entity | None) -> tuple[Entity, Entity | None]:
+    """(actor, target) of an investment told as a sale or a new subsidiary in the trigger's clause ("X will
+    sell a stake to Y", "X will become a subsidiary of Y"): the buyer Y invests in the seller X."""
+    buyer = next((e for e in heads if trig.clause[0] <= e.start < trig.clause[1] and e is not actor
+                  and BUYER.search(s, max(trig.clause[0], e.start - 120), e.start)), None)
+    if buyer is None or buyer.value == actor.value or actor.start > buyer.start:
+        return actor, target
+    return buyer, actor
 
 
 def _referred_target(s: str, trig: Trigger, actor: Entity, last: Event | None) -> tuple[str, str | None] | None:
@@ -428,10 +466,12 @@ def _refers(s: str) -> bool:
 def _conjoined(s: str, trig: Trigger, ev: Event, heads: list[Entity]) -> list[Event]:
     """One event more for each further subject of a list ("the US, Japan, and the Netherlands took steps
     to limit ..."): each government acts on its own (GOVERNMENT_TYPES; a deal or a meeting between
-    listed parties is one event, its counterpart the second party)."""
+    listed parties is one event, its counterpart the second party); so does each co-investor ("X and Y will
+    invest ...")."""
     first = ev.extra["actor_entity"]
-    if trig.type not in GOVERNMENT_TYPES or first.start > trig.start:
+    if trig.type not in GOVERNMENT_TYPES | {"INVEST"} or first.start > trig.start:
         return []
+    kinds = COUNTRY_KINDS | ORG_KINDS if trig.type == "INVEST" else COUNTRY_KINDS  # co-investors each invest
     members, last = [], first
     for e in (e for e in heads if first.end <= e.start < trig.start):
         gap = s[last.end:e.start]
@@ -441,7 +481,7 @@ def _conjoined(s: str, trig: Trigger, ev: Event, heads: list[Entity]) -> list[Ev
         last = e
     out = []
     for e in members:
-        if e.kind in COUNTRY_KINDS and e.value not in (ev.actor, ev.target) and e.value not in {o.actor for o in out}:
+        if e.kind in kinds and e.value not in (ev.actor, ev.target) and e.value not in {o.actor for o in out}:
             twin = Event(**{**ev.__dict__, "actor": e.value, "actor_country": e.iso3,
                             "commodities": list(ev.commodities), "sectors": list(ev.sectors),
                             "extra": {**ev.extra, "actor_entity": e}})
@@ -529,6 +569,8 @@ def _event(doc_id, s, a, b, trig, heads, salient, last, published, gaz) -> Event
     if trig.type == "INVEST" and target is not None and target.start > trig.start \
             and RECEIVED.match(s[trig.start:target.start]):
         actor, target = target, actor
+    if trig.type == "INVEST":
+        actor, target = _buyer(s, trig, heads, actor, target)
     tv, tc = (target.value, target.iso3) if target else (None, None)
     if target is None and plural and last is not None and last.target:
         tv, tc = last.target, last.target_country
