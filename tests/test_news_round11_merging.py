@@ -85,3 +85,21 @@ def test_page_furniture_date_yields_to_the_sentence(gaz):
     assert [e[3] for e in own if e[0] == "DEAL"] == ["2025-09-04"]
     bare = _events(gaz, "date 2025-09-05 Japan signed a trade deal with India.")
     assert [e[3] for e in bare if e[0] == "DEAL"] == ["2025-09-05"]
+
+
+def test_a_date_that_ends_a_period_is_not_the_events():
+    """'suspended until Nov. 27, 2026': when the measure lapses; the action's own date is the other one."""
+    pub = dt.date(2025, 11, 20)
+    got = dates.resolve("Announced on Monday, the ban will be suspended until Nov. 27, 2026.", pub)
+    assert got == dt.date(2025, 11, 17)
+    assert dates.resolve("The waiver runs until March 3.", pub) is None
+    assert dates.resolve("The waiver was granted on March 3.", pub) == dt.date(2025, 3, 3)
+
+
+def test_also_on_the_verb_of_a_trigger_noun_marks_one_more(gaz):
+    """'also announced the easing of ...' is a second easing; 'also said the easing ...' restates the first."""
+    lead = "China eased export curbs on gallium to the United States on Monday. "
+    more = _events(gaz, lead + "The ministry also announced the easing of restrictions on exports to the United States.")
+    assert len([e for e in more if e[0] == "EXPORT_EASING"]) == 2, more
+    same = _events(gaz, lead + "China also said the easing of restrictions on exports to the United States was final.")
+    assert len([e for e in same if e[0] == "EXPORT_EASING"]) == 1, same

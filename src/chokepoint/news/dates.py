@@ -211,9 +211,14 @@ LOWER_PATTERNS = [(folded(p), r) for p, r in PATTERNS]
 LOWER_ANY_DATE = folded(ANY_DATE)
 
 
+# a date that ends a period ("suspended until Nov. 27, 2026") is when the measure lapses, not the event's date
+UNTIL = re.compile(r"\b(?:until|till|through)\s+$", re.I)
+
+
 def resolve(sentence: str, published: dt.date | None) -> dt.date | None:
     """The first date expression in the sentence that gives a full date, resolved, else the first
-    that gives a month or year (a PartialDate); None when there is none."""
+    that gives a month or year (a PartialDate); None when there is none. A date after "until" (UNTIL)
+    is skipped."""
     patterns, any_date = PATTERNS, ANY_DATE
     if sentence.isascii():
         sentence, patterns, any_date = sentence.lower(), LOWER_PATTERNS, LOWER_ANY_DATE
@@ -222,6 +227,8 @@ def resolve(sentence: str, published: dt.date | None) -> dt.date | None:
     best: dict[bool, tuple[int, dt.date]] = {}  # full date? -> (position, date)
     for pattern, resolver in patterns:
         for m in pattern.finditer(sentence):
+            if UNTIL.search(sentence, max(0, m.start() - 8), m.start()):
+                continue
             value = resolver(m, published)
             if value is None:
                 continue

@@ -106,6 +106,10 @@ PARTS = re.compile(r"\W*(?:(?:the|this|that|its|their)\s+(?:[\w$.,-]+\s+){0,3}(?
                    r"of (?:that|this|it|the total)\s*,)", _I)
 # "X also signed ...", "another MOU": one more event of its kind, not a repeated mention (events.merge)
 ANOTHER = re.compile(r"\b(?:also|additionally|another|a second|a further)\s+(?:[\w-]+\s+)?$", _I)
+# "the ministry also announced the easing of ...": "also" on the verb whose object is the trigger's noun (not
+# on a reporting verb: "also said the deal ..." restates it)
+ALSO_VERB = re.compile(r"\balso\s+(?!said\b|says\b|told\b|noted\b|added\b|stated\b|confirmed\b)[a-z]+\s+"
+                       r"(?:the|a|an)\s+(?:[\w-]+\s+)?$", _I)
 # a sentence opened as one more item ("In addition, an MOU was signed", "Separately, ..."): its events are
 # further ones, never repeated mentions (events.merge)
 SEPARATE = re.compile(r"\W*(?:in addition|additionally|separately|in a separate (?:[\w-]+\s+){0,2}?[\w-]+)\s*,", _I)
@@ -520,7 +524,8 @@ def _event(doc_id, s, a, b, trig, heads, salient, last, published, gaz) -> Event
                  evidence=s, start=a, end=b, actor_country=actor.iso3, target_country=tc,
                  hostile_statement=hostile,
                  extra={"actor_entity": actor, "time_unresolved": unresolved, "past": past,
-                        "another": bool(ANOTHER.search(s, max(0, trig.start - 12), trig.start) or SEPARATE.match(s))})
+                        "another": bool(ANOTHER.search(s, max(0, trig.start - 12), trig.start) or SEPARATE.match(s)
+                                        or ALSO_VERB.search(s, max(0, trig.start - 40), trig.start))})
 
 
 def _date(s: str, trig: Trigger, published: dt.date | None) -> dt.date | None:
