@@ -41,6 +41,16 @@ class PartialDate(dt.date):
         return f"PartialDate({self.isoformat()!r})"
 
 
+def period_end(d: dt.date) -> dt.date:
+    """The last day of the period a date stands for: the day itself, or its month's or year's last day."""
+    if precision(d) == "year":
+        return dt.date(d.year, 12, 31)
+    if precision(d) == "month":
+        y, mo = divmod(d.year * 12 + d.month, 12)
+        return dt.date(y, mo + 1, 1) - dt.timedelta(days=1)
+    return dt.date(d.year, d.month, d.day)
+
+
 def precision(d: dt.date | None) -> str | None:
     """'day', 'month' or 'year'; None for no date."""
     return None if d is None else getattr(d, "precision", "day")
@@ -145,6 +155,14 @@ def _month_start(months_back: int) -> Resolver:
     return resolve
 
 
+def _day_of_month(m: re.Match, pub: dt.date | None) -> dt.date | None:
+    """'on the 14th' (a day of the month with no month named): that day of the publication month, or
+    of the month before when it lies after publication; 'the 10th of last month' the month before."""
+    back = 1 if m.group("prior") or int(m.group("day")) > pub.day else 0
+    y, mo = divmod(pub.year * 12 + pub.month - 1 - back, 12)
+    return _safe_date(y, mo + 1, int(m.group("day")))
+
+
 def _days_ago(m: re.Match, pub: dt.date | None) -> dt.date | None:
     return pub - dt.timedelta(days=int(m.group("n"))) if pub else None
 
@@ -174,6 +192,10 @@ PATTERNS: list[tuple[re.Pattern, Resolver]] = [(re.compile(p, re.I), r) for p, r
     (r"\blast month\b", _needs("month", _month_start(1))),
     (r"\bnext month\b", _needs("month", _month_start(-1))),
     (r"\b(?P<n>\d{1,2}) days ago\b", _needs("day", _days_ago)),
+    # "said on the 14th", "expired on the 10th of last month"; not an ordinal noun ("on the 13th round")
+    (r"\bon the (?P<day>[1-9]|[12]\d|3[01])(?:st|nd|rd|th)\b(?:\s+of\s+(?:(?P<prior>last)|this)\s+month\b)?"
+     r"(?=\s*(?:[.,;:)]|$)|\s+(?:that|the|and|in|at|when|as|to|with|by|for|after|before|but|while|local)\b)",
+     _needs("day", _day_of_month)),
     (rf"\bin (?:early |late |mid-)?{_MON}(?:\s+(?P<year>(?:19|20)\d\d))?\b", _month_only),
     (r"\bin (?:early |late |mid-)?(?P<year>(?:19|20)\d\d)\b", _year_only),
     (r"\blast year\b", _years_back(1)),
@@ -189,9 +211,14 @@ LOWER_PATTERNS = [(folded(p), r) for p, r in PATTERNS]
 LOWER_ANY_DATE = folded(ANY_DATE)
 
 
+# a date that ends a period ("suspended until Nov. 27, 2026") is when the measure lapses, not the event's date
+UNTIL = re.compile(r"\b(?:until|till|through)\s+$", re.I)
+
+
 def resolve(sentence: str, published: dt.date | None) -> dt.date | None:
     """The first date expression in the sentence that gives a full date, resolved, else the first
-    that gives a month or year (a PartialDate); None when there is none."""
+    that gives a month or year (a PartialDate); None when there is none. A date after "until" (UNTIL)
+    is skipped."""
     patterns, any_date = PATTERNS, ANY_DATE
     if sentence.isascii():
         sentence, patterns, any_date = sentence.lower(), LOWER_PATTERNS, LOWER_ANY_DATE
@@ -200,6 +227,8 @@ def resolve(sentence: str, published: dt.date | None) -> dt.date | None:
     best: dict[bool, tuple[int, dt.date]] = {}  # full date? -> (position, date)
     for pattern, resolver in patterns:
         for m in pattern.finditer(sentence):
+            if UNTIL.search(sentence, max(0, m.start() - 8), m.start()):
+                continue
             value = resolver(m, published)
             if value is None:
                 continue

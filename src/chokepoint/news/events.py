@@ -68,12 +68,20 @@ def _undated_apart(a: Event, b: Event) -> bool:
     return a.date is None and b.date is not None and bool(a.extra.get("time_unresolved"))
 
 
+def _background_apart(a: Event, b: Event) -> bool:
+    """Whether undated `a` is told apart from the later `b`, dated well before publication
+    (`extra["past"]`): a first mention with no date reports the news of the day, a later one dated
+    years or months back ("as seen in 2021", "launched talks in 2018") an earlier event of the same
+    kind. The other way round, an undated mention after a dated one refers back to it."""
+    return a.date is None and bool(b.extra.get("past"))
+
+
 def _compatible(a: Event, b: Event) -> bool:
     if (a.type, a.actor) != (b.type, b.actor) or b.extra.get("another"):
         return False  # "they also signed an MOU": one more, not the earlier one again
     if a.commodities and b.commodities and not set(a.commodities) & set(b.commodities):
         return False  # the same actor's controls on two different materials are two events
-    if _undated_apart(a, b) or _undated_apart(b, a):
+    if _undated_apart(a, b) or _undated_apart(b, a) or _background_apart(a, b):
         return False
     # amounts of two measures (a deal's price and its tonnes) do not tell two deals apart
     amounts = (a.amount, b.amount) if measure(a.unit) == measure(b.unit) else (None, None)
@@ -88,7 +96,7 @@ def measure(unit: str | None) -> str | None:
 def merge(events: list[Event]) -> list[Event]:
     """Fold repeated mentions of one event in a document into its first mention: same type and
     actor, target, amount and date each equal or missing on one side (missing ones filled, unless
-    the undated one is told apart: `_undated_apart`), and commodities shared when both name some;
+    the undated one is told apart: `_undated_apart`, `_background_apart`), and commodities shared when both name some;
     a mention marked as one more ("also signed", `extra["another"]`) is never folded."""
     out: list[Event] = []
     for ev in events:

@@ -132,6 +132,18 @@ PARTS = re.compile(r"\W*(?:(?:the|this|that|its|their)\s+(?:[\w$.,-]+\s+){0,3}(?
                    r"of (?:that|this|it|the total)\s*,)", _I)
 # "X also signed ...", "another MOU": one more event of its kind, not a repeated mention (events.merge)
 ANOTHER = re.compile(r"\b(?:also|additionally|another|a second|a further)\s+(?:[\w-]+\s+)?$", _I)
+# "the ministry also announced the easing of ...": "also" on the verb whose object is the trigger's noun (not
+# on a reporting verb: "also said the deal ..." restates it)
+ALSO_VERB = re.compile(r"\balso\s+(?!said\b|says\b|told\b|noted\b|added\b|stated\b|confirmed\b)[a-z]+\s+"
+                       r"(?:the|a|an)\s+(?:[\w-]+\s+)?$", _I)
+# a sentence opened as one more item ("In addition, an MOU was signed", "Separately, ..."): its events are
+# further ones, never repeated mentions (events.merge)
+SEPARATE = re.compile(r"\W*(?:in addition|additionally|separately|in a separate (?:[\w-]+\s+){0,2}?[\w-]+)\s*,", _I)
+# page furniture at the text's start ("date 2025-11-12 Samsung SDI has ..."): the page's date, used for the
+# first sentence's event only where the sentence names no date of its own
+FURNITURE_DATE = re.compile(r"\W*date\s+\d{4}-\d{2}-\d{2}\b")
+# how long before publication a date must end for its event to be background, not the news (events.merge)
+PAST_DAYS = 60
 # "the two companies", "both firms": the last two companies named
 ORG_PAIR = re.compile(r"^\W*(?:the\s+two|both(?:\s+the)?)\s+(?:companies|firms|groups|partners)\b", _I)
 # a trailing reporter that refers back to a government body ("..., the commerce ministry said in a statement")
@@ -579,14 +591,26 @@ def _event(doc_id, s, a, b, trig, heads, salient, last, published, gaz) -> Event
     amt = amount_for(trig.type, s)
     commodities, sectors = gaz.terms_in(s)
     hostile = trig.type == "STATEMENT" and bool(HOSTILE_WORDS.search(s[trig.start:trig.end]))
-    # the trigger's own clause dates it first ("Imposed in May 2024, the ban will be suspended on June 3")
-    date = dates.resolve(s[trig.clause[0]:trig.clause[1]], published) or dates.resolve(s, published)
+    date = _date(s, trig, published)
     unresolved = date is None and bool(dates.ANY_DATE.search(s))  # "on Tuesday" with no publication date
+    past = date is not None and published is not None and (published - dates.period_end(date)).days > PAST_DAYS
     return Event(doc=doc_id, type=trig.type, actor=actor.value, target=tv,
                  commodities=commodities, sectors=sectors,
                  amount=amt.value if amt else None, unit=amt.unit if amt else None,
                  date=date, tilt=tilt(trig.type, actor.iso3, tc, hostile),
                  evidence=s, start=a, end=b, actor_country=actor.iso3, target_country=tc,
                  hostile_statement=hostile,
-                 extra={"actor_entity": actor, "time_unresolved": unresolved,
-                        "another": bool(ANOTHER.search(s, max(0, trig.start - 12), trig.start))})
+                 extra={"actor_entity": actor, "time_unresolved": unresolved, "past": past,
+                        "another": bool(ANOTHER.search(s, max(0, trig.start - 12), trig.start) or SEPARATE.match(s)
+                                        or ALSO_VERB.search(s, max(0, trig.start - 40), trig.start))})
+
+
+def _date(s: str, trig: Trigger, published: dt.date | None) -> dt.date | None:
+    """The event's date: the trigger's own clause first ("Imposed in May 2024, the ban will be suspended on
+    June 3"), then the sentence, then a page-furniture date before the sentence (FURNITURE_DATE)."""
+    furniture = FURNITURE_DATE.match(s)
+    cut = furniture.end() if furniture else 0
+    lo = max(trig.clause[0], cut)
+    found = (dates.resolve(s[lo:trig.clause[1]], published) if lo < trig.clause[1] else None) \
+        or dates.resolve(s[cut:], published)
+    return found or (dates.resolve(s[:cut], published) if furniture else None)
