@@ -62,19 +62,23 @@ def without(gold: dict, missing: set[str], label: Path | str) -> dict:
     annotated): their events and every pair naming one go too, and a line says how many."""
     if not missing:
         return gold
-    names = lambda r: r["docs"] if isinstance(r, dict) else r  # noqa: E731
     out = {**gold, "docs": {n: d for n, d in gold["docs"].items() if n not in missing},
            "events": [e for e in gold["events"] if e["doc"] not in missing]}
     for key in ("duplicates", "wire_copies", "conflicts", "not_conflicts"):
-        out[key] = [r for r in gold.get(key, []) if not set(names(r)) & missing]
+        out[key] = [r for r in gold.get(key, []) if not set(_docs(r)) & missing]
     print(f"{label}: {len(missing)} of {len(gold['docs'])} articles are not at hand and are left out "
           f"({len(gold['events']) - len(out['events'])} gold events; "
           f"{sum(len(gold.get(k, [])) - len(out[k]) for k in ('duplicates', 'wire_copies', 'conflicts', 'not_conflicts'))} pairs)")
     return out
 
 
+def _docs(row) -> list[str]:
+    """The articles a gold pair names: a [a, b] list, or a conflict's {"docs": [a, b], ...}."""
+    return row["docs"] if isinstance(row, dict) else row
+
+
 def _pairs(rows) -> set[tuple[str, str]]:
-    return {tuple(sorted(r["docs"] if isinstance(r, dict) else r)) for r in rows}
+    return {tuple(sorted(_docs(r))) for r in rows}
 
 
 def _amount_ok(g: dict, p) -> bool:

@@ -1,4 +1,5 @@
-"""Shared fixtures: a store built once per test session from the bundled data, copied per test."""
+"""Shared fixtures: a store built once per test session from the bundled data, copied per test, and
+the bundled news gazetteer."""
 from __future__ import annotations
 
 import os
@@ -14,6 +15,7 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 import chokepoint
+from chokepoint.news.entities import Gazetteer
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +39,12 @@ def db_path(built_db, tmp_path):
 def wb(db_path):
     with chokepoint.open(db_path) as handle:
         yield handle
+
+
+@pytest.fixture(scope="module")
+def gaz() -> Gazetteer:
+    """The bundled news gazetteer, built once per test module."""
+    return Gazetteer.bundled()
 
 
 def pytest_addoption(parser):

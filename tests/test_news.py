@@ -13,17 +13,11 @@ from typer.testing import CliRunner
 
 import chokepoint
 from chokepoint.news import amounts, clean, dates, dedup, reader
-from chokepoint.news.entities import Gazetteer
 from chokepoint.news.events import SCHEMA_KEYS, TYPES
 from chokepoint.news.extract import extract
 from chokepoint.news.pipeline import run
 
 FIX = Path(__file__).parent / "fixtures" / "news"
-
-
-@pytest.fixture(scope="module")
-def gaz():
-    return Gazetteer.bundled()
 
 
 @pytest.fixture(scope="module")

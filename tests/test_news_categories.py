@@ -7,15 +7,9 @@ import datetime as dt
 import pytest
 
 from chokepoint.news.clean import clean
-from chokepoint.news.entities import Gazetteer
 from chokepoint.news.extract import extract
 
 PUB = dt.date(2025, 6, 12)
-
-
-@pytest.fixture(scope="module")
-def gaz() -> Gazetteer:
-    return Gazetteer.bundled()
 
 
 def _events(gaz, text, dateline=None):

@@ -7,16 +7,10 @@ import datetime as dt
 
 import pytest
 
-from chokepoint.news.entities import Gazetteer
 from chokepoint.news.extract import extract
 from chokepoint.news.triggers import find_triggers
 
 PUB = dt.date(2025, 10, 14)  # a Tuesday
-
-
-@pytest.fixture(scope="module")
-def gaz() -> Gazetteer:
-    return Gazetteer.bundled()
 
 
 def _events(gaz, text, published=PUB):

@@ -186,12 +186,6 @@ def test_date_prefilter_and_folding_change_nothing(s):
         assert dates.resolve(s, pub) == _naive_resolve(s, pub)
 
 
-@pytest.fixture(scope="module")
-def gaz():
-    from chokepoint.news.entities import Gazetteer
-    return Gazetteer.bundled()
-
-
 @settings(max_examples=60, deadline=None)
 @given(st.one_of(lines, ascii_lines))
 def test_entity_scan_equals_the_lookbehind_alternation(gaz, s):

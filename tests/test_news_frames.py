@@ -10,17 +10,11 @@ from types import SimpleNamespace
 import pytest
 
 from chokepoint.news import conflicts, frames, sentences
-from chokepoint.news.entities import Gazetteer
 from chokepoint.news.events import Event, merge
 from chokepoint.news.extract import extract
 from chokepoint.news.triggers import find_triggers
 
 PUB = dt.date(2025, 12, 10)  # a Wednesday
-
-
-@pytest.fixture(scope="module")
-def gaz() -> Gazetteer:
-    return Gazetteer.bundled()
 
 
 def _events(gaz, text, published=PUB):

@@ -10,7 +10,6 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from chokepoint.errors import BadInput
-from chokepoint.news.entities import Gazetteer
 from chokepoint.news.llm import LlmExtractor, validate
 
 TEXT = ("Ruritania's Kestrel Mining said on Monday it had signed a supply deal with Korea Zinc. "
@@ -54,11 +53,6 @@ def stub():
     yield f"http://127.0.0.1:{server.server_port}/v1"
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="module")
-def gaz():
-    return Gazetteer.bundled()
 
 
 def test_request_is_deterministic_and_schema_bound(stub, gaz):

@@ -14,17 +14,11 @@ import numpy as np
 import pytest
 
 from chokepoint.news import classifier, claims, conflicts, dates, dedup
-from chokepoint.news.entities import Gazetteer
 from chokepoint.news.events import TYPES, Event, merge
 from chokepoint.news.extract import extract
 
 PUB = dt.date(2025, 11, 12)  # a Wednesday
 ROOT = Path(__file__).parent.parent
-
-
-@pytest.fixture(scope="module")
-def gaz() -> Gazetteer:
-    return Gazetteer.bundled()
 
 
 def _events(gaz, text, pub=PUB):

@@ -5,17 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 
-import pytest
-
 from chokepoint.news import conflicts, dedup
 from chokepoint.news.dates import PartialDate
-from chokepoint.news.entities import Gazetteer
 from chokepoint.news.events import Event
-
-
-@pytest.fixture(scope="module")
-def gaz():
-    return Gazetteer.bundled()
 
 
 def _ev(type_, actor, target, amount=None, unit=None, commodities=(), date=None, tilt=0, countries=(None, None),

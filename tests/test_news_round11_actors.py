@@ -6,15 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
-from chokepoint.news.entities import Gazetteer
 from chokepoint.news.extract import extract
-
-
-@pytest.fixture(scope="module")
-def gaz():
-    return Gazetteer.bundled()
 
 
 def _events(gaz, text):
@@ -66,7 +58,6 @@ def test_an_agreement_between_two_parties_is_the_first_partys(gaz):
     text = "A supply deal was agreed on Monday between Sojitz and Korea Zinc."
     deals = [e for e in _events(gaz, text) if e[0] == "DEAL"]
     assert deals and deals[0][1:] == ("Sojitz", "Korea Zinc")
-
 
 
 def test_possessor_of_a_sum_or_an_action_noun_acts(gaz):

@@ -9,16 +9,10 @@ import datetime as dt
 import pytest
 
 from chokepoint.news import dates
-from chokepoint.news.entities import Gazetteer
 from chokepoint.news.events import Event, merge
 from chokepoint.news.extract import extract
 
 PUB = dt.date(2025, 9, 5)  # a Friday
-
-
-@pytest.fixture(scope="module")
-def gaz() -> Gazetteer:
-    return Gazetteer.bundled()
 
 
 def _events(gaz, text, published=PUB):

@@ -7,18 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 
-import pytest
-
 from chokepoint.news import conflicts, dedup, retold
 from chokepoint.news.amounts import FxTable
-from chokepoint.news.entities import Gazetteer
 from chokepoint.news.events import Event
 from chokepoint.news.pipeline import Article, find_duplicates
-
-
-@pytest.fixture(scope="module")
-def gaz():
-    return Gazetteer.bundled()
 
 
 def _ev(type_, actor, target, amount=None, unit=None, date=None, countries=(None, None), doc="d"):

@@ -2,16 +2,8 @@
 (an excerpt's last sentence cut short, a sentence broken across lines, hedges that scope another clause). Every sentence here is invented for the test."""
 from __future__ import annotations
 
-import pytest
-
 from chokepoint.news import extract as X
-from chokepoint.news.entities import Gazetteer
 from chokepoint.news.triggers import find_triggers
-
-
-@pytest.fixture(scope="module")
-def gaz():
-    return Gazetteer.bundled()
 
 
 def _types(s: str) -> list[str]:

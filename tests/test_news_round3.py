@@ -11,16 +11,10 @@ import pytest
 from chokepoint.news import dedup, offices
 from chokepoint.news.amounts import FxTable
 from chokepoint.news.clean import clean
-from chokepoint.news.entities import Gazetteer
 from chokepoint.news.events import Event
 from chokepoint.news.extract import extract
 
 PUB = dt.date(2025, 12, 10)  # a Wednesday
-
-
-@pytest.fixture(scope="module")
-def gaz() -> Gazetteer:
-    return Gazetteer.bundled()
 
 
 def _events(gaz, text, home=None, dateline=None):

@@ -8,15 +8,9 @@ import datetime as dt
 import pytest
 
 from chokepoint.news import amounts, dates
-from chokepoint.news.entities import Gazetteer
 from chokepoint.news.extract import extract
 
 PUB = dt.date(2025, 12, 10)  # a Wednesday
-
-
-@pytest.fixture(scope="module")
-def gaz() -> Gazetteer:
-    return Gazetteer.bundled()
 
 
 def _events(gaz, text):

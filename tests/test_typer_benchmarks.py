@@ -7,7 +7,6 @@ import json
 import sys
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -15,17 +14,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import train_sentence_types  # noqa: E402
 import typer_ceiling  # noqa: E402
 from chokepoint.news import extract  # noqa: E402
-from chokepoint.news.entities import Gazetteer  # noqa: E402
 
 # no trigger word names the investment; the bundled typer gives it 0.74, under ADD_AT
 UNTRIGGERED = "LG Energy Solution will channel $1 billion into its Arizona battery plant."
 # a trigger names this one; the made-up gold below holds no event in it
 TRIGGERED = "Korea Zinc invested $200 million in a smelter in Tennessee."
-
-
-@pytest.fixture(scope="module")
-def gaz():
-    return Gazetteer.bundled()
 
 
 def _corpus(tmp_path: Path, absent: bool = False, lead: str = "") -> list:
