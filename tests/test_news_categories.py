@@ -71,7 +71,7 @@ def test_export_licences_are_easing_not_shipment(gaz, verb):
 @pytest.mark.parametrize("text, expected", [
     ("Seoul protested the new rare earth rules on Friday.", ("STATEMENT", "KOR")),
     ("Japan demanded that China withdraw the measure on Thursday.", ("STATEMENT", "JPN")),
-    ("JOGMEC will contribute 3 billion yen in equity to the refinery, the agency said.", ("INVEST", "JOGMEC")),
+    ("JOGMEC will contribute 3 billion yen in equity to the refinery, the agency said.", ("INVEST", "JPN")),
     ("The Commission selected 14 strategic projects outside the bloc on Monday.", ("POLICY", "EUN")),
     ("India unveiled a national critical minerals plan on Monday.", ("POLICY", "IND")),
 ])

@@ -51,7 +51,7 @@ def test_restatement_adds_to_the_event_it_describes(gaz):
     ("The US raised tariffs on Indonesian nickel on Monday. Indonesia condemned the decision on Tuesday.",
      ("STATEMENT", "IDN", "USA")),
     ("Glencore invested $50 million in Kestrel Peak Mining on Monday. JOGMEC will contribute a further "
-     "$20 million in equity to the project.", ("INVEST", "JOGMEC", "Kestrel Peak Mining")),
+     "$20 million in equity to the project.", ("INVEST", "JPN", "Kestrel Peak Mining")),
 ])
 def test_references_back_resolve_to_earlier_parties(gaz, text, expected):
     assert _events(gaz, text)[-1] == expected

@@ -73,7 +73,7 @@ class Gazetteer:
             self.forms.setdefault(name, (iso3, "country", iso3))
         for row in entities.fillna("").itertuples(index=False):
             iso3 = countries.to_iso3(row.iso3) if row.iso3 else None
-            value = iso3 if row.kind in COUNTRY_KINDS and iso3 else row.name
+            value = iso3 if row.kind in COUNTRY_KINDS | {"agency"} and iso3 else row.name
             for form in [row.name, *[a for a in str(row.aliases).split("|") if a]]:
                 self.forms[form.strip()] = (value, row.kind, iso3)
         # offices' cue words ride on the same scan; a listed form of the same spelling wins

@@ -77,7 +77,8 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
                r"purchases? of (?:[\w-]+ ){0,2}shares|"
                r"(?:put|pour|inject|plough|plow)\w* [^;]{0,40}?\d[^;]{0,30}? into|"
                r"(?:approv|announc|mak|unveil|pledg|commit)\w* (?:[\w$€¥£₩₹.,-]+ ){0,4}investments?|"
-               r"(?:approv|extend|provid|grant)\w* (?:[\w$€¥£₩₹.,-]+ ){0,5}loans? to)\b"),
+               r"(?:approv|extend|provid|grant)\w* (?:[\w$€¥£₩₹.,-]+ ){0,5}loans? to|"
+               r"(?:lend|lends|lent|lending) (?:[\w$€¥£₩₹.,-]+ ){1,5}to)\b"),
     ("SHIPMENT", r"\b(?:shipp\w+|shipments?|cargo(?:es)?|deliver\w*(?! on\b)|loaded\b[^;]{0,80}?\b(?:onto|aboard)|"
                  r"bound for)\b"),
     ("POLICY", r"\b(?:strategy|stockpil\w*|reserve project|(?:price floor|floor price)|loan budget|subsid\w+|designat\w+|"
