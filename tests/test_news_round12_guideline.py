@@ -37,3 +37,23 @@ def test_a_bureau_is_its_country_and_not_the_company(gaz):
 def test_a_bureau_imposes_controls_as_its_country(gaz):
     text = "The Bureau of Industry and Security added 14 Chinese firms to the Entity List on Friday."
     assert [e[1] for e in _events(gaz, text) if e[0] == "EXPORT_CONTROL"] == ["USA"]
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("Earlier this week the EU suspended the duties it imposed in 2025.", None),   # the week, not 2025
+    ("Officials met last week to review the quotas set in March.", None),
+    ("The ministry set up the fund earlier this month.", "2025-03"),
+    ("The ban took effect last month.", "2025-02"),
+    ("Talks are planned for next month.", "2025-04"),
+    ("Last week, on February 27, the two sides signed the deal.", None),  # the first time expression
+    ("On February 27 the two sides signed the deal, officials said this week.", "2025-02-27"),
+])
+def test_period_words_follow_the_guideline(sentence, expected):
+    from chokepoint.news import dates
+    got = dates.resolve(sentence, dt.date(2025, 3, 4))
+    assert (got.isoformat() if got else None) == expected
+
+
+def test_an_event_of_last_week_is_undated_even_with_a_dateline(gaz):
+    events = _events(gaz, "Japan and India held talks on rare earth supply last week in Tokyo.")
+    assert [e[3] for e in events if e[0] == "TALKS"] == [None]

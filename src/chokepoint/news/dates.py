@@ -1,9 +1,9 @@
 """Dates in a sentence, relative ones resolved against the publication date.
 
 Written by hand rather than with dateparser's `search_dates`: news needs a fixed reading of
-"on Monday" (the latest Monday on or before publication) and of period words ("earlier
-this week" -> the Monday of that week, "earlier this month" -> the 1st, "next week" -> the
-next Monday), and the registry below is what the gold annotations assume (benchmarks/gold/README.md).
+"on Monday" (the latest Monday on or before publication) and of period words, the one
+GUIDELINE.md sets for the gold: "earlier this month" / "last month" is that month (YYYY-MM), "last
+year" that year, and a week ("this week", "last week", "next week") no date at all.
 """
 from __future__ import annotations
 
@@ -142,16 +142,22 @@ def _weekday(m: re.Match, pub: dt.date | None) -> dt.date | None:
     return pub - dt.timedelta(days=back)
 
 
-def _week_start(weeks_back: int) -> Resolver:
-    return lambda m, pub: (pub - dt.timedelta(days=pub.weekday() + 7 * weeks_back)) if pub else None
+# what a period the guideline leaves undated resolves to ("earlier this week", "last week"): it is the
+# sentence's time expression, so no other date in the sentence stands in for it, yet it names no day
+UNDATED = dt.date.min
 
 
-def _month_start(months_back: int) -> Resolver:
+def _no_date(m: re.Match, pub: dt.date | None) -> dt.date:
+    return UNDATED
+
+
+def _month_of(months_back: int) -> Resolver:
+    """'this month', 'last month', 'next month': that month, known only to the month (YYYY-MM)."""
     def resolve(m: re.Match, pub: dt.date | None) -> dt.date | None:
         if pub is None:
             return None
         y, mo = divmod(pub.year * 12 + pub.month - 1 - months_back, 12)
-        return dt.date(y, mo + 1, 1)
+        return PartialDate(y, mo + 1)
     return resolve
 
 
@@ -185,12 +191,10 @@ PATTERNS: list[tuple[re.Pattern, Resolver]] = [(re.compile(p, re.I), r) for p, r
     (rf"\b(?:on|last|this past)\s+{_WD}\b", _needs("day", _weekday)),
     # a bare weekday ("agreed Saturday", "said Thursday": wire style), not a named day like Black Friday
     (rf"(?<!black )(?<!cyber )(?<!super )(?<!good )\b{_WD}\b", _needs("day", _weekday)),
-    (r"\b(?:earlier|later)? ?(?:this|in the) week\b", _needs("day", _week_start(0))),
-    (r"\blast week\b", _needs("day", _week_start(1))),
-    (r"\bnext week\b", _needs("day", _week_start(-1))),
-    (r"\b(?:earlier |later )?this month\b", _needs("month", _month_start(0))),
-    (r"\blast month\b", _needs("month", _month_start(1))),
-    (r"\bnext month\b", _needs("month", _month_start(-1))),
+    (r"\b(?:earlier|later)? ?(?:this|in the|last|next) week\b", _no_date),
+    (r"\b(?:earlier |later )?this month\b", _needs("month", _month_of(0))),
+    (r"\blast month\b", _needs("month", _month_of(1))),
+    (r"\bnext month\b", _needs("month", _month_of(-1))),
     (r"\b(?P<n>\d{1,2}) days ago\b", _needs("day", _days_ago)),
     # "said on the 14th", "expired on the 10th of last month"; not an ordinal noun ("on the 13th round")
     (r"\bon the (?P<day>[1-9]|[12]\d|3[01])(?:st|nd|rd|th)\b(?:\s+of\s+(?:(?P<prior>last)|this)\s+month\b)?"
@@ -217,8 +221,8 @@ UNTIL = re.compile(r"\b(?:until|till|through)\s+$", re.I)
 
 def resolve(sentence: str, published: dt.date | None) -> dt.date | None:
     """The first date expression in the sentence that gives a full date, resolved, else the first
-    that gives a month or year (a PartialDate); None when there is none. A date after "until" (UNTIL)
-    is skipped."""
+    that gives a month or year (a PartialDate); None when there is none or when the first is a week
+    (UNDATED). A date after "until" (UNTIL) is skipped."""
     patterns, any_date = PATTERNS, ANY_DATE
     if sentence.isascii():
         sentence, patterns, any_date = sentence.lower(), LOWER_PATTERNS, LOWER_ANY_DATE
@@ -237,4 +241,4 @@ def resolve(sentence: str, published: dt.date | None) -> dt.date | None:
                 best[full] = (m.start(), value)
             break
     hit = best.get(True) or best.get(False)
-    return hit[1] if hit else None
+    return hit[1] if hit and hit[1] is not UNDATED else None
