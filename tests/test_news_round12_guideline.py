@@ -57,3 +57,13 @@ def test_period_words_follow_the_guideline(sentence, expected):
 def test_an_event_of_last_week_is_undated_even_with_a_dateline(gaz):
     events = _events(gaz, "Japan and India held talks on rare earth supply last week in Tokyo.")
     assert [e[3] for e in events if e[0] == "TALKS"] == [None]
+
+
+@pytest.mark.parametrize("text, actor", [
+    ("HD Hyundai Heavy Industries signed an MOU with Huntington Ingalls Industries on Monday.", "HD Hyundai Heavy Industries"),
+    ("SK on Co. has signed a graphite supply deal with Syrah Resources.", "SK On"),
+    ("Jogmec will invest $5 million in Lynas.", "JPN"),
+    ("Mitsubishi Corp. will invest $20 million in Frontier Lithium.", "Mitsubishi"),
+])
+def test_a_listed_company_keeps_its_own_name(gaz, text, actor):
+    assert [e[1] for e in _events(gaz, text)][:1] == [actor]
