@@ -1,7 +1,7 @@
 """How much could any sentence typer give? Event F1 with an oracle typer (each sentence's gold types)
 against the rules alone, and why the events the oracle still misses are missed, by counting.
 
-    python benchmarks/typer_ceiling.py [--real train,dev,x-train,x2-train,x3-train]
+    python benchmarks/typer_ceiling.py [--real train,dev,x-train,x2-train,x3-train,y-train,z-train]
         [--real-dir ../shared/news-real] [--extra-dir ../shared/news-real-extra]
 
 The oracle gives probability 1 to a type when the sentence holds the start of a gold event's evidence
@@ -196,7 +196,7 @@ def dates_on(pairs) -> Counter:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--real", default="train,dev,x-train,x2-train,x3-train", help="splits, comma-separated")
+    ap.add_argument("--real", default="train,dev,x-train,x2-train,x3-train,y-train,z-train", help="splits, comma-separated")
     ap.add_argument("--real-dir", default=str(ROOT.parent / "shared" / "news-real"))
     ap.add_argument("--extra-dir", default=str(ROOT.parent / "shared" / "news-real-extra"))
     args = ap.parse_args()
@@ -209,7 +209,7 @@ def main() -> None:
     total = {m: Counter() for m in modes}
     dates_total = {m: Counter() for m in modes}
     for split in splits:
-        folder = Path(args.extra_dir if split.startswith("x") else args.real_dir)
+        folder = Path(args.extra_dir if split.startswith(news_eval.EXTRA_SPLITS) else args.real_dir)
         sets = [present(folder, news_eval.GOLD_DIR / f"real_{split}.json")]
         events = sets[0][2]
         oracle = Oracle(events)
