@@ -6,7 +6,8 @@
 DOCS is a folder of articles, GOLD a JSON file (benchmarks/gold/*.json) whose events point
 into the files by character offsets and whose `docs` entries carry each file's SHA-256 (checked)
 and, where the file has no date of its own, its publication date (YYYY-MM-DD, YYYY-MM or YYYY).
-Only the files the gold names are read. `--real SPLIT` scores benchmarks/gold/real_SPLIT.json
+Only the files the gold names are read; one missing, or changed since it was annotated, is left out
+with its events and pairs (`--absent` lists those with their URL and SHA-256, to find them again). `--real SPLIT` scores benchmarks/gold/real_SPLIT.json
 on the real corpus (kept outside the project; skipped with a message when the folder is absent).
 All pairs run as one batch, so duplicates are also checked across sets. An event matches on
 document, type and actor; target, amount (value and unit, 0.5% tolerance) and date accuracy are
@@ -42,19 +43,41 @@ EXTRA_DIR = next((p for p in _EXTRA if p.is_dir()), _EXTRA[0])
 EXTRA_SPLITS = ("x", "y", "z")  # splits named x-..., y-..., z-... are of the extra set
 
 
-def load_gold(docs_dir: Path, gold_path: Path) -> tuple[dict, dict]:
-    """Publication dates by file, and the gold itself; exits when a file differs from its sha256.
-    An article missing from the folder is left out with its events and pairs, and said so."""
-    gold = json.loads(gold_path.read_text())
-    gold = without(gold, {n for n in gold["docs"] if not (docs_dir / n).is_file()}, gold_path.name)
-    dates = {}
+def absent(docs_dir: Path, gold: dict) -> dict[str, str]:
+    """The gold's articles not at hand in `docs_dir`: name -> 'missing', or 'changed' where the file's
+    SHA-256 differs from the annotated text's (its offsets would point at other words)."""
+    out = {}
     for name, info in gold["docs"].items():
-        text = (docs_dir / name).read_text(encoding="utf-8")
-        if hashlib.sha256(text.encode()).hexdigest() != info["sha256"]:
-            sys.exit(f"{docs_dir / name}: content differs from the annotated version (sha256)")
-        if info.get("published"):
-            dates[name] = info["published"]
+        path = docs_dir / name
+        if not path.is_file():
+            out[name] = "missing"
+        elif hashlib.sha256(path.read_bytes()).hexdigest() != info["sha256"]:
+            out[name] = "changed"
+    return out
+
+
+def load_gold(docs_dir: Path, gold_path: Path) -> tuple[dict, dict]:
+    """Publication dates by file, and the gold itself. An article missing from the folder, or whose
+    file differs from the annotated text (sha256), is left out with its events and pairs, and said so."""
+    gold = json.loads(gold_path.read_text())
+    gone = absent(docs_dir, gold)
+    changed = sorted(n for n, why in gone.items() if why == "changed")
+    if changed:
+        print(f"{gold_path.name}: {len(changed)} file(s) differ from the annotated text and are left out: "
+              + ", ".join(changed))
+    gold = without(gold, set(gone), gold_path.name)
+    dates = {name: info["published"] for name, info in gold["docs"].items() if info.get("published")}
     return dates, gold
+
+
+def list_absent(todo: list[tuple[str, str]]) -> None:
+    """For each article the gold names that is not at hand: split, file, why, URL, SHA-256 and length,
+    enough to find the page again and check the copy (the texts are kept outside the project)."""
+    for docs, gpath in todo:
+        gold = json.loads(Path(gpath).read_text())
+        for name, why in sorted(absent(Path(docs), gold).items()):
+            info = gold["docs"][name]
+            print(f"{Path(gpath).stem}\t{name}\t{why}\t{info.get('url', '')}\t{info['sha256']}\t{info.get('chars', '')}")
 
 
 def without(gold: dict, missing: set[str], label: Path | str) -> dict:
@@ -119,9 +142,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--real-dir", default=str(Path(__file__).parent.parent.parent / "shared" / "news-real"),
                     help="folder of the real corpus (default ../shared/news-real)")
     ap.add_argument("--extra-dir", default=str(EXTRA_DIR),
-                    help="folder of the extra real set, splits x-train, x-test, x2-train and x3-train "
+                    help="folder of the extra real set, splits x-test and the x-, y-, z- training splits "
                          "(default ../shared/news-real-extra, else ../news-real-extra)")
     ap.add_argument("--show", action="store_true", help="list misses and false alarms")
+    ap.add_argument("--absent", action="store_true",
+                    help="only list the articles not at hand (missing or changed) with URL and SHA-256, tab-separated")
     ap.add_argument("--llm-url", help="score the LLM extractor at this OpenAI-compatible endpoint instead")
     ap.add_argument("--llm-model", default="default", help="model name for --llm-url")
     args = ap.parse_args(argv)
@@ -134,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"skipped {split}: the real corpus is not at {folder} (give --real-dir or --extra-dir)")
             continue
         todo.append((folder, str(GOLD_DIR / f"real_{split}.json")))
+    if args.absent:
+        list_absent(todo)
+        return 0
     if not todo:
         return 0
     dates, gold, gold_dups, gold_conf, not_conf, files = {}, [], set(), {}, set(), []

@@ -4,6 +4,8 @@ claims and conflicts between articles."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import subprocess
 import sys
 import zlib
@@ -205,6 +207,33 @@ def test_news_eval_skips_without_the_real_corpus(capsys):
         sys.path.pop(0)
     assert news_eval.main(["--real", "test", "--real-dir", "/nonexistent/news-real"]) == 0
     assert "skipped" in capsys.readouterr().out
+
+
+def test_news_eval_leaves_out_a_changed_or_missing_text_and_lists_it(tmp_path, capsys):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import news_eval
+    finally:
+        sys.path.pop(0)
+    text = "Korea Zinc invested $200 million in a smelter in Tennessee on Monday.\n"
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(text.replace("200", "300"), encoding="utf-8")  # not the annotated text
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    event = {"type": "INVEST", "actor": "Korea Zinc", "target": None, "amount": 2e8, "unit": "USD",
+             "date": "2025-03-03", "tilt": 0, "span": [0, len(text) - 1]}
+    gold = {"docs": {n: {"sha256": digest, "published": "2025-03-04", "url": f"https://example.org/{n}"}
+                     for n in ("a.txt", "b.txt", "c.txt")},
+            "events": [{**event, "doc": n} for n in ("a.txt", "b.txt", "c.txt")], "duplicates": []}
+    path = tmp_path / "gold.json"
+    path.write_text(json.dumps(gold))
+    dates, kept = news_eval.load_gold(tmp_path, path)
+    assert list(kept["docs"]) == ["a.txt"] and [e["doc"] for e in kept["events"]] == ["a.txt"]
+    out = capsys.readouterr().out
+    assert "b.txt" in out and "2 of 3 articles are not at hand" in out
+    assert news_eval.main([str(tmp_path), str(path), "--absent"]) == 0
+    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert [(r[1], r[2], r[3]) for r in rows] == [("b.txt", "changed", "https://example.org/b.txt"),
+                                                  ("c.txt", "missing", "https://example.org/c.txt")]
 
 
 def test_one_deal_with_two_figures_is_one_story():
