@@ -7,8 +7,9 @@ DOCS is a folder of articles, GOLD a JSON file (benchmarks/gold/*.json) whose ev
 into the files by character offsets and whose `docs` entries carry each file's SHA-256 (checked)
 and, where the file has no date of its own, its publication date (YYYY-MM-DD, YYYY-MM or YYYY).
 Only the files the gold names are read; one missing, or changed since it was annotated, is left out
-with its events and pairs (`--absent` lists those with their URL and SHA-256, to find them again). `--real SPLIT` scores benchmarks/gold/real_SPLIT.json
-on the real corpus (kept outside the project; skipped with a message when the folder is absent).
+with its events and pairs (`--absent` lists those with their URL and SHA-256, to find them again).
+`--real SPLIT` scores benchmarks/gold/real_SPLIT.json on the real corpus (kept outside the project;
+skipped with a message when the folder is absent).
 All pairs run as one batch, so duplicates are also checked across sets. An event matches on
 document, type and actor; target, amount (value and unit, 0.5% tolerance) and date accuracy are
 reported over matched events; `--llm-url` scores the LLM extractor instead of the rules.
