@@ -207,3 +207,22 @@ def test_an_lp_solution_that_breaks_its_bounds_is_solved_again():
     assert len(calls) == len(p.blocks()) + 1  # the bad window was solved twice, the others once
     assert np.allclose(again.served, clean.served, atol=1e-6)
     assert np.allclose(again.industry, clean.industry, atol=1e-6)
+
+
+
+
+def test_a_code_listed_under_two_hs_revisions_is_counted_once(wb):
+    """`trade_code` lists a code once per HS revision; a trade row must weigh the same however many
+    revisions list its code (a join on the table itself counted it once per revision)."""
+    from chokepoint.chain import network
+    countries = ["AUS", "CHN", "KOR", "USA", network.ROW]
+    codes = list(wb.store.df("SELECT DISTINCT code FROM trade_code WHERE family = 'gallium' AND stage = 'refining' "
+                             "ORDER BY code LIMIT 2")["code"])
+    # an exporter shipping 10 t under each of two codes, to two partners
+    for code, partner in zip(codes, ("KOR", "USA")):
+        wb.store.con.execute("INSERT INTO trade VALUES (2024, 'AUS', ?, ?, 1e6, 10.0, 'exporter-reported', "
+                             "'QENNIS_CN_COMTRADE')", [partner, code])
+    wb.store.con.execute("INSERT INTO trade_code SELECT code, 'HS2012', description, family, material, stage, "
+                         "note, source FROM trade_code WHERE code = ? LIMIT 1", [codes[0]])
+    seed = network._trade_seed(wb.store, "gallium", "refining", 2024, countries)
+    assert np.allclose(seed["AUS"], [0, 0, 0.5, 0.5, 0])

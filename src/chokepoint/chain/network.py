@@ -247,11 +247,16 @@ def _pick_countries(output: pd.DataFrame, focal: str, extra: list[str]) -> list[
     return sorted(big | {focal} | (set(extra) - {ROW, "WLD"})) + [ROW]
 
 
+# each code once per family and stage: `trade_code` lists a code under every HS revision that has it, and a
+# join on the table itself would count a trade row once per revision
+CODES = "(SELECT DISTINCT code, family, stage FROM trade_code)"
+
+
 def _trade_seed(store: Store, family: str, stage: str, year: int, countries: list[str]) -> dict[str, np.ndarray]:
     """Exporter -> partner weights (quantity, else value) for one stage's trade codes."""
     df = store.df(
         "SELECT t.year, t.exporter, t.importer, sum(t.quantity_t) q, sum(t.value_usd) v FROM trade t "
-        "JOIN trade_code k ON t.code = k.code WHERE k.family = ? AND k.stage = ? AND t.year <= ? "
+        f"JOIN {CODES} k ON t.code = k.code WHERE k.family = ? AND k.stage = ? AND t.year <= ? "
         "GROUP BY 1, 2, 3", [family, stage, year])
     if df.empty:
         return {}
@@ -318,7 +323,7 @@ def _traders(store: Store, family: str, year: int) -> list[str]:
     family's codes, in tonnes or in dollars, each share taken over the rows that give that measure
     (every row has a value, not every row a tonnage: summing the two would mix units)."""
     df = store.df("SELECT t.exporter, t.importer, sum(t.quantity_t) t, sum(t.value_usd) usd FROM trade t "
-                  "JOIN trade_code k ON t.code = k.code WHERE k.family = ? AND t.year <= ? GROUP BY 1, 2",
+                  f"JOIN {CODES} k ON t.code = k.code WHERE k.family = ? AND t.year <= ? GROUP BY 1, 2",
                   [family, year])
     stages = [r[0] for r in store.con.execute("SELECT stage FROM stage WHERE family = ?", [family]).fetchall()]
     products = sorted(set().union(*[_monthly_codes(store, family, s) for s in stages])) if stages else []
