@@ -226,3 +226,13 @@ def test_a_code_listed_under_two_hs_revisions_is_counted_once(wb):
                          "note, source FROM trade_code WHERE code = ? LIMIT 1", [codes[0]])
     seed = network._trade_seed(wb.store, "gallium", "refining", 2024, countries)
     assert np.allclose(seed["AUS"], [0, 0, 0.5, 0.5, 0])
+
+
+def test_a_stage_split_by_a_basket_code_says_so(wb):
+    """Gallium's annual trade code also carries germanium, indium and more (its trade_code note): the
+    network's notes name it, so a run does not pass the basket's partner shares off as gallium's."""
+    from chokepoint.chain import network
+    notes = network.build(wb.store, "gallium", "KOR").notes
+    assert any("basket" in n and "811292" in n for n in notes)
+    wb.store.con.execute("UPDATE trade_code SET note = 'Gallium only.' WHERE code = '811292'")
+    assert not any("basket" in n for n in network.build(wb.store, "gallium", "KOR").notes)

@@ -273,6 +273,14 @@ def _trade_seed(store: Store, family: str, stage: str, year: int, countries: lis
     return seeds
 
 
+def _basket_codes(store: Store, family: str, stage: str, year: int) -> list[str]:
+    """A stage's trade codes with trade rows up to `year` whose trade_code note marks them as a basket
+    ("Basket: also covers ..."): their flows are an upper bound on the material's."""
+    return [r[0] for r in store.con.execute(
+        "SELECT DISTINCT k.code FROM trade_code k JOIN trade t ON t.code = k.code WHERE k.family = ? AND k.stage = ? "
+        "AND t.year <= ? AND k.note ILIKE 'basket%' ORDER BY 1", [family, stage, year]).fetchall()]
+
+
 def slug(name: str) -> str:
     """'Rare Earths' -> 'rare-earths': how a named trade group is matched to a family or key."""
     return "-".join(name.lower().replace("/", " ").split())
@@ -415,6 +423,9 @@ def build(store: Store, family: str, focal: str = "KOR", year: int | None = None
     for s, stage in enumerate(stages):
         trade = {**_monthly_seed(store, family, stage, year, countries),
                  **_trade_seed(store, family, stage, year, countries)}
+        if trade and (baskets := _basket_codes(store, family, stage, year)):
+            notes.append(f"{stage}: partner shares come partly from basket trade code(s) {', '.join(baskets)}, "
+                         "which also carry other goods (see their trade_code note)")
         if s + 1 < S:
             col = q[s + 1] / eta[s + 1]
         else:
