@@ -16,6 +16,8 @@ from chokepoint.news import offices
 
 # kinds whose mentions stand for their country (the actor is then an ISO3 code)
 COUNTRY_KINDS = {"government", "person", "place", "country"}
+# kinds whose events carry their country (GUIDELINE.md: a ministry, agency or official is its ISO3)
+AS_COUNTRY = COUNTRY_KINDS | {"agency"}
 # kinds never taken as actor or target (they report or comment, they do not act)
 PASSIVE_KINDS = {"media", "think_tank"}
 # a country's name inside a sea, strait or similar feature ("South China Sea", "Sea of Japan")
@@ -73,7 +75,7 @@ class Gazetteer:
             self.forms.setdefault(name, (iso3, "country", iso3))
         for row in entities.fillna("").itertuples(index=False):
             iso3 = countries.to_iso3(row.iso3) if row.iso3 else None
-            value = iso3 if row.kind in COUNTRY_KINDS | {"agency"} and iso3 else row.name
+            value = iso3 if row.kind in AS_COUNTRY and iso3 else row.name
             for form in [row.name, *[a for a in str(row.aliases).split("|") if a]]:
                 self.forms[form.strip()] = (value, row.kind, iso3)
         # offices' cue words ride on the same scan; a listed form of the same spelling wins
