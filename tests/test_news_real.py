@@ -199,22 +199,24 @@ def test_one_story_told_with_two_amounts_is_a_contradiction(gaz):
     assert conflicts.find(arts, gaz, None, []).empty  # not one story: different deals
 
 
-def test_news_eval_skips_without_the_real_corpus(capsys):
+def _news_eval():
+    """benchmarks/news_eval.py as a module (the benchmarks are scripts, not a package)."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
         import news_eval
     finally:
         sys.path.pop(0)
+    return news_eval
+
+
+def test_news_eval_skips_without_the_real_corpus(capsys):
+    news_eval = _news_eval()
     assert news_eval.main(["--real", "test", "--real-dir", "/nonexistent/news-real"]) == 0
     assert "skipped" in capsys.readouterr().out
 
 
 def test_news_eval_leaves_out_a_changed_or_missing_text_and_lists_it(tmp_path, capsys):
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import news_eval
-    finally:
-        sys.path.pop(0)
+    news_eval = _news_eval()
     text = "Korea Zinc invested $200 million in a smelter in Tennessee on Monday.\n"
     (tmp_path / "a.txt").write_text(text, encoding="utf-8")
     (tmp_path / "b.txt").write_text(text.replace("200", "300"), encoding="utf-8")  # not the annotated text
