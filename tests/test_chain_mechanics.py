@@ -236,3 +236,61 @@ def test_a_stage_split_by_a_basket_code_says_so(wb):
     assert any("basket" in n and "811292" in n for n in notes)
     wb.store.con.execute("UPDATE trade_code SET note = 'Gallium only.' WHERE code = '811292'")
     assert not any("basket" in n for n in network.build(wb.store, "gallium", "KOR").notes)
+
+
+def test_an_importers_customs_rows_split_its_imports_not_its_suppliers_exports(wb):
+    """Korea's customs rows (importer-reported) name what Korea bought from Japan; taken as Japan's whole
+    partner split they sent half of Japan's gallium to Korea. They now shape Korea's column only, and
+    Korea's own tonnes there measure its use instead of the basket code's partner split (363 t/yr)."""
+    from chokepoint.chain import network
+    net = network.build(wb.store, "gallium", "KOR")
+    jpn, kor = net.countries.index("JPN"), net.countries.index("KOR")
+    assert net.flows[0, jpn, kor] / net.flows[0, jpn].sum() < 0.2  # was 0.5
+    reported = wb.store.con.execute(
+        "SELECT sum(quantity_t) FROM trade t WHERE basis = 'importer-reported' AND importer = 'KOR' AND code IN "
+        "(SELECT code FROM trade_code WHERE family = 'gallium' AND stage = 'refining')").fetchone()[0]
+    assert net.flows[0, :, kor].sum() * WEEKS_PER_YEAR == pytest.approx(reported, rel=1e-6)
+    assert any("KOR's final use: its customs-reported imports" in n for n in net.notes)
+    edges = net.edges()
+    into = edges[(edges["importer"] == "KOR") & (edges["exporter"] != "KOR")]
+    assert set(into["basis"]) == {"importer-reported"}
+    net.check()
+
+
+def test_a_seed_whose_zeros_leave_no_fit_gets_a_dense_prior_and_ships_only_real_output():
+    """Trade shares that send nothing where use must go (here no one ships to the second country,
+    which must take 0.5 t) have no exact RAS fit: rows were left off their totals, and output was then
+    read "as shipped", inventing production. The fit mixes in a 1% production-share seed and says so."""
+    from chokepoint.chain import network
+    rows, cols = np.array([1.0, 1.0]), np.array([1.5, 0.5])
+    seed = np.array([[1.0, 0.0], [1.0, 0.0]])
+    assert not np.allclose(network.ras(seed, rows, cols).sum(axis=1), rows, rtol=1e-3)
+    m, mixed = network._fit(seed, rows, cols)
+    assert mixed and np.allclose(m.sum(axis=1), rows, rtol=1e-6) and np.allclose(m.sum(axis=0), cols, rtol=1e-6)
+    fine, mixed = network._fit(np.ones((2, 2)), rows, cols)
+    assert not mixed and np.allclose(fine.sum(axis=1), rows)
+
+
+def test_value_only_customs_rows_give_the_importer_its_share_of_each_suppliers_exports(wb):
+    """With values alone an importer's tonnes are its value share of each supplier's exports: exact
+    where the supplier's total exports are in the store, an upper bound (said so) where they are not."""
+    from chokepoint.chain import network
+    wb.store.con.execute("UPDATE trade SET quantity_t = NULL WHERE basis = 'importer-reported'")
+    wb.store.con.execute("DELETE FROM trade WHERE basis = 'importer-reported' AND exporter <> 'CHN'")
+    v = wb.store.con.execute(
+        "SELECT sum(value_usd) FROM trade WHERE basis = 'importer-reported' AND code IN "
+        "(SELECT code FROM trade_code WHERE family = 'gallium')").fetchone()[0]
+    total = wb.store.con.execute(
+        "SELECT sum(value_usd) FROM trade WHERE basis = 'exporter-reported' AND exporter = 'CHN' AND year = 2024 AND "
+        "code IN (SELECT code FROM trade_code WHERE family = 'gallium')").fetchone()[0]
+    net = network.build(wb.store, "gallium", "KOR")
+    chn, kor = net.countries.index("CHN"), net.countries.index("KOR")
+    use = net.flows[0, :, kor].sum()
+    assert use == pytest.approx((1 - network.HOME_SHARE) * net.q[0, chn] * v / total, rel=1e-3)
+    assert any("values only" in n and "upper bound" not in n for n in net.notes)
+    wb.store.con.execute("DELETE FROM trade WHERE basis = 'exporter-reported'")
+    net = network.build(wb.store, "gallium", "KOR")
+    use, notes = network._value_only_use(wb.store, "gallium", "refining", 2024, net.countries, net.q[0], {})
+    assert use["KOR"] == pytest.approx((1 - network.HOME_SHARE) * net.q[0, net.countries.index("CHN")]
+                                       * WEEKS_PER_YEAR, rel=1e-6)
+    assert any("values only" in n and "upper bound" in n for n in net.notes)

@@ -5,8 +5,9 @@ Buses are (stage, country): stage-s product available in a country. Processing a
 moves stage-s product between countries. A multi-input family (a DAG of stages, e.g. a
 magnet made of NdPr and Dy+Tb) is built by `chain.recipes`: there a stage may have several
 input stages, each with its own yield (`Network.inputs`, `Network.yields`). Baseline weekly flows come from trade data
-where the store has it (exporter's partner shares) and from production shares where it
-does not; `basis` says which. Final-stage buses carry sector demand.
+where the store has it (an exporter's partner shares from what exporters report; an importer's
+supplier shares from its own customs rows) and from production shares where it does not;
+`basis` and `import_basis` say which. Final-stage buses carry sector demand.
 All masses are tonnes of the family's contained material per week.
 """
 from __future__ import annotations
@@ -64,6 +65,9 @@ class Network:
     # Strategic stocks keyed by (iso3, stage): days of the holder's use of that stage's material,
     # so a neodymium stockpile sits at the NdPr bus only (multi-input chains; linear ones use strategic_days).
     strategic_at: dict[tuple[str, int], float] = field(default_factory=dict)
+    # (S, C) 'importer-reported' where an importer's column was seeded from its own customs rows: every
+    # edge into it from abroad carries that basis
+    import_basis: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -115,7 +119,16 @@ class Network:
                              "exporter": [self.countries[k] for k in i],
                              "importer": [self.countries[k] for k in j],
                              "t_per_week": self.flows[s, i, j],
-                             "basis": ["domestic" if a == b else self.basis[k, a] for k, a, b in zip(s, i, j)]})
+                             "basis": [self._edge_basis(k, a, b) for k, a, b in zip(s, i, j)]})
+
+    def _edge_basis(self, s: int, i: int, j: int) -> str:
+        """'domestic', 'importer-reported' (the importer's customs rows, which rank first), 'trade' (the
+        exporter's partner shares) or 'estimated' (production shares)."""
+        if i == j:
+            return "domestic"
+        if self.import_basis is not None and self.import_basis[s, j]:
+            return str(self.import_basis[s, j])
+        return str(self.basis[s, i])
 
     def check(self, tol: float = 1e-6) -> None:
         """Baseline mass balance: rows ship the output, each stage's output equals each input × its yield."""
@@ -192,6 +205,24 @@ def ras(seed: np.ndarray, rows: np.ndarray, cols: np.ndarray, iters: int = 500) 
     return m
 
 
+PRIOR = 0.01  # weight of the production-share seed mixed in where a trade seed's zeros make RAS infeasible
+
+
+def _fit(seed: np.ndarray, rows: np.ndarray, cols: np.ndarray, tol: float = 1e-6) -> tuple[np.ndarray, bool]:
+    """RAS of a stage's seed to output (rows) and use (cols), and whether the seed had to be mixed.
+
+    A trade seed holds zeros (a partner an exporter never ships to); where those leave no way to
+    meet both margins, RAS stops with rows off their totals, and the baseline would then take
+    output "as shipped", inventing production. A small dense production-share seed makes every
+    such problem feasible; it is added only where the seed alone fails."""
+    m = ras(seed, rows, cols)
+    if np.abs(m.sum(axis=1) - rows).max() <= tol * max(rows.sum(), 1.0):
+        return m, False
+    dense = np.outer(rows, cols / cols.sum()) if cols.sum() > 0 else np.outer(rows, np.ones_like(cols))
+    scale = seed.sum() / dense.sum() if dense.sum() > 0 else 1.0
+    return ras(seed + PRIOR * scale * dense, rows, cols, iters=5000), True
+
+
 def _members(store: Store, family: str) -> list[str]:
     rows = store.con.execute("SELECT material FROM material WHERE family = ?", [family]).fetchall()
     if not rows:
@@ -252,25 +283,61 @@ def _pick_countries(output: pd.DataFrame, focal: str, extra: list[str]) -> list[
 CODES = "(SELECT DISTINCT code, family, stage FROM trade_code)"
 
 
-def _trade_seed(store: Store, family: str, stage: str, year: int, countries: list[str]) -> dict[str, np.ndarray]:
-    """Exporter -> partner weights (quantity, else value) for one stage's trade codes."""
-    df = store.df(
-        "SELECT t.year, t.exporter, t.importer, sum(t.quantity_t) q, sum(t.value_usd) v FROM trade t "
+def _reported(store: Store, family: str, stage: str, year: int, side: str) -> pd.DataFrame:
+    """A stage's annual trade rows reported by one side, summed per (year, exporter, importer):
+    `side` 'exporter' takes exporter-reported and mirror rows, 'importer' importer-reported ones.
+    Where several sources hold the same (year, exporter, importer, code) only one counts (the
+    first by source name), so two extracts of one flow are not added up."""
+    bases = ["importer-reported"] if side == "importer" else ["exporter-reported", "mirror"]
+    return store.df(
+        "SELECT year, exporter, importer, sum(quantity_t) q, sum(value_usd) v FROM ("
+        "SELECT t.* FROM trade t "
         f"JOIN {CODES} k ON t.code = k.code WHERE k.family = ? AND k.stage = ? AND t.year <= ? "
-        "GROUP BY 1, 2, 3", [family, stage, year])
+        "AND t.basis IN (SELECT unnest(?::VARCHAR[])) AND t.exporter <> t.importer "
+        "QUALIFY row_number() OVER (PARTITION BY t.year, t.exporter, t.importer, t.code ORDER BY t.source) = 1"
+        ") GROUP BY 1, 2, 3", [family, stage, year, bases])
+
+
+def _weights(df: pd.DataFrame, by: str, other: str, countries: list[str]) -> dict[str, np.ndarray]:
+    """Each `by` country's latest year of rows as weights over `other` countries (quantity where
+    a row has it, else value; countries outside the network pooled in ROW), summing to 1."""
     if df.empty:
         return {}
-    df = df[df["year"] == df.groupby("exporter")["year"].transform("max")]
+    df = df[df["year"] == df.groupby(by)["year"].transform("max")]
     pos = {c: i for i, c in enumerate(countries)}
-    seeds = {}
-    for exp, grp in df.groupby("exporter"):
+    out = {}
+    for who, grp in df.groupby(by):
         w = grp["q"].where(grp["q"].notna() & (grp["q"] > 0), grp["v"]).fillna(0).to_numpy()
         vec = np.zeros(len(countries))
-        for imp, val in zip(grp["importer"], w):
-            vec[pos.get(imp, pos[ROW])] += val
+        for partner, val in zip(grp[other], w):
+            vec[pos.get(partner, pos[ROW])] += val
         if vec.sum() > 0:
-            seeds[exp] = vec / vec.sum()
-    return seeds
+            out[who] = vec / vec.sum()
+    return out
+
+
+def _trade_seed(store: Store, family: str, stage: str, year: int, countries: list[str]) -> dict[str, np.ndarray]:
+    """Exporter -> partner weights from what exporters report. An importer's customs rows say how
+    its imports split by supplier, not how a supplier's exports split: they seed `_import_seed`."""
+    return _weights(_reported(store, family, stage, year, "exporter"), "exporter", "importer", countries)
+
+
+def _import_seed(store: Store, family: str, stage: str, year: int, countries: list[str]) -> dict[str, np.ndarray]:
+    """Importer -> supplier weights from importer-reported rows (e.g. Korea's customs data)."""
+    return _weights(_reported(store, family, stage, year, "importer"), "importer", "exporter", countries)
+
+
+def _seed_column(seed: np.ndarray, j: int, shares: np.ndarray, q: np.ndarray, total: float) -> bool:
+    """Spread `total` t of importer j's imports over its suppliers by its reported shares, keeping its
+    home use; suppliers with no output at this stage get none. False if no reported supplier has any."""
+    shares = np.where(q > 0, shares, 0.0)
+    shares[j] = 0.0
+    if shares.sum() <= 0 or total <= 0:
+        return False
+    home = seed[j, j]
+    seed[:, j] = total * shares / shares.sum()
+    seed[j, j] = home
+    return True
 
 
 def _basket_codes(store: Store, family: str, stage: str, year: int) -> list[str]:
@@ -348,8 +415,11 @@ def _traders(store: Store, family: str, year: int) -> list[str]:
     return sorted(set(df.loc[big, "exporter"]) | set(df.loc[big, "importer"]))
 
 
-def _consumption(store: Store, members: list[str], countries: list[str], year: int) -> dict[str, float]:
-    """Final consumption t/yr by country where the demand table gives it in tonnes."""
+def _consumption(store: Store, members: list[str], countries: list[str], year: int,
+                 final: tuple[str, str] | None = None) -> tuple[dict[str, float], list[str]]:
+    """Final consumption t/yr by country where the data give it in tonnes, and notes on where a
+    country's comes from: the demand table, else its total imports, else (`final` = (family, last
+    stage)) the sum of its own customs-reported imports of that stage's codes."""
     df = store.df("SELECT iso3, year, sum(value) v FROM demand WHERE material IN (SELECT unnest(?::VARCHAR[])) "
                   "AND unit = 't' AND scenario = 'observed' AND year <= ? GROUP BY 1, 2", [members, year])
     df = df[df["year"] == df.groupby("iso3")["year"].transform("max")]
@@ -362,7 +432,20 @@ def _consumption(store: Store, members: list[str], countries: list[str], year: i
     for r in imp.itertuples():
         if r.iso3 in countries and r.iso3 != ROW and r.iso3 not in out:
             out[r.iso3] = float(r.v)
-    return out
+    notes = []
+    rep = _reported(store, *final, year, "importer") if final else pd.DataFrame()
+    if not rep.empty:
+        # Korea's gallium lines (8112.92-3000, 8112.99-3000) are gallium alone, where the annual HS6 code is a
+        # basket: the importer's own tonnes are a far better measure of its use than a basket's partner split
+        rep = rep[rep["q"] > 0]
+        rep = rep[rep["year"] == rep.groupby("importer")["year"].transform("max")]
+        for (iso3, y), t_year in rep.groupby(["importer", "year"])["q"].sum().items():
+            if iso3 in countries and iso3 != ROW and iso3 not in out:
+                out[iso3] = float(t_year)
+                notes.append(f"{iso3}'s final use: its customs-reported imports of the {final[1]} codes, "
+                             f"{t_year:,.1f} t in {y} (no demand or import-total rows in t; assumption: "
+                             "imports stand in for use)")
+    return out, notes
 
 
 def sector_split(store: Store, members: list[str], iso3: str) -> tuple[dict[str, float], str]:
@@ -378,6 +461,41 @@ def sector_split(store: Store, members: list[str], iso3: str) -> tuple[dict[str,
             if total > 0:
                 return dict(zip(rows["sector"], rows["value"] / total)), ",".join(sorted(set(rows["source"])))
     return {"all": 1.0}, "CHOKEPOINT_ASSUMPTION"
+
+
+def _value_only_use(store: Store, family: str, stage: str, year: int, countries: list[str], q_last: np.ndarray,
+                    known: dict[str, float]) -> tuple[dict[str, float], list[str]]:
+    """Final use t/yr of importers whose customs rows give only values (no tonnes anywhere else):
+    each supplier's exports ((1 − HOME_SHARE) of its output) times the importer's value share of them.
+    That share is its imports over the supplier's reported exports where the store has those; else
+    the importers that report the supplier split all of its exports, an upper bound the note names."""
+    rep = _reported(store, family, stage, year, "importer")
+    if rep.empty:
+        return {}, []
+    rep = rep[rep["year"] == rep.groupby("importer")["year"].transform("max")]
+    rep = rep[~rep["importer"].isin(list(known)) & rep["importer"].isin(countries) & (rep["importer"] != ROW)]
+    rep = rep[rep.groupby("importer")["q"].transform(lambda s: s.fillna(0).sum()) <= 0]
+    if rep.empty:
+        return {}, []
+    exp = _reported(store, family, stage, year, "exporter")
+    totals = exp[exp["year"] == exp.groupby("exporter")["year"].transform("max")].groupby("exporter")["v"].sum() \
+        if not exp.empty else pd.Series(dtype=float)
+    reported = rep.groupby("exporter")["v"].sum()
+    out, bounded = {}, set()
+    for r in rep.itertuples():
+        if r.exporter not in countries or not r.v or r.v <= 0:
+            continue
+        exports = (1 - HOME_SHARE) * q_last[countries.index(r.exporter)] * WEEKS_PER_YEAR
+        base = totals.get(r.exporter, 0.0)
+        if base < r.v:
+            base = reported[r.exporter]
+            bounded.add(r.importer)
+        out[r.importer] = out.get(r.importer, 0.0) + exports * r.v / base
+    notes = [f"{iso3}'s final use, {t_year:,.0f} t/yr, is estimated from its customs rows, which give values only: "
+             "its share of its suppliers' exports" + (" (an upper bound: the store lacks the suppliers' total exports, so "
+                                                      "the importers that report them take all of them)" if iso3 in bounded else "")
+             for iso3, t_year in sorted(out.items())]
+    return out, notes
 
 
 def _stocks(store: Store, members: list[str]) -> tuple[dict[str, float], dict[str, float]]:
@@ -418,8 +536,10 @@ def build(store: Store, family: str, focal: str = "KOR", year: int | None = None
     totals = q.sum(axis=1)
     eta = np.ones((S, C))
     eta[1:] = (totals[1:] / np.where(totals[:-1] > 0, totals[:-1], 1))[:, None]
-    cons = _consumption(store, members, countries, year)
+    cons, cnotes = _consumption(store, members, countries, year, (family, stages[-1]))
+    notes += cnotes
     flows, basis = np.zeros((S, C, C)), np.full((S, C), "estimated", dtype=object)
+    imported = np.full((S, C), "", dtype=object)
     for s, stage in enumerate(stages):
         trade = {**_monthly_seed(store, family, stage, year, countries),
                  **_trade_seed(store, family, stage, year, countries)}
@@ -429,15 +549,27 @@ def build(store: Store, family: str, focal: str = "KOR", year: int | None = None
         if s + 1 < S:
             col = q[s + 1] / eta[s + 1]
         else:
-            col = _final_margin(q[s], trade, cons, countries, focal)
+            valued, vnotes = _value_only_use(store, family, stage, year, countries, q[s], cons)
+            notes += vnotes
+            col = _final_margin(q[s], trade, {**cons, **valued}, countries, focal)
         seed = np.outer(q[s], col / col.sum() if col.sum() > 0 else col)
+        imports = {countries.index(imp): vec for imp, vec in _import_seed(store, family, stage, year, countries).items()
+                   if imp in countries}
+        abroad = {j: seed[:, j].sum() - seed[j, j] for j in imports}  # each importer's imports in the seed
         for exp, vec in trade.items():
             if exp in countries and q[s, countries.index(exp)] > 0:
                 i = countries.index(exp)
                 own = col[i] / col.sum() if col.sum() > 0 else 0.0
                 seed[i] = q[s, i] * (own * np.eye(C)[i] + (1 - own) * vec)
                 basis[s, i] = "trade"
-        flows[s] = ras(seed, q[s], col)
+        # an importer's own customs rows rank above its suppliers' reports of the same flows (as in exposure)
+        for j, vec in imports.items():
+            if _seed_column(seed, j, vec, q[s], abroad[j]):
+                imported[s, j] = "importer-reported"
+        flows[s], mixed = _fit(seed, q[s], col)
+        if mixed:
+            notes.append(f"{stage}: the trade shares and the use by country cannot both hold; {PRIOR:.0%} of "
+                         "production-share flows were added to the trade seed so that every producer ships its output")
     # RAS may stop a hair short of the margins: take output as shipped and set each node's
     # yield from its own inputs, so the baseline balances exactly.
     q = flows.sum(axis=2)
@@ -447,7 +579,8 @@ def build(store: Store, family: str, focal: str = "KOR", year: int | None = None
     ind, gov = _stocks(store, members)
     net = Network(family, year, stages, list(forms), countries, q, _capacity(store, members, stages, countries, year),
                   eta, flows, basis, demand, ind, gov,
-                  sorted(set(output["source"].dropna()) | sources), notes, _stock_stage(store, family, stages, forms))
+                  sorted(set(output["source"].dropna()) | sources), notes, _stock_stage(store, family, stages, forms),
+                  import_basis=imported)
     if focal not in countries or demand.loc[demand["country"] == focal, "baseline"].sum() <= 0:
         net.notes.append(f"no final use found for {focal}: its demand is zero in this network")
     return net
