@@ -243,8 +243,9 @@ def _show(gold, pred, pairs) -> None:
         bad = [k for k, ok in (("target", p.target == g["target"]), ("amount", _amount_ok(g, p)),
                ("date", (p.date.isoformat() if p.date else None) == g["date"])) if not ok]
         if bad:
-            print(f"DIFF  {g['doc']} {g['type']} {g['actor']} {bad}: target {p.target} "
-                  f"amount {p.amount} {p.unit} date {p.date}")
+            print(f"DIFF  {g['doc']} {g['type']} {g['actor']} {bad}: target {p.target} (gold {g['target']}) "
+                  f"amount {p.amount} {p.unit} (gold {g.get('amount')} {g.get('unit')}) date {p.date} "
+                  f"(gold {g['date']}) | {p.evidence[:90]}")
 
 
 if __name__ == "__main__":

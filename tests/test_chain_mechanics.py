@@ -294,3 +294,29 @@ def test_value_only_customs_rows_give_the_importer_its_share_of_each_suppliers_e
     assert use["KOR"] == pytest.approx((1 - network.HOME_SHARE) * net.q[0, net.countries.index("CHN")]
                                        * WEEKS_PER_YEAR, rel=1e-6)
     assert any("values only" in n and "upper bound" in n for n in net.notes)
+
+
+def test_an_imported_trade_file_seeds_the_chain_network(wb, tmp_path):
+    """A user's BACI file is read by the stress test, not only by exposure: Malaysia's separated rare
+    earths, estimated from production shares on the bundled data, take the file's partner split as their
+    seed (the bundled magnet stage has no Japanese or Korean output to take them: RAS decides the rest)."""
+    from chokepoint.chain import network
+    before = network.build(wb.store, "rare-earths", "KOR")
+    sep, mys = before.stages.index("separation"), before.countries.index("MYS")
+    assert before.basis[sep, mys] == "estimated"
+    folder = tmp_path / "baci"
+    folder.mkdir()
+    (folder / "country_codes_V202501.csv").write_text(
+        "country_code,country_name,country_iso2,country_iso3\n458,Malaysia,MY,MYS\n392,Japan,JP,JPN\n"
+        "410,\"Korea, Republic of\",KR,KOR\n")
+    (folder / "product_codes_HS22_V202501.csv").write_text("code,description\n284690,generated\n")
+    # t, exporter, importer, code, value (kUSD), quantity (t): 9 parts to Japan, 1 to Korea
+    (folder / "BACI_HS22_Y2022_V202501.csv").write_text("t,i,j,k,v,q\n2022,458,392,284690,9000,900\n"
+                                                       "2022,458,410,284690,1000,100\n")
+    wb.exposure.import_baci(folder)
+    after = network.build(wb.store, "rare-earths", "KOR")
+    i, jpn, kor = after.countries.index("MYS"), after.countries.index("JPN"), after.countries.index("KOR")
+    assert after.basis[sep, i] == "trade"
+    seed = network._trade_seed(wb.store, "rare-earths", "separation", after.year, after.countries)
+    assert seed["MYS"][jpn] == pytest.approx(0.9) and seed["MYS"][kor] == pytest.approx(0.1)
+    after.check()

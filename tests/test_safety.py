@@ -90,7 +90,8 @@ REVIEWED = {
     "economy/api.py": {"', '.join(cols)"},  # a constant column list
     # table/column names from the module's own DATED and per-table SQL constants
     "reference/quality.py": {"code_fam[0]", "code_fam[1]", "col", "fam", "sql", "table", "where"},
-    "chain/network.py": {"where"},
+    # `rows`: _trade_rows' relation, parameterised; `imported`: trade.importer.flows_sql's, the same as trade/api.py's
+    "chain/network.py": {"where", "rows", "imported"},
     "migrations.py": {"codes"},
     "news/api.py": {"cols", "table"},
     "reference/__init__.py": {"casts", "name", "table.name"},

@@ -20,6 +20,7 @@ import pandas as pd
 from chokepoint.errors import NotFound, list_as_string
 from chokepoint.store import Store
 from chokepoint.trade.concentration import stage_shares
+from chokepoint.trade.importer import flows_sql
 
 ROW = "ROW"
 WEEKS_PER_YEAR = 52.0
@@ -278,24 +279,40 @@ def _pick_countries(output: pd.DataFrame, focal: str, extra: list[str]) -> list[
     return sorted(big | {focal} | (set(extra) - {ROW, "WLD"})) + [ROW]
 
 
-# each code once per family and stage: `trade_code` lists a code under every HS revision that has it, and a
-# join on the table itself would count a trade row once per revision
-CODES = "(SELECT DISTINCT code, family, stage FROM trade_code)"
+def _trade_rows(store: Store, family: str, stage: str | None, year: int) -> tuple[str, list]:
+    """SQL (and its parameters) for a family's (or one stage's) annual trade rows up to `year`: the bundled
+    `trade` extracts and the user's imported files (`trade_flow`: BACI, Comtrade), one row per (year,
+    exporter, importer, code, basis), the imported first where both hold it (as `Exposure.flows` ranks them)."""
+    # each code once: `trade_code` lists a code under every HS revision that has it, and a join on the table
+    # itself would count a trade row once per revision
+    codes = "SELECT DISTINCT code FROM trade_code WHERE family = ? AND (?::VARCHAR IS NULL OR stage = ?)"
+    sql = ("SELECT year, exporter, importer, code, value_usd, quantity_t, basis, source, 1 AS bundled FROM trade "
+           "WHERE code IN (" + codes + ") AND year <= ?")
+    params: list = [family, stage, stage, year]
+    if store.con.execute("SELECT EXISTS (SELECT 1 FROM trade_flow)").fetchone()[0]:
+        wanted = [int(c) for (c,) in store.con.execute(codes, [family, stage, stage]).fetchall()
+                  if c.isdigit() and len(c) == 6]
+        if wanted:
+            imported = flows_sql(store.con, "f.year <= ? AND f.code IN (SELECT unnest(?::INTEGER[]))")
+            sql += (" UNION ALL SELECT year, exporter, importer, code, value_usd, quantity_t, basis, dataset, 0 "
+                    f"FROM {imported}")
+            params += [year, wanted]
+    return ("(SELECT * FROM (" + sql + ") QUALIFY row_number() OVER (PARTITION BY year, exporter, importer, code, "
+            "basis ORDER BY bundled, source) = 1)"), params
 
 
 def _reported(store: Store, family: str, stage: str, year: int, side: str) -> pd.DataFrame:
     """A stage's annual trade rows reported by one side, summed per (year, exporter, importer):
-    `side` 'exporter' takes exporter-reported and mirror rows, 'importer' importer-reported ones.
-    Where several sources hold the same (year, exporter, importer, code) only one counts (the
-    first by source name), so two extracts of one flow are not added up."""
-    bases = ["importer-reported"] if side == "importer" else ["exporter-reported", "mirror"]
+    `side` 'exporter' takes reconciled (BACI), exporter-reported and mirror rows, 'importer'
+    importer-reported ones. Of several sources for one (year, exporter, importer, code) one counts, so two
+    extracts of a flow are not added up."""
+    bases = ["importer-reported"] if side == "importer" else ["reconciled", "exporter-reported", "mirror"]
+    rows, params = _trade_rows(store, family, stage, year)
     return store.df(
-        "SELECT year, exporter, importer, sum(quantity_t) q, sum(value_usd) v FROM ("
-        "SELECT t.* FROM trade t "
-        f"JOIN {CODES} k ON t.code = k.code WHERE k.family = ? AND k.stage = ? AND t.year <= ? "
-        "AND t.basis IN (SELECT unnest(?::VARCHAR[])) AND t.exporter <> t.importer "
-        "QUALIFY row_number() OVER (PARTITION BY t.year, t.exporter, t.importer, t.code ORDER BY t.source) = 1"
-        ") GROUP BY 1, 2, 3", [family, stage, year, bases])
+        f"SELECT year, exporter, importer, sum(quantity_t) q, sum(value_usd) v FROM (SELECT * FROM {rows} "
+        "WHERE basis IN (SELECT unnest(?::VARCHAR[])) AND exporter <> importer "
+        "QUALIFY row_number() OVER (PARTITION BY year, exporter, importer, code ORDER BY bundled, source) = 1"
+        ") GROUP BY 1, 2, 3", params + [bases])
 
 
 def _weights(df: pd.DataFrame, by: str, other: str, countries: list[str]) -> dict[str, np.ndarray]:
@@ -343,9 +360,10 @@ def _seed_column(seed: np.ndarray, j: int, shares: np.ndarray, q: np.ndarray, to
 def _basket_codes(store: Store, family: str, stage: str, year: int) -> list[str]:
     """A stage's trade codes with trade rows up to `year` whose trade_code note marks them as a basket
     ("Basket: also covers ..."): their flows are an upper bound on the material's."""
+    rows, params = _trade_rows(store, family, stage, year)
     return [r[0] for r in store.con.execute(
-        "SELECT DISTINCT k.code FROM trade_code k JOIN trade t ON t.code = k.code WHERE k.family = ? AND k.stage = ? "
-        "AND t.year <= ? AND k.note ILIKE 'basket%' ORDER BY 1", [family, stage, year]).fetchall()]
+        f"SELECT DISTINCT k.code FROM trade_code k JOIN {rows} t ON t.code = k.code "
+        "WHERE k.family = ? AND k.stage = ? AND k.note ILIKE 'basket%' ORDER BY 1", params + [family, stage]).fetchall()]
 
 
 def slug(name: str) -> str:
@@ -397,9 +415,9 @@ def _traders(store: Store, family: str, year: int) -> list[str]:
     """Exporters and importers holding at least 1% of an exporter's trade (annual or monthly) in a
     family's codes, in tonnes or in dollars, each share taken over the rows that give that measure
     (every row has a value, not every row a tonnage: summing the two would mix units)."""
-    df = store.df("SELECT t.exporter, t.importer, sum(t.quantity_t) t, sum(t.value_usd) usd FROM trade t "
-                  f"JOIN {CODES} k ON t.code = k.code WHERE k.family = ? AND t.year <= ? GROUP BY 1, 2",
-                  [family, year])
+    rows, params = _trade_rows(store, family, None, year)
+    df = store.df(f"SELECT exporter, importer, sum(quantity_t) t, sum(value_usd) usd FROM {rows} GROUP BY 1, 2",
+                  params)
     stages = [r[0] for r in store.con.execute("SELECT stage FROM stage WHERE family = ?", [family]).fetchall()]
     products = sorted(set().union(*[_monthly_codes(store, family, s) for s in stages])) if stages else []
     monthly = store.df("SELECT exporter, importer, sum(quantity_t) t, sum(value_usd) usd FROM trade_monthly "
