@@ -60,7 +60,7 @@ FORMS: dict[str, list[str]] = dict([
     ]),
     ("INVEST", [
         rf"\b(?:finali[sz]\w*|secur\w*|receiv\w*|approv\w*|extend\w*|provid\w*|grant\w*|obtain\w*|"
-        rf"take\w*|took|hold\w*|held|buy\w*|bought|acquir\w*|injec\w*){_GAP}{_MONEY_NOUN}\b",
+        rf"take\w*|took|buy\w*|bought|acquir\w*|injec\w*){_GAP}{_MONEY_NOUN}\b",
         r"\b\d+(?:\.\d+)?\s?(?:%|percent) (?:equity )?(?:stake|interest|shareholding)\b",
     ]),
     ("POLICY", [

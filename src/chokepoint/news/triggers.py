@@ -34,8 +34,8 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
                        r"(?:impos|introduc|tighten)\w* (?:[\w-]+ ){0,2}(?:controls|curbs)\b|"
                        r"(?:impos|slap)\w* (?:[\w-]+ ){0,2}sanctions|banned (?:[\w-]+ ){0,3}dealings|"
                        r"(?:require|need)\w* (?:[\w-]+ ){0,3}(?:export )?(?:permits?|licen[cs]es?)\b|"
-                       r"(?:ban|prohibit|forbid|forbade|restrict|halt|stop|block|curb)\w* (?:all |the |its )?"
-                       r"(?:[\w-]+ ){0,2}?export(?:s|ing)?\b|"
+                       r"(?:ban|prohibit|forbid|forbade|restrict|halt|stop|block|curb|suspend)\w* (?:all |the |its |their )?"
+                       r"(?:[\w-]+ ){0,2}?(?:export(?:s|ing)?|shipments)\b|"
                        r"(?:exports?|export of|shipments?)\b[^;]{0,100}?\b(?:shall|will)\s+(?:not|no longer)\s+be\s+"
                        r"(?:permitted|allowed)|entity list|crackdown (?:[\w'’-]+ ){0,4}?on (?:[\w'’-]+ ){0,2}(?:chip|semiconductor|tech\w*|exports?|"
                        r"smuggling)\w*|(?:regulation|scrutiny) of (?:[\w-]+ ){0,2}exports)"),
@@ -57,9 +57,9 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
                  r"join(?:s|ed|ing)? (?:the )?(?:[A-Z][\w-]* ){0,3}[A-Z][\w-]*, (?:the|a|an) (?:[\w-]+ ){0,3}"
                  r"(?:alliance|partnership|bloc|pact|club|framework|coalition|initiative))\b"),
     ("TALKS", r"\b(?:talks|summit|met(?! (?:the |its |their )?(?:[\w-]+ )?(?:demand|needs|targets?|requirements|"
-              r"standards|deadlines?|goals?|criteria|expectations|quotas?)\b)|meet(?:s|ing)?(?! (?:the |its |their )?"
+              r"standards|deadlines?|goals?|criteria|expectations|quotas?)\b)|(?<!cabinet )meet(?:s|ing)?(?! (?:the |its |their )?"
               r"(?:[\w-]+ )?(?:demand|needs|targets?|requirements|standards|deadlines?|goals?|criteria|expectations|"
-              r"quotas?)\b)|(?:attended|took part in|taken part in) (?:[\w.-]+ ){0,5}meeting|negotiations?|negotiat\w+|(?:video |phone |telephone )?"
+              r"quotas?)\b)|(?:attended|took part in|taken part in) (?:[\w.-]+ ){0,5}meeting|negotiations?|negotiated|(?:video |phone |telephone )?"
               r"call with)\b"),
     ("DEAL", r"\b(?:sign(?:s|ed|ing)?|agreements?|(?<!will )(?<!would )(?<!to )(?<!can )(?<!must )(?<!should )deals?|memorand(?:um|ums|a) of understanding|MoUs?|pact|offtake|"
              r"agreed to (?:buy|purchase|supply|sell)(?! [^,;]{0,40}?\b(?:stock|shares|stake|equity)\b)|"
@@ -79,17 +79,19 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
                r"(?:approv|announc|mak|unveil|pledg|commit)\w* (?:[\w$€¥£₩₹.,-]+ ){0,4}investments?|"
                r"(?:approv|extend|provid|grant)\w* (?:[\w$€¥£₩₹.,-]+ ){0,5}loans? to|"
                r"(?:lend|lends|lent|lending) (?:[\w$€¥£₩₹.,-]+ ){1,5}to)\b"),
-    ("SHIPMENT", r"\b(?:shipp\w+|shipments?|cargo(?:es)?|deliver\w*(?! on\b)|loaded\b[^;]{0,80}?\b(?:onto|aboard)|"
+    ("SHIPMENT", r"\b(?:shipp(?!ing (?:industry|compan|firms?\b|lines?\b|sector|giant|group|business|costs?\b|rates?\b|routes?\b|lanes?\b))\w+|shipments?|cargo(?:es)?|deliver(?:ed|s|ing|ies)\b|loaded\b[^;]{0,80}?\b(?:onto|aboard)|"
                  r"bound for)\b"),
-    ("POLICY", r"\b(?:strategy|stockpil\w*|reserve project|(?:price floor|floor price)|loan budget|subsid\w+|designat\w+|"
+    ("POLICY", r"\b(?:strategy|stockpil\w*|reserve project|(?:price floor|floor price)|loan budget|subsid(?!iar)\w+|designat\w+|"
                r"allocat\w+|public funds|(?:rais\w+|set) (?:its |the )?target|tax credits?|"
                r"select\w* (?:[\w-]+ ){0,3}strategic projects|(?:adopt|unveil|pass)\w* (?:[\w-]+ ){0,4}"
                r"(?:act|plan|strategy|law|roadmap)|spend\w*|earmark\w*|rais\w* (?:[\w-]+ ){0,2}(?:royalt\w+|"
                r"levies|taxes)|(?:approv|launch|announc|unveil)\w* (?:[\w$€¥£₹.,()-]+ ){0,9}(?:funding|scheme|"
                r"package|programme|program|fund|incentives?|credit lines?|(?:loan|credit) facilit(?:y|ies))|"
-               r"(?:issu|publish|sign|adopt)\w* (?:a |an |the )?(?:[\w-]+ ){0,2}(?:decree|ordinance|circular))\b"),
-    ("STATEMENT", rf"\b(?:{_OPPOS}\w+|condemn\w*|rebuke|accus\w+|criticis\w+|criticiz\w+|welcom\w+|"
-                  r"reject\w*|urg(?:e[sd]?|ing)\b|call(?:ed|ing) for\b|acknowledg\w+|stated|(?<!in a )(?<!in an )(?<!in its )(?<!in their )(?<!joint )statement|(?:ask\w*|call\w* on) (?!not to be )(?:[\w'’-]+ ){1,5}?to|"
+               r"(?:issu|publish|sign|adopt)\w* (?:a |an |the )?(?:[\w-]+ ){0,2}(?:decree|ordinance|circular)|"
+               r"(?:launch|open|start|initiat|began|begun|begin)\w* (?:a |an |the )?(?:[\w-]+ ){0,3}(?:investigation|probe|inquiry)|"
+               r"(?:put|puts|placed?) (?:[\w'’-]+ ){1,4}under review)\b"),
+    ("STATEMENT", rf"\b(?:{_OPPOS}\w+|condemn\w*|rebuke|accus(?:es|ed|ing|e)\b(?! of\b)|criticis\w+|criticiz\w+|welcom\w+|"
+                  r"reject\w*|urg(?:e[sd]?|ing)\b|call(?:ed|ing) for\b|acknowledg\w+|stated|(?<!in a )(?<!in an )(?<!in its )(?<!in their )(?<!joint )(?<!according to a )(?<!according to the )(?<!short )(?<!press )statement(?!,? (?:said|says|read|added|noted)\b)|(?:ask\w*|call\w* on) (?!not to be )(?:[\w'’-]+ ){1,5}?to|"
                   r"den(?:y|ied|ies)|"
                   r"pledg\w+|vow\w*|willing to|did not accept|protest(?:s|ed)?|demanded|demands that|"
                   r"(?:express|voic)\w* (?:[\w-]+ ){0,2}(?:regret|concerns?|frustration|dissatisfaction|anger|"
@@ -217,6 +219,8 @@ TOPIC = re.compile(rf"(?:(?<!agreed )(?<!decided )\b(?:on|about|over|regarding|c
                    rf"\b(?:investigation|probe|inquiry|review|study|use|impact|effects?|threat|risk|"
                    rf"fears?|concerns?|criticism|debate|wave|spectre|prospect)s? of)\s+{_MODIFIERS}$", _I)
 # stance verbs that take an event as their object: "China condemned the US tariffs" is a statement
+SOURCED = re.compile(r"\baccording to (?:a |an |the |its |their )?(?:[\w.’'-]+ ){0,3}$", _I)
+HOLDING = re.compile(r"\b(?:holds?|held|had|has|have|owns?|owned|holding|retain\w*|keep\w*)\s+(?:a |an |the |its |their )?(?:[\w.%-]+ ){0,3}$", _I)
 STANCE = re.compile(rf"\b(?:{_OPPOS}|condemn|rebuk|accus|criticis|criticiz|welcom|reject|protest|urg(?:e[sd]?|ing)\b|"
                     r"den(?:y|ied|ies)|demand|slam|denounc|(?:ask\w*|call\w* on) (?!not to be )(?:[\w'’-]+ ){1,5}?to|"
                     r"(?:express|voic)\w* (?:[\w-]+ ){0,2}(?:regret|concern))", _I)
@@ -320,6 +324,12 @@ def _filtered(s: str, type_: str, m: re.Match | tuple[int, int], a: int, b: int,
         return True
     if type_ != "STATEMENT" and (rx(STANCE).search(s, a, start) or rx(DEONTIC).search(s, 0, b)):
         return True
+    # "will hold a 70% stake in", "the state holds a 51 percent stake": a stake held, not one bought
+    if type_ == "INVEST" and "stake" in s[start:end] and rx(HOLDING).search(s, max(0, start - 40), start):
+        return True
+    # "..., according to a MOFCOM statement": the statement sources the report, it takes no stance
+    if type_ == "STATEMENT" and s.startswith("statement", start) and rx(SOURCED).search(s, max(0, start - 40), start):
+        return True
     if type_ == "STATEMENT" and rx(OUGHT).search(s, a, start):  # "both should oppose": a stance asked for
         return True
     # a negation inside the trigger is its meaning ("exports shall not be permitted"), not a denial of it
@@ -338,7 +348,7 @@ def _unquoted(s: str, before: int) -> str:
 FOLDED: dict[re.Pattern, re.Pattern] = {p: folded(p) for p in (
     MODAL, SOURCE_HEDGE, HEDGE_ADVERB, OBJECT_MODIFIER, DENIAL, NEWS_AFTER, OUGHT, WOULD, PLANNED, ANNOUNCED, DATED, RELATIVE_LEAD, COMPOUND, BACKGROUND, AHEAD,
     RECENT, WHEN,
-    RELATIVE_IN, COMPLEMENT, RESTATEMENT, DEAL_SUBJECT, POINTS_BACK, TOPIC, STANCE, DEONTIC, NEGATION)}
+    RELATIVE_IN, COMPLEMENT, RESTATEMENT, DEAL_SUBJECT, POINTS_BACK, TOPIC, STANCE, DEONTIC, NEGATION, HOLDING, SOURCED)}
 
 
 # main clauses joined in one sentence ("China raised tariffs on Friday, and its commerce ministry
