@@ -15,12 +15,6 @@ def _types(gaz, text, published=dt.date(2025, 3, 4)):
     return [(e.type, e.actor) for e in extract("d", text, published, gaz)]
 
 
-def test_a_subsidiary_is_no_subsidy(gaz):
-    text = "Tarrow Minerals said its Chilean subsidiary holds exploration rights in the Salar del Norte basin."
-    assert "POLICY" not in [t for t, _ in _types(gaz, text)]
-    assert ("POLICY", "KOR") in _types(gaz, "South Korea approved subsidies for battery recyclers on Monday.")
-
-
 def test_halting_shipments_is_an_export_control(gaz):
     text = "China has told its fertiliser makers to suspend outbound shipments of urea to South Korea."
     assert [t for t, _ in _types(gaz, text)] == ["EXPORT_CONTROL"]
@@ -28,47 +22,41 @@ def test_halting_shipments_is_an_export_control(gaz):
     assert [t for t, _ in _types(gaz, text)] == ["SHIPMENT"]
 
 
-def test_a_delivery_named_as_a_purpose_is_no_shipment(gaz):
-    text = "Japan and the United States will fund projects that make magnets for delivery to buyers in both countries."
-    assert "SHIPMENT" not in [t for t, _ in _types(gaz, text)]
-    assert "SHIPMENT" in [t for t, _ in _types(gaz, "Tarrow Minerals delivered its first graphite cargo to Japan.")]
-
-
-@pytest.mark.parametrize("text", [
-    "While the two sides were negotiating their trade terms, a raid on a battery plant in Georgia angered Seoul.",
-    "Tarrow Minerals committed to negotiating a longer supply deal with Japan.",
+@pytest.mark.parametrize("text, kind", [
+    # negotiating is no meeting that took place
+    ("While the two sides were negotiating their trade terms, a raid on a battery plant in Georgia angered Seoul.",
+     "TALKS"),
+    ("Tarrow Minerals committed to negotiating a longer supply deal with Japan.", "TALKS"),
+    # a stake held is no investment
+    ("Tarrow Minerals will hold a 70% stake in the new venture.", "INVEST"),
+    ("The Indonesian government holds a 51 percent stake in Tarrow Indonesia.", "INVEST"),
+    ("Tarrow Minerals had a 51 per cent stake in the Mt Kell mine.", "INVEST"),
+    # a statement that sources a report is no stance
+    ("Tarrow Minerals will explore five lithium blocks in Catamarca, the statement said.", "STATEMENT"),
+    ("The entities are Kell Lithium and Tarrow Minerals, according to a MOFCOM statement.", "STATEMENT"),
+    ("Tarrow Minerals responded in a short statement that it is reviewing the details.", "STATEMENT"),
 ])
-def test_negotiating_is_no_meeting_that_took_place(gaz, text):
-    assert "TALKS" not in [t for t, _ in _types(gaz, text)]
+def test_words_of_a_type_that_report_no_event_of_it(gaz, text, kind):
+    assert kind not in [t for t, _ in _types(gaz, text)]
 
 
-@pytest.mark.parametrize("text", [
-    "Tarrow Minerals will hold a 70% stake in the new venture.",
-    "The Indonesian government holds a 51 percent stake in Tarrow Indonesia.",
-    "Tarrow Minerals had a 51 per cent stake in the Mt Kell mine.",
+@pytest.mark.parametrize("none, kind, one", [
+    # a subsidiary is no subsidy
+    ("Tarrow Minerals said its Chilean subsidiary holds exploration rights in the Salar del Norte basin.", "POLICY",
+     "South Korea approved subsidies for battery recyclers on Monday."),
+    # a delivery named as a purpose is no shipment
+    ("Japan and the United States will fund projects that make magnets for delivery to buyers in both countries.",
+     "SHIPMENT", "Tarrow Minerals delivered its first graphite cargo to Japan."),
+    # people accused of a crime (passive) are no one's stance; an accusation is
+    ("Vietnamese police have arrested six individuals accused of violating mining rules, including a chairman.",
+     "STATEMENT", "China accused Japan of dumping treated water into the Pacific."),
+    # a stake bought is still an investment
+    ("Tarrow Minerals has a 10% stake in Kell Lithium.", "INVEST",
+     "Tarrow Minerals bought a 10% stake in Kell Lithium for $40 million."),
 ])
-def test_a_stake_held_is_no_investment(gaz, text):
-    assert "INVEST" not in [t for t, _ in _types(gaz, text)]
-
-
-def test_a_stake_bought_is_still_an_investment(gaz):
-    text = "Tarrow Minerals bought a 10% stake in Kell Lithium for $40 million."
-    assert "INVEST" in [t for t, _ in _types(gaz, text)]
-
-
-@pytest.mark.parametrize("text", [
-    "Tarrow Minerals will explore five lithium blocks in Catamarca, the statement said.",
-    "The entities are Kell Lithium and Tarrow Minerals, according to a MOFCOM statement.",
-    "Tarrow Minerals responded in a short statement that it is reviewing the details.",
-])
-def test_a_statement_that_sources_a_report_is_no_stance(gaz, text):
-    assert "STATEMENT" not in [t for t, _ in _types(gaz, text)]
-
-
-def test_people_accused_of_a_crime_are_no_statement_but_an_accusation_is(gaz):
-    text = "Vietnamese police have arrested six individuals accused of violating mining rules, including a chairman."
-    assert "STATEMENT" not in [t for t, _ in _types(gaz, text)]
-    assert ("STATEMENT", "CHN") in _types(gaz, "China accused Japan of dumping treated water into the Pacific.")
+def test_a_word_reports_its_event_only_where_it_asserts_one(gaz, none, kind, one):
+    assert kind not in [t for t, _ in _types(gaz, none)]
+    assert kind in [t for t, _ in _types(gaz, one)]
 
 
 def test_a_cabinet_meeting_is_no_talks_between_parties(gaz):
