@@ -320,3 +320,17 @@ def test_an_imported_trade_file_seeds_the_chain_network(wb, tmp_path):
     seed = network._trade_seed(wb.store, "rare-earths", "separation", after.year, after.countries)
     assert seed["MYS"][jpn] == pytest.approx(0.9) and seed["MYS"][kor] == pytest.approx(0.1)
     after.check()
+
+
+def test_a_final_use_from_a_basket_and_its_scaling_are_said(wb):
+    """Korea's nickel use comes from KOMIR's import basket (ores, mattes, chemicals, batteries weighed
+    together), 3.0 Mt against the world's 3.6 Mt of refined nickel, and is scaled to fit world output: the
+    network's notes say both, so a run does not pass the figure off as Korea's contained use."""
+    from chokepoint.chain import network
+    net = network.build(wb.store, "nickel", "KOR")
+    given = wb.store.con.execute("SELECT quantity_t FROM import_total WHERE importer = 'KOR' AND material = 'nickel' "
+                                 "ORDER BY year DESC LIMIT 1").fetchone()[0]
+    got = net.flows[-1, :, net.countries.index("KOR")].sum() * WEEKS_PER_YEAR
+    assert got < given
+    assert any("KOR's final use: its total imports" in n and "basket" in n and "upper bound" in n for n in net.notes)
+    assert any(f"scaled from {given:,.0f} to {got:,.0f} t/yr" in n for n in net.notes)

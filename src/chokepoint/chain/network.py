@@ -444,13 +444,18 @@ def _consumption(store: Store, members: list[str], countries: list[str], year: i
     out = {r.iso3: float(r.v) for r in df.itertuples() if r.iso3 in countries and r.iso3 != ROW}
     # Fallback: a country's total imports in tonnes (e.g. Korea's customs totals) stand in for
     # its final use where the demand table has no tonnes for it (assumption, docs/model.md).
-    imp = store.df("SELECT importer iso3, year, sum(quantity_t) v FROM import_total WHERE material IN "
-                   "(SELECT unnest(?::VARCHAR[])) AND quantity_t > 0 AND year <= ? GROUP BY 1, 2", [members, year])
+    imp = store.df("SELECT importer iso3, year, sum(quantity_t) v, bool_or(coalesce(note, '') ILIKE '%basket%') basket "
+                   "FROM import_total WHERE material IN (SELECT unnest(?::VARCHAR[])) AND quantity_t > 0 AND year <= ? "
+                   "GROUP BY 1, 2", [members, year])
     imp = imp[imp["year"] == imp.groupby("iso3")["year"].transform("max")]
+    notes = []
     for r in imp.itertuples():
         if r.iso3 in countries and r.iso3 != ROW and r.iso3 not in out:
             out[r.iso3] = float(r.v)
-    notes = []
+            # a basket of forms (ores, chemicals, batteries) weighed together is no contained tonnage
+            notes.append(f"{r.iso3}'s final use: its total imports, {r.v:,.0f} t in {r.year} (import_total; assumption: "
+                         "imports stand in for use)" + ("; its note calls it a basket: forms weighed together, not the "
+                                                        "contained material, so an upper bound" if r.basket else ""))
     rep = _reported(store, *final, year, "importer") if final else pd.DataFrame()
     if not rep.empty:
         # Korea's gallium lines (8112.92-3000, 8112.99-3000) are gallium alone, where the annual HS6 code is a
@@ -570,6 +575,7 @@ def build(store: Store, family: str, focal: str = "KOR", year: int | None = None
             valued, vnotes = _value_only_use(store, family, stage, year, countries, q[s], cons)
             notes += vnotes
             col = _final_margin(q[s], trade, {**cons, **valued}, countries, focal)
+            notes += _scaled_note({**cons, **valued}, col, countries)
         seed = np.outer(q[s], col / col.sum() if col.sum() > 0 else col)
         imports = {countries.index(imp): vec for imp, vec in _import_seed(store, family, stage, year, countries).items()
                    if imp in countries}
@@ -620,6 +626,20 @@ def _stock_stage(store: Store, family: str, kept: list[str], forms: list[str]) -
         return len(kept) - 1
     before = table.loc[table["stage"].isin(kept) & (table["ord"] < metal.iloc[0]), "stage"]
     return kept.index(before.iloc[-1]) if len(before) else len(kept) - 1
+
+
+def _scaled_note(given: dict[str, float], col: np.ndarray, countries: list[str]) -> list[str]:
+    """A note where the final use the data give a country was scaled down to fit world output
+    (`_final_margin` scales every country's use when their sum exceeds it)."""
+    out = []
+    for iso3, t_year in sorted(given.items()):
+        if iso3 in countries and t_year > 0:
+            got = col[countries.index(iso3)] * WEEKS_PER_YEAR
+            if got < t_year * (1 - 1e-6):
+                out.append(f"{iso3}'s final use was scaled from {t_year:,.0f} to {got:,.0f} t/yr "
+                           f"({got / (col.sum() * WEEKS_PER_YEAR):.0%} of world output) so that use by country fits "
+                           "world output")
+    return out
 
 
 def _final_margin(q_last: np.ndarray, trade: dict[str, np.ndarray], cons: dict[str, float],
