@@ -290,7 +290,7 @@ def test_value_only_customs_rows_give_the_importer_its_share_of_each_suppliers_e
     assert any("values only" in n and "upper bound" not in n for n in net.notes)
     wb.store.con.execute("DELETE FROM trade WHERE basis = 'exporter-reported'")
     net = network.build(wb.store, "gallium", "KOR")
-    use, notes = network._value_only_use(wb.store, "gallium", "refining", 2024, net.countries, net.q[0], {})
+    use, notes = network._customs_use(wb.store, "gallium", "refining", 2024, net.countries, net.q[0], {})
     assert use["KOR"] == pytest.approx((1 - network.HOME_SHARE) * net.q[0, net.countries.index("CHN")]
                                        * WEEKS_PER_YEAR, rel=1e-6)
     assert any("values only" in n and "upper bound" in n for n in net.notes)

@@ -320,7 +320,7 @@ def _weights(df: pd.DataFrame, by: str, other: str, countries: list[str]) -> dic
     a row has it, else value; countries outside the network pooled in ROW), summing to 1."""
     if df.empty:
         return {}
-    df = df[df["year"] == df.groupby(by)["year"].transform("max")]
+    df = _latest(df, by)
     pos = {c: i for i, c in enumerate(countries)}
     out = {}
     for who, grp in df.groupby(by):
@@ -433,42 +433,31 @@ def _traders(store: Store, family: str, year: int) -> list[str]:
     return sorted(set(df.loc[big, "exporter"]) | set(df.loc[big, "importer"]))
 
 
-def _consumption(store: Store, members: list[str], countries: list[str], year: int,
-                 final: tuple[str, str] | None = None) -> tuple[dict[str, float], list[str]]:
-    """Final consumption t/yr by country where the data give it in tonnes, and notes on where a
-    country's comes from: the demand table, else its total imports, else (`final` = (family, last
-    stage)) the sum of its own customs-reported imports of that stage's codes."""
+def _consumption(store: Store, members: list[str], countries: list[str], year: int) -> tuple[dict[str, float], list[str]]:
+    """Final consumption t/yr by country where the demand table, else its total imports, give it in tonnes,
+    and notes on where an import total stands in."""
     df = store.df("SELECT iso3, year, sum(value) v FROM demand WHERE material IN (SELECT unnest(?::VARCHAR[])) "
                   "AND unit = 't' AND scenario = 'observed' AND year <= ? GROUP BY 1, 2", [members, year])
-    df = df[df["year"] == df.groupby("iso3")["year"].transform("max")]
-    out = {r.iso3: float(r.v) for r in df.itertuples() if r.iso3 in countries and r.iso3 != ROW}
+    out = {r.iso3: float(r.v) for r in _latest(df, "iso3").itertuples() if r.iso3 in countries and r.iso3 != ROW}
     # Fallback: a country's total imports in tonnes (e.g. Korea's customs totals) stand in for
     # its final use where the demand table has no tonnes for it (assumption, docs/model.md).
     imp = store.df("SELECT importer iso3, year, sum(quantity_t) v, bool_or(coalesce(note, '') ILIKE '%basket%') basket "
                    "FROM import_total WHERE material IN (SELECT unnest(?::VARCHAR[])) AND quantity_t > 0 AND year <= ? "
                    "GROUP BY 1, 2", [members, year])
-    imp = imp[imp["year"] == imp.groupby("iso3")["year"].transform("max")]
     notes = []
-    for r in imp.itertuples():
+    for r in _latest(imp, "iso3").itertuples():
         if r.iso3 in countries and r.iso3 != ROW and r.iso3 not in out:
             out[r.iso3] = float(r.v)
             # a basket of forms (ores, chemicals, batteries) weighed together is no contained tonnage
             notes.append(f"{r.iso3}'s final use: its total imports, {r.v:,.0f} t in {r.year} (import_total; assumption: "
                          "imports stand in for use)" + ("; its note calls it a basket: forms weighed together, not the "
                                                         "contained material, so an upper bound" if r.basket else ""))
-    rep = _reported(store, *final, year, "importer") if final else pd.DataFrame()
-    if not rep.empty:
-        # Korea's gallium lines (8112.92-3000, 8112.99-3000) are gallium alone, where the annual HS6 code is a
-        # basket: the importer's own tonnes are a far better measure of its use than a basket's partner split
-        rep = rep[rep["q"] > 0]
-        rep = rep[rep["year"] == rep.groupby("importer")["year"].transform("max")]
-        for (iso3, y), t_year in rep.groupby(["importer", "year"])["q"].sum().items():
-            if iso3 in countries and iso3 != ROW and iso3 not in out:
-                out[iso3] = float(t_year)
-                notes.append(f"{iso3}'s final use: its customs-reported imports of the {final[1]} codes, "
-                             f"{t_year:,.1f} t in {y} (no demand or import-total rows in t; assumption: "
-                             "imports stand in for use)")
     return out, notes
+
+
+def _latest(df: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Each `by` group's rows of its latest year."""
+    return df[df["year"] == df.groupby(by)["year"].transform("max")] if not df.empty else df
 
 
 def sector_split(store: Store, members: list[str], iso3: str) -> tuple[dict[str, float], str]:
@@ -486,25 +475,31 @@ def sector_split(store: Store, members: list[str], iso3: str) -> tuple[dict[str,
     return {"all": 1.0}, "CHOKEPOINT_ASSUMPTION"
 
 
-def _value_only_use(store: Store, family: str, stage: str, year: int, countries: list[str], q_last: np.ndarray,
-                    known: dict[str, float]) -> tuple[dict[str, float], list[str]]:
-    """Final use t/yr of importers whose customs rows give only values (no tonnes anywhere else):
-    each supplier's exports ((1 − HOME_SHARE) of its output) times the importer's value share of them.
-    That share is its imports over the supplier's reported exports where the store has those; else
-    the importers that report the supplier split all of its exports, an upper bound the note names."""
-    rep = _reported(store, family, stage, year, "importer")
-    if rep.empty:
-        return {}, []
-    rep = rep[rep["year"] == rep.groupby("importer")["year"].transform("max")]
+def _customs_use(store: Store, family: str, stage: str, year: int, countries: list[str], q_last: np.ndarray,
+                 known: dict[str, float]) -> tuple[dict[str, float], list[str]]:
+    """Final use t/yr of importers that `known` (demand, import totals) lacks, from their own customs rows
+    of the final stage's codes (latest year), with notes. Where the rows give tonnes, their sum: Korea's
+    gallium lines (8112.92-3000, 8112.99-3000) are gallium alone, where the annual HS6 code is a basket.
+    Where they give values only, each supplier's exports ((1 − HOME_SHARE) of its output) times the
+    importer's value share of them: its imports over the supplier's reported exports where the store has
+    those, else the importers that report the supplier split all of its exports (an upper bound)."""
+    rep = _latest(_reported(store, family, stage, year, "importer"), "importer")
     rep = rep[~rep["importer"].isin(list(known)) & rep["importer"].isin(countries) & (rep["importer"] != ROW)]
-    rep = rep[rep.groupby("importer")["q"].transform(lambda s: s.fillna(0).sum()) <= 0]
     if rep.empty:
         return {}, []
-    exp = _reported(store, family, stage, year, "exporter")
-    totals = exp[exp["year"] == exp.groupby("exporter")["year"].transform("max")].groupby("exporter")["v"].sum() \
-        if not exp.empty else pd.Series(dtype=float)
+    out, notes = {}, []
+    tonnes = rep[rep["q"] > 0].groupby(["importer", "year"])["q"].sum()
+    for (iso3, y), t_year in tonnes.items():
+        out[iso3] = float(t_year)
+        notes.append(f"{iso3}'s final use: its customs-reported imports of the {stage} codes, {t_year:,.1f} t in {y} "
+                     "(no demand or import-total rows in t; assumption: imports stand in for use)")
+    rep = rep[~rep["importer"].isin(list(out))]
+    if rep.empty:
+        return out, notes
+    exp = _latest(_reported(store, family, stage, year, "exporter"), "exporter")
+    totals = exp.groupby("exporter")["v"].sum() if not exp.empty else pd.Series(dtype=float)
     reported = rep.groupby("exporter")["v"].sum()
-    out, bounded = {}, set()
+    valued, bounded = {}, set()
     for r in rep.itertuples():
         if r.exporter not in countries or not r.v or r.v <= 0:
             continue
@@ -513,12 +508,12 @@ def _value_only_use(store: Store, family: str, stage: str, year: int, countries:
         if base < r.v:
             base = reported[r.exporter]
             bounded.add(r.importer)
-        out[r.importer] = out.get(r.importer, 0.0) + exports * r.v / base
-    notes = [f"{iso3}'s final use, {t_year:,.0f} t/yr, is estimated from its customs rows, which give values only: "
-             "its share of its suppliers' exports" + (" (an upper bound: the store lacks the suppliers' total exports, so "
-                                                      "the importers that report them take all of them)" if iso3 in bounded else "")
-             for iso3, t_year in sorted(out.items())]
-    return out, notes
+        valued[r.importer] = valued.get(r.importer, 0.0) + exports * r.v / base
+    notes += [f"{iso3}'s final use, {t_year:,.0f} t/yr, is estimated from its customs rows, which give values only: "
+              "its share of its suppliers' exports" + (" (an upper bound: the store lacks the suppliers' total exports, so "
+                                                       "the importers that report them take all of them)" if iso3 in bounded else "")
+              for iso3, t_year in sorted(valued.items())]
+    return {**out, **valued}, notes
 
 
 def _stocks(store: Store, members: list[str]) -> tuple[dict[str, float], dict[str, float]]:
@@ -559,7 +554,7 @@ def build(store: Store, family: str, focal: str = "KOR", year: int | None = None
     totals = q.sum(axis=1)
     eta = np.ones((S, C))
     eta[1:] = (totals[1:] / np.where(totals[:-1] > 0, totals[:-1], 1))[:, None]
-    cons, cnotes = _consumption(store, members, countries, year, (family, stages[-1]))
+    cons, cnotes = _consumption(store, members, countries, year)
     notes += cnotes
     flows, basis = np.zeros((S, C, C)), np.full((S, C), "estimated", dtype=object)
     imported = np.full((S, C), "", dtype=object)
@@ -572,10 +567,10 @@ def build(store: Store, family: str, focal: str = "KOR", year: int | None = None
         if s + 1 < S:
             col = q[s + 1] / eta[s + 1]
         else:
-            valued, vnotes = _value_only_use(store, family, stage, year, countries, q[s], cons)
-            notes += vnotes
-            col = _final_margin(q[s], trade, {**cons, **valued}, countries, focal)
-            notes += _scaled_note({**cons, **valued}, col, countries)
+            customs, unotes = _customs_use(store, family, stage, year, countries, q[s], cons)
+            use = {**cons, **customs}
+            col = _final_margin(q[s], trade, use, countries, focal)
+            notes += unotes + _scaled_note(use, col, countries)
         seed = np.outer(q[s], col / col.sum() if col.sum() > 0 else col)
         imports = {countries.index(imp): vec for imp, vec in _import_seed(store, family, stage, year, countries).items()
                    if imp in countries}
