@@ -91,7 +91,7 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
                r"(?:launch|open|start|initiat|began|begun|begin)\w* (?:a |an |the )?(?:[\w-]+ ){0,3}(?:investigation|probe|inquiry)|"
                r"(?:put|puts|placed?) (?:[\w'’-]+ ){1,4}under review)\b"),
     ("STATEMENT", rf"\b(?:{_OPPOS}\w+|condemn\w*|rebuke|accus(?:es|ed|ing|e)\b(?! of\b)|criticis\w+|criticiz\w+|welcom\w+|"
-                  r"reject\w*|urg(?:e[sd]?|ing)\b|call(?:ed|ing) for\b|acknowledg\w+|stated|(?<!in a )(?<!in an )(?<!in its )(?<!in their )(?<!joint )(?<!according to a )(?<!according to the )(?<!short )(?<!press )statement(?!,? (?:said|says|read|added|noted)\b)|(?:ask\w*|call\w* on) (?!not to be )(?:[\w'’-]+ ){1,5}?to|"
+                  r"reject\w*|urg(?:e[sd]?|ing)\b|call(?:ed|ing) for\b|acknowledg\w+|stated|(?<!in a )(?<!in an )(?<!in its )(?<!in their )(?<!joint )(?<!short )(?<!press )statement(?!,? (?:said|says|read|added|noted)\b)|(?:ask\w*|call\w* on) (?!not to be )(?:[\w'’-]+ ){1,5}?to|"
                   r"den(?:y|ied|ies)|"
                   r"pledg\w+|vow\w*|willing to|did not accept|protest(?:s|ed)?|demanded|demands that|"
                   r"(?:express|voic)\w* (?:[\w-]+ ){0,2}(?:regret|concerns?|frustration|dissatisfaction|anger|"
