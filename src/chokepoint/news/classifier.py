@@ -14,7 +14,7 @@ import re
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -80,10 +80,14 @@ class Model:
 
     def logits(self, s: str) -> np.ndarray:
         """The regressions' scores (log-odds) for the sentence, in `types` order."""
-        f = np.asarray(features(s), dtype=np.int64)
-        pos = np.searchsorted(self.ids, f)
-        pos = pos[(pos < len(self.ids)) & (self.ids[np.minimum(pos, len(self.ids) - 1)] == f)]
-        return self.bias + self.weights[pos].sum(axis=0)
+        rows = self._rows
+        return self.bias + self.weights[[rows[f] for f in features(s) if f in rows]].sum(axis=0)
+
+    @cached_property
+    def _rows(self) -> dict[int, int]:
+        """Hashed id -> its row of `weights` (a dict look-up per feature beats NumPy's per-call cost on
+        the few dozen ids of a sentence)."""
+        return {int(f): i for i, f in enumerate(self.ids)}
 
     def calibrated(self, scale: np.ndarray, shift: np.ndarray) -> Model:
         """The model whose log-odds are `scale * z + shift` per type (Platt scaling, scale >= 0:

@@ -423,8 +423,8 @@ def _joined(text: str) -> list[tuple[int, int]]:
     CONTINUED_START) joined into one span."""
     out: list[tuple[int, int]] = []
     for a, b in sentences.split(text):
-        if out and not SENTENCE_END.search(text, 0, out[-1][1]) and (
-                CONTINUED_END.search(text, 0, out[-1][1]) or CONTINUED_START.match(text, a)):
+        if out and not SENTENCE_END.search(text, out[-1][0], out[-1][1]) and (
+                CONTINUED_END.search(text, out[-1][0], out[-1][1]) or CONTINUED_START.match(text, a)):
             out[-1] = (out[-1][0], b)
         else:
             out.append((a, b))

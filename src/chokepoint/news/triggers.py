@@ -4,8 +4,9 @@ and topic readings, stance verbs that take an event as their object, and anaphor
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from chokepoint.news.fold import fold_pattern, folded
 from chokepoint.news.frames import frame_matches
@@ -118,11 +119,13 @@ IN_NAME_TYPES = {"SHIPMENT", "INVEST", "DEAL", "POLICY"}
 NAME_BEFORE = re.compile(r"[A-Z][\w&.’'-]*\s+$")
 
 
-def trigger_matches(s: str) -> Iterator[re.Match]:
+@lru_cache(maxsize=16)
+def trigger_matches(s: str) -> tuple[re.Match, ...]:
     """Every trigger match in `s`, as `ANY_TRIGGER.finditer(s)` finds them (group names, spans),
-    less trigger words inside a capitalised name."""
+    less trigger words inside a capitalised name; cached, since the extractor and the sentence typer
+    both scan each sentence."""
     found = LOWER_TRIGGER.finditer(s.lower()) if s.isascii() else ANY_TRIGGER.finditer(s)
-    return (m for m in found if not (m.lastgroup in IN_NAME_TYPES and _in_name(s, m)))
+    return tuple(m for m in found if not (m.lastgroup in IN_NAME_TYPES and _in_name(s, m)))
 
 
 def _in_name(s: str, m: re.Match) -> bool:
@@ -440,5 +443,5 @@ def restates(s: str) -> str | None:
     provide $40 million"), else None."""
     if not (RESTATEMENT.match(s) or REFERS_BACK.match(s)):
         return None
-    m = next(trigger_matches(s), None)
-    return m.lastgroup if m else None
+    found = trigger_matches(s)
+    return found[0].lastgroup if found else None
