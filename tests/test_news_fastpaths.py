@@ -240,3 +240,36 @@ def _naive_split(text):
                                  "No. 5", "\n", "Then", " ", "St. Louis. "]), max_size=20).map("".join))
 def test_abbreviation_window_changes_no_split(text):
     assert list(sentences.split(text)) == list(_naive_split(text))
+
+
+# -- round 14: the rough sentence cut and the NumPy LSH banding ---------------------------------------
+rough = st.text(alphabet=st.sampled_from(list("ab .!?\n\t\r\u00a0\u2029\"")), max_size=40)
+
+
+@given(rough)
+def test_rough_sentences_equal_the_lookbehind_split(text):
+    assert dedup._rough_sentences(text) == re.split(r"(?<=[.!?])\s+|\n", text)
+
+
+def test_sentence_pairs_need_two_shared_long_sentences_and_ignore_case_and_spacing():
+    s1 = "The ministry said the new export licence rules for gallium would apply from next month on."
+    s2 = "Shipments of refined germanium fell by a third in the quarter, customs data showed on Friday."
+    s3 = "A third long sentence that only the first article carries, about something else entirely."
+    docs = [f"{s1} {s2}\n{s3}", f"{s1.upper()}   {s2}", f"{s1} Other words.", "Ünïcode lead.\n" + s1 + "\n" + s2]
+    assert dedup.sentence_pairs(docs) == {(0, 1), (0, 3), (1, 3)}
+
+
+@pytest.mark.parametrize("threshold", [dedup.THRESHOLD, dedup.LEAD_THRESHOLD])
+def test_band_candidates_are_datasketchs_lsh_candidates(threshold):
+    from datasketch import LeanMinHash, MinHashLSH
+
+    rng = np.random.default_rng(5)
+    base = rng.integers(0, 50, size=(60, dedup.NUM_PERM), dtype=np.uint32)  # few values: many bands agree
+    sigs = np.concatenate([base, np.where(rng.random(base.shape) < 0.3, base + 1, base)])
+    lsh = MinHashLSH(threshold=threshold, num_perm=dedup.NUM_PERM)
+    hashes = [LeanMinHash(seed=dedup.SEED, hashvalues=row, scheme=dedup.SCHEME) for row in sigs]
+    for i, m in enumerate(hashes):
+        lsh.insert(i, m, check_duplication=False)
+    expected = {(min(i, j), max(i, j)) for i, m in enumerate(hashes) for j in lsh.query(m) if j != i}
+    found = {tuple(p) for p in dedup.band_candidates(sigs, threshold).tolist()}
+    assert expected and found == expected
