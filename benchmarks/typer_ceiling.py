@@ -67,7 +67,7 @@ class Oracle:
         n = norm(s)
         return [e for e in self.events.get(self.doc, []) if e["evidence"][:PREFIX] in n]
 
-    def probabilities(self, s: str) -> dict[str, float]:
+    def probabilities(self, s: str, scanned=None) -> dict[str, float]:
         have = {e["type"] for e in self.gold_in(s)}
         return {t: float(t in have) for t in TYPES}
 
@@ -106,13 +106,13 @@ def evaluate(sets, gaz, mode: str, oracle: Oracle, log: dict):
         oracle.doc = doc_id
         return extract.extract(doc_id, text, *a, **k)
 
-    def vetoed(s, trigs):
-        p = classifier.bundled().probabilities(s)
-        return learned(s, [t for t in trigs if p[t.type] >= 0.5])
+    def vetoed(s, trigs, scanned=None):
+        p = classifier.bundled().probabilities(s, scanned)
+        return learned(s, [t for t in trigs if p[t.type] >= 0.5], scanned)
 
-    def logged_learned(s, trigs):
+    def logged_learned(s, trigs, scanned=None):
         log["read"].add((oracle.doc, s))
-        return (vetoed if mode == "oracle+veto" else learned)(s, trigs)
+        return (vetoed if mode == "oracle+veto" else learned)(s, trigs, scanned)
 
     def logged_event(doc_id, s, a, b, trig, *rest):
         ev = event(doc_id, s, a, b, trig, *rest)

@@ -34,13 +34,15 @@ def tokens(s: str) -> list[str]:
     return ["0" if t[0].isdigit() else t for t in _TOKEN.findall(s.lower())]
 
 
-def features(s: str) -> list[int]:
+def features(s: str, scanned: tuple[Sequence[re.Match], Sequence[re.Match]] | None = None) -> list[int]:
     """Hashed ids of the sentence's unigrams and bigrams and of the types its trigger words and
     frames name ("T:DEAL", "F:INVEST": word classes that recur across stories where the words
-    themselves do not), CRC-32 to BITS bits, without repeats."""
+    themselves do not), CRC-32 to BITS bits, without repeats; `scanned`: the sentence's trigger and
+    frame matches (triggers.scan) when the caller has them."""
     toks = tokens(s)
     grams = toks + [f"{a} {b}" for a, b in zip(toks, toks[1:])]
-    grams += [f"T:{m.lastgroup}" for m in trigger_matches(s)] + [f"F:{m.lastgroup}" for m in frame_matches(s)]
+    found, framed = scanned or (trigger_matches(s), frame_matches(s))
+    grams += [f"T:{m.lastgroup}" for m in found] + [f"F:{m.lastgroup}" for m in framed]
     mask = (1 << BITS) - 1
     return sorted({zlib.crc32(g.encode()) & mask for g in grams})
 
@@ -54,9 +56,10 @@ class Model:
     weights: np.ndarray  # (n, len(types)) float32
     bias: np.ndarray     # (len(types),) float32
 
-    def probabilities(self, s: str) -> dict[str, float]:
-        """P(the sentence reports an event of each type)."""
-        return dict(zip(self.types, (1.0 / (1.0 + np.exp(-self.logits(s)))).tolist()))
+    def probabilities(self, s: str, scanned: tuple[Sequence[re.Match], Sequence[re.Match]] | None = None
+                      ) -> dict[str, float]:
+        """P(the sentence reports an event of each type); `scanned` as for `features`."""
+        return dict(zip(self.types, (1.0 / (1.0 + np.exp(-self.logits(s, scanned)))).tolist()))
 
     def anchor(self, s: str, type_: str) -> tuple[int, int] | None:
         """(start, end) of the word that speaks most for `type_` (its own weight plus half of its
@@ -78,10 +81,10 @@ class Model:
         pos = int(np.searchsorted(self.ids, fid))
         return float(self.weights[pos, k]) if pos < len(self.ids) and self.ids[pos] == fid else 0.0
 
-    def logits(self, s: str) -> np.ndarray:
+    def logits(self, s: str, scanned: tuple[Sequence[re.Match], Sequence[re.Match]] | None = None) -> np.ndarray:
         """The regressions' scores (log-odds) for the sentence, in `types` order."""
         rows = self._rows
-        return self.bias + self.weights[[rows[f] for f in features(s) if f in rows]].sum(axis=0)
+        return self.bias + self.weights[[rows[f] for f in features(s, scanned) if f in rows]].sum(axis=0)
 
     @cached_property
     def _rows(self) -> dict[int, int]:

@@ -9,7 +9,7 @@ from chokepoint.news import amounts, classifier, dates, offices, sentences
 from chokepoint.news.entities import COUNTRY_KINDS, PASSIVE_KINDS, Entity, Gazetteer
 from chokepoint.news.events import Event, merge, tilt
 from chokepoint.news.triggers import (COREF, HOSTILE_WORDS, MAIN_BREAK, ORG_COREF, PERSON_COREF, PLURAL_COREF, Trigger,
-                                      asserted_at, find_triggers, restates)
+                                      asserted_at, find_triggers, restates, scan)
 
 _I = re.IGNORECASE
 ORG_KINDS = {"company", "agency", "association"}
@@ -394,7 +394,8 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
             continue
         refers = (prev is not None and (_refers(s) or (not heads and bool(AGENTLESS.search(s))))) \
             or ((last_gov or prev) is not None and bool(TRAILING_GOV.search(s)) and not DESCRIBED.match(s))
-        trigs = _learned(s, find_triggers(s)) if heads or refers else []
+        scanned = scan(s) if heads or refers else None
+        trigs = _learned(s, find_triggers(s, scanned), scanned) if scanned else []
         evs = []  # one event per main clause; a later one may refer back to an earlier one
         for trig in trigs:
             ev = _event(doc_id, s, a, b, trig, heads, (prev, last_org, orgs, last_gov, last_person),
@@ -523,11 +524,12 @@ def _coordinated(s: str, trig: Trigger, ev: Event) -> list[Event]:
     return out
 
 
-def _learned(s: str, trigs: list[Trigger]) -> list[Trigger]:
+def _learned(s: str, trigs: list[Trigger], scanned: tuple | None = None) -> list[Trigger]:
     """The triggers, retyped or added to by the sentence typer (ADD_AT, KEEP_AT); an added type is
-    anchored on the word that speaks most for it and passes the same filters as a trigger."""
+    anchored on the word that speaks most for it and passes the same filters as a trigger
+    (`scanned`: the sentence's triggers.scan)."""
     model = classifier.bundled()
-    p = model.probabilities(s)
+    p = model.probabilities(s, scanned)
     best = max(p, key=p.get)
     have = {t.type for t in trigs}
     out = []

@@ -6,7 +6,6 @@ passes the same filters."""
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from chokepoint.news.fold import folded
 
@@ -82,7 +81,6 @@ ANY_FRAME = re.compile(r"\b(?=\w)(?:" + "|".join(f"(?P<{t}>{rx.pattern})" for t,
 LOWER_FRAME = folded(ANY_FRAME)
 
 
-@lru_cache(maxsize=16)
 def frame_matches(s: str) -> tuple[re.Match, ...]:
-    """Every frame match in `s`, as `ANY_FRAME.finditer(s)` finds them (cached, as trigger_matches)."""
+    """Every frame match in `s`, as `ANY_FRAME.finditer(s)` finds them."""
     return tuple(LOWER_FRAME.finditer(s.lower()) if s.isascii() else ANY_FRAME.finditer(s))

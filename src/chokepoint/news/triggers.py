@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
 from chokepoint.news.fold import fold_pattern, folded
 from chokepoint.news.frames import frame_matches
@@ -119,11 +118,9 @@ IN_NAME_TYPES = {"SHIPMENT", "INVEST", "DEAL", "POLICY"}
 NAME_BEFORE = re.compile(r"[A-Z][\w&.’'-]*\s+$")
 
 
-@lru_cache(maxsize=16)
 def trigger_matches(s: str) -> tuple[re.Match, ...]:
     """Every trigger match in `s`, as `ANY_TRIGGER.finditer(s)` finds them (group names, spans),
-    less trigger words inside a capitalised name; cached, since the extractor and the sentence typer
-    both scan each sentence."""
+    less trigger words inside a capitalised name."""
     found = LOWER_TRIGGER.finditer(s.lower()) if s.isascii() else ANY_TRIGGER.finditer(s)
     return tuple(m for m in found if not (m.lastgroup in IN_NAME_TYPES and _in_name(s, m)))
 
@@ -376,11 +373,18 @@ LEADING_INTRO = re.compile(r"^\W*(?:(?:earlier|first|originally)\s+)?((?:introdu
 PAIRED = {"DEAL": ("TARIFF", "TALKS"), "TARIFF": ("DEAL",), "TALKS": ("DEAL",)}
 
 
-def find_triggers(s: str) -> list[Trigger]:
-    """`find_trigger` of each main clause of the sentence (see MAIN_BREAK), in order."""
-    found = [(m.lastgroup, m) for m in trigger_matches(s)]
+def scan(s: str) -> tuple[tuple[re.Match, ...], tuple[re.Match, ...]]:
+    """The sentence's trigger and frame matches, scanned once for `find_triggers` and the sentence typer."""
+    return trigger_matches(s), frame_matches(s)
+
+
+def find_triggers(s: str, scanned: tuple[tuple[re.Match, ...], tuple[re.Match, ...]] | None = None) -> list[Trigger]:
+    """`find_trigger` of each main clause of the sentence (see MAIN_BREAK), in order; `scanned` is
+    `scan(s)` when the caller has it."""
+    matches, frame_hits = scanned or scan(s)
+    found = [(m.lastgroup, m) for m in matches]
     # a sentence that refers back ("Under the deal, ...") adds details to a reported event, not a frame's event
-    framed = [] if REFERS_BACK.match(s) else [(m.lastgroup, m) for m in frame_matches(s) if not _in_name(s, m)]
+    framed = [] if REFERS_BACK.match(s) else [(m.lastgroup, m) for m in frame_hits if not _in_name(s, m)]
     if not found and not framed:
         return []
     cuts = [0] + [m.end() for m in MAIN_BREAK.finditer(s)] + [len(s) + 1]
