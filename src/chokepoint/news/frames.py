@@ -14,11 +14,13 @@ from chokepoint.news.fold import folded
 _GAP = (r"\s+(?:(?!(?:during|after|before|since|when|while|amid|because|following|despite|as|by|that|which|who|"
         r"until|than)\b)[^\s,;:()]+\s+){0,5}?")
 _RESTRICT_NOUN = (r"(?:controls|control over|curbs|restrictions|oversight|licensing|licen[cs]e requirements|permit requirements|"
-                  r"bans?|sanctions|quotas|limits|embargo(?:es)?)")
+                  r"bans?|sanctions|quotas|limits|embargo(?:es)?|export rules|export licen[cs]es)")
 _TRADE_NOUN = r"(?:exports?|export of|shipments?|sales|dealings|access to|supply to|supplies to)"
 _DUTY_NOUN = r"(?:tariffs?|duties|duty|levies|surtax(?:es)?|surcharges?|port fees|docking fees)"
 _MONEY_NOUN = (r"(?:loans?|grants?|financing|funding|stake|equity|investments?|capital injection|credit facility|"
-               r"credit line|shares|holding)")
+               r"credit line|shares|holding|contributions?)")
+# a sum of money as written, lower case: "$6.9 million", "c$18.95 million", "€500 million"
+_SUM = r"(?:up to |about |around |nearly |more than |over )?(?:[a-z]{1,2}\$|[$€£¥₩₹])\s?\d"
 _DEAL_NOUN = (r"(?:deals?|agreements?|contracts?|accords?|pacts?|mous?|memorand(?:um|a)|offtakes?|pre-agreement|"
               r"partnership)")
 _POLICY_NOUN = (r"(?:bill|act|law|legislation|plan|strategy|programme|program|roadmap|fund|stockpiles?|"
@@ -39,7 +41,11 @@ FORMS: dict[str, list[str]] = dict([
     ]),
     ("EXPORT_CONTROL", [
         rf"\b(?:restrict\w*|limit\w*|curb\w*|ban(?:s|ned|ning)?|block\w*|halt\w*|suspend\w*|stop\w*|prohibit\w*|"
-        rf"cut\w* off){_GAP}{_TRADE_NOUN}",
+        rf"cut\w* off|tighten\w*|cap(?:s|ped|ping)?){_GAP}{_TRADE_NOUN}",
+        rf"\b{_TRADE_NOUN} (?:will |would )?(?:be |are |were |was |have been |has been )?capped\b",
+        # entity sanctions (GUIDELINE.md): "China has sanctioned five American subsidiaries"
+        r"\bsanction(?:ed|ing)\b",
+        r"\b(?:extend\w*|prolong\w*) (?:[^\s,;]+ ){0,3}?(?:export ban|embargo|suspension of (?:[^\s,;]+ ){0,3}?exports)\b",
         rf"\b(?:impos\w*|imposition of|introduc\w*|introduction of|expand\w*|expansion of|tighten\w*|"
         rf"tightening of|step\w* up|add\w*|unveil\w*|roll\w* out|put in place|enforc\w*){_GAP}{_RESTRICT_NOUN}\b",
         rf"\b{_RESTRICT_NOUN} (?:\w+ ){{0,4}}(?:introduced|imposed|placed|put in place) on (?:the )?{_TRADE_NOUN}",
@@ -58,14 +64,35 @@ FORMS: dict[str, list[str]] = dict([
         r"\b(?:form\w*|set\w* up|establish\w*|creat\w*|launch\w*) (?:[^\s,;]+ ){0,4}joint ventures?\b",
     ]),
     ("INVEST", [
-        rf"\b(?:finali[sz]\w*|secur\w*|receiv\w*|approv\w*|extend\w*|provid\w*|grant\w*|obtain\w*|"
+        rf"\b(?<!been )(?<!been conditionally )(?:finali[sz]\w*|secur\w*|receiv\w*|approv\w*|extend\w*|provid\w*|grant\w*|obtain\w*|"
         rf"take\w*|took|buy\w*|bought|acquir\w*|injec\w*){_GAP}{_MONEY_NOUN}\b",
         r"\b\d+(?:\.\d+)?\s?(?:%|percent) (?:equity )?(?:stake|interest|shareholding)\b",
+        # loans and grants to projects (GUIDELINE.md) told by the sum: "committed €500 million", "awarded up to
+        # $6.9 million", "the C$7 million committed by the Government of Québec"
+        rf"\b(?<!been )(?<!be )(?:commit\w*|award\w*|contribut\w*|provid\w*) {_SUM}",  # not "has been awarded": the payer is named after
+        r"\b\d[\d.,]*\s*(?:million|billion|trillion|bn|m)?\s+(?:already\s+)?(?:committed|awarded|contributed)\s+by\b",
+        rf"\bclos\w*{_GAP}(?:funding|financing|loan)\b",
     ]),
     ("POLICY", [
         rf"\b(?:pass\w*|approv\w*|introduc\w*|adopt\w*|unveil\w*|launch\w*|enact\w*|releas\w*|publish\w*|"
         rf"establish\w*|set\w* up|creat\w*){_GAP}{_POLICY_NOUN}\b",
         rf"\b{_POLICY_NOUN} (?:was|were|has been|had been) (?:passed|approved|introduced|adopted|enacted)\b",
+        # a body or reserve set up: "will establish a European Critical Raw Materials Centre"
+        rf"\b(?:establish\w*|set\w* up|creat\w*|launch\w*){_GAP}(?:reserve|centre|center|agency|task force)\b",
+        # auctions of mining blocks: "initiated the auction process of 20 blocks"
+        rf"\b(?:launch\w*|initiat\w*|start\w*|open\w*|began|begun|begin\w*|commenc\w*|conduct\w*){_GAP}auctions?\b",
+        # designations (GUIDELINE.md): "classifies antimony as a critical mineral", "notified as critical and
+        # strategic minerals", "identified a list of 47 strategic projects", "the status of strategic project"
+        r"\bclassif\w* (?:[^\s,;]+ ){0,4}?as (?:an? )?(?:core |critical |strategic |key )",
+        r"\b(?:notified|classified|designated|listed|recogni[sz]ed) as (?:an? )?(?:core |critical |strategic |key )",
+        rf"\b(?:identif\w*|select\w*|chose|chosen){_GAP}(?:list of (?:[^\s,;]+ ){{0,3}}?)?(?:core|critical|strategic|key) "
+        rf"(?:raw )?(?:minerals|materials|projects)\b",
+        r"\bstatus of (?:an? )?strategic projects?\b",
+        # licences taken away: "has revoked 51 mining licences", "whose licences were also rescinded"
+        rf"\b(?:revok\w*|revocation of|cancel\w*|rescind\w*|repossess\w*|took back|taken back|take back){_GAP}"
+        rf"(?:licen[cs]es?|concessions?|mining rights)\b",
+        r"\b(?:licen[cs]es?|concessions?)\b(?: [^\s,;]+){0,4}? (?:were|was|have been|has been|had been|are|is) "
+        r"(?:also )?(?:revoked|cancell?ed|rescinded|withdrawn)\b",
     ]),
     ("TALKS", [
         r"\b(?:visit\w* to|trip to|(?:held|hold|holds|holding) (?:[^\s,;]+ ){0,2}(?:talks|consultations)|"

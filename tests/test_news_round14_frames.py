@@ -1,0 +1,42 @@
+"""Round 14 of the news pipeline (issue 15): verb-object frames for events GUIDELINE.md types but
+no listed phrase names: entity sanctions, caps and extended suspensions of exports, sums committed
+or awarded to projects, bodies and reserves set up, auctions of mining blocks, designations as
+critical minerals, licences revoked; and a sum awarded to a passive subject is not that subject's
+investment. Every sentence here is written for the test."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from chokepoint.news.extract import extract
+
+
+def _types(gaz, text, published=dt.date(2025, 3, 4)):
+    return [(e.type, e.actor) for e in extract("d", text, published, gaz)]
+
+
+@pytest.mark.parametrize("text, event", [
+    ("China on Tuesday sanctioned three US subsidiaries of Tarrow Minerals.", ("EXPORT_CONTROL", "CHN")),
+    ("Indonesia tightened nickel exports in May.", ("EXPORT_CONTROL", "IDN")),
+    ("Zambia has capped copper exports at 50,000 tonnes for the rest of the year.", ("EXPORT_CONTROL", "ZMB")),
+    ("Zambia has extended its temporary suspension of copper exports until March.", ("EXPORT_CONTROL", "ZMB")),
+    ("Tarrow Minerals has committed $40 million to the Kell lithium project.", ("INVEST", "Tarrow Minerals")),
+    ("Canada will provide up to C$12 million for the Kell graphite plant.", ("INVEST", "CAN")),
+    ("The Australian government will establish a critical minerals reserve next year.", ("POLICY", "AUS")),
+    ("Peru on Monday launched an auction of 12 copper blocks.", ("POLICY", "PER")),
+    ("Vietnam classifies tungsten as a critical mineral under its new mining law.", ("POLICY", "VNM")),
+    ("Mali has revoked 20 mining licences held by foreign firms.", ("POLICY", "MLI")),
+])
+def test_frames_report_events_no_listed_phrase_names(gaz, text, event):
+    assert event in _types(gaz, text)
+
+
+def test_a_sum_awarded_to_a_passive_subject_is_not_its_investment(gaz):
+    text = "Tarrow Minerals has been awarded $5 million in funding by the US Army."
+    assert ("INVEST", "Tarrow Minerals") not in _types(gaz, text)
+
+
+def test_a_suspension_of_controls_extended_is_still_an_easing(gaz):
+    text = "China extended the suspension of its export controls on gallium until November."
+    assert [t for t, _ in _types(gaz, text)] == ["EXPORT_EASING"]
