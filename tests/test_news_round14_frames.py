@@ -1,7 +1,8 @@
 """Round 14 of the news pipeline (issue 15): verb-object frames for events GUIDELINE.md types but
 no listed phrase names: entity sanctions, caps and extended suspensions of exports, sums committed
 or awarded to projects, bodies and reserves set up, auctions of mining blocks, designations as
-critical minerals, licences revoked; and a sum awarded to a passive subject is not that subject's
+critical minerals, licences revoked, waivers revoked, ambassadors summoned, support declared, dialogues
+held, dumping margins, export permits extended ("weighted-average" is no hedge); and a sum awarded to a passive subject is not that subject's
 investment. Every sentence here is written for the test."""
 from __future__ import annotations
 
@@ -27,6 +28,15 @@ def _types(gaz, text, published=dt.date(2025, 3, 4)):
     ("Peru on Monday launched an auction of 12 copper blocks.", ("POLICY", "PER")),
     ("Vietnam classifies tungsten as a critical mineral under its new mining law.", ("POLICY", "VNM")),
     ("Mali has revoked 20 mining licences held by foreign firms.", ("POLICY", "MLI")),
+    ("The US has revoked the validated end-user (VEU) waivers for two chipmakers' China plants.",
+     ("EXPORT_CONTROL", "USA")),
+    ("On Friday, China summoned Japan's ambassador over the remarks.", ("STATEMENT", "CHN")),
+    ("Tarrow Minerals has expressed support for the new quota system.", ("STATEMENT", "Tarrow Minerals")),
+    ("Chile and Peru held their first critical minerals dialogue on Tuesday.", ("TALKS", "CHL")),
+    ("The US Commerce Department imposed a preliminary weighted-average dumping margin of 93.5% on graphite "
+     "anodes from China.", ("TARIFF", "USA")),
+    ("The Philippine government decided to extend Tarrow Minerals' nickel ore export permit until June.",
+     ("EXPORT_EASING", "PHL")),
 ])
 def test_frames_report_events_no_listed_phrase_names(gaz, text, event):
     assert event in _types(gaz, text)
@@ -40,3 +50,14 @@ def test_a_sum_awarded_to_a_passive_subject_is_not_its_investment(gaz):
 def test_a_suspension_of_controls_extended_is_still_an_easing(gaz):
     text = "China extended the suspension of its export controls on gallium until November."
     assert [t for t, _ in _types(gaz, text)] == ["EXPORT_EASING"]
+
+
+def test_an_easing_taken_back_is_a_control_and_an_easing_granted_stays_one(gaz):
+    assert [t for t, _ in _types(gaz, "The US granted Tarrow Minerals an indefinite waiver for its China plant.")] \
+        == ["EXPORT_EASING"]
+    assert [t for t, _ in _types(gaz, "The US revoked the waivers it had granted Tarrow Minerals.")] == ["EXPORT_CONTROL"]
+
+
+def test_a_stance_of_commitment_is_no_statement(gaz):
+    text = "During the talks, Lee and Ishiba expressed commitment to advancing bilateral relations."
+    assert "STATEMENT" not in [t for t, _ in _types(gaz, text)]

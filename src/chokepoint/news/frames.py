@@ -38,6 +38,9 @@ FORMS: dict[str, list[str]] = dict([
         rf"\b(?:approv\w*|resum\w*|grant\w*){_GAP}(?:exports?|shipments|export licen[cs]es|export applications)\b",
         r"\b(?:ban|controls|curbs|restrictions)\b(?: [\w-]+){0,5}? (?:will |would )?(?:now )?be (?:suspended|lifted|eased|"
         r"delayed|postponed|paused|deferred)\b",
+        # exports resumed, a permit extended: "the government decided to extend Freeport's export permit"
+        r"\bexports? (?:will |would |are to |is to )?resume\b",
+        rf"\b(?:extend\w*|renew\w*){_GAP}export (?:permits?|licen[cs]es?)\b",
     ]),
     ("EXPORT_CONTROL", [
         rf"\b(?:restrict\w*|limit\w*|curb\w*|ban(?:s|ned|ning)?|block\w*|halt\w*|suspend\w*|stop\w*|prohibit\w*|"
@@ -45,6 +48,10 @@ FORMS: dict[str, list[str]] = dict([
         rf"\b{_TRADE_NOUN} (?:will |would )?(?:be |are |were |was |have been |has been )?capped\b",
         # entity sanctions (GUIDELINE.md): "China has sanctioned five American subsidiaries"
         r"\bsanction(?:ed|ing)\b",
+        # an easing taken back: "revoked the validated end-user (VEU) waivers", "terminating the VEU status"
+        rf"\b(?:revok\w*|revocation of|terminat\w*|rescind\w*|withdr[ae]w\w*|cancel\w*|remov\w*){_GAP}"
+        r"(?:\(?(?:validated|verified) end[- ]users?\)?(?:\s+\(?veu\)?)?(?:\s+(?:waivers?|status|programme|program))?|"
+        r"\(?veu\)?(?:\s+(?:waivers?|status))?|waivers?|general licen[cs]es|export privileges)",
         r"\b(?:extend\w*|prolong\w*) (?:[^\s,;]+ ){0,3}?(?:export ban|embargo|suspension of (?:[^\s,;]+ ){0,3}?exports)\b",
         rf"\b(?:impos\w*|imposition of|introduc\w*|introduction of|expand\w*|expansion of|tighten\w*|"
         rf"tightening of|step\w* up|add\w*|unveil\w*|roll\w* out|put in place|enforc\w*){_GAP}{_RESTRICT_NOUN}\b",
@@ -57,6 +64,9 @@ FORMS: dict[str, list[str]] = dict([
         rf"\b(?:impos\w*|imposition of|rais\w*|hik\w*|slap\w*|lev(?:y|ied|ies|ying)|doubl\w*|tripl\w*|"
         rf"increas\w*|set\w*|appl(?:y|ied|ies)){_GAP}{_DUTY_NOUN}\b",
         rf"\b{_DUTY_NOUN} (?:of|at) \d+(?:\.\d+)?\s?(?:%|percent)",
+        # trade-remedy rulings: "imposed a preliminary dumping margin of 93.5%", "determined countervailing duties"
+        rf"\b(?:impos\w*|determin\w*|revis\w*|assign\w*){_GAP}(?:dumping margins?|subsidy rates?|"
+        rf"(?:cvd|countervailing|anti-?dumping)(?: duty)? rates?|countervailing duties|anti-?dumping duties)\b",
     ]),
     ("DEAL", [
         rf"\b(?:str(?:ike|uck)|clinch\w*|ink\w*|seal\w*|finali[sz]\w*|conclud\w*|reach\w*|enter\w* into|"
@@ -94,8 +104,14 @@ FORMS: dict[str, list[str]] = dict([
         r"\b(?:licen[cs]es?|concessions?)\b(?: [^\s,;]+){0,4}? (?:were|was|have been|has been|had been|are|is) "
         r"(?:also )?(?:revoked|cancell?ed|rescinded|withdrawn)\b",
     ]),
+    ("STATEMENT", [
+        # diplomatic protest and declared support: "China summoned Tokyo's ambassador", "expressed support for"
+        r"\bsummon\w* (?:[^\s,;]+ ){0,4}?(?:ambassador|envoy|charg[eé] d'affaires)\b",
+        r"\b(?:express\w*|voic\w*|declar\w*) (?:its |their |his |her |strong |full )?(?:support|backing)\b",
+    ]),
     ("TALKS", [
         r"\b(?:visit\w* to|trip to|(?:held|hold|holds|holding) (?:[^\s,;]+ ){0,2}(?:talks|consultations)|"
+        r"(?:held|chair\w*|host\w*|convened) (?:[^\s,;]+ ){0,4}?(?:meetings?|dialogue|ministerial)\b|"
         r"spoke (?:by phone )?with|phone call with|conversation with)\b",
     ]),
 ])

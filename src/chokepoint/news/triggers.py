@@ -139,7 +139,7 @@ _MAY = r"(?<!\bin )(?<!\bon )(?<!\bof )(?<!\bby )(?<!since )(?<!early )(?<!\blat
 MODAL = re.compile(rf"\b(?:could|{_MAY}|might|likely|unlikely|expected|expects?|threaten\w* to|(?:is|are) willing to|"
                    r"(?:is|are) ready to|hopes? to|(?:is|are|was|were|been) (?:pressing|seeking|trying|aiming) to|tr(?:y|ies) to|"
                    r"seeks? to|sought to|aims? to|wants? to|(?:is|are) set to|"
-                   r"projected|project (?:should|to)|forecast\w*|consider\w*|weigh\w*|mull\w*|"
+                   r"projected|project (?:should|to)|forecast\w*|consider\w*|weigh(?:s|ing)?|mull\w*|"
                    r"propos\w+|claimed|if|whether|possibly|potential(?:ly)?|aims? to|hope[sd]?)\b", _I)
 # deontic modals and requests: what someone should do or is urged to do has not happened ("it
 # should use that seat", "urged Brussels to drop the duties"); the recommendation or request itself
@@ -397,6 +397,11 @@ def find_triggers(s: str, scanned: tuple[tuple[re.Match, ...], tuple[re.Match, .
         easing = next((m for t, m in frames if t == "EXPORT_EASING" and hit is not None and hit.type == "EXPORT_CONTROL"
                        and m.start() < hit.end and hit.start < m.end()), None)
         eased = _first(s, [("EXPORT_EASING", easing)]) if easing is not None else None
+        # "revoked the VEU waivers": an easing taken back, its verb before the easing word, is a control
+        revoked = next((m for t, m in frames if t == "EXPORT_CONTROL" and hit is not None and hit.type == "EXPORT_EASING"
+                        and m.start() < hit.start < m.end()), None)
+        if revoked is not None:
+            hit = _first(s, [("EXPORT_CONTROL", revoked)]) or hit
         if eased is not None:
             # "controls introduced on October 9" are themselves an event the sentence states
             if INTRODUCED.match(s, hit.end):
