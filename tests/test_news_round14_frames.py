@@ -61,3 +61,9 @@ def test_an_easing_taken_back_is_a_control_and_an_easing_granted_stays_one(gaz):
 def test_a_stance_of_commitment_is_no_statement(gaz):
     text = "During the talks, Lee and Ishiba expressed commitment to advancing bilateral relations."
     assert "STATEMENT" not in [t for t, _ in _types(gaz, text)]
+
+
+def test_a_clauses_first_frame_reports_its_event(gaz):
+    text = ("Mali's government has revoked 20 mining licences in a move that signals its intent to tighten "
+            "control over the country's minerals.")
+    assert [t for t, _ in _types(gaz, text)] == ["POLICY"]

@@ -418,7 +418,8 @@ def find_triggers(s: str, scanned: tuple[tuple[re.Match, ...], tuple[re.Match, .
             # visit: a leader's trip is the setting of the clause's event, not a second one)
             frames = [(t, m) for t, m in frames if t not in (hit.type, "TALKS")
                       and (m.start() >= hit.end or m.end() <= hit.start)]
-        extra = _first(s, frames) if frames else None  # with no listed trigger, a frame may report the event
+        # with no listed trigger, a frame may report the event: the first in the clause that passes the filters
+        extra = next((t for t in (_first(s, [f]) for f in sorted(frames, key=lambda f: f[1].start())) if t), None)
         if extra is not None:
             out.append(extra)
     lead = LEADING_INTRO.match(s) if any(t.type == "EXPORT_EASING" for t in out) else None
