@@ -613,6 +613,7 @@ def _date(s: str, trig: Trigger, published: dt.date | None) -> dt.date | None:
     furniture = FURNITURE_DATE.match(s)
     cut = furniture.end() if furniture else 0
     lo = max(trig.clause[0], cut)
-    found = (dates.resolve(s[lo:trig.clause[1]], published) if lo < trig.clause[1] else None) \
-        or dates.resolve(s[cut:], published)
+    found = dates.resolve(s[lo:trig.clause[1]], published) if lo < trig.clause[1] else None
+    if found is None and (lo, trig.clause[1]) != (cut, len(s)):  # a clause that is the sentence was read
+        found = dates.resolve(s[cut:], published)
     return found or (dates.resolve(s[:cut], published) if furniture else None)
