@@ -67,3 +67,9 @@ def test_a_clauses_first_frame_reports_its_event(gaz):
     text = ("Mali's government has revoked 20 mining licences in a move that signals its intent to tighten "
             "control over the country's minerals.")
     assert [t for t, _ in _types(gaz, text)] == ["POLICY"]
+
+
+def test_a_party_joined_to_the_actor_is_the_counterpart_of_a_meeting(gaz):
+    text = "Chile's president and Peru's president met on Friday at the summit in Lima, Japan."
+    events = extract("d", text, dt.date(2024, 11, 16), gaz)
+    assert [(e.type, e.actor, e.target) for e in events] == [("TALKS", "CHL", "PER")]

@@ -273,6 +273,11 @@ def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
     return reporter
 
 
+SYMMETRIC = ("TALKS", "DEAL", "ALLIANCE")  # event types two parties do together
+# "Xi Jinping and", "Chile's president and": the actor, its title or name, then "and"
+JOINED = re.compile(r"(?:['’]s)?(?:\s+[\w.’'-]+){0,3}?\s+(?:and|&)\s+")
+
+
 def _target(s: str, actor: Entity, trig: Trigger, heads: list[Entity]) -> Entity | None:
     """Counterpart: the first entity after the trigger word (up to a reporting clause or the next
     main clause) that follows the type's role preposition, else the first after it, else one between
@@ -288,9 +293,12 @@ def _target(s: str, actor: Entity, trig: Trigger, heads: list[Entity]) -> Entity
     role = ROLE_PREP.get(trig.type)
     marked = [e for e in after if role.search(s, max(trig.start, e.start - 60), e.start)] if role else []
     between = [e for e in heads if actor.end <= e.start < trig.start and ok(e)]
+    # "A and B met ... in Lima": a party joined to the actor in the subject of a meeting or an agreement is
+    # its counterpart, before anything named after the verb
+    joined = [e for e in between[:1] if trig.type in SYMMETRIC and JOINED.fullmatch(s, actor.end, e.start)]
     # an actor named after the trigger (a passive's agent): the subject before it is the counterpart
     subject = [e for e in heads if e.end <= trig.start and ok(e)] if actor.start > trig.start else []
-    return (marked or after or between or subject or [None])[0]
+    return (marked or joined or after or between or subject or [None])[0]
 
 
 def _between(s: str, trig: Trigger, heads: list[Entity]) -> tuple[Entity, Entity] | None:
