@@ -142,6 +142,16 @@ def test_an_event_the_other_article_tells_in_agreement_is_no_conflict():
     assert len(conflicts._story_events({"a": a, "c": c}, [["a", "c"]], None)) == 1
 
 
+def test_a_telling_without_the_figure_neither_agrees_nor_disagrees():
+    """B tells the deal twice, once with its tonnes and once without: A's other tonnes still conflict."""
+    a = SimpleNamespace(doc_id="a", events=[_ev(dt.date(2024, 2, 14), amount=20000.0)], published=None, outlet=None,
+                        text="")
+    b = SimpleNamespace(doc_id="b", events=[_ev(dt.date(2024, 2, 14), amount=55000.0), _ev(dt.date(2024, 2, 13))],
+                        published=None, outlet=None, text="")
+    rows = conflicts._story_events({"a": a, "b": b}, [["a", "b"]], None)
+    assert [(r["kind"], r["value_a"], r["value_b"]) for r in rows] == [("amount", "20,000 t", "55,000 t")]
+
+
 @pytest.mark.parametrize("sentence, linked", [
     ("Wang Yi, director of the Office of the Central Commission for Foreign Affairs, met Cho.", False),
     ("The Federal Trade Commission sued the firm.", False),

@@ -132,16 +132,28 @@ def _difference(a, b, fx: FxTable | None) -> tuple[str, str, str] | None:
     return None
 
 
+def _agree(a, b, fx: FxTable | None) -> bool:
+    """Two tellings that agree on a figure both give (the amount, else the date): a telling that lacks
+    the figure neither agrees nor disagrees."""
+    if _difference(a, b, fx) is not None:
+        return False
+    if a.amount is not None and b.amount is not None and measure(a.unit) == measure(b.unit):
+        return True
+    return a.amount is None and b.amount is None and bool(a.date and b.date)
+
+
 def _event_pair(art_a, art_b, fx: FxTable | None) -> list[dict]:
     """Events of two articles of one story that disagree; an event that the other article also tells
     in agreement (an earlier deal beside this one) is that one, not a conflict."""
     rows, seen = [], set()
     for a in art_a.events:
         cands = [b for b in art_b.events if _one_event(a, b)]
-        if any(_difference(a, b, fx) is None for b in cands):
+        if any(_agree(a, b, fx) for b in cands):
             continue
         for b in cands:
-            if any(_one_event(o, b) and _difference(o, b, fx) is None for o in art_a.events):
+            if any(_one_event(o, b) and _agree(o, b, fx) for o in art_a.events):
+                continue
+            if _difference(a, b, fx) is None:
                 continue
             what, va, vb = _difference(a, b, fx)
             if (a.type, a.actor, what) in seen:
