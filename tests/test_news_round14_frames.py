@@ -73,3 +73,9 @@ def test_a_party_joined_to_the_actor_is_the_counterpart_of_a_meeting(gaz):
     text = "Chile's president and Peru's president met on Friday at the summit in Lima, Japan."
     events = extract("d", text, dt.date(2024, 11, 16), gaz)
     assert [(e.type, e.actor, e.target) for e in events] == [("TALKS", "CHL", "PER")]
+
+
+def test_an_agreement_held_is_no_deal_signed(gaz):
+    assert "DEAL" not in [t for t, _ in _types(gaz, "Chile has a free-trade agreement with the United States.")]
+    assert "DEAL" not in [t for t, _ in _types(gaz, "Canada holds a free trade agreement with Mexico.")]
+    assert "DEAL" in [t for t, _ in _types(gaz, "Chile signed a free-trade agreement with Peru on Monday.")]

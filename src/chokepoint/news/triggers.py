@@ -220,6 +220,7 @@ TOPIC = re.compile(rf"(?:(?<!agreed )(?<!decided )\b(?:on|about|over|regarding|c
                    rf"fears?|concerns?|criticism|debate|wave|spectre|prospect)s? of)\s+{_MODIFIERS}$", _I)
 # stance verbs that take an event as their object: "China condemned the US tariffs" is a statement
 SOURCED = re.compile(r"\baccording to (?:a |an |the |its |their )?(?:[\w.’'-]+ ){0,3}$", _I)
+AGREEMENT_NOUN = re.compile(r"(?:agreements?|deals?|pacts?|accords?)\b", _I)
 HOLDING = re.compile(r"\b(?:holds?|held|had|has|have|owns?|owned|holding|retain\w*|keep\w*)\s+(?:a |an |the |its |their )?(?:[\w.%-]+ ){0,3}$", _I)
 STANCE = re.compile(rf"\b(?:{_OPPOS}|condemn|rebuk|accus|criticis|criticiz|welcom|reject|protest|urg(?:e[sd]?|ing)\b|"
                     r"den(?:y|ied|ies)|demand|slam|denounc|(?:ask\w*|call\w* on) (?!not to be )(?:[\w'’-]+ ){1,5}?to|"
@@ -327,6 +328,9 @@ def _filtered(s: str, type_: str, m: re.Match | tuple[int, int], a: int, b: int,
     # "will hold a 70% stake in", "the state holds a 51 percent stake": a stake held, not one bought
     if type_ == "INVEST" and "stake" in s[start:end] and rx(HOLDING).search(s, max(0, start - 40), start):
         return True
+    # "Chile has a free-trade agreement with the US": an agreement held, not one signed
+    if type_ == "DEAL" and rx(AGREEMENT_NOUN).match(s, start) and rx(HOLDING).search(s, max(0, start - 40), start):
+        return True
     # "..., according to a MOFCOM statement": the statement sources the report, it takes no stance
     if type_ == "STATEMENT" and s.startswith("statement", start) and rx(SOURCED).search(s, max(0, start - 40), start):
         return True
@@ -348,7 +352,7 @@ def _unquoted(s: str, before: int) -> str:
 FOLDED: dict[re.Pattern, re.Pattern] = {p: folded(p) for p in (
     MODAL, SOURCE_HEDGE, HEDGE_ADVERB, OBJECT_MODIFIER, DENIAL, NEWS_AFTER, OUGHT, WOULD, PLANNED, ANNOUNCED, DATED, RELATIVE_LEAD, COMPOUND, BACKGROUND, AHEAD,
     RECENT, WHEN,
-    RELATIVE_IN, COMPLEMENT, RESTATEMENT, DEAL_SUBJECT, POINTS_BACK, TOPIC, STANCE, DEONTIC, NEGATION, HOLDING, SOURCED)}
+    RELATIVE_IN, COMPLEMENT, RESTATEMENT, DEAL_SUBJECT, POINTS_BACK, TOPIC, STANCE, DEONTIC, NEGATION, HOLDING, SOURCED, AGREEMENT_NOUN)}
 
 
 # main clauses joined in one sentence ("China raised tariffs on Friday, and its commerce ministry
