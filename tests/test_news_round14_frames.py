@@ -79,3 +79,9 @@ def test_an_agreement_held_is_no_deal_signed(gaz):
     assert "DEAL" not in [t for t, _ in _types(gaz, "Chile has a free-trade agreement with the United States.")]
     assert "DEAL" not in [t for t, _ in _types(gaz, "Canada holds a free trade agreement with Mexico.")]
     assert "DEAL" in [t for t, _ in _types(gaz, "Chile signed a free-trade agreement with Peru on Monday.")]
+
+
+def test_a_meeting_told_from_the_other_side_is_one_event(gaz):
+    text = ("Chile's trade minister met Peru's trade minister in Lima on Sunday. "
+            "Peru's minister held talks with Chile's minister on copper supply chains.")
+    assert [t for t, _ in _types(gaz, text)] == ["TALKS"]

@@ -76,16 +76,25 @@ def _background_apart(a: Event, b: Event) -> bool:
     return a.date is None and bool(b.extra.get("past"))
 
 
+def _swapped(a: Event, b: Event) -> bool:
+    """One meeting told from each side: "A met B", then "B's talks with A"."""
+    return a.type == b.type == "TALKS" and a.target is not None and (a.actor, a.target) == (b.target, b.actor)
+
+
 def _compatible(a: Event, b: Event) -> bool:
-    if (a.type, a.actor) != (b.type, b.actor) or b.extra.get("another"):
+    if b.extra.get("another"):
         return False  # "they also signed an MOU": one more, not the earlier one again
+    swapped = _swapped(a, b)
+    if not swapped and (a.type, a.actor) != (b.type, b.actor):
+        return False
     if a.commodities and b.commodities and not set(a.commodities) & set(b.commodities):
         return False  # the same actor's controls on two different materials are two events
     if _undated_apart(a, b) or _undated_apart(b, a) or _background_apart(a, b):
         return False
     # amounts of two measures (a deal's price and its tonnes) do not tell two deals apart
     amounts = (a.amount, b.amount) if measure(a.unit) == measure(b.unit) else (None, None)
-    return all(x is None or y is None or x == y for x, y in ((a.target, b.target), amounts, (a.date, b.date)))
+    targets = (None, None) if swapped else (a.target, b.target)
+    return all(x is None or y is None or x == y for x, y in (targets, amounts, (a.date, b.date)))
 
 
 def measure(unit: str | None) -> str | None:
@@ -95,8 +104,9 @@ def measure(unit: str | None) -> str | None:
 
 def merge(events: list[Event]) -> list[Event]:
     """Fold repeated mentions of one event in a document into its first mention: same type and
-    actor, target, amount and date each equal or missing on one side (missing ones filled, unless
-    the undated one is told apart: `_undated_apart`, `_background_apart`), and commodities shared when both name some;
+    actor (or a meeting told from the other side, `_swapped`), target, amount and date each equal or
+    missing on one side (missing ones filled, unless the undated one is told apart: `_undated_apart`,
+    `_background_apart`), and commodities shared when both name some;
     a mention marked as one more ("also signed", `extra["another"]`) is never folded."""
     out: list[Event] = []
     for ev in events:
