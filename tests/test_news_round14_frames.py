@@ -85,3 +85,9 @@ def test_a_meeting_told_from_the_other_side_is_one_event(gaz):
     text = ("Chile's trade minister met Peru's trade minister in Lima on Sunday. "
             "Peru's minister held talks with Chile's minister on copper supply chains.")
     assert [t for t, _ in _types(gaz, text)] == ["TALKS"]
+
+
+def test_what_a_speaker_calls_important_is_no_event(gaz):
+    text = "Japan's prime minister said it was important for a ceasefire and negotiations to take place soon."
+    assert _types(gaz, text) == []
+    assert [t for t, _ in _types(gaz, "Chile and Peru held negotiations on copper in Lima on Monday.")] == ["TALKS"]

@@ -144,7 +144,8 @@ MODAL = re.compile(rf"\b(?:could|{_MAY}|might|likely|unlikely|expected|expects?|
 # deontic modals and requests: what someone should do or is urged to do has not happened ("it
 # should use that seat", "urged Brussels to drop the duties"); the recommendation or request itself
 # may still be a statement
-DEONTIC = re.compile(r"\b(?:should|must|ought to|(?<!the )(?<!a )needs? to|(?:urg(?:e[sd]?|ing)|ask\w*|call\w*) (?:on )?(?:[\w'’-]+ ){0,4}to)\b", _I)
+DEONTIC = re.compile(r"\b(?:should|must|ought to|(?<!the )(?<!a )needs? to|(?:urg(?:e[sd]?|ing)|ask\w*|call\w*) (?:on )?(?:[\w'’-]+ ){0,4}to|"
+                     r"(?:is|was|are|were|it's) (?:important|essential|vital|necessary|crucial) (?:for|to|that))\b", _I)
 # hedges on the source: they cast doubt on the whole sentence wherever they stand
 # ("X will sign the deal next week, analysts said")
 SOURCE_HEDGE = re.compile(r"\b(?:(?:analysts?|experts?|observers|sources|traders) "
