@@ -21,7 +21,7 @@ import numpy as np
 
 from chokepoint.news.events import TYPES
 from chokepoint.news.frames import frame_matches
-from chokepoint.news.triggers import trigger_matches
+from chokepoint.news.triggers import Scanned, trigger_matches
 
 BITS = 20
 _TOKEN = re.compile(r"[a-z]+|\d+(?:[.,]\d+)*|[$€£¥₩%]")
@@ -34,7 +34,7 @@ def tokens(s: str) -> list[str]:
     return ["0" if t[0].isdigit() else t for t in _TOKEN.findall(s.lower())]
 
 
-def features(s: str, scanned: tuple[Sequence[re.Match], Sequence[re.Match]] | None = None) -> list[int]:
+def features(s: str, scanned: Scanned | None = None) -> list[int]:
     """Hashed ids of the sentence's unigrams and bigrams and of the types its trigger words and
     frames name ("T:DEAL", "F:INVEST": word classes that recur across stories where the words
     themselves do not), CRC-32 to BITS bits, without repeats; `scanned`: the sentence's trigger and
@@ -56,8 +56,7 @@ class Model:
     weights: np.ndarray  # (n, len(types)) float32
     bias: np.ndarray     # (len(types),) float32
 
-    def probabilities(self, s: str, scanned: tuple[Sequence[re.Match], Sequence[re.Match]] | None = None
-                      ) -> dict[str, float]:
+    def probabilities(self, s: str, scanned: Scanned | None = None) -> dict[str, float]:
         """P(the sentence reports an event of each type); `scanned` as for `features`."""
         return dict(zip(self.types, (1.0 / (1.0 + np.exp(-self.logits(s, scanned)))).tolist()))
 
@@ -81,7 +80,7 @@ class Model:
         pos = int(np.searchsorted(self.ids, fid))
         return float(self.weights[pos, k]) if pos < len(self.ids) and self.ids[pos] == fid else 0.0
 
-    def logits(self, s: str, scanned: tuple[Sequence[re.Match], Sequence[re.Match]] | None = None) -> np.ndarray:
+    def logits(self, s: str, scanned: Scanned | None = None) -> np.ndarray:
         """The regressions' scores (log-odds) for the sentence, in `types` order."""
         rows = self._rows
         return self.bias + self.weights[[rows[f] for f in features(s, scanned) if f in rows]].sum(axis=0)

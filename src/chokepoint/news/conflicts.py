@@ -153,9 +153,10 @@ def _event_pair(art_a, art_b, fx: FxTable | None) -> list[dict]:
         for b in cands:
             if any(_one_event(o, b) and _agree(o, b, fx) for o in art_a.events):
                 continue
-            if _difference(a, b, fx) is None:
+            diff = _difference(a, b, fx)
+            if diff is None:
                 continue
-            what, va, vb = _difference(a, b, fx)
+            what, va, vb = diff
             if (a.type, a.actor, what) in seen:
                 continue
             seen.add((a.type, a.actor, what))

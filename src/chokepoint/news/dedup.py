@@ -534,9 +534,9 @@ def sentence_pairs(texts: Sequence[str]) -> set[tuple[int, int]]:
     k, d = k[order], d[order]
     starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
     sizes = np.diff(np.r_[starts, len(k)])
+    shared = (sizes > 1) & (sizes <= COMMON_SENTENCE)  # in a few texts, not boilerplate of many
     count: dict[tuple[int, int], int] = {}
-    for a, n in zip(starts[(sizes > 1) & (sizes <= COMMON_SENTENCE)].tolist(),
-                    sizes[(sizes > 1) & (sizes <= COMMON_SENTENCE)].tolist()):
+    for a, n in zip(starts[shared].tolist(), sizes[shared].tolist()):
         ordered = d[a:a + n].tolist()
         for x, i in enumerate(ordered):
             for j in ordered[x + 1:]:

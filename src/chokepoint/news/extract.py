@@ -9,7 +9,7 @@ from chokepoint.news import amounts, classifier, dates, offices, sentences
 from chokepoint.news.entities import COUNTRY_KINDS, PASSIVE_KINDS, Entity, Gazetteer
 from chokepoint.news.events import Event, merge, tilt
 from chokepoint.news.triggers import (COREF, HOSTILE_WORDS, MAIN_BREAK, ORG_COREF, PERSON_COREF, PLURAL_COREF, Trigger,
-                                      asserted_at, find_triggers, restates, scan)
+                                      Scanned, asserted_at, find_triggers, restates, scan)
 
 _I = re.IGNORECASE
 ORG_KINDS = {"company", "agency", "association"}
@@ -81,6 +81,9 @@ BUYER = re.compile(r"(?:\b(?:sell|sells|selling|sold)\b[^,;]{0,80}?\bto|\bbec(?:
 PASSIVE = re.compile(r"\b(?:was|were|been|being|is|are)\s+(?:\w+ly\s+)?$", _I)
 # a nominal meeting between two parties ("talks between A and B"): the first is the actor
 BETWEEN = re.compile(r"\s+(?:[\w-]+\s+){0,5}?between\s+", _I)
+SYMMETRIC = ("TALKS", "DEAL", "ALLIANCE")  # event types two parties do together
+# "Xi Jinping and", "Chile's president and": the actor, its title or name, then "and"
+JOINED = re.compile(r"(?:['’]s)?(?:\s+[\w.’'-]+){0,3}?\s+(?:and|&)\s+")
 # the preposition that marks each type's counterpart: shipped from A *to B*, invested *in* B, signed
 # *with* B; a candidate after it beats one that comes first (the origin, a place on the way)
 ROLE_PREP: dict[str, re.Pattern] = {t: re.compile(rf"\b(?:{p}){_DET}", _I) for t, p in [
@@ -271,11 +274,6 @@ def _actor(s: str, trig: Trigger, heads: list[Entity], prev: Entity | None,
     if reporter is None and TRAILING_GOV.search(s, trig.end):  # "..., the ministry said": the last body, else actor
         reporter = last_gov or (prev if prev is not None and prev.kind in COUNTRY_KINDS else None)
     return reporter
-
-
-SYMMETRIC = ("TALKS", "DEAL", "ALLIANCE")  # event types two parties do together
-# "Xi Jinping and", "Chile's president and": the actor, its title or name, then "and"
-JOINED = re.compile(r"(?:['’]s)?(?:\s+[\w.’'-]+){0,3}?\s+(?:and|&)\s+")
 
 
 def _target(s: str, actor: Entity, trig: Trigger, heads: list[Entity]) -> Entity | None:
@@ -532,7 +530,7 @@ def _coordinated(s: str, trig: Trigger, ev: Event) -> list[Event]:
     return out
 
 
-def _learned(s: str, trigs: list[Trigger], scanned: tuple | None = None) -> list[Trigger]:
+def _learned(s: str, trigs: list[Trigger], scanned: Scanned | None = None) -> list[Trigger]:
     """The triggers, retyped or added to by the sentence typer (ADD_AT, KEEP_AT); an added type is
     anchored on the word that speaks most for it and passes the same filters as a trigger
     (`scanned`: the sentence's triggers.scan)."""

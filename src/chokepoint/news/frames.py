@@ -78,8 +78,9 @@ FORMS: dict[str, list[str]] = dict([
         rf"take\w*|took|buy\w*|bought|acquir\w*|injec\w*){_GAP}{_MONEY_NOUN}\b",
         r"\b\d+(?:\.\d+)?\s?(?:%|percent) (?:equity )?(?:stake|interest|shareholding)\b",
         # loans and grants to projects (GUIDELINE.md) told by the sum: "committed €500 million", "awarded up to
-        # $6.9 million", "the C$7 million committed by the Government of Québec"
-        rf"\b(?<!been )(?<!be )(?:commit\w*|award\w*|contribut\w*|provid\w*) {_SUM}",  # not "has been awarded": the payer is named after
+        # $6.9 million", "the C$7 million committed by the Government of Québec"; not "has been awarded", whose
+        # payer is named after
+        rf"\b(?<!been )(?<!be )(?:commit\w*|award\w*|contribut\w*|provid\w*) {_SUM}",
         r"\b\d[\d.,]*\s*(?:million|billion|trillion|bn|m)?\s+(?:already\s+)?(?:committed|awarded|contributed)\s+by\b",
         rf"\bclos\w*{_GAP}(?:funding|financing|loan)\b",
     ]),

@@ -378,12 +378,16 @@ LEADING_INTRO = re.compile(r"^\W*(?:(?:earlier|first|originally)\s+)?((?:introdu
 PAIRED = {"DEAL": ("TARIFF", "TALKS"), "TARIFF": ("DEAL",), "TALKS": ("DEAL",)}
 
 
-def scan(s: str) -> tuple[tuple[re.Match, ...], tuple[re.Match, ...]]:
+# a sentence's trigger and frame matches (`scan`), handed on so that no one scans it twice
+Scanned = tuple[tuple[re.Match, ...], tuple[re.Match, ...]]
+
+
+def scan(s: str) -> Scanned:
     """The sentence's trigger and frame matches, scanned once for `find_triggers` and the sentence typer."""
     return trigger_matches(s), frame_matches(s)
 
 
-def find_triggers(s: str, scanned: tuple[tuple[re.Match, ...], tuple[re.Match, ...]] | None = None) -> list[Trigger]:
+def find_triggers(s: str, scanned: Scanned | None = None) -> list[Trigger]:
     """`find_trigger` of each main clause of the sentence (see MAIN_BREAK), in order; `scanned` is
     `scan(s)` when the caller has it."""
     matches, frame_hits = scanned or scan(s)
