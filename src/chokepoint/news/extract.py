@@ -411,6 +411,7 @@ def extract(doc_id: str, text: str, published: dt.date | None, gaz: Gazetteer,
                 evs.append(ev)
                 out += _conjoined(s, trig, ev, heads)
                 out += _coordinated(s, trig, ev)
+                out += _listed(s, ev, heads)
         last_org = next((e for e in heads if e.kind in ORG_KINDS), last_org)
         orgs += [e for e in heads if e.kind in ORG_KINDS]
         last_person = next((e for e in heads if e.kind == "person" or HOLDER_AFTER.match(s, e.end)), last_person)
@@ -505,6 +506,40 @@ def _conjoined(s: str, trig: Trigger, ev: Event, heads: list[Entity]) -> list[Ev
                             "commodities": list(ev.commodities), "sectors": list(ev.sectors),
                             "extra": {**ev.extra, "actor_entity": e}})
             twin.tilt = tilt(trig.type, e.iso3, ev.target_country)
+            out.append(twin)
+    return out
+
+
+# a list of counterparts after these words is one event per counterpart (round 18): a measure on each
+# named party, each country of a tour met in turn; after other words ("prompting groups in A, B and C")
+# a list names no counterparts of the event
+LISTED_AFTER: dict[str, re.Pattern] = {t: re.compile(rf"\b(?:{p}){_DET}", _I) for t, p in [
+    ("TALKS", r"with|visited|visits?\s+to|trips?\s+to|tour\s+of"), ("EXPORT_CONTROL", "to|against|on"),
+]}
+
+
+def _listed(s: str, ev: Event, heads: list[Entity]) -> list[Event]:
+    """One event more for each further counterpart listed after the event's own, a LISTED_AFTER word before
+    the list ("sanctions on A, B and C", "visited A and B"): events of one actor and type with different
+    targets are separate (GUIDELINE.md); only parties of the target's kind (countries, firms) count."""
+    first = ev.extra.get("target_entity")
+    after = LISTED_AFTER.get(ev.type)
+    if first is None or after is None or ev.extra["actor_entity"].start > first.start \
+            or not after.search(s, max(0, first.start - 24), first.start):
+        return []
+    group = COUNTRY_KINDS if first.kind in COUNTRY_KINDS else ORG_KINDS
+    out, last, seen = [], first, {ev.actor, ev.target}
+    for e in (e for e in heads if e.start >= first.end):
+        gap = s[last.end:e.start]
+        if not (AND_GAP.match(gap) or COMMA_GAP.match(gap)):
+            break
+        last = e
+        if e.kind in group and e.value not in seen:
+            seen.add(e.value)
+            twin = Event(**{**ev.__dict__, "target": e.value, "target_country": e.iso3,
+                            "commodities": list(ev.commodities), "sectors": list(ev.sectors),
+                            "extra": {**ev.extra, "target_entity": e}})
+            twin.tilt = tilt(ev.type, ev.actor_country, e.iso3, ev.hostile_statement)
             out.append(twin)
     return out
 
@@ -608,7 +643,7 @@ def _event(doc_id, s, a, b, trig, heads, salient, last, published, gaz) -> Event
                  date=date, tilt=tilt(trig.type, actor.iso3, tc, hostile),
                  evidence=s, start=a, end=b, actor_country=actor.iso3, target_country=tc,
                  hostile_statement=hostile,
-                 extra={"actor_entity": actor, "time_unresolved": unresolved, "past": past,
+                 extra={"actor_entity": actor, "target_entity": target, "time_unresolved": unresolved, "past": past,
                         "another": bool(ANOTHER.search(s, max(0, trig.start - 12), trig.start) or SEPARATE.match(s)
                                         or ALSO_VERB.search(s, max(0, trig.start - 40), trig.start))})
 
