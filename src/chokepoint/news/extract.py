@@ -43,8 +43,8 @@ APPOSITIVE_AND_GAP = re.compile(r"^,\s+(?:a|an|the)\s+[^,;]{0,100},\s+and\s+(?:t
 AND_GAP = re.compile(r"^,?\s+and\s+(?:the\s+)?$")
 COMMA_GAP = re.compile(r"^\s*,\s+(?:the\s+)?$")
 LIST_NEXT = re.compile(r"^\s*(?:,|and\b)")
-# an entity right after one of these is an object, not the subject
-PREPOSITION = re.compile(r"\b(?:to|with|from|in|on|into|against|for|of|at|regarding|toward|towards|"
+# an entity right after one of these is an object, not the subject ("the Government of Canada" names its government)
+PREPOSITION = re.compile(r"\b(?:to|with|from|in|on|into|against|for|(?<!government )of|at|regarding|toward|towards|"
                          r"between|about|over|including|like)\s+(?:the\s+|a\s+|an\s+)?$", _I)
 # where a reporting clause starts ("..., the ministry said"): targets are not looked for past it
 ATTRIBUTION = re.compile(r"[,;]\s*(?:according to|[^,;]{0,80}?\b(?:said|says|told|reported)\b)", _I)
@@ -59,7 +59,8 @@ SPENDING = re.compile(r"spend|earmark", _I)
 # money received ("X secured a loan from Y", "finalized a loan with Y"): the lender named after
 # from/with/by pays (the actor), the subject receives (the target)
 RECEIVED = re.compile(r"(?:secur|receiv|obtain|finali[sz]|won\b|win|land|get|got|rais)\w*\s+(?:[^\s,;]+\s+){0,5}?"
-                      r"(?:loans?|grants?|financing|funding|credit|investment)\b[^,;]{0,40}?\b(?:from|with|by)\s+(?:the\s+)?$", _I)
+                      r"(?:loans?|grants?|financing|funding|credit|investment)\b[^,;]{0,40}?\b(?:from|with|by)\s+(?:the\s+)?"
+                      r"(?:(?:[\w.-]+\s+)?[\w.-]+['’]s\s+)?$", _I)  # "... from Japan's JBIC"
 AGENT = re.compile(r"\bby\s+(?:the\s+)?$")
 # "imposed by the", "taken by": a participle right before the agent's "by"
 PARTICIPLE_BY = re.compile(r"\b\w+(?:ed|en|wn|ut)\s+by\s+(?:the\s+)?$", _I)
@@ -621,9 +622,12 @@ def _event(doc_id, s, a, b, trig, heads, salient, last, published, gaz) -> Event
     if trig.type == "TALKS" and target is None and actor.iso3 and any(
             e.iso3 == actor.iso3 and e is not actor for e in heads if e.start > trig.start):
         return None  # a meeting at home (a chairman meets his own president) is no event
-    if trig.type == "INVEST" and target is not None and target.start > trig.start \
-            and RECEIVED.match(s[trig.start:target.start]):
-        actor, target = target, actor
+    # "X received funding from Y": Y pays, also a government funding its own country's firm (which
+    # _target never takes as the firm's counterpart)
+    funder = next((e for e in heads if e.start > trig.start and e.value != actor.value
+                   and RECEIVED.match(s[trig.start:e.start])), None) if trig.type == "INVEST" else None
+    if funder is not None:
+        actor, target = funder, actor
     if trig.type == "INVEST":
         actor, target = _buyer(s, trig, heads, actor, target)
     tv, tc = (target.value, target.iso3) if target else (None, None)

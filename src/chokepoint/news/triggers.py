@@ -61,12 +61,12 @@ TRIGGERS: dict[str, re.Pattern] = {t: re.compile(p, _I) for t, p in [
               r"(?:[\w-]+ )?(?:demand|needs|targets?|requirements|standards|deadlines?|goals?|criteria|expectations|"
               r"quotas?)\b)|(?:attended|took part in|taken part in) (?:[\w.-]+ ){0,5}meeting|negotiations?|negotiated|(?:video |phone |telephone )?"
               r"call with)\b"),
-    ("DEAL", r"\b(?:sign(?:s|ed|ing)?|agreements?|(?<!will )(?<!would )(?<!to )(?<!can )(?<!must )(?<!should )deals?|memorand(?:um|ums|a) of understanding|MoUs?|pact|offtake|"
+    ("DEAL", r"\b(?:(?<!will )(?<!would )(?<!to )sign(?:s|ed|ing)?|agreements?|(?<!will )(?<!would )(?<!to )(?<!can )(?<!must )(?<!should )deals?|memorand(?:um|ums|a) of understanding|MoUs?|pact|offtake|"
              r"agreed to (?:buy|purchase|supply|sell)(?! [^,;]{0,40}?\b(?:stock|shares|stake|equity)\b)|"
              r"(?:(?:start|resume)\w* (?:buying|purchasing|importing)|(?:guarantee|commit|pledge|promise)\w* "
              r"(?:it will |to )(?:buy|purchase))(?! [^,;]{0,40}?\b(?:stock|shares|stake|equity)\b)|"
              r"(?:announc|unveil|strik|struck|form|enter)\w* (?:an? |the )?(?:[\w-]+ ){0,3}partnership (?:with|by|between)|"
-             r"agree\w* (?:(?:on )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|in principle) )?"
+             r"(?<!also )agree\w* (?:(?:on )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|in principle) )?"
              r"(?:to|on) (?!invest|buy|acquire|take)(?:[\w-]+ )?(?:walk back|roll back|de-escalate|coordinate|"
              r"cooperat\w*|continue|remove|strengthen|expand|work|establish|set up|create|activate|"
              r"intensify|deepen|resume)|reach\w* (?:a |an )?(?:[\w-]+ )?consensus)\b"),
@@ -169,6 +169,9 @@ OUGHT = re.compile(r"\b(?:should|must|ought to)\s+(?:[\w-]+ly\s+)?$", _I)
 # a meeting that has not happened yet is no event (GUIDELINE.md); checked for TALKS only, since "a
 # dialogue that will meet twice a year" describes an agreed thing
 PLANNED = re.compile(r"\b(?:will (?:host|hold|meet|visit)|(?:is|are|was|were) scheduled|(?:is|are) due to)\b", _I)
+# so is a signing still to come ("Yoon and Trudeau will sign an agreement", "plans to sign contracts"): checked
+# for DEAL up to the trigger, since a pledge to buy is a deal (GUIDELINE.md)
+SIGNING_AHEAD = re.compile(r"\b(?:will|would|(?:plans?|set|due|expected|going|is|are) to) sign\b", _I)
 # background, not news: a clause opened by "when"/"since"/"after", a relative clause ("most of
 # which is shipped"), or one dated to an earlier period ("since 2010", "after ... in 2019")
 BACKGROUND = re.compile(r"^\W*(?:when|since|after|once|because|following|ahead of|during|amid)\b", _I)
@@ -308,7 +311,8 @@ def _filtered(s: str, type_: str, m: re.Match | tuple[int, int], a: int, b: int,
     if (back and end <= back.end()) or speculative(_unquoted(s, a), modifier.start() if modifier else scope[1], rx, scope[0]) \
             or rx(DATED).match(s[a:]) \
             or rx(RELATIVE_LEAD).search(s[:a]) \
-            or rx(COMPOUND).match(s, end) or (type_ == "TALKS" and rx(PLANNED).search(s, 0, b)):
+            or rx(COMPOUND).match(s, end) or (type_ == "TALKS" and rx(PLANNED).search(s, 0, b)) \
+            or (type_ == "DEAL" and rx(SIGNING_AHEAD).search(s, a, end)):
         return True
     if background and (rx(AHEAD).match(s, a) or not rx(RECENT).search(s, max(0, a - 20), a)
                        and not rx(WHEN).search(s, a, b)):
@@ -351,7 +355,7 @@ def _unquoted(s: str, before: int) -> str:
 
 # the filters' case-folded twins, for lower-cased ASCII sentences (fold.py says why)
 FOLDED: dict[re.Pattern, re.Pattern] = {p: folded(p) for p in (
-    MODAL, SOURCE_HEDGE, HEDGE_ADVERB, OBJECT_MODIFIER, DENIAL, NEWS_AFTER, OUGHT, WOULD, PLANNED, ANNOUNCED, DATED, RELATIVE_LEAD, COMPOUND, BACKGROUND, AHEAD,
+    MODAL, SOURCE_HEDGE, HEDGE_ADVERB, OBJECT_MODIFIER, DENIAL, NEWS_AFTER, OUGHT, WOULD, PLANNED, SIGNING_AHEAD, ANNOUNCED, DATED, RELATIVE_LEAD, COMPOUND, BACKGROUND, AHEAD,
     RECENT, WHEN,
     RELATIVE_IN, COMPLEMENT, RESTATEMENT, DEAL_SUBJECT, POINTS_BACK, TOPIC, STANCE, DEONTIC, NEGATION, HOLDING, SOURCED, AGREEMENT_NOUN)}
 
